@@ -318,7 +318,7 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
     frame = pd.DataFrame.from_records(records).rename(columns={"_line": "line"})
     for c in ("question_id", "category", "wording", "question_type", "answers", "base_question",
               "base_option", "options_published", "mirror_of", "note"):
-        frame[c] = frame[c].astype("string")
+        frame[c] = frame[c].astype("string").replace("", pd.NA)
     frame["category"] = pd.Categorical(frame["category"], categories=list(CATEGORIES))
     frame.attrs["path"] = display_path(path)
     return frame
@@ -411,7 +411,7 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
     frame["is_net"] = frame["net_parts"].map(bool)
     for c in ("country", "question_id", "option", "source", "locator", "net_of", "measure", "status",
               "corroborated_by", "note"):
-        frame[c] = frame[c].astype("string")
+        frame[c] = frame[c].astype("string").replace("", pd.NA)
     frame.attrs["path"] = display_path(path)
     return frame
 

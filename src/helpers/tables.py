@@ -1,0 +1,274 @@
+"""Tidy tables behind every chart and sentence: one question in one country, or one question across countries.
+
+A table holds the published figures of a question, the values that follow from them (labelled ``derived``),
+the unpublished remainder of a single-answer question (labelled ``not published``), each row's base (n) —
+estimated from the parent question for subgroup questions, and flagged as an estimate — and its Wilson
+interval.
+
+Example
+-------
+>>> from helpers.data import load_survey_data
+>>> data = load_survey_data()
+>>> question_table(data, "JP", "korea_nuclear_weapons")[["option", "percent", "kind"]]  # doctest: +SKIP
+              option  percent      kind
+0   somewhat opposed     24.1   derived
+...
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from .data import SurveyData, sum_counts_as_single
+from .stats import add_intervals, compare_between_countries, effective_n
+
+KIND_PUBLISHED = "published"
+KIND_NET = "net"
+KIND_DERIVED = "derived"
+KIND_NOT_PUBLISHED = "not published"
+NOT_PUBLISHED_LABEL = "not published"
+"""Option label of the remainder of a single-answer question whose other options the source left out."""
+
+TABLE_COLUMNS = [
+    "country", "question_id", "option", "percent", "percent_text", "decimals", "kind", "order", "side",
+    "source", "measure", "status", "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
+]
+
+
+def question_row(data: SurveyData, question_id: str) -> pd.Series:
+    """The codebook row of a question; a KeyError naming the question if it is not in the codebook."""
+    match = data.questions[data.questions["question_id"] == question_id]
+    if match.empty:
+        raise KeyError(f"question '{question_id}' is not in the codebook")
+    return match.iloc[0]
+
+
+def questions_in_category(data: SurveyData, category: str, country: str | None = None) -> list[str]:
+    """Question ids of a category in codebook order, optionally only those with data for ``country``."""
+    q = data.questions[data.questions["category"] == category]
+    if country is not None:
+        q = q[q["countries"].map(lambda cs: country in cs)]
+    return list(q["question_id"])
+
+
+def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bool]:
+    """Base (n) of a question in a country and whether it is an estimate.
+
+    Questions asked of everyone have the country's n. A subgroup question (``base_question`` and
+    ``base_option`` in the codebook) is asked of those who gave that answer; the sources publish no
+    subgroup n, so it is estimated as parent base × parent share / 100 (:func:`helpers.stats.estimate_subgroup_n`,
+    applied recursively) and flagged as an estimate. NaN when the parent share is not published.
+    """
+    q = question_row(data, question_id)
+    n = float(data.country_n(country))
+    if pd.isna(q["base_question"]) or not q["base_question"]:
+        return n, False
+    parent_n, _ = base_of(data, country, str(q["base_question"]))
+    t = data.toplines
+    parent = t[(t["country"] == country) & (t["question_id"] == q["base_question"])
+               & (t["option"] == q["base_option"]) & (t["measure"].fillna("") == "")]
+    if parent.empty or math.isnan(parent_n):
+        return math.nan, True
+    return parent_n * float(parent["percent"].iloc[0]) / 100.0, True
+
+
+def format_base(n: float, is_estimate: bool) -> str:
+    """``n = 1,037`` for a published base, ``n ≈ 420 (estimated)`` for an estimated one."""
+    if isinstance(n, float) and math.isnan(n):
+        return "base not published"
+    return f"n ≈ {round(n):,} (estimated)" if is_estimate else f"n = {round(n):,}"
+
+
+def derive_missing_parts(rows: pd.DataFrame, options: tuple[str, ...]) -> list[dict]:
+    """Parts that follow from a net minus its other published parts (e.g. 65.0 − 40.9 = 24.1)."""
+    derived = []
+    plain = dict(zip(rows.loc[~rows["is_net"], "option"], rows.loc[~rows["is_net"], "percent_text"]))
+    for net in rows[rows["is_net"]].itertuples(index=False):
+        missing = [p for p in net.net_parts if p not in plain]
+        if len(missing) != 1:
+            continue
+        known = [plain[p] for p in net.net_parts if p in plain]
+        decimals = max([len(x.split(".")[1]) if "." in x else 0 for x in known + [net.percent_text]])
+        value = Decimal(net.percent_text) - sum(Decimal(x) for x in known)
+        value = max(value, Decimal(0))
+        text = f"{value:.{decimals}f}"
+        derived.append({"option": missing[0], "percent_text": text, "kind": KIND_DERIVED,
+                        "source": net.source, "measure": net.measure, "status": net.status})
+        plain[missing[0]] = text
+    return derived
+
+
+def remainder_of(rows: pd.DataFrame, options: tuple[str, ...]) -> str | None:
+    """Unpublished remainder (100 − what is known) of a single-answer question, as text; None if nothing left.
+
+    Options known individually count once; options known only through a net count through the net.
+    """
+    plain = rows[rows["kind"].isin([KIND_PUBLISHED, KIND_DERIVED])]
+    covered = set(plain["option"])
+    total = sum(Decimal(x) for x in plain["percent_text"])
+    for net in rows[rows["kind"] == KIND_NET].itertuples(index=False):
+        if not covered.intersection(net.net_parts):
+            total += Decimal(net.percent_text)
+            covered.update(net.net_parts)
+    decimals = int(rows["decimals"].max()) if len(rows) else 0
+    rest = Decimal(100) - total
+    if rest <= 0:
+        return None
+    return f"{rest:.{decimals}f}"
+
+
+def question_table(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
+                   deff: float = 1.0) -> pd.DataFrame:
+    """Every figure of one question in one country, with base, interval and kind, in questionnaire order.
+
+    Columns: ``TABLE_COLUMNS``. ``kind`` is ``published`` (a figure as published), ``net`` (a published
+    sum of options, e.g. "in favor"), ``derived`` (computed from published figures, never published
+    itself) or ``not published`` (the remainder of a single-answer question the source left out). Where two
+    sources publish different measures of one question (``measure``), both sets of rows are kept. Empty
+    when the country has no figures for the question.
+    """
+    q = question_row(data, question_id)
+    t = data.toplines
+    rows = t[(t["country"] == country) & (t["question_id"] == question_id)].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    options = tuple(q["options"])
+    sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
+    pieces = []
+    for measure, group in rows.groupby(rows["measure"].fillna(""), sort=False):
+        group = group.assign(kind=group["is_net"].map({True: KIND_NET, False: KIND_PUBLISHED}))
+        derived = pd.DataFrame(derive_missing_parts(group, options))
+        if not derived.empty:
+            derived["decimals"] = derived["percent_text"].map(lambda x: len(x.split(".")[1]) if "." in x else 0)
+            group = pd.concat([group, derived], ignore_index=True)
+        if sum_counts_as_single(q) and q["options_published"] == "some":
+            rest = remainder_of(group, options)
+            if rest is not None:
+                group = pd.concat([group, pd.DataFrame([{
+                    "option": NOT_PUBLISHED_LABEL, "percent_text": rest, "kind": KIND_NOT_PUBLISHED,
+                    "decimals": len(rest.split(".")[1]) if "." in rest else 0,
+                    "source": group["source"].iloc[0], "measure": measure or pd.NA, "status": "published"}])],
+                    ignore_index=True)
+        pieces.append(group)
+    table = pd.concat(pieces, ignore_index=True)
+    table["country"] = country
+    table["question_id"] = question_id
+    table["percent"] = table["percent_text"].astype(str).astype(float)
+    order = {o: i for i, o in enumerate(options)}
+    nets = {row.option: min(order[p] for p in row.net_parts) - 0.5
+            for row in table[table["kind"] == KIND_NET].itertuples(index=False)}
+    table["order"] = table["option"].map(lambda o: order.get(o, nets.get(o, len(options))))
+    table["side"] = table["option"].map(lambda o: sides.get(o, ""))
+    n, estimate = base_of(data, country, question_id)
+    table["base_n"] = n
+    table["base_is_estimate"] = estimate
+    table["n_eff"] = effective_n(n, deff) if not math.isnan(n) else math.nan
+    has_ci = (table["kind"] != KIND_NOT_PUBLISHED) & table["base_n"].notna()
+    table["ci_low"] = math.nan
+    table["ci_high"] = math.nan
+    if has_ci.any():
+        with_ci = add_intervals(table[has_ci], confidence=confidence, deff=deff)
+        table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
+    measure_rank = {m: i for i, m in enumerate(dict.fromkeys(table["measure"].fillna("")))}
+    table["_m"] = table["measure"].fillna("").map(measure_rank)
+    table = table.sort_values(["_m", "order", "option"], kind="stable").reset_index(drop=True)
+    for c in ("source", "measure", "status", "option", "percent_text"):
+        table[c] = table[c].astype("string")
+    return table[TABLE_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same (or a mirrored) item asked in several countries, with the options they share."""
+
+    comparison_id: str
+    question_ids: tuple[str, ...]
+    countries: tuple[str, ...]
+    options: tuple[str, ...]
+    mirrored: bool
+
+
+def comparable_items(data: SurveyData) -> list[Comparison]:
+    """Items with figures in two or more countries for at least one common option.
+
+    A question asked in several countries gives one comparison (id = question id). A mirrored pair
+    (``mirror_of``, e.g. Japanese views of Korea and Korean views of Japan) gives one comparison with the id
+    ``<first>_vs_<second>`` in codebook order. Only published (confirmed) plain figures of the default
+    measure count.
+    """
+    t = data.toplines
+    plain = t[~t["is_net"] & (t["status"] == "published") & t["measure"].isna()]
+    items: list[Comparison] = []
+    seen_pairs: set[frozenset] = set()
+    for q in data.questions.itertuples(index=False):
+        own = plain[plain["question_id"] == q.question_id]
+        if not pd.isna(q.mirror_of) and q.mirror_of:
+            pair = frozenset((q.question_id, q.mirror_of))
+            if pair in seen_pairs:
+                continue
+            seen_pairs.add(pair)
+            other = plain[plain["question_id"] == q.mirror_of]
+            common = [o for o in q.options if o in set(own["option"]) and o in set(other["option"])]
+            countries = tuple(dict.fromkeys(list(own["country"]) + list(other["country"])))
+            if common and len(countries) >= 2:
+                items.append(Comparison(f"{q.question_id}_vs_{q.mirror_of}", (q.question_id, q.mirror_of),
+                                        countries, tuple(common), True))
+            continue
+        countries = tuple(c for c in data.countries() if c in set(own["country"]))
+        if len(countries) < 2:
+            continue
+        common = [o for o in q.options
+                  if sum(((own["country"] == c) & (own["option"] == o)).any() for c in countries) >= 2]
+        if common:
+            items.append(Comparison(q.question_id, (q.question_id,), countries, tuple(common), False))
+    return items
+
+
+def comparison_table(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
+                     deff: float = 1.0) -> pd.DataFrame:
+    """Figures of a comparable item for each country and shared option, with intervals.
+
+    Columns: ``TABLE_COLUMNS`` plus ``question_id`` per row (for a mirrored pair each country's own item).
+    """
+    pieces = []
+    for qid in comparison.question_ids:
+        for country in comparison.countries:
+            table = question_table(data, country, qid, confidence=confidence, deff=deff)
+            if table.empty:
+                continue
+            keep = table["option"].isin(comparison.options) & (table["kind"] == KIND_PUBLISHED) \
+                & table["measure"].isna() & (table["status"] == "published")
+            pieces.append(table[keep])
+    table = pd.concat(pieces, ignore_index=True)
+    return table.sort_values(["order", "country"], key=lambda s: s.map(
+        {c: i for i, c in enumerate(comparison.countries)}) if s.name == "country" else s,
+        kind="stable").reset_index(drop=True)
+
+
+def comparison_differences(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
+                           deff: float = 1.0) -> pd.DataFrame:
+    """Between-country tests (independent samples) for every shared option of a comparison.
+
+    One row per option and pair of countries: ``option``, ``country_1``, ``country_2``, ``percent_1``,
+    ``percent_2``, ``diff``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``, ``significant``,
+    ``base_is_estimate``. The same ``deff`` is assumed in both countries.
+    """
+    table = comparison_table(data, comparison, confidence=confidence, deff=deff)
+    rows = []
+    for option in comparison.options:
+        sub = table[table["option"] == option].reset_index(drop=True)
+        for i in range(len(sub)):
+            for j in range(i + 1, len(sub)):
+                a, b = sub.iloc[i], sub.iloc[j]
+                d = compare_between_countries(a["percent"], a["base_n"], b["percent"], b["base_n"],
+                                              confidence=confidence, deff1=deff, deff2=deff)
+                rows.append({"option": option, "country_1": a["country"], "country_2": b["country"],
+                             "percent_1": a["percent"], "percent_2": b["percent"], "diff": d.diff,
+                             "se": d.se, "z": d.z, "p_value": d.p_value, "ci_low": d.ci_low,
+                             "ci_high": d.ci_high, "significant": d.significant,
+                             "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
+                             "difference": d})
+    return pd.DataFrame(rows)
