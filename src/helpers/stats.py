@@ -1,0 +1,709 @@
+"""Precision and significance for published survey percentages.
+
+Every percentage in this module is in **percent** (0–100) and every interval, margin, difference and
+standard error is in **percentage points**, because that is how the sources publish them. Conversion to
+proportions happens inside each function and never leaks out.
+
+All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0):
+the sample of ``n`` respondents is treated as ``n_eff = n / deff`` independent draws (Kish 1965; Pew
+adjusts every margin this way). For an online panel that assumption must be stated in words wherever the
+figures are shown (AAPOR Transparency Initiative; see ``METHODS.md``).
+
+Conventions shared by every function:
+
+- ``percent`` / ``p1`` / ``p2``: a share in percent, 0 ≤ value ≤ 100.
+- ``n``: unweighted number of respondents behind the share (the question's base), n > 0. Non-integer values
+  are accepted because an estimated subgroup base (:func:`estimate_subgroup_n`) need not be whole.
+- ``deff``: design effect, > 0 (see :func:`effective_n` for why values below 1 are allowed).
+- ``confidence``: two-sided confidence level, 0 < confidence < 1 (0.95 for the published 95% margins).
+
+Invalid input raises ``ValueError`` with a message naming the argument.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from statsmodels.stats.proportion import proportion_confint
+
+__all__ = [
+    "Difference",
+    "add_intervals",
+    "compare_between_countries",
+    "compare_select_all",
+    "compare_within_question",
+    "effective_n",
+    "estimate_design_effect",
+    "estimate_subgroup_n",
+    "kish_design_effect",
+    "margin_of_error",
+    "summarise_design",
+    "wilson_interval",
+    "z_critical",
+]
+
+KIND_WITHIN = "within question"
+KIND_BETWEEN = "between countries"
+KIND_NOT_TESTABLE = "not testable"
+
+# Published shares are rounded (often to whole percents), so two options of one single-choice question can
+# add up to slightly more than 100. Up to this many points over is accepted as rounding; more is a data error
+# (the options are probably not mutually exclusive, i.e. the question is not single choice).
+SUM_ROUNDING_TOLERANCE = 1.0
+
+
+# --------------------------------------------------------------------------------------------- validation
+def _check_percent(value: float, name: str = "percent") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number in percent (0–100), got {value!r}")
+    value = float(value)
+    if not 0.0 <= value <= 100.0:  # also rejects NaN
+        raise ValueError(f"{name} must be in percent, 0 ≤ {name} ≤ 100 (40.5 for 40.5%), got {value!r}")
+    return value
+
+
+def _check_positive(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    value = float(value)
+    if not (value > 0.0 and math.isfinite(value)):  # also rejects NaN
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def _check_confidence(confidence: float) -> float:
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.integer, np.floating)):
+        raise ValueError(f"confidence must be a number with 0 < confidence < 1, got {confidence!r}")
+    confidence = float(confidence)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(
+            f"confidence must satisfy 0 < confidence < 1 (0.95 for 95%), got {confidence!r}"
+        )
+    return confidence
+
+
+# --------------------------------------------------------------------------------------------- precision
+def z_critical(confidence: float = 0.95) -> float:
+    """Two-sided critical value of the standard normal distribution for a confidence level.
+
+    Formula: z = Φ⁻¹(1 − α/2) with α = 1 − confidence (``scipy.stats.norm.ppf``).
+
+    Parameters
+    ----------
+    confidence : float, default 0.95
+        Two-sided confidence level, 0 < confidence < 1.
+
+    Returns
+    -------
+    float
+        1.959964… for 0.95 (not the rounded 1.96 used in some published margins).
+
+    Examples
+    --------
+    >>> round(z_critical(0.95), 4)
+    1.96
+    """
+    confidence = _check_confidence(confidence)
+    return float(norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+
+
+def effective_n(n: float, deff: float = 1.0) -> float:
+    """Effective sample size: the number of independent respondents the sample is worth.
+
+    Formula (Kish 1965): n_eff = n / deff.
+
+    Parameters
+    ----------
+    n : float
+        Unweighted number of respondents, > 0.
+    deff : float, default 1.0
+        Design effect, > 0. 1.0 means simple random sampling.
+
+    Returns
+    -------
+    float
+        n / deff; not rounded, because every formula downstream accepts a non-integer n.
+
+    Pitfalls
+    --------
+    A design effect below 1 is accepted on purpose: a well-stratified design can be more precise than simple
+    random sampling, and a deff taken from a source's published margin may come out below 1 through rounding.
+    It is unusual for an online panel, though, and it *narrows* every interval, so a report should never
+    assume one. The Kish weighting effect (:func:`kish_design_effect`) is always ≥ 1.
+
+    Examples
+    --------
+    >>> effective_n(1037, deff=1.5)
+    691.3333333333334
+    """
+    n = _check_positive(n, "n")
+    deff = _check_positive(deff, "deff")
+    return n / deff
+
+
+def wilson_interval(
+    percent: float, n: float, confidence: float = 0.95, deff: float = 1.0
+) -> tuple[float, float]:
+    """Wilson score interval for a published percentage, in percent.
+
+    Formula (Wilson 1927), with p = percent/100, m = n_eff = n/deff and z = :func:`z_critical`:
+    centre = (p + z²/2m) / (1 + z²/m), half-width = z/(1 + z²/m) · √(p(1−p)/m + z²/4m²).
+    Computed by statsmodels ``proportion_confint(count=p·m, nobs=m, alpha=1−confidence, method="wilson")``,
+    as ``METHODS.md`` prescribes.
+
+    Parameters
+    ----------
+    percent : float
+        Published share in percent, 0–100.
+    n : float
+        Base of the share (respondents asked), > 0; need not be an integer.
+    confidence : float, default 0.95
+        Two-sided confidence level.
+    deff : float, default 1.0
+        Design effect; the interval uses n_eff = n / deff.
+
+    Returns
+    -------
+    tuple[float, float]
+        (low, high) in percent; always within [0, 100], and not symmetric around ``percent`` near 0 or 100.
+
+    Pitfalls
+    --------
+    ``percent`` is in percent: 0.405 means 0.405%, not 40.5%.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(40.5, 1037)
+    >>> round(low, 2), round(high, 2)
+    (37.55, 43.52)
+    """
+    p = _check_percent(percent, "percent") / 100.0
+    n_eff = effective_n(n, deff)
+    confidence = _check_confidence(confidence)
+    low, high = proportion_confint(count=p * n_eff, nobs=n_eff, alpha=1.0 - confidence, method="wilson")
+    return float(low) * 100.0, float(high) * 100.0
+
+
+def add_intervals(
+    df: pd.DataFrame,
+    confidence: float = 0.95,
+    deff: float | str = 1.0,
+    percent: str = "percent",
+    n: str = "base_n",
+) -> pd.DataFrame:
+    """Add Wilson intervals (:func:`wilson_interval`) to every row of a tidy table.
+
+    Formula: as :func:`wilson_interval`, applied row by row (vectorised through statsmodels).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per share, with a percent column and a base column.
+    confidence : float, default 0.95
+        Two-sided confidence level.
+    deff : float or str, default 1.0
+        A design effect for every row, or the name of a column holding one per row (e.g. per country).
+    percent : str, default "percent"
+        Column with the shares in percent. Strings such as ``"26.0"`` (published precision kept) are
+        converted to numbers.
+    n : str, default "base_n"
+        Column with each share's base (respondents asked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` with two float columns, ``ci_low`` and ``ci_high``, in percent. ``df`` is untouched.
+
+    Pitfalls
+    --------
+    A missing percent or base raises instead of giving an empty interval: a subgroup question needs its
+    base, estimated with :func:`estimate_subgroup_n` (and labelled as an estimate) if the source omits it.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"option": ["favorable", "unfavorable"], "percent": [40.5, 34.5],
+    ...                       "base_n": [1037, 1037]})
+    >>> add_intervals(table).round(2)[["option", "ci_low", "ci_high"]]
+            option  ci_low  ci_high
+    0    favorable   37.55    43.52
+    1  unfavorable   31.67    37.45
+    """
+    confidence = _check_confidence(confidence)
+    for column in (percent, n) + ((deff,) if isinstance(deff, str) else ()):
+        if column not in df.columns:
+            raise ValueError(f"column {column!r} not found in df (columns: {list(df.columns)})")
+
+    p = _to_float_array(df[percent], percent)
+    bad = ~((p >= 0.0) & (p <= 100.0))
+    if bad.any():
+        raise ValueError(f"column {percent!r} must hold percents 0–100; bad rows: {_row_labels(df, bad)}")
+    bases = _to_float_array(df[n], n)
+    bad = ~((bases > 0.0) & np.isfinite(bases))
+    if bad.any():
+        raise ValueError(f"column {n!r} must hold bases > 0; bad rows: {_row_labels(df, bad)}")
+    if isinstance(deff, str):
+        deffs = _to_float_array(df[deff], deff)
+        bad = ~((deffs > 0.0) & np.isfinite(deffs))
+        if bad.any():
+            raise ValueError(f"column {deff!r} must hold design effects > 0; bad rows: {_row_labels(df, bad)}")
+    else:
+        deffs = np.full(len(df), _check_positive(deff, "deff"))
+
+    out = df.copy()
+    if len(df) == 0:
+        out["ci_low"] = pd.Series(dtype=float)
+        out["ci_high"] = pd.Series(dtype=float)
+        return out
+    n_eff = bases / deffs
+    low, high = proportion_confint(
+        count=p / 100.0 * n_eff, nobs=n_eff, alpha=1.0 - confidence, method="wilson"
+    )
+    out["ci_low"] = np.asarray(low, dtype=float) * 100.0
+    out["ci_high"] = np.asarray(high, dtype=float) * 100.0
+    return out
+
+
+def _to_float_array(column: pd.Series, name: str) -> np.ndarray:
+    try:
+        return pd.to_numeric(column).to_numpy(dtype=float, na_value=np.nan)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"column {name!r} must be numeric: {error}") from None
+
+
+def _row_labels(df: pd.DataFrame, mask: np.ndarray) -> list:
+    return list(df.index[mask])
+
+
+def margin_of_error(
+    n: float, confidence: float = 0.95, deff: float = 1.0, percent: float = 50.0
+) -> float:
+    """Margin of sampling error in percentage points (the half-width of the normal-approximation interval).
+
+    Formula: MOE = z · √(p(1−p) / n_eff) · 100, with p = percent/100, n_eff = n/deff and z =
+    :func:`z_critical`. At the default p = 50% it is the largest margin for that sample: the figure sources
+    publish as "±x points". Example: 1.96 · √(0.25/1037) = 0.0304, the ±3.04 published for Japan.
+
+    Parameters
+    ----------
+    n : float
+        Sample size (respondents), > 0.
+    confidence : float, default 0.95
+        Two-sided confidence level.
+    deff : float, default 1.0
+        Design effect.
+    percent : float, default 50.0
+        The share the margin is computed for; 50 gives the maximum.
+
+    Returns
+    -------
+    float
+        Margin in percentage points.
+
+    Pitfalls
+    --------
+    This is a single symmetric figure for describing a sample; for an interval around a particular share,
+    use :func:`wilson_interval`, which stays within 0–100 and behaves near the extremes.
+
+    Examples
+    --------
+    >>> round(margin_of_error(1037), 2)
+    3.04
+    """
+    p = _check_percent(percent, "percent") / 100.0
+    n_eff = effective_n(n, deff)
+    return z_critical(confidence) * math.sqrt(p * (1.0 - p) / n_eff) * 100.0
+
+
+def estimate_design_effect(
+    margin: float, n: float, confidence: float = 0.95, percent: float = 50.0
+) -> float:
+    """Design effect implied by a published margin of error, given the sample size.
+
+    Formula: invert :func:`margin_of_error`: deff = (margin / MOE_srs)², where MOE_srs is the
+    simple-random-sampling margin z · √(p(1−p)/n) · 100.
+
+    Parameters
+    ----------
+    margin : float
+        Published margin in percentage points (e.g. 2.95 for "±2.95").
+    n : float
+        Sample size the margin refers to.
+    confidence : float, default 0.95
+        Confidence level of the published margin.
+    percent : float, default 50.0
+        Share the margin was computed at (sources use 50%).
+
+    Returns
+    -------
+    float
+        The implied design effect.
+
+    Pitfalls
+    --------
+    Published margins are rounded, so the implied deff is approximate (±2.5 for n = 1,585 implies anything
+    between about 0.99 and 1.07). A result close to 1 means the source quoted the simple-random-sampling
+    margin; a clearly larger one means it adjusted for weighting.
+
+    Examples
+    --------
+    >>> round(estimate_design_effect(2.95, 1500), 2)
+    1.36
+    """
+    margin = _check_positive(margin, "margin")
+    p = _check_percent(percent, "percent")
+    srs = margin_of_error(n, confidence=confidence, deff=1.0, percent=p)
+    if srs == 0.0:
+        raise ValueError("percent must be strictly between 0 and 100 to infer a design effect")
+    return (margin / srs) ** 2
+
+
+def kish_design_effect(weights: Iterable[float]) -> float:
+    """Kish's design effect due to unequal weighting.
+
+    Formula (Kish 1965): deff = 1 + CV² = 1 + (sd(w) / mean(w))², where sd is the **population** standard
+    deviation (ddof = 0). Equivalently deff = n · Σw² / (Σw)².
+
+    Parameters
+    ----------
+    weights : iterable of float
+        One weight per respondent; ≥ 0, finite, at least one > 0.
+
+    Returns
+    -------
+    float
+        The design effect, ≥ 1 (exactly 1 for equal weights).
+
+    Pitfalls
+    --------
+    Respondents with weight 0 still count in n and so raise deff; that is consistent as long as the same n
+    is passed to :func:`effective_n` (n_eff = (Σw)²/Σw² either way). ``numpy.std`` defaults to ddof = 0 but
+    ``pandas.Series.std`` to ddof = 1: the sample sd gives a slightly larger deff.
+
+    Examples
+    --------
+    >>> kish_design_effect([1, 1, 2, 2])  # mean 1.5, sd 0.5 → 1 + (1/3)²
+    1.1111111111111112
+    """
+    w = np.asarray(list(weights), dtype=float)
+    if w.size == 0:
+        raise ValueError("weights must not be empty")
+    if not np.all(np.isfinite(w)) or np.any(w < 0.0):
+        raise ValueError("weights must be finite and ≥ 0")
+    mean = w.mean()
+    if mean <= 0.0:
+        raise ValueError("at least one weight must be > 0")
+    return float(1.0 + (w.std(ddof=0) / mean) ** 2)
+
+
+def summarise_design(n: float, deff: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
+    """One-row summary of a sample's precision: n, deff, effective n and margin of error.
+
+    Formulas: n_eff = n / deff (:func:`effective_n`); moe = z · √(0.25 / n_eff) · 100, the maximum margin
+    at 50% (:func:`margin_of_error`).
+
+    Parameters
+    ----------
+    n : float
+        Sample size, > 0.
+    deff : float, default 1.0
+        Design effect.
+    confidence : float, default 0.95
+        Confidence level of the margin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``n``, ``deff``, ``n_eff``, ``moe`` (points) and ``confidence``; one row. Concatenate several
+        (e.g. one per country) with ``pandas.concat``.
+
+    Examples
+    --------
+    >>> summarise_design(1037, deff=1.5).round(2)
+            n  deff   n_eff   moe  confidence
+    0  1037.0   1.5  691.33  3.73        0.95
+    """
+    n_eff = effective_n(n, deff)
+    return pd.DataFrame(
+        {
+            "n": [float(n)],
+            "deff": [float(deff)],
+            "n_eff": [n_eff],
+            "moe": [margin_of_error(n, confidence=confidence, deff=deff)],
+            "confidence": [float(confidence)],
+        }
+    )
+
+
+def estimate_subgroup_n(n: float, parent_percent: float) -> float:
+    """Estimated base of a question asked only of respondents who gave one answer to a parent question.
+
+    Formula: n_sub ≈ n × parent_percent / 100. Example: reasons for a good impression asked of the 40.5%
+    with a good impression in a sample of 1,037 → about 420 respondents.
+
+    Parameters
+    ----------
+    n : float
+        Base of the parent question, > 0.
+    parent_percent : float
+        Published share (percent) of the parent answer that routes respondents to the subgroup question.
+
+    Returns
+    -------
+    float
+        The estimated subgroup base, unrounded.
+
+    Pitfalls
+    --------
+    This is an **estimate** (the parent share is weighted and rounded; the true unweighted count is not
+    published): use it only when the source does not give the subgroup's n, and label every figure that
+    depends on it (intervals, tests) as based on an estimated base. The design effect of the full sample
+    is the usual assumption for the subgroup.
+
+    Examples
+    --------
+    >>> round(estimate_subgroup_n(1037, 40.5), 1)
+    420.0
+    """
+    n = _check_positive(n, "n")
+    parent_percent = _check_percent(parent_percent, "parent_percent")
+    if parent_percent == 0.0:
+        raise ValueError("parent_percent must be > 0: a subgroup of 0% was asked nothing")
+    return n * parent_percent / 100.0
+
+
+# --------------------------------------------------------------------------------------------- differences
+@dataclass(frozen=True)
+class Difference:
+    """Result of comparing two percentages; all values in percent / percentage points.
+
+    Attributes
+    ----------
+    p1, p2 : float
+        The two shares compared, in percent.
+    diff : float
+        p1 − p2 in points.
+    se : float
+        Standard error of the difference in points (NaN when not testable).
+    z : float
+        diff / se (NaN when not testable).
+    p_value : float
+        Two-sided p-value from the normal distribution, 2·(1 − Φ(|z|)) (NaN when not testable).
+    ci_low, ci_high : float
+        Confidence interval of the difference, diff ∓ z_crit · se, in points (NaN when not testable).
+    confidence : float
+        Confidence level of the interval and of :attr:`significant`.
+    kind : str
+        ``"within question"``, ``"between countries"`` or ``"not testable"``.
+    testable : bool
+        False when no valid test exists; then :attr:`reason` says why.
+    reason : str
+        Why the difference is not testable; empty when it is.
+    """
+
+    p1: float
+    p2: float
+    diff: float
+    se: float
+    z: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    kind: str
+    testable: bool
+    reason: str = ""
+
+    @property
+    def significant(self) -> bool:
+        """True when testable and |z| ≥ z_crit, i.e. the interval of the difference excludes 0."""
+        return self.testable and abs(self.z) >= z_critical(self.confidence)
+
+    @property
+    def gap_low(self) -> float:
+        """Smallest gap consistent with the data: the interval end nearest 0, as a magnitude (points).
+
+        |diff| − z_crit · se, floored at 0 (0 when the interval contains 0; NaN when not testable).
+        """
+        if not self.testable:
+            return math.nan
+        return max(0.0, abs(self.diff) - z_critical(self.confidence) * self.se)
+
+
+def _make_difference(
+    p1: float, p2: float, se: float, confidence: float, kind: str
+) -> Difference:
+    diff = p1 - p2
+    if se == 0.0:
+        return _not_testable(
+            p1, p2, confidence,
+            "the standard error is 0 (shares of 0% or 100%), so the normal approximation does not apply",
+        )
+    z = diff / se
+    half = z_critical(confidence) * se
+    return Difference(
+        p1=p1, p2=p2, diff=diff, se=se, z=z, p_value=float(2.0 * norm.sf(abs(z))),
+        ci_low=diff - half, ci_high=diff + half, confidence=confidence, kind=kind, testable=True,
+    )
+
+
+def _not_testable(p1: float, p2: float, confidence: float, reason: str) -> Difference:
+    nan = math.nan
+    return Difference(
+        p1=p1, p2=p2, diff=p1 - p2, se=nan, z=nan, p_value=nan, ci_low=nan, ci_high=nan,
+        confidence=confidence, kind=KIND_NOT_TESTABLE, testable=False, reason=reason,
+    )
+
+
+def compare_within_question(
+    p1: float, p2: float, n: float, confidence: float = 0.95, deff: float = 1.0
+) -> Difference:
+    """Test the gap between two options of the **same single-choice question** (one sample).
+
+    Formula (multinomial, the two shares are negatively correlated), in proportions:
+    Var(p̂1 − p̂2) = [p1 + p2 − (p1 − p2)²] / n_eff, n_eff = n / deff; z = (p1 − p2) / SE, two-sided normal
+    p-value. Example: 40.5% vs 34.5% of 1,037 → SE = √((0.75 − 0.0036)/1037) = 2.68 points, z = 2.24.
+
+    Parameters
+    ----------
+    p1, p2 : float
+        Shares of two options of one question, in percent; p1 + p2 ≤ 100 (a rounding excess of up to
+        ``SUM_ROUNDING_TOLERANCE`` points is accepted).
+    n : float
+        Base of the question.
+    confidence : float, default 0.95
+        Confidence level of the interval and of ``significant``.
+    deff : float, default 1.0
+        Design effect.
+
+    Returns
+    -------
+    Difference
+        kind ``"within question"``; not testable if the SE is 0 (both shares at 0%, or 100% vs 0%).
+
+    Pitfalls
+    --------
+    Only for options a respondent could not both choose. For select-all-that-apply questions use
+    :func:`compare_select_all`; for the same question in two countries :func:`compare_between_countries`.
+    Do not compare a net ("in favor") with one of its own parts.
+
+    Examples
+    --------
+    >>> d = compare_within_question(40.5, 34.5, 1037)
+    >>> round(d.se, 2), round(d.z, 2), d.significant
+    (2.68, 2.24, True)
+    >>> compare_within_question(40.5, 34.5, 1037, deff=1.5).significant
+    False
+    """
+    p1 = _check_percent(p1, "p1")
+    p2 = _check_percent(p2, "p2")
+    if p1 + p2 > 100.0 + SUM_ROUNDING_TOLERANCE:
+        raise ValueError(
+            f"p1 + p2 = {p1 + p2:g} exceeds 100: two options of one single-choice question cannot both be"
+            " chosen by the same respondent (select-all question? use compare_select_all)"
+        )
+    confidence = _check_confidence(confidence)
+    n_eff = effective_n(n, deff)
+    a, b = p1 / 100.0, p2 / 100.0
+    variance = max(0.0, a + b - (a - b) ** 2) / n_eff
+    return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, KIND_WITHIN)
+
+
+def compare_between_countries(
+    p1: float,
+    n1: float,
+    p2: float,
+    n2: float,
+    confidence: float = 0.95,
+    deff1: float = 1.0,
+    deff2: float = 1.0,
+) -> Difference:
+    """Test the gap between the same share in two independent samples (e.g. Japan vs Korea).
+
+    Formula, in proportions: SE = √(deff1 · p1(1−p1)/n1 + deff2 · p2(1−p2)/n2); z = (p1 − p2) / SE,
+    two-sided normal p-value.
+
+    Parameters
+    ----------
+    p1, p2 : float
+        The two shares in percent.
+    n1, n2 : float
+        Their bases.
+    confidence : float, default 0.95
+        Confidence level of the interval and of ``significant``.
+    deff1, deff2 : float, default 1.0
+        Design effect of each sample.
+
+    Returns
+    -------
+    Difference
+        kind ``"between countries"``; not testable if both shares are 0% or 100% (SE = 0).
+
+    Pitfalls
+    --------
+    Assumes the question was asked with the same wording and options in both countries; mirrored items
+    (Japanese views of Korea vs Korean views of Japan) are different questions, and comparing them is a
+    comparison of attitudes, not of one measurement.
+
+    Examples
+    --------
+    >>> d = compare_between_countries(73.1, 1585, 70.1, 1037)
+    >>> round(d.diff, 1), d.significant
+    (3.0, False)
+    """
+    p1 = _check_percent(p1, "p1")
+    p2 = _check_percent(p2, "p2")
+    n1 = _check_positive(n1, "n1")
+    n2 = _check_positive(n2, "n2")
+    deff1 = _check_positive(deff1, "deff1")
+    deff2 = _check_positive(deff2, "deff2")
+    confidence = _check_confidence(confidence)
+    a, b = p1 / 100.0, p2 / 100.0
+    variance = deff1 * a * (1.0 - a) / n1 + deff2 * b * (1.0 - b) / n2
+    return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, KIND_BETWEEN)
+
+
+SELECT_ALL_REASON = (
+    "the options of a select-all-that-apply question overlap (one respondent can choose both), and without"
+    " microdata the covariance of the two answers is unknown, so no test of their difference is possible"
+)
+
+
+def compare_select_all(
+    p1: float, p2: float, n: float | None = None, confidence: float = 0.95, deff: float = 1.0
+) -> Difference:
+    """Record the gap between two options of a **select-all-that-apply** question, without a test.
+
+    Formula: none. Var(p̂1 − p̂2) = [p1(1−p1) + p2(1−p2) − 2·Cov] / n, and Cov depends on how many respondents
+    chose both, which published toplines do not give. A test that ignored it would be made up, so the result
+    is not testable and carries the reason.
+
+    Parameters
+    ----------
+    p1, p2 : float
+        The two shares in percent (they may add up to more than 100).
+    n, confidence, deff
+        Accepted so that every ``compare_*`` function can be called the same way; ``n`` and ``deff`` are
+        validated when given but not used.
+
+    Returns
+    -------
+    Difference
+        ``diff`` = p1 − p2; se, z, p_value, ci_low, ci_high are NaN; kind ``"not testable"``,
+        ``testable=False``, ``reason`` explaining why.
+
+    Examples
+    --------
+    >>> d = compare_select_all(82.8, 48.0, 1585)
+    >>> round(d.diff, 1), d.testable, d.significant
+    (34.8, False, False)
+    """
+    p1 = _check_percent(p1, "p1")
+    p2 = _check_percent(p2, "p2")
+    if n is not None:
+        effective_n(n, deff)
+    confidence = _check_confidence(confidence)
+    return _not_testable(p1, p2, confidence, SELECT_ALL_REASON)

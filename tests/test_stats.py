@@ -1,0 +1,419 @@
+"""Tests for helpers.stats: every formula against a hand computation.
+
+Expected values are computed here from closed forms with the standard library (``statistics.NormalDist``
+for z and Φ), never taken from the module's own output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import stats
+from helpers.stats import (
+    Difference,
+    add_intervals,
+    compare_between_countries,
+    compare_select_all,
+    compare_within_question,
+    effective_n,
+    estimate_design_effect,
+    estimate_subgroup_n,
+    kish_design_effect,
+    margin_of_error,
+    summarise_design,
+    wilson_interval,
+    z_critical,
+)
+
+Z95 = NormalDist().inv_cdf(0.975)  # 1.959963984540054
+
+
+def z_for(confidence: float) -> float:
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+
+
+def wilson_closed_form(percent: float, n_eff: float, z: float) -> tuple[float, float]:
+    """Wilson (1927): centre (p + z²/2m)/(1 + z²/m), half-width z/(1 + z²/m)·√(p(1−p)/m + z²/4m²)."""
+    p, m = percent / 100, n_eff
+    centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+    half = z / (1 + z * z / m) * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    return (centre - half) * 100, (centre + half) * 100
+
+
+# ------------------------------------------------------------------------------------------ z, n_eff
+def test_z_critical_matches_normal_quantile():
+    assert z_critical(0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert z_critical(0.90) == pytest.approx(NormalDist().inv_cdf(0.95), rel=1e-12)
+    assert z_critical(0.99) == pytest.approx(2.575829, abs=1e-6)
+
+
+def test_effective_n_divides_by_deff():
+    assert effective_n(1037) == 1037.0
+    assert effective_n(1037, deff=1.5) == pytest.approx(691.3333333, rel=1e-9)  # 1037 / 1.5
+
+
+def test_effective_n_accepts_deff_below_one():
+    # documented choice: a stratified design can beat simple random sampling
+    assert effective_n(1000, deff=0.8) == pytest.approx(1250.0)
+
+
+@pytest.mark.parametrize("n", [0, -5, math.nan, math.inf, True, "1037", None])
+def test_effective_n_rejects_bad_n(n):
+    with pytest.raises(ValueError, match="n"):
+        effective_n(n)
+
+
+@pytest.mark.parametrize("deff", [0, -1.0, math.nan])
+def test_effective_n_rejects_bad_deff(deff):
+    with pytest.raises(ValueError, match="deff"):
+        effective_n(1037, deff=deff)
+
+
+# ------------------------------------------------------------------------------------------ Wilson
+def test_wilson_interval_matches_closed_form_for_405_of_1037():
+    # p = 0.405, m = 1037, z = 1.959964, z²/m = 0.0037044
+    # centre = (0.405 + 0.0018522) / 1.0037044 = 0.405351
+    # half   = 1.959964 / 1.0037044 · √(0.405·0.595/1037 + 3.8415/(4·1037²)) = 0.029824
+    # → (37.553, 43.518) percent
+    low, high = wilson_interval(40.5, 1037)
+    assert low == pytest.approx(37.5526, abs=1e-3)
+    assert high == pytest.approx(43.5175, abs=1e-3)
+    expected = wilson_closed_form(40.5, 1037, Z95)
+    assert (low, high) == pytest.approx(expected, rel=1e-10)
+
+
+def test_wilson_interval_uses_non_integer_effective_n():
+    # deff 1.5 → m = 691.333…, not rounded
+    expected = wilson_closed_form(40.5, 1037 / 1.5, Z95)
+    assert wilson_interval(40.5, 1037, deff=1.5) == pytest.approx(expected, rel=1e-10)
+    expected = wilson_closed_form(12.0, 419.985, z_for(0.90))
+    assert wilson_interval(12.0, 419.985, confidence=0.90) == pytest.approx(expected, rel=1e-10)
+
+
+def test_wilson_interval_at_the_extremes():
+    # p = 0: low = 0, high = z²/(m + z²); p = 100 mirrors it
+    m = 1037
+    top = Z95**2 / (m + Z95**2) * 100
+    assert wilson_interval(0, m) == pytest.approx((0.0, top), abs=1e-9)
+    assert wilson_interval(100, m) == pytest.approx((100 - top, 100.0), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(percent=-0.1, n=100), "percent"),
+        (dict(percent=100.1, n=100), "percent"),
+        (dict(percent=math.nan, n=100), "percent"),
+        (dict(percent="40.5", n=100), "percent"),
+        (dict(percent=40.5, n=0), "n"),
+        (dict(percent=40.5, n=100, confidence=95), "confidence"),
+        (dict(percent=40.5, n=100, confidence=0), "confidence"),
+        (dict(percent=40.5, n=100, confidence=1.0), "confidence"),
+        (dict(percent=40.5, n=100, deff=0), "deff"),
+    ],
+)
+def test_wilson_interval_rejects_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        wilson_interval(**kwargs)
+
+
+# ------------------------------------------------------------------------------------------ add_intervals
+def test_add_intervals_adds_wilson_bounds_to_a_copy():
+    df = pd.DataFrame(
+        {"country": ["JP", "JP", "KR"], "percent": [40.5, 34.5, 0.0], "base_n": [1037, 1037, 1585]}
+    )
+    before = df.copy()
+    out = add_intervals(df)
+    pd.testing.assert_frame_equal(df, before)  # input untouched
+    assert list(out.columns) == ["country", "percent", "base_n", "ci_low", "ci_high"]
+    for row in out.itertuples():
+        low, high = wilson_closed_form(row.percent, row.base_n, Z95)
+        assert row.ci_low == pytest.approx(low, abs=1e-9)
+        assert row.ci_high == pytest.approx(high, abs=1e-9)
+
+
+def test_add_intervals_custom_columns_deff_column_and_string_percents():
+    df = pd.DataFrame({"share": ["26.0", "33"], "n": [1037, 1500], "deff": [1.0, 1.36]})
+    out = add_intervals(df, confidence=0.9, deff="deff", percent="share", n="n")
+    z = z_for(0.90)
+    assert (out.loc[0, "ci_low"], out.loc[0, "ci_high"]) == pytest.approx(wilson_closed_form(26.0, 1037, z))
+    assert (out.loc[1, "ci_low"], out.loc[1, "ci_high"]) == pytest.approx(
+        wilson_closed_form(33.0, 1500 / 1.36, z)
+    )
+    out = add_intervals(df, deff=2.0, percent="share", n="n")
+    assert out.loc[1, "ci_low"] == pytest.approx(wilson_closed_form(33.0, 750, Z95)[0])
+
+
+def test_add_intervals_empty_frame():
+    out = add_intervals(pd.DataFrame({"percent": [], "base_n": []}))
+    assert list(out.columns) == ["percent", "base_n", "ci_low", "ci_high"] and len(out) == 0
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, message",
+    [
+        ({"percent": [40.5]}, {}, "base_n"),
+        ({"percent": [140.0], "base_n": [100]}, {}, "percent"),
+        ({"percent": [np.nan], "base_n": [100]}, {}, "percent"),
+        ({"percent": ["forty"], "base_n": [100]}, {}, "numeric"),
+        ({"percent": [40.5], "base_n": [np.nan]}, {}, "base_n"),
+        ({"percent": [40.5], "base_n": [0]}, {}, "base_n"),
+        ({"percent": [40.5], "base_n": [100], "d": [0.0]}, {"deff": "d"}, "design effect"),
+        ({"percent": [40.5], "base_n": [100]}, {"deff": 0}, "deff"),
+        ({"percent": [40.5], "base_n": [100]}, {"confidence": 95}, "confidence"),
+    ],
+)
+def test_add_intervals_rejects_bad_input(data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        add_intervals(pd.DataFrame(data), **kwargs)
+
+
+# ------------------------------------------------------------------------------------------ margins
+def test_margin_of_error_reproduces_published_japan_margin():
+    # published ±3.04 for n = 1,037 is 1.96·√(0.25/1037)·100 = 3.0433
+    assert 1.96 * math.sqrt(0.25 / 1037) * 100 == pytest.approx(3.0433, abs=1e-4)
+    assert margin_of_error(1037) == pytest.approx(Z95 * math.sqrt(0.25 / 1037) * 100, rel=1e-12)
+    assert round(margin_of_error(1037), 2) == 3.04
+
+
+def test_margin_of_error_reproduces_published_korea_margin():
+    # 1.959964·√(0.25/1585)·100 = 2.4615, published rounded to ±2.5
+    assert margin_of_error(1585) == pytest.approx(2.4615, abs=1e-4)
+    assert round(margin_of_error(1585), 1) == 2.5
+
+
+def test_published_us_margin_implies_a_design_effect():
+    # ±2.95 for n = 1,500 is NOT the simple-random-sampling margin: 1.959964·√(0.25/1500)·100 = 2.5303.
+    # The implied design effect is (2.95 / 2.5303)² = 1.359: the U.S. figure allows for weighting.
+    srs = Z95 * math.sqrt(0.25 / 1500) * 100
+    assert margin_of_error(1500) == pytest.approx(srs, rel=1e-12)
+    assert round(margin_of_error(1500), 2) == 2.53 != 2.95
+    implied = (2.95 / srs) ** 2
+    assert estimate_design_effect(2.95, 1500) == pytest.approx(implied, rel=1e-12)
+    assert round(implied, 2) == 1.36
+    assert margin_of_error(1500, deff=implied) == pytest.approx(2.95, rel=1e-12)
+    # Japan's and Korea's published margins imply deff ≈ 1 (rounding)
+    assert estimate_design_effect(3.04, 1037) == pytest.approx(1.0, abs=0.01)
+    assert estimate_design_effect(2.5, 1585) == pytest.approx(1.0, abs=0.05)
+
+
+def test_margin_of_error_other_share_confidence_and_deff():
+    # 30%, 90%, deff 2: z₉₀·√(0.3·0.7/(1000/2))·100
+    expected = z_for(0.90) * math.sqrt(0.21 / 500) * 100
+    assert margin_of_error(1000, confidence=0.90, deff=2.0, percent=30.0) == pytest.approx(expected)
+    assert margin_of_error(1000, percent=0.0) == 0.0
+
+
+def test_estimate_design_effect_rejects_bad_input():
+    with pytest.raises(ValueError, match="margin"):
+        estimate_design_effect(0, 1500)
+    with pytest.raises(ValueError, match="percent"):
+        estimate_design_effect(2.95, 1500, percent=0.0)
+
+
+@pytest.mark.parametrize("kwargs", [dict(n=0), dict(n=100, percent=150), dict(n=100, confidence=1.5)])
+def test_margin_of_error_rejects_bad_input(kwargs):
+    with pytest.raises(ValueError):
+        margin_of_error(**kwargs)
+
+
+# ------------------------------------------------------------------------------------------ Kish
+def test_kish_design_effect_small_vector():
+    # w = [1, 1, 2, 2]: mean 1.5, population sd 0.5 → 1 + (0.5/1.5)² = 10/9
+    assert kish_design_effect([1, 1, 2, 2]) == pytest.approx(10 / 9, rel=1e-12)
+    # the sample sd (ddof = 1, 0.577) would give 1.148: make sure it is not used
+    assert kish_design_effect([1, 1, 2, 2]) != pytest.approx(1 + (np.std([1, 1, 2, 2], ddof=1) / 1.5) ** 2)
+
+
+def test_kish_design_effect_equals_n_sum_w2_over_sum_w_squared():
+    # w = [0.5, 1, 1.5, 3]: n·Σw²/(Σw)² = 4·12.5/36 = 1.3889; 1 + 0.875/2.25 = 1.3889
+    w = [0.5, 1.0, 1.5, 3.0]
+    assert kish_design_effect(w) == pytest.approx(4 * 12.5 / 36, rel=1e-12)
+    assert kish_design_effect(pd.Series(w)) == pytest.approx(1 + 0.875 / 2.25, rel=1e-12)
+    assert kish_design_effect([2.0, 2.0, 2.0]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("weights", [[], [1.0, -1.0], [0.0, 0.0], [1.0, math.nan], [1.0, math.inf]])
+def test_kish_design_effect_rejects_bad_weights(weights):
+    with pytest.raises(ValueError, match="weight"):
+        kish_design_effect(weights)
+
+
+# ------------------------------------------------------------------------------------------ summary, subgroups
+def test_summarise_design_one_tidy_row():
+    out = summarise_design(1037, deff=1.5)
+    assert list(out.columns) == ["n", "deff", "n_eff", "moe", "confidence"]
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["n"] == 1037 and row["deff"] == 1.5 and row["confidence"] == 0.95
+    assert row["n_eff"] == pytest.approx(1037 / 1.5)
+    assert row["moe"] == pytest.approx(Z95 * math.sqrt(0.25 * 1.5 / 1037) * 100)  # 3.727
+
+
+def test_summarise_design_rejects_bad_input():
+    with pytest.raises(ValueError, match="deff"):
+        summarise_design(1037, deff=-1)
+
+
+def test_estimate_subgroup_n():
+    # reasons asked of the 40.5% with a good impression of the U.S., n = 1,037: 1037 × 0.405 = 419.985
+    assert estimate_subgroup_n(1037, 40.5) == pytest.approx(419.985)
+    assert estimate_subgroup_n(1585, 100) == 1585
+
+
+@pytest.mark.parametrize("n, parent", [(1037, 0), (1037, 140), (1037, -3), (0, 40.5)])
+def test_estimate_subgroup_n_rejects_bad_input(n, parent):
+    with pytest.raises(ValueError):
+        estimate_subgroup_n(n, parent)
+
+
+# ------------------------------------------------------------------------------------------ differences
+def within_se(p1: float, p2: float, n_eff: float) -> float:
+    """√([p1 + p2 − (p1 − p2)²] / n) in points, from proportions."""
+    a, b = p1 / 100, p2 / 100
+    return math.sqrt((a + b - (a - b) ** 2) / n_eff) * 100
+
+
+def test_compare_within_question_source_example():
+    # 40.5 vs 34.5, n = 1,037: Var = (0.75 − 0.06²)/1037 = 0.7464/1037 = 7.1977e-4 → SE 2.683 points,
+    # z = 6 / 2.683 = 2.236, p = 2·(1 − Φ(2.236)) = 0.0253, CI 6 ± 1.96·2.683 = (0.742, 11.258)
+    d = compare_within_question(40.5, 34.5, 1037)
+    assert d.kind == "within question" and d.testable and d.reason == ""
+    assert (d.p1, d.p2) == (40.5, 34.5)
+    assert d.diff == pytest.approx(6.0)
+    assert d.se == pytest.approx(math.sqrt(0.7464 / 1037) * 100, rel=1e-12)
+    assert round(d.se, 2) == 2.68
+    assert round(d.z, 2) == 2.24
+    assert d.p_value == pytest.approx(2 * (1 - NormalDist().cdf(6 / d.se)), rel=1e-9)
+    assert (d.ci_low, d.ci_high) == pytest.approx((6 - Z95 * d.se, 6 + Z95 * d.se))
+    assert d.confidence == 0.95
+    assert d.significant
+    assert d.gap_low == pytest.approx(6 - Z95 * d.se)
+
+
+def test_compare_within_question_design_effect_turns_it_into_a_tie():
+    # deff 1.5: SE = 2.683·√1.5 = 3.286, z = 1.826 < 1.96
+    d = compare_within_question(40.5, 34.5, 1037, deff=1.5)
+    assert d.se == pytest.approx(within_se(40.5, 34.5, 1037 / 1.5))
+    assert d.z == pytest.approx(6 / (within_se(40.5, 34.5, 1037) * math.sqrt(1.5)))
+    assert not d.significant
+    assert d.ci_low < 0 < d.ci_high
+    assert d.gap_low == 0.0
+
+
+def test_compare_within_question_is_antisymmetric():
+    a, b = compare_within_question(27.5, 26.0, 1037), compare_within_question(26.0, 27.5, 1037)
+    assert b.diff == pytest.approx(-a.diff) and b.se == pytest.approx(a.se) and b.z == pytest.approx(-a.z)
+    assert (b.ci_low, b.ci_high) == pytest.approx((-a.ci_high, -a.ci_low))
+
+
+def test_significant_is_exactly_the_interval_excluding_zero():
+    # solve diff = z·SE for s = p1 + p2 fixed: d² = k(s − d²), k = z²/n → d = √(k·s/(1 + k))
+    n, s = 1037, 0.75
+    k = Z95**2 / n
+    d_star = math.sqrt(k * s / (1 + k)) * 100  # ≈ 5.26 points
+    for eps, expected in [(+0.01, True), (-0.01, False)]:
+        d = d_star + eps
+        result = compare_within_question((75 + d) / 2, (75 - d) / 2, n)
+        assert result.significant is expected
+        assert (result.ci_low > 0) is expected
+
+
+def test_compare_within_question_zero_se_is_not_testable():
+    d = compare_within_question(100.0, 0.0, 500)
+    assert not d.testable and d.kind == "not testable" and not d.significant
+    assert "standard error" in d.reason and math.isnan(d.z)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, word",
+    [
+        ((60.0, 45.0, 1037), {}, "exceeds 100"),
+        ((101.0, 0.0, 1037), {}, "p1"),
+        ((40.0, -1.0, 1037), {}, "p2"),
+        ((40.0, 30.0, 0), {}, "n"),
+        ((40.0, 30.0, 1037), {"confidence": 95}, "confidence"),
+        ((40.0, 30.0, 1037), {"deff": 0}, "deff"),
+    ],
+)
+def test_compare_within_question_rejects_bad_input(args, kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        compare_within_question(*args, **kwargs)
+
+
+def test_compare_within_question_tolerates_rounding_excess():
+    # 50.4 + 50.1 = 100.5: possible for two rounded shares that cover everyone
+    assert compare_within_question(50.4, 50.1, 1000).testable
+
+
+def test_compare_between_countries_hand_computed():
+    # bad impression of Trump, KR 73.1% (n 1,585) vs JP 70.1% (n 1,037):
+    # SE = √(0.731·0.269/1585 + 0.701·0.299/1037) = √(1.2406e-4 + 2.0213e-4) = 1.806 points, z = 1.661
+    d = compare_between_countries(73.1, 1585, 70.1, 1037)
+    se = math.sqrt(0.731 * 0.269 / 1585 + 0.701 * 0.299 / 1037) * 100
+    assert d.kind == "between countries" and d.testable
+    assert d.diff == pytest.approx(3.0)
+    assert d.se == pytest.approx(se, rel=1e-12)
+    assert round(d.se, 3) == 1.806
+    assert d.z == pytest.approx(3.0 / se)
+    assert d.p_value == pytest.approx(2 * (1 - NormalDist().cdf(3.0 / se)), rel=1e-9)
+    assert not d.significant
+
+
+def test_compare_between_countries_applies_each_design_effect():
+    se = math.sqrt(1.2 * 0.5 * 0.5 / 1000 + 1.36 * 0.4 * 0.6 / 1500) * 100
+    d = compare_between_countries(50.0, 1000, 40.0, 1500, confidence=0.90, deff1=1.2, deff2=1.36)
+    assert d.se == pytest.approx(se, rel=1e-12)
+    assert (d.ci_low, d.ci_high) == pytest.approx((10 - z_for(0.9) * se, 10 + z_for(0.9) * se))
+    assert d.significant
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(p1=40, n1=0, p2=30, n2=100), "n1"),
+        (dict(p1=40, n1=100, p2=30, n2=-1), "n2"),
+        (dict(p1=400, n1=100, p2=30, n2=100), "p1"),
+        (dict(p1=40, n1=100, p2=30, n2=100, deff2=0), "deff2"),
+    ],
+)
+def test_compare_between_countries_rejects_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        compare_between_countries(**kwargs)
+
+
+def test_compare_select_all_is_never_tested():
+    # 82.8 + 48.0 > 100 is fine for select-all answers
+    d = compare_select_all(82.8, 48.0, 1585)
+    assert d.kind == "not testable" and d.testable is False and d.significant is False
+    assert d.diff == pytest.approx(34.8)
+    for field in ("se", "z", "p_value", "ci_low", "ci_high"):
+        assert math.isnan(getattr(d, field))
+    assert math.isnan(d.gap_low)
+    assert "microdata" in d.reason and "covariance" in d.reason
+    assert compare_select_all(30.0, 20.0).reason == d.reason  # n is optional
+
+
+def test_compare_select_all_rejects_bad_input():
+    with pytest.raises(ValueError, match="p2"):
+        compare_select_all(30.0, 120.0)
+    with pytest.raises(ValueError, match="n"):
+        compare_select_all(30.0, 20.0, n=0)
+
+
+def test_difference_is_frozen():
+    d = compare_within_question(40.5, 34.5, 1037)
+    assert isinstance(d, Difference)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.z = 0.0  # type: ignore[misc]
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(stats, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
