@@ -22,6 +22,7 @@ Invalid input raises ``ValueError`` with a message naming the argument.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -58,7 +59,7 @@ SUM_ROUNDING_TOLERANCE = 1.0
 
 # --------------------------------------------------------------------------------------------- validation
 def _check_percent(value: float, name: str = "percent") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a number in percent (0–100), got {value!r}")
     value = float(value)
     if not 0.0 <= value <= 100.0:  # also rejects NaN
@@ -67,7 +68,7 @@ def _check_percent(value: float, name: str = "percent") -> float:
 
 
 def _check_positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
     value = float(value)
     if not (value > 0.0 and math.isfinite(value)):  # also rejects NaN
@@ -76,7 +77,7 @@ def _check_positive(value: float, name: str) -> float:
 
 
 def _check_confidence(confidence: float) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.integer, np.floating)):
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
         raise ValueError(f"confidence must be a number with 0 < confidence < 1, got {confidence!r}")
     confidence = float(confidence)
     if not 0.0 < confidence < 1.0:
