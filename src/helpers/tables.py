@@ -34,7 +34,7 @@ NOT_PUBLISHED_LABEL = "not published"
 
 TABLE_COLUMNS = [
     "country", "question_id", "option", "percent", "percent_text", "decimals", "kind", "order", "side",
-    "source", "measure", "status", "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
+    "net_of", "source", "measure", "status", "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
 ]
 
 
@@ -76,10 +76,10 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
 
 
 def format_base(n: float, is_estimate: bool) -> str:
-    """``n = 1,037`` for a published base, ``n ≈ 420 (estimated)`` for an estimated one."""
+    """``n = 1,037`` for a published base, ``estimated n ≈ 420`` for an estimated one."""
     if isinstance(n, float) and math.isnan(n):
         return "base not published"
-    return f"n ≈ {round(n):,} (estimated)" if is_estimate else f"n = {round(n):,}"
+    return f"estimated n ≈ {round(n):,}" if is_estimate else f"n = {round(n):,}"
 
 
 def derive_missing_parts(rows: pd.DataFrame, options: tuple[str, ...]) -> list[dict]:
@@ -175,7 +175,7 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     measure_rank = {m: i for i, m in enumerate(dict.fromkeys(table["measure"].fillna("")))}
     table["_m"] = table["measure"].fillna("").map(measure_rank)
     table = table.sort_values(["_m", "order", "option"], kind="stable").reset_index(drop=True)
-    for c in ("source", "measure", "status", "option", "percent_text"):
+    for c in ("source", "measure", "status", "option", "percent_text", "net_of"):
         table[c] = table[c].astype("string")
     return table[TABLE_COLUMNS]
 

@@ -1,0 +1,408 @@
+"""The narrative summary, generated from the data: every number computed, every qualifier from a rule.
+
+Sentences are built from :mod:`helpers.tables` (figures, bases, intervals) and worded by
+:mod:`helpers.vocabulary` (a share is "a majority" only when its whole interval is above 50%; a gap is a
+"narrow lead" or a "statistical tie" by the interval of the difference). Nothing here types a number.
+
+Example
+-------
+>>> from helpers.data import load_survey_data
+>>> data = load_survey_data()
+>>> print(build_summary(data, "JP"))  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from . import vocabulary as voc
+from .data import CATEGORIES, SurveyData, check_country, sum_counts_as_single
+from .stats import compare_within_question, estimate_design_effect, margin_of_error, wilson_interval
+from .tables import (
+    KIND_DERIVED,
+    KIND_NET,
+    KIND_PUBLISHED,
+    base_of,
+    comparable_items,
+    comparison_differences,
+    format_base,
+    question_row,
+    question_table,
+)
+
+HEADLINES_PER_CATEGORY = 2
+"""How many questions each category contributes to the headline list (those with the largest leading share)."""
+
+
+# ------------------------------------------------------------------------------------------ formatting
+
+def pct(text: str) -> str:
+    """A published figure with its published precision: ``"26.0"`` → ``26.0%``."""
+    return f"{text}%"
+
+
+def level(confidence: float) -> str:
+    return f"{confidence * 100:g}%"
+
+
+def points(value: Decimal | float) -> str:
+    return f"{value:.1f}"
+
+
+def fmt_deff(deff: float) -> str:
+    """A design effect with at least one decimal: 1.0, 1.5, 1.25."""
+    text = f"{deff:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def quoted(option: str) -> str:
+    return f"“{option}”"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def gap_text(a: str, b: str) -> str:
+    """Exact gap between two published figures, with the precision of the finer one."""
+    gap = Decimal(a) - Decimal(b)
+    decimals = max(len(x.split(".")[1]) if "." in x else 0 for x in (a, b))
+    return f"{gap:.{decimals}f}"
+
+
+def respondents(data: SurveyData, country: str) -> str:
+    return f"{data.survey['countries'][country]['adjective']} respondents"
+
+
+# ------------------------------------------------------------------------------------------ units
+
+def answer_units(table: pd.DataFrame, question: pd.Series) -> pd.DataFrame:
+    """Mutually exclusive answers of a question to rank and compare, largest first.
+
+    For a scale the sides are taken as their published nets ("in favor", "opposed") where published, and
+    options not covered by a net (the midpoint) as themselves. Unconfirmed figures and the unpublished
+    remainder are left out.
+    """
+    rows = table[(table["status"] == "published") & table["kind"].isin([KIND_PUBLISHED, KIND_NET, KIND_DERIVED])]
+    if question["question_type"] == "scale":
+        nets = rows[rows["kind"] == KIND_NET]
+        covered = set()
+        for parts in nets["option"]:
+            covered.update(net_parts_of(table, parts))
+        plain = rows[(rows["kind"] == KIND_PUBLISHED) & ~rows["option"].isin(covered)]
+        rows = pd.concat([nets, plain])
+    else:
+        rows = rows[rows["kind"] == KIND_PUBLISHED]
+    return rows.sort_values("percent", ascending=False, kind="stable")
+
+
+def net_parts_of(table: pd.DataFrame, net_option: str) -> set[str]:
+    """The options a net adds up (its ``net_of`` entry)."""
+    net_of = table.loc[table["option"] == net_option, "net_of"].iloc[0]
+    return set(str(net_of).split(";"))
+
+
+def one_answer(question: pd.Series) -> bool:
+    return question["question_type"] in ("single_choice", "scale") and question["answers"] == "one"
+
+
+# ------------------------------------------------------------------------------------------ sentences
+
+def lead_sentence(first: pd.Series, second: pd.Series, n: float, confidence: float, deff: float) -> str:
+    """Compare the two largest answers of a single-answer question and word the gap by its interval."""
+    d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence, deff=deff)
+    word = voc.describe_difference(d)
+    a, b = quoted(first["option"]), quoted(second["option"])
+    pa, pb = pct(first["percent_text"]), pct(second["percent_text"])
+    gap = gap_text(first["percent_text"], second["percent_text"])
+    ci = f"{level(confidence)} CI of the gap {points(d.ci_low)} to {points(d.ci_high)}"
+    if word == voc.STATISTICAL_TIE:
+        return f"{a} ({pa}) and {b} ({pb}) are in a statistical tie: the {gap}-point gap is within sampling error ({ci})."
+    if word == voc.NARROW_LEAD:
+        return (f"{a} ({pa}) has a narrow lead over {b} ({pb}): the {gap}-point gap is beyond sampling error, "
+                f"but could be as small as {points(d.gap_low)} points ({ci}).")
+    if word == voc.CLEAR_LEAD:
+        return f"{a} ({pa}) has a clear lead over {b} ({pb}), by {gap} points ({ci})."
+    return f"{a} ({pa}) leads {b} ({pb}) overwhelmingly, by {gap} points ({ci})."
+
+
+def share_sentence(row: pd.Series, n: float, confidence: float, deff: float, who: str) -> str:
+    """Word a single share by its interval: a large majority, a majority, about half, a minority."""
+    low, high = wilson_interval(row["percent"], n, confidence=confidence, deff=deff)
+    word = voc.describe_share(row["percent"], n, confidence=confidence, deff=deff)
+    return (f"{capitalise(word)} of {who} ({pct(row['percent_text'])}, {level(confidence)} CI "
+            f"{points(low)}–{points(high)}) answered {quoted(row['option'])}.")
+
+
+def describe_question(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
+                      deff: float = 1.0) -> str | None:
+    """One finding for a question asked of everyone in ``country``, or None when it has no figures there."""
+    q = question_row(data, question_id)
+    table = question_table(data, country, question_id, confidence=confidence, deff=deff)
+    if table.empty:
+        return None
+    n, _ = base_of(data, country, question_id)
+    who = respondents(data, country)
+    units = answer_units(table, q)
+    parts = [f"**{q['wording']}.**"]
+    if len(units) >= 2 and one_answer(q):
+        first, second = units.iloc[0], units.iloc[1]
+        parts.append(lead_sentence(first, second, n, confidence, deff))
+        word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
+        if word != voc.A_MINORITY:
+            parts.append(share_sentence(first, n, confidence, deff, who))
+    elif len(units) >= 2 and not sum_counts_as_single(q):
+        first = units.iloc[0]
+        rest = ", ".join(f"{quoted(r.option)} ({pct(r.percent_text)})" for r in units.iloc[1:].itertuples())
+        word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
+        parts.append(f"{quoted(first['option'])} was named most often ({pct(first['percent_text'])}, {word}), "
+                     f"ahead of {rest}. Several answers were allowed, so the gaps between answers cannot be "
+                     "tested without microdata.")
+    elif len(units) >= 2:
+        listed = ", ".join(f"{quoted(r.option)} {pct(r.percent_text)}" for r in units.itertuples())
+        parts.append(f"Published: {listed}. The source does not say whether these come from one "
+                     "single-answer question, so the gap is not tested.")
+    elif len(units) == 1:
+        parts.append(share_sentence(units.iloc[0], n, confidence, deff, who))
+    unconfirmed = table[table["status"] == "unconfirmed"]
+    for r in unconfirmed.itertuples():
+        parts.append(f"{quoted(r.option)} at {pct(r.percent_text)} is unconfirmed: the source does not let the "
+                     "item be identified for certain.")
+    if q["options_published"] == "some" and sum_counts_as_single(q) and len(units):
+        parts.append("Other answers were not published.")
+    return " ".join(parts)
+
+
+def describe_reasons(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
+                     deff: float = 1.0) -> str | None:
+    """One finding for a follow-up question asked of a subgroup (reasons), per measure published."""
+    q = question_row(data, question_id)
+    table = question_table(data, country, question_id, confidence=confidence, deff=deff)
+    if table.empty:
+        return None
+    n, estimate = base_of(data, country, question_id)
+    sentences = []
+    for measure, rows in table.groupby(table["measure"].fillna(""), sort=False):
+        rows = rows[(rows["kind"] == KIND_PUBLISHED) & (rows["status"] == "published")]
+        rows = rows.sort_values("percent", ascending=False, kind="stable")
+        if rows.empty:
+            continue
+        first = rows.iloc[0]
+        text = f"{quoted(first['option'])} came first ({pct(first['percent_text'])})"
+        if len(rows) >= 2:
+            second = rows.iloc[1]
+            text += f", ahead of {quoted(second['option'])} ({pct(second['percent_text'])})"
+            answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
+            if one_answer(q) and not measure:
+                d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence,
+                                            deff=deff)
+                text += f", a {voc.describe_difference(d)}"
+            elif answers == "not disclosed":
+                text += "; the answer format is not disclosed, so the gap is not tested"
+            else:
+                text += "; several answers were allowed, so the gap cannot be tested without microdata"
+        if measure:
+            source = source_name(data, first["source"])
+            label = data.survey["measures"][measure]["label"]
+            text = f"in the figures of {source} ({label}), " + text
+        sentences.append(text)
+    if not sentences:
+        return None
+    base = f"those answering {quoted(str(q['base_option']))} to the previous question"
+    return (f"*{q['wording']}* — asked of {base} ({format_base(n, estimate)}): "
+            + "; ".join(sentences) + ".")
+
+
+def source_name(data: SurveyData, source_id: str) -> str:
+    for s in data.survey["sources"]:
+        if s["id"] == source_id:
+            name = s.get("short", s["publisher"])
+            return name if s["kind"] == "primary" else f"{name} (press report)"
+    raise KeyError(source_id)
+
+
+def category_findings(data: SurveyData, country: str, category: str, confidence: float = 0.95,
+                      deff: float = 1.0) -> list[str]:
+    """Findings of one category: each question asked of everyone, followed by its follow-up questions."""
+    check_country(data, country)
+    qs = data.questions[(data.questions["category"] == category)
+                        & data.questions["countries"].map(lambda cs: country in cs)]
+    findings = []
+    for q in qs.itertuples(index=False):
+        if not pd.isna(q.base_question):
+            continue
+        text = describe_question(data, country, q.question_id, confidence, deff)
+        children = data.questions[data.questions["base_question"] == q.question_id]["question_id"]
+        follow_ups = [describe_reasons(data, country, c, confidence, deff) for c in children]
+        follow_ups = [f for f in follow_ups if f]
+        if text:
+            findings.append(text + "".join(f"\n  - {f}" for f in follow_ups))
+    orphans = qs[qs["base_question"].notna()
+                 & ~qs["base_question"].isin(qs.loc[qs["base_question"].isna(), "question_id"])]
+    for q in orphans.itertuples(index=False):
+        text = describe_reasons(data, country, q.question_id, confidence, deff)
+        if text:
+            findings.append(text)
+    return findings
+
+
+# ------------------------------------------------------------------------------------------ across items
+
+def comparison_findings(data: SurveyData, country: str, confidence: float = 0.95,
+                        deff: float = 1.0) -> list[str]:
+    """Every item asked in ``country`` and another country: the gap and whether it is significant."""
+    findings = []
+    for comparison in comparable_items(data):
+        if country not in comparison.countries:
+            continue
+        diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
+        q0 = question_row(data, comparison.question_ids[0])
+        if comparison.mirrored:
+            q1 = question_row(data, comparison.question_ids[1])
+            title = (f"{q0['wording']} ({respondents(data, comparison.countries[0])}) vs "
+                     f"{q1['wording'][:1].lower() + q1['wording'][1:]} ({respondents(data, comparison.countries[1])})")
+        else:
+            title = q0["wording"]
+        pieces = []
+        t = data.toplines
+        for r in diffs.itertuples():
+            text1 = percent_text_of(t, r.country_1, comparison, r.option)
+            text2 = percent_text_of(t, r.country_2, comparison, r.option)
+            adj1 = data.survey["countries"][r.country_1]["adjective"]
+            adj2 = data.survey["countries"][r.country_2]["adjective"]
+            # the gap is stated as higher minus lower, its interval turned the same way
+            if r.diff < 0:
+                gap, low, high, higher = gap_text(text2, text1), -r.ci_high, -r.ci_low, adj2
+            else:
+                gap, low, high, higher = gap_text(text1, text2), r.ci_low, r.ci_high, adj1
+            ci = f"{level(confidence)} CI {points(low)} to {points(high)}"
+            verdict = (f"{higher} respondents higher by {gap} points, a significant difference ({ci})"
+                       if r.significant else f"{voc.NO_SIGNIFICANT_DIFFERENCE} ({gap} points, {ci})")
+            pieces.append(f"{quoted(r.option)}: {adj1} {pct(text1)} vs {adj2} {pct(text2)}, {verdict}")
+        findings.append(f"**{title}.** " + "; ".join(pieces) + ".")
+    return findings
+
+
+def percent_text_of(toplines: pd.DataFrame, country: str, comparison, option: str) -> str:
+    t = toplines
+    rows = t[(t["country"] == country) & t["question_id"].isin(comparison.question_ids)
+             & (t["option"] == option) & t["measure"].isna() & (t["status"] == "published")]
+    return str(rows["percent_text"].iloc[0])
+
+
+def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+    """The headline figures, rounded the way a press summary would ("about 45%").
+
+    Per category, the ``HEADLINES_PER_CATEGORY`` questions asked of everyone whose leading answer has the
+    largest share; the share word ("a majority", "about half") still follows the interval rule.
+    """
+    lines = []
+    for category in CATEGORIES:
+        candidates = []
+        for q in data.questions[(data.questions["category"] == category)
+                                & data.questions["base_question"].isna()
+                                & data.questions["countries"].map(lambda cs: country in cs)].itertuples(index=False):
+            q_row = question_row(data, q.question_id)
+            table = question_table(data, country, q.question_id, confidence=confidence, deff=deff)
+            units = answer_units(table, q_row)
+            if units.empty or not sum_counts_as_single(q_row):
+                continue
+            candidates.append((float(units.iloc[0]["percent"]), q_row, units.iloc[0]))
+        candidates.sort(key=lambda c: -c[0])
+        for _, q_row, top in candidates[:HEADLINES_PER_CATEGORY]:
+            n, _ = base_of(data, country, q_row["question_id"])
+            word = voc.describe_share(top["percent"], n, confidence=confidence, deff=deff)
+            lines.append(f"{q_row['wording']}: {voc.round_for_headline(top['percent_text'])} "
+                         f"{quoted(top['option'])} ({word}; {category}).")
+    return lines
+
+
+# ------------------------------------------------------------------------------------------ methods
+
+def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+    """AAPOR-style precision statement for online samples, one line per country."""
+    lines = []
+    for code, c in data.survey["countries"].items():
+        n = int(c["n"])
+        moe = margin_of_error(n, confidence=confidence, deff=deff)
+        published = float(c["margin_of_error"])
+        implied = estimate_design_effect(published, n)
+        lines.append(
+            f"{c['name']} (n = {n:,}): assuming simple random sampling with a design effect of {fmt_deff(deff)}, "
+            f"the {level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. "
+            f"The published margin is ±{c['margin_of_error']} points, which corresponds to a design effect "
+            f"of {implied:.2f} at 95%.")
+    return lines
+
+
+def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> str:
+    """Methodology and disclosure: the eleven AAPOR elements, the precision statement and the rules."""
+    out = ["## Methodology and disclosure", "",
+           f"{data.survey['title']}, {data.survey['fieldwork_month']}. The eleven disclosure elements of the "
+           "AAPOR Code, as far as the sources disclose them:", ""]
+    for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
+        out.append(f"{i}. **{element['element']}**: {disclosure_text(data, element)}")
+    out += ["", "### Precision", "",
+            "The samples are online samples, not probability samples: the figures below describe sampling "
+            "error only under the stated assumption and ignore coverage and nonresponse error.", ""]
+    out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
+    out += ["", f"Every percentage in this report has a {level(confidence)} Wilson score interval on the "
+            f"effective sample size n / deff with deff = {fmt_deff(deff)}. Follow-up questions asked only of a "
+            "subgroup use the subgroup's size, estimated from the share giving the qualifying answer "
+            "(marked “estimated”), because the sources do not publish it.", "",
+            "### How the words are chosen", ""]
+    out += [f"- *{word}*: {rule}." for word, rule in voc.VOCABULARY_RULES]
+    return "\n".join(out)
+
+
+def disclosure_text(data: SurveyData, element: dict) -> str:
+    """Text of one AAPOR element; fieldwork and sample size are built from the per-country metadata."""
+    if "disclosed" in element:
+        return " ".join(str(element["disclosed"]).split())
+    countries = data.survey["countries"]
+    if element["from_countries"] == "fieldwork":
+        return "; ".join(
+            f"{c['name']}: " + ", ".join(f"{f['dates']} ({f['source']}"
+                                         + (f", {f['measure']})" if f.get("measure") else ")")
+                                         for f in c["fieldwork"])
+            for c in countries.values()) + "."
+    total = sum(int(c["n"]) for c in countries.values())
+    return ("; ".join(f"{c['name']} n = {int(c['n']):,} (published {level(0.95)} margin "
+                      f"±{c['margin_of_error']} points, {c['margin_of_error_source']})"
+                      for c in countries.values())
+            + f"; {total:,} in all.")
+
+
+# ------------------------------------------------------------------------------------------ the summary
+
+def category_section(data: SurveyData, country: str, category: str, confidence: float = 0.95,
+                     deff: float = 1.0) -> str:
+    """Markdown for one category's findings (a note when the country has no published figures in it)."""
+    findings = category_findings(data, country, category, confidence, deff)
+    if not findings:
+        return f"No published figures for {data.survey['countries'][country]['name']} in this category."
+    return "\n".join(f"- {f}" for f in findings)
+
+
+def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> str:
+    """The whole narrative summary for one country, as Markdown."""
+    check_country(data, country)
+    c = data.survey["countries"][country]
+    out = [f"# {data.survey['title']}: {c['name']}", "",
+           f"Findings for {respondents(data, country)} (n = {int(c['n']):,}; {c['mode']}; "
+           f"{data.survey['fieldwork_month']}). Each statement is generated from `data/` by `src/helpers`; "
+           "the words for sizes and gaps follow the rules listed under Methodology.", "",
+           "## Headlines", ""]
+    headlines = headline_findings(data, country, confidence, deff)
+    out += [f"- {h}" for h in headlines] or ["No published figures for this country."]
+    for category in CATEGORIES:
+        out += ["", f"## {capitalise(category)}", "", category_section(data, country, category, confidence, deff)]
+    comparisons = comparison_findings(data, country, confidence, deff)
+    out += ["", "## Comparisons between countries", ""]
+    out += [f"- {f}" for f in comparisons] or ["No question was published for this and another country."]
+    out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
+    for s in data.survey["sources"]:
+        out.append(f"- `{s['id']}` — {s['publisher']}, *{s['title'].strip()}*, {s['date']}, {s['kind']}; "
+                   f"{s['url']}")
+    return "\n".join(out) + "\n"
