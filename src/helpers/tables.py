@@ -38,12 +38,20 @@ TABLE_COLUMNS = [
 ]
 
 
+def cache_of(data: SurveyData) -> dict:
+    """Per-dataset memo of computed tables: narrative, charts and notebooks ask for the same ones often."""
+    return data.__dict__.setdefault("_tables_cache", {})
+
+
 def question_row(data: SurveyData, question_id: str) -> pd.Series:
     """The codebook row of a question; a KeyError naming the question if it is not in the codebook."""
-    match = data.questions[data.questions["question_id"] == question_id]
-    if match.empty:
+    rows = cache_of(data).get("question_rows")
+    if rows is None:
+        rows = {q["question_id"]: q for _, q in data.questions.iterrows()}
+        cache_of(data)["question_rows"] = rows
+    if question_id not in rows:
         raise KeyError(f"question '{question_id}' is not in the codebook")
-    return match.iloc[0]
+    return rows[question_id]
 
 
 def questions_in_category(data: SurveyData, category: str, country: str | None = None) -> list[str]:
@@ -82,42 +90,57 @@ def format_base(n: float, is_estimate: bool) -> str:
     return f"estimated n ≈ {round(n):,}" if is_estimate else f"n = {round(n):,}"
 
 
-def derive_missing_parts(rows: pd.DataFrame, options: tuple[str, ...]) -> list[dict]:
+def decimals_of(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def derive_missing_parts(rows: list[dict]) -> list[dict]:
     """Parts that follow from a net minus its other published parts (e.g. 65.0 − 40.9 = 24.1)."""
     derived = []
-    plain = dict(zip(rows.loc[~rows["is_net"], "option"], rows.loc[~rows["is_net"], "percent_text"]))
-    for net in rows[rows["is_net"]].itertuples(index=False):
-        missing = [p for p in net.net_parts if p not in plain]
+    plain = {r["option"]: r["percent_text"] for r in rows if not r["net_parts"]}
+    for net in (r for r in rows if r["net_parts"]):
+        missing = [p for p in net["net_parts"] if p not in plain]
         if len(missing) != 1:
             continue
-        known = [plain[p] for p in net.net_parts if p in plain]
-        decimals = max([len(x.split(".")[1]) if "." in x else 0 for x in known + [net.percent_text]])
-        value = Decimal(net.percent_text) - sum(Decimal(x) for x in known)
-        value = max(value, Decimal(0))
+        known = [plain[p] for p in net["net_parts"] if p in plain]
+        decimals = max(decimals_of(x) for x in known + [net["percent_text"]])
+        value = max(Decimal(net["percent_text"]) - sum(Decimal(x) for x in known), Decimal(0))
         text = f"{value:.{decimals}f}"
-        derived.append({"option": missing[0], "percent_text": text, "kind": KIND_DERIVED,
-                        "source": net.source, "measure": net.measure, "status": net.status})
+        derived.append({**net, "option": missing[0], "percent_text": text, "kind": KIND_DERIVED,
+                        "net_of": None, "net_parts": ()})
         plain[missing[0]] = text
     return derived
 
 
-def remainder_of(rows: pd.DataFrame, options: tuple[str, ...]) -> str | None:
+def remainder_of(rows: list[dict]) -> str | None:
     """Unpublished remainder (100 − what is known) of a single-answer question, as text; None if nothing left.
 
     Options known individually count once; options known only through a net count through the net.
     """
-    plain = rows[rows["kind"].isin([KIND_PUBLISHED, KIND_DERIVED])]
-    covered = set(plain["option"])
-    total = sum(Decimal(x) for x in plain["percent_text"])
-    for net in rows[rows["kind"] == KIND_NET].itertuples(index=False):
-        if not covered.intersection(net.net_parts):
-            total += Decimal(net.percent_text)
-            covered.update(net.net_parts)
-    decimals = int(rows["decimals"].max()) if len(rows) else 0
+    plain = [r for r in rows if r["kind"] in (KIND_PUBLISHED, KIND_DERIVED)]
+    covered = {r["option"] for r in plain}
+    total = sum((Decimal(r["percent_text"]) for r in plain), Decimal(0))
+    for net in (r for r in rows if r["kind"] == KIND_NET):
+        if not covered.intersection(net["net_parts"]):
+            total += Decimal(net["percent_text"])
+            covered.update(net["net_parts"])
     rest = Decimal(100) - total
     if rest <= 0:
         return None
-    return f"{rest:.{decimals}f}"
+    return f"{rest:.{max(decimals_of(r['percent_text']) for r in rows)}f}"
+
+
+def rows_by_question(data: SurveyData) -> dict[tuple[str, str], list[dict]]:
+    """Toplines as plain records grouped by (country, question), built once per dataset."""
+    cache = cache_of(data)
+    if "rows" not in cache:
+        grouped: dict[tuple[str, str], list[dict]] = {}
+        t = data.toplines
+        records = t.astype(object).where(t.notna(), None).to_dict("records")
+        for r in records:
+            grouped.setdefault((r["country"], r["question_id"]), []).append(r)
+        cache["rows"] = grouped
+    return cache["rows"]
 
 
 def question_table(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
@@ -128,54 +151,59 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     sum of options, e.g. "in favor"), ``derived`` (computed from published figures, never published
     itself) or ``not published`` (the remainder of a single-answer question the source left out). Where two
     sources publish different measures of one question (``measure``), both sets of rows are kept. Empty
-    when the country has no figures for the question.
+    when the country has no figures for the question. Returns a fresh copy (tables are memoised per dataset).
     """
+    key = ("question_table", country, question_id, confidence, deff)
+    cache = cache_of(data)
+    if key not in cache:
+        cache[key] = build_question_table(data, country, question_id, confidence, deff)
+    return cache[key].copy()
+
+
+def build_question_table(data: SurveyData, country: str, question_id: str, confidence: float,
+                         deff: float) -> pd.DataFrame:
     q = question_row(data, question_id)
-    t = data.toplines
-    rows = t[(t["country"] == country) & (t["question_id"] == question_id)].copy()
-    if rows.empty:
+    published = rows_by_question(data).get((country, question_id), [])
+    if not published:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     options = tuple(q["options"])
-    sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
-    pieces = []
-    for measure, group in rows.groupby(rows["measure"].fillna(""), sort=False):
-        group = group.assign(kind=group["is_net"].map({True: KIND_NET, False: KIND_PUBLISHED}))
-        derived = pd.DataFrame(derive_missing_parts(group, options))
-        if not derived.empty:
-            derived["decimals"] = derived["percent_text"].map(lambda x: len(x.split(".")[1]) if "." in x else 0)
-            group = pd.concat([group, derived], ignore_index=True)
-        if sum_counts_as_single(q) and q["options_published"] == "some":
-            rest = remainder_of(group, options)
-            if rest is not None:
-                group = pd.concat([group, pd.DataFrame([{
-                    "option": NOT_PUBLISHED_LABEL, "percent_text": rest, "kind": KIND_NOT_PUBLISHED,
-                    "decimals": len(rest.split(".")[1]) if "." in rest else 0,
-                    "source": group["source"].iloc[0], "measure": measure or pd.NA, "status": "published"}])],
-                    ignore_index=True)
-        pieces.append(group)
-    table = pd.concat(pieces, ignore_index=True)
-    table["country"] = country
-    table["question_id"] = question_id
-    table["percent"] = table["percent_text"].astype(str).astype(float)
     order = {o: i for i, o in enumerate(options)}
-    nets = {row.option: min(order[p] for p in row.net_parts) - 0.5
-            for row in table[table["kind"] == KIND_NET].itertuples(index=False)}
-    table["order"] = table["option"].map(lambda o: order.get(o, nets.get(o, len(options))))
-    table["side"] = table["option"].map(lambda o: sides.get(o, ""))
+    sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
+    single = sum_counts_as_single(q) and q["options_published"] == "some"
+    measures = list(dict.fromkeys(r["measure"] for r in published))
+    out: list[dict] = []
+    for rank, measure in enumerate(measures):
+        group = [{**r, "kind": KIND_NET if r["is_net"] else KIND_PUBLISHED}
+                 for r in published if r["measure"] == measure]
+        group += derive_missing_parts(group)
+        rest = remainder_of(group) if single else None
+        if rest is not None:
+            group.append({**group[0], "option": NOT_PUBLISHED_LABEL, "percent_text": rest,
+                          "kind": KIND_NOT_PUBLISHED, "net_of": None, "net_parts": (), "status": "published"})
+        for r in group:
+            if r["kind"] == KIND_NET:
+                r["order"] = min(order[p] for p in r["net_parts"]) - 0.5
+            else:
+                r["order"] = order.get(r["option"], len(options))
+            r["measure_rank"] = rank
+        out += group
     n, estimate = base_of(data, country, question_id)
+    table = pd.DataFrame.from_records(out)
+    table["percent_text"] = table["percent_text"].astype(str)
+    table["percent"] = table["percent_text"].astype(float)
+    table["decimals"] = table["percent_text"].map(decimals_of).astype("int64")
+    table["side"] = table["option"].map(lambda o: sides.get(o, ""))
     table["base_n"] = n
     table["base_is_estimate"] = estimate
     table["n_eff"] = effective_n(n, deff) if not math.isnan(n) else math.nan
-    has_ci = (table["kind"] != KIND_NOT_PUBLISHED) & table["base_n"].notna()
     table["ci_low"] = math.nan
     table["ci_high"] = math.nan
+    has_ci = (table["kind"] != KIND_NOT_PUBLISHED) & table["base_n"].notna()
     if has_ci.any():
         with_ci = add_intervals(table[has_ci], confidence=confidence, deff=deff)
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
-    measure_rank = {m: i for i, m in enumerate(dict.fromkeys(table["measure"].fillna("")))}
-    table["_m"] = table["measure"].fillna("").map(measure_rank)
-    table = table.sort_values(["_m", "order", "option"], kind="stable").reset_index(drop=True)
-    for c in ("source", "measure", "status", "option", "percent_text", "net_of"):
+    table = table.sort_values(["measure_rank", "order", "option"], kind="stable").reset_index(drop=True)
+    for c in ("country", "question_id", "source", "measure", "status", "option", "percent_text", "net_of"):
         table[c] = table[c].astype("string")
     return table[TABLE_COLUMNS]
 
