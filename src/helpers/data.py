@@ -62,7 +62,9 @@ SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor"
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
 AAPOR_ELEMENTS = 11
 
-PERCENT_PATTERN = re.compile(r"^\d{1,3}(\.\d+)?$")
+# A sign and any number of digits are accepted here so that "-3" or "250" are reported as out of range,
+# not as "not a number".
+PERCENT_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 OPTION_SEPARATOR = "|"
 LIST_SEPARATOR = ";"
@@ -356,7 +358,7 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
         if not PERCENT_PATTERN.match(r["percent"]):
             problems.append(f"{location(path, line, 'percent')}: '{r['percent']}' is not a number")
             ok = False
-        elif not 0 <= float(r["percent"]) <= 100:
+        elif r["percent"].startswith("-") or not 0 <= float(r["percent"]) <= 100:
             problems.append(f"{location(path, line, 'percent')}: {r['percent']} is outside 0–100")
             ok = False
         if r["source"] not in known_sources:
