@@ -1,0 +1,466 @@
+"""Tests for helpers.data: every validation rule, and the shipped data in data/.
+
+Each rule is tested on the small valid set in ``tests/fixtures/data/good/`` with exactly one textual edit,
+written to a temporary folder. The message must name the file, the line and the column of the problem and
+say what is wrong. Because the temporary folder is outside the repository, messages start with the bare
+file name (``toplines.csv, line 4, column 'percent': ...``).
+
+Line numbers in the expected messages refer to the good fixtures:
+
+* ``toplines.csv``: 2-4 JP us_impression, 5-7 KR us_impression, 8-9 us_favorable_reasons, 10-11
+  korea_impression, 12-13 japan_impression, 14-19 nuclear_weapons (18 and 19 are the nets), 20-22
+  economic_partners.
+* ``questions.csv``: 2 us_impression, 3 us_favorable_reasons, 4 korea_impression, 5 japan_impression,
+  6 nuclear_weapons, 7 economic_partners.
+"""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import paths
+from helpers.data import (
+    DataValidationError,
+    display_path,
+    load_questions,
+    load_survey,
+    load_survey_data,
+    load_toplines,
+)
+
+GOOD = Path(__file__).parent / "fixtures" / "data" / "good"
+FILES = ("survey.yml", "questions.csv", "toplines.csv")
+CSV_FILES = ("questions.csv", "toplines.csv")
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A copy of the good fixture set, to be edited by one test."""
+    for name in FILES:
+        shutil.copyfile(GOOD / name, tmp_path / name)
+    return tmp_path
+
+
+def write_variant(data_dir: Path, name: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must occur exactly once, so a stale edit fails loudly) by ``new``."""
+    path = data_dir / name
+    text = path.read_bytes().decode("utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}, expected once"
+    path.write_bytes(text.replace(old, new).encode("utf-8"))
+
+
+def load_problems(data_dir: Path) -> list[str]:
+    with pytest.raises(DataValidationError) as info:
+        load_survey_data(data_dir)
+    problems = info.value.problems
+    assert problems, "DataValidationError raised without problems"
+    assert str(info.value).splitlines()[0] == problems[0]
+    return problems
+
+
+def assert_reported(problems: list[str], where: str, what: str, only: bool = True) -> None:
+    """Some problem starts with ``where: `` and mentions ``what``; with ``only``, it is the only problem."""
+    shown = "\n".join(problems)
+    matching = [p for p in problems if p.startswith(where + ": ") and what in p]
+    assert matching, f"expected a problem at {where!r} mentioning {what!r}, got:\n{shown}"
+    if only:
+        assert len(problems) == 1, f"expected one problem, got:\n{shown}"
+
+
+# ------------------------------------------------------------------------------------------ good fixture
+
+def test_good_fixture_set_loads():
+    data = load_survey_data(GOOD)
+    assert data.countries() == ["JP", "KR"]
+    assert data.country_n("KR") == 1585
+    assert list(data.questions["question_id"]) == [
+        "us_impression", "us_favorable_reasons", "korea_impression", "japan_impression",
+        "nuclear_weapons", "economic_partners",
+    ]
+    assert len(data.toplines) == 21
+    assert data.toplines["is_net"].sum() == 2
+    # The quoted option with a comma is read as one field.
+    assert "EU, the European Union" in set(data.toplines["option"])
+    # Lines are the physical lines of the file (the header is line 1).
+    assert list(data.toplines["line"]) == list(range(2, 23))
+
+
+def test_messages_show_repository_relative_paths_or_bare_file_names(tmp_path):
+    assert display_path(paths.TOPLINES_CSV) == "data/toplines.csv"
+    assert display_path(GOOD / "questions.csv") == "tests/fixtures/data/good/questions.csv"
+    assert display_path(tmp_path / "toplines.csv") == "toplines.csv"
+
+
+# ------------------------------------------------------------------------------- one edit, one problem
+
+# (file, text to replace, replacement, where the message must point, what it must say)
+RULES = [
+    # --- headers
+    pytest.param("toplines.csv", ",measure,status", ",status",
+                 "toplines.csv, line 1, column 'measure'", "missing column",
+                 id="toplines-missing-column"),
+    pytest.param("toplines.csv", "corroborated_by,note\n", "corroborated_by,note,extra\n",
+                 "toplines.csv, line 1, column 'extra'", "unexpected column",
+                 id="toplines-unexpected-column"),
+    pytest.param("questions.csv", ",mirror_of,note", ",note",
+                 "questions.csv, line 1, column 'mirror_of'", "missing column",
+                 id="questions-missing-column"),
+    pytest.param("questions.csv", "mirror_of,note\n", "mirror_of,note,comment\n",
+                 "questions.csv, line 1, column 'comment'", "unexpected column",
+                 id="questions-unexpected-column"),
+    # --- line structure and required values
+    pytest.param("toplines.csv", "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,,\n",
+                 "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,\n",
+                 "toplines.csv, line 12", "10 fields, expected 11",
+                 id="toplines-wrong-number-of-fields"),
+    pytest.param("toplines.csv", "press-b,paragraph 5,", "press-b,,",
+                 "toplines.csv, line 7, column 'locator'", "empty, a value is required",
+                 id="toplines-required-value-empty"),
+    pytest.param("questions.csv", "Overall impression of South Korea", "",
+                 "questions.csv, line 4, column 'wording'", "empty, a value is required",
+                 id="questions-required-value-empty"),
+    # --- percent
+    pytest.param("toplines.csv", "JP,korea_impression,favorable,24.8", "JP,korea_impression,favorable,4O.8",
+                 "toplines.csv, line 10, column 'percent'", "'4O.8' is not a number",
+                 id="percent-not-a-number"),
+    pytest.param("toplines.csv", "JP,economic_partners,United States,66.4",
+                 "JP,economic_partners,United States,100.5",
+                 "toplines.csv, line 20, column 'percent'", "100.5 is outside 0–100",
+                 id="percent-above-100"),
+    pytest.param("toplines.csv", "JP,economic_partners,China,37.3", "JP,economic_partners,China,-3",
+                 "toplines.csv, line 21, column 'percent'", "-3 is outside 0–100",
+                 id="percent-negative"),
+    # --- keys
+    pytest.param("toplines.csv", "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n",
+                 "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n" * 2,
+                 "toplines.csv, line 14", "duplicate key KR/japan_impression/unfavorable/press-a (first on line 13)",
+                 id="toplines-duplicate-key"),
+    # A second, shorter definition of economic_partners inserted before the original one (now line 8).
+    pytest.param("questions.csv", "\neconomic_partners,",
+                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,some,JP,,"
+                 "\neconomic_partners,",
+                 "questions.csv, line 8, column 'question_id'", "duplicate key 'economic_partners' (first on line 7)",
+                 id="questions-duplicate-question-id"),
+    pytest.param("toplines.csv", 'JP,economic_partners,"EU', 'JP,economic_partner,"EU',
+                 "toplines.csv, line 22, column 'question_id'",
+                 "'economic_partner' is not in the codebook (questions.csv)",
+                 id="toplines-question-not-in-codebook"),
+    pytest.param("questions.csv", 'Union",,some,JP,,', 'Union",,some,JP;KR,,',
+                 "questions.csv, line 7, column 'countries'",
+                 "question 'economic_partners' has no data for KR in toplines.csv",
+                 id="questions-question-without-data"),
+    # --- vocabularies
+    pytest.param("questions.csv", "security,Whether", "defence,Whether",
+                 "questions.csv, line 6, column 'category'", "unknown category 'defence'",
+                 id="questions-unknown-category"),
+    pytest.param("toplines.csv", "KR,japan_impression,favorable", "CN,japan_impression,favorable",
+                 "toplines.csv, line 12, column 'country'", "unknown country 'CN'",
+                 id="toplines-unknown-country"),
+    pytest.param("questions.csv", "some,KR,korea_impression", "some,KR;CN,korea_impression",
+                 "questions.csv, line 5, column 'countries'", "unknown country 'CN'",
+                 id="questions-unknown-country"),
+    pytest.param("toplines.csv", "JP,korea_impression,unfavorable", "KR,korea_impression,unfavorable",
+                 "toplines.csv, line 11, column 'country'", "'korea_impression' is not listed for KR",
+                 id="toplines-country-not-listed-for-question"),
+    pytest.param("toplines.csv", "10.0,press-b", "10.0,press-c",
+                 "toplines.csv, line 7, column 'source'", "unknown source 'press-c'",
+                 id="toplines-unknown-source"),
+    pytest.param("toplines.csv", "published,press-a,", "published,press-z,",
+                 "toplines.csv, line 2, column 'corroborated_by'", "unknown source 'press-z'",
+                 id="toplines-unknown-corroborating-source"),
+    pytest.param("toplines.csv", "16.0,release,\"Findings §1, bullet 1\",,main_reason",
+                 "16.0,release,\"Findings §1, bullet 1\",,main_reasons",
+                 "toplines.csv, line 9, column 'measure'", "unknown measure 'main_reasons'",
+                 id="toplines-unknown-measure"),
+    pytest.param("toplines.csv", "JP,economic_partners,China", "JP,economic_partners,Chinaa",
+                 "toplines.csv, line 21, column 'option'", "'Chinaa' is not an option of 'economic_partners'",
+                 id="toplines-option-not-in-codebook"),
+    pytest.param("toplines.csv", "strongly in favor;somewhat in favor", "strongly in favor;rather in favor",
+                 "toplines.csv, line 18, column 'net_of'", "'rather in favor' is not an option of 'nuclear_weapons'",
+                 id="toplines-net-part-not-an-option"),
+    # --- codebook structure
+    pytest.param("questions.csv", "+|+|-|-", "+|+|-",
+                 "questions.csv, line 6, column 'option_sides'", "3 sides for 4 options",
+                 id="questions-scale-sides-count"),
+    pytest.param("questions.csv", "us_impression,favorable,a security partner",
+                 "us_impression,favourable,a security partner",
+                 "questions.csv, line 3, column 'base_option'", "'favourable' is not an option of 'us_impression'",
+                 id="questions-base-option-not-an-option"),
+    pytest.param("questions.csv", "some,KR,korea_impression,", "some,KR,,",
+                 "questions.csv, line 4, column 'mirror_of'",
+                 "'japan_impression' does not link back to 'korea_impression'",
+                 id="questions-mirror-not-linking-back"),
+    # --- sums
+    pytest.param("toplines.csv", "JP,us_impression,neither,25.0", "JP,us_impression,neither,25.2",
+                 "toplines.csv, line 4, column 'percent'",
+                 "'us_impression' (JP, release) sum to 100.2, more than 100 plus rounding (0.15)",
+                 id="single-choice-sum-over-100"),
+    pytest.param("toplines.csv", "in favor,23.7", "in favor,23.9",
+                 "toplines.csv, line 18, column 'percent'",
+                 "net 'in favor' of 'nuclear_weapons' (JP) is 23.9 but its parts sum to 23.7",
+                 id="net-differs-from-parts"),
+    pytest.param("toplines.csv", "KR,us_impression,neither,10.0,press-b,paragraph 5,,,published,,\n", "",
+                 "toplines.csv, line 6, column 'option'",
+                 "'us_impression' (KR) is marked as fully published but has no row for: neither",
+                 id="options-published-all-with-missing-option"),
+    pytest.param("toplines.csv", "KR,us_impression,neither,10.0", "KR,us_impression,neither,5.0",
+                 "toplines.csv, line 7, column 'percent'",
+                 "'us_impression' (KR) is marked as fully published but its options sum to 95.0",
+                 id="options-published-all-sum-short-of-100"),
+    # --- survey.yml
+    pytest.param("survey.yml", "title: Test survey", "title: Test: survey",
+                 "survey.yml, line 2", "not valid YAML",
+                 id="survey-invalid-yaml"),
+    pytest.param("survey.yml", "    n: 1585", "    n: 0",
+                 "survey.yml, key 'countries.KR.n'", "0 is not a positive integer",
+                 id="survey-country-n-not-positive"),
+    pytest.param("survey.yml", "  - element: Weighting\n    disclosed: not disclosed in the source\n", "",
+                 "survey.yml, key 'aapor_disclosure'", "10 elements, expected 11",
+                 id="survey-aapor-elements-count"),
+    pytest.param("survey.yml", "id: press-b", "id: press-a",
+                 "survey.yml, key 'sources'", "id 'press-a' appears more than once",
+                 id="survey-duplicate-source-id"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "where", "what"), RULES)
+def test_rule_reports_file_line_column_and_problem(data_dir, name, old, new, where, what):
+    write_variant(data_dir, name, old, new)
+    assert_reported(load_problems(data_dir), where, what)
+
+
+def test_survey_missing_country_n(data_dir):
+    write_variant(data_dir, "survey.yml", "    n: 1037\n", "")
+    problems = load_problems(data_dir)
+    # Reported both as a missing key and as a value that is not a positive integer.
+    assert_reported(problems, "survey.yml, key 'countries.JP.n'", "missing", only=False)
+    assert all("countries.JP.n" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("new", "what"),
+    [
+        pytest.param("25.1", None, id="sum-100.1-within-rounding-0.15"),
+        pytest.param("25.2", "sum to 100.2", id="sum-100.2-beyond-rounding-0.15"),
+    ],
+)
+def test_single_choice_sum_tolerance_is_half_a_unit_per_figure(data_dir, new, what):
+    # Three figures with one decimal may each be off by 0.05 through rounding: tolerance 0.15.
+    write_variant(data_dir, "toplines.csv", "JP,us_impression,neither,25.0", f"JP,us_impression,neither,{new}")
+    if what is None:
+        data = load_survey_data(data_dir)
+        jp = data.toplines.query("country == 'JP' and question_id == 'us_impression'")
+        assert jp["percent"].sum() == pytest.approx(100.1)
+    else:
+        assert_reported(load_problems(data_dir), "toplines.csv, line 4, column 'percent'", what)
+
+
+def test_net_within_rounding_of_its_parts_passes(data_dir):
+    # 8.2 + 15.5 = 23.7; three one-decimal figures allow 0.15 of rounding, so 23.8 is consistent.
+    write_variant(data_dir, "toplines.csv", "in favor,23.7", "in favor,23.8")
+    data = load_survey_data(data_dir)
+    net = data.toplines.query("question_id == 'nuclear_weapons' and option == 'in favor'")
+    assert net["percent"].tolist() == [23.8]
+
+
+def test_all_problems_of_a_pass_are_reported_together(data_dir):
+    write_variant(data_dir, "toplines.csv", "JP,korea_impression,favorable,24.8", "JP,korea_impression,favorable,x")
+    write_variant(data_dir, "toplines.csv", "10.0,press-b", "10.0,press-c")
+    problems = load_problems(data_dir)
+    assert_reported(problems, "toplines.csv, line 10, column 'percent'", "'x' is not a number", only=False)
+    assert_reported(problems, "toplines.csv, line 7, column 'source'", "unknown source 'press-c'", only=False)
+    assert len(problems) == 2
+
+
+# ------------------------------------------------------------------------------ empty and unreadable files
+
+@pytest.mark.parametrize("content", [pytest.param(b"", id="0-bytes"), pytest.param(b" \n\t\n  ", id="whitespace")])
+@pytest.mark.parametrize("name", FILES)
+def test_empty_file(data_dir, name, content):
+    (data_dir / name).write_bytes(content)
+    assert_reported(load_problems(data_dir), name, "the file is empty")
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_header_only_file(data_dir, name):
+    header = (data_dir / name).read_bytes().split(b"\n")[0]
+    (data_dir / name).write_bytes(header + b"\n")
+    assert_reported(load_problems(data_dir), name, "the file has a header but no data rows")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_file_not_utf8_names_the_line(data_dir, name):
+    lines = (data_dir / name).read_bytes().split(b"\n")
+    lines[3] += "café".encode("latin-1")  # é is the single byte 0xe9 in latin-1, invalid in UTF-8 here
+    (data_dir / name).write_bytes(b"\n".join(lines))
+    assert_reported(load_problems(data_dir), f"{name}, line 4", "not valid UTF-8 (byte 0xe9")
+
+
+# --------------------------------------------------------------------------- quoted multi-line fields
+
+# A note with an embedded newline on line 8 (us_favorable_reasons 'a security partner').
+MULTILINE_NOTE = (
+    'a security partner,31.0,release,"Findings §1, bullet 1",,main_reason,published,,\n',
+    'a security partner,31.0,release,"Findings §1, bullet 1",,main_reason,published,,"a note\nover two lines"\n',
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # The row holding the multi-line field is named by the line it starts on.
+        pytest.param("a security partner,31.0", "a security partner,4O.5", "toplines.csv, line 8, column 'percent'",
+                     id="on-the-multiline-row"),
+        # korea_impression 'favorable' was on line 10; the embedded newline moves it to line 11.
+        pytest.param("korea_impression,favorable,24.8", "korea_impression,favorable,4O.5",
+                     "toplines.csv, line 11, column 'percent'", id="on-a-later-row"),
+    ],
+)
+def test_error_near_a_multiline_field_names_the_physical_line(data_dir, old, new, where):
+    write_variant(data_dir, "toplines.csv", *MULTILINE_NOTE)
+    write_variant(data_dir, "toplines.csv", old, new)
+    assert_reported(load_problems(data_dir), where, "'4O.5' is not a number")
+
+
+def test_rows_after_a_multiline_field_keep_their_physical_line(data_dir):
+    write_variant(data_dir, "toplines.csv", *MULTILINE_NOTE)
+    toplines = load_survey_data(data_dir).toplines
+    assert toplines["note"].iloc[6] == "a note\nover two lines"
+    # The row with the multi-line field starts on line 8 and ends on line 9; the next row is on line 10.
+    assert list(toplines["line"]) == list(range(2, 9)) + list(range(10, 24))
+
+
+# ------------------------------------------------------------------------------------------ shipped data
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_survey_data()
+
+
+API = "api-2025-08-28"
+
+
+def test_shipped_data_loads(shipped):
+    assert shipped.countries() == ["JP", "KR", "US"]
+    assert len(shipped.questions) > 0 and len(shipped.toplines) > 0
+
+
+def test_shipped_loaders_agree_with_load_survey_data(shipped):
+    survey = load_survey()
+    questions = load_questions(survey=survey)
+    toplines = load_toplines(questions=questions, survey=survey)
+    assert survey == shipped.survey
+    pd.testing.assert_frame_equal(questions, shipped.questions)
+    pd.testing.assert_frame_equal(toplines, shipped.toplines)
+
+
+def test_shipped_rows_cover_exactly_the_countries_of_each_question(shipped):
+    toplines = shipped.toplines
+    for q in shipped.questions.itertuples(index=False):
+        rows = toplines[toplines["question_id"] == q.question_id]
+        assert set(rows["country"]) == set(q.countries), q.question_id
+        for country in q.countries:
+            assert (rows["country"] == country).sum() >= 1, (q.question_id, country)
+
+
+def test_shipped_fully_published_questions_have_one_row_per_option(shipped):
+    toplines = shipped.toplines
+    fully = shipped.questions[shipped.questions["options_published"] == "all"]
+    assert len(fully) > 0
+    for q in fully.itertuples(index=False):
+        for country in q.countries:
+            plain = toplines[(toplines["question_id"] == q.question_id) & (toplines["country"] == country)
+                             & ~toplines["is_net"]]
+            assert len(plain) == len(q.options), (q.question_id, country)
+            assert set(plain["option"]) == set(q.options), (q.question_id, country)
+
+
+def test_shipped_options_and_nets_come_from_the_codebook(shipped):
+    options = dict(zip(shipped.questions["question_id"], shipped.questions["options"]))
+    for row in shipped.toplines.itertuples(index=False):
+        if row.is_net:
+            assert row.option not in options[row.question_id], row
+            assert set(row.net_of.split(";")) <= set(options[row.question_id]), row
+        else:
+            assert row.option in options[row.question_id], row
+
+
+def test_shipped_rows_name_a_known_source_and_a_locator(shipped):
+    ids = {s["id"] for s in shipped.survey["sources"]}
+    toplines = shipped.toplines
+    assert set(toplines["source"]) <= ids
+    assert toplines["locator"].notna().all()
+    assert (toplines["locator"].str.strip() != "").all()
+
+
+def test_shipped_sources_are_fully_described(shipped):
+    sources = shipped.survey["sources"]
+    assert len(sources) > 0
+    for source in sources:
+        for key in ("id", "title", "publisher", "date", "url", "kind"):
+            assert str(source.get(key) or "").strip(), (source.get("id"), key)
+        assert source["kind"] == "primary" or source["kind"].startswith("secondary"), source["id"]
+
+
+def test_shipped_api_release_figures(shipped):
+    api = shipped.toplines[shipped.toplines["source"] == API]
+    # The API release (Japanese interim findings, 2025-08-28) mentions a percentage 109 times. Four of those
+    # are the opening summary's roundings of detailed figures given later (about 45% = 44.7, 70% = 70.1,
+    # 42% = 42.1, 63% = 63.0), so they are not stored again; 33% and 49% appear only in the summary and are
+    # stored. 109 - 4 = 105 rows.
+    assert len(api) == 105
+    roundings = {"45", "70", "42", "63"}
+    assert not roundings & set(api["percent_text"])
+    assert not ((api["decimals"] == 0) & api["percent"].isin([45, 70, 42, 63])).any()
+    # The detailed figures behind the roundings are there, with their decimal.
+    assert {"44.7", "70.1", "42.1", "63.0"} <= set(api["percent_text"])
+    assert Counter(api.loc[api["decimals"] == 0, "percent_text"]) == Counter({"33": 1, "49": 1})
+
+
+def test_shipped_data_stores_no_derived_value(shipped):
+    # The release gives South Korea's nuclear armament only as in favor 15.5, opposed 65.0 and strongly
+    # opposed 40.9; 'somewhat opposed' (65.0 - 40.9 = 24.1) is derived and must not be stored.
+    korea = shipped.toplines[shipped.toplines["question_id"] == "korea_nuclear_weapons"]
+    assert "somewhat opposed" not in set(korea["option"])
+    assert "24.1" not in set(korea["percent_text"])
+    assert set(korea["option"]) == {"strongly opposed", "in favor", "opposed"}
+
+
+@pytest.mark.parametrize(
+    ("question_id", "option", "text", "decimals"),
+    [
+        pytest.param("taiwan_japan_role", "no military involvement", "26.0", 1, id="26.0-keeps-its-decimal"),
+        pytest.param("nuclear_umbrella", "trust it", "33", 0, id="33-has-no-decimal"),
+    ],
+)
+def test_shipped_percent_keeps_published_precision(shipped, question_id, option, text, decimals):
+    toplines = shipped.toplines
+    row = toplines[(toplines["question_id"] == question_id) & (toplines["option"] == option)]
+    assert len(row) == 1
+    assert row["percent_text"].iloc[0] == text
+    assert row["decimals"].iloc[0] == decimals
+    assert row["percent"].iloc[0] == float(text)
+
+
+def test_shipped_frames_are_typed(shipped):
+    toplines, questions = shipped.toplines, shipped.questions
+    for column in ("country", "question_id", "option", "source", "locator", "net_of", "measure", "status",
+                   "corroborated_by", "note", "percent_text"):
+        assert pd.api.types.is_string_dtype(toplines[column]) and toplines[column].dtype == "string", column
+    assert toplines["percent"].dtype == "float64"
+    assert toplines["decimals"].dtype == "int64"
+    assert toplines["is_net"].dtype == "bool"
+    assert toplines["line"].dtype == "int64"
+    # Empty optional fields are missing values, not empty strings.
+    assert toplines["net_of"].isna().any() and not (toplines["net_of"] == "").any()
+    for column in ("question_id", "wording", "question_type", "answers", "options_published", "mirror_of"):
+        assert questions[column].dtype == "string", column
+    assert isinstance(questions["category"].dtype, pd.CategoricalDtype)
+    assert all(isinstance(v, tuple) for v in questions["options"])
+    assert all(isinstance(v, tuple) for v in questions["countries"])
