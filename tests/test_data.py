@@ -464,3 +464,17 @@ def test_shipped_frames_are_typed(shipped):
     assert isinstance(questions["category"].dtype, pd.CategoricalDtype)
     assert all(isinstance(v, tuple) for v in questions["options"])
     assert all(isinstance(v, tuple) for v in questions["countries"])
+
+
+
+def test_a_measure_without_its_answer_format_is_rejected(data_dir):
+    """Measures carry a label and an answer format: the narrative words and tests reasons by them."""
+    write_variant(data_dir, "survey.yml", "    answers: not disclosed\n", "")
+    assert_reported(load_problems(data_dir), "survey.yml, key 'measures.main_reason'",
+                    "needs label, answers, description")
+
+
+def test_a_question_cannot_mirror_itself(data_dir):
+    write_variant(data_dir, "questions.csv", "some,JP,japan_impression,", "some,JP,korea_impression,")
+    problems = load_problems(data_dir)
+    assert_reported(problems, "questions.csv, line 4, column 'mirror_of'", "cannot mirror itself", only=False)

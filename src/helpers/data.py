@@ -60,6 +60,7 @@ QUESTIONS_REQUIRED = (
 SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor", "mode", "fieldwork",
                        "population", "margin_of_error")
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
+MEASURE_KEYS = ("label", "answers", "description")
 AAPOR_ELEMENTS = 11
 
 # A sign and any number of digits are accepted here so that "-3" or "250" are reported as out of range,
@@ -211,7 +212,13 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
             problems.append(f"{location(path)}, key '{key}': missing")
     if problems:
         raise DataValidationError(problems)
+    if not isinstance(survey["countries"], dict) or not isinstance(survey["sources"], list):
+        raise DataValidationError([f"{location(path)}, keys 'countries' and 'sources': expected a mapping of "
+                                   "countries and a list of sources"])
     for code, country in survey["countries"].items():
+        if not isinstance(country, dict):
+            problems.append(f"{location(path)}, key 'countries.{code}': expected a mapping of country facts")
+            continue
         if not re.fullmatch(r"[A-Z]{2}", str(code)):
             problems.append(f"{location(path)}, key 'countries.{code}': not an ISO 3166-1 alpha-2 code")
         for key in SURVEY_COUNTRY_KEYS:
@@ -222,12 +229,21 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
             problems.append(f"{location(path)}, key 'countries.{code}.n': {n!r} is not a positive integer")
     source_ids = []
     for i, source in enumerate(survey["sources"]):
+        if not isinstance(source, dict):
+            problems.append(f"{location(path)}, key 'sources[{i}]': expected a mapping with {', '.join(SOURCE_KEYS)}")
+            continue
         for key in SOURCE_KEYS:
             if key not in source:
                 problems.append(f"{location(path)}, key 'sources[{i}].{key}': missing")
         source_ids.append(source.get("id"))
     for sid in sorted({s for s in source_ids if source_ids.count(s) > 1}):
         problems.append(f"{location(path)}, key 'sources': id '{sid}' appears more than once")
+    for mid, measure in (survey["measures"] or {}).items():
+        if not isinstance(measure, dict) or any(k not in measure for k in MEASURE_KEYS):
+            problems.append(f"{location(path)}, key 'measures.{mid}': needs {', '.join(MEASURE_KEYS)}")
+        elif measure["answers"] not in ANSWER_FORMATS:
+            problems.append(f"{location(path)}, key 'measures.{mid}.answers': '{measure['answers']}' is not one "
+                            f"of {', '.join(ANSWER_FORMATS)}")
     if len(survey["aapor_disclosure"]) != AAPOR_ELEMENTS:
         problems.append(f"{location(path)}, key 'aapor_disclosure': {len(survey['aapor_disclosure'])} elements, "
                         f"expected {AAPOR_ELEMENTS}")
@@ -251,7 +267,7 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
     survey = survey if survey is not None else load_survey()
     records = read_csv_records(path, QUESTIONS_COLUMNS, QUESTIONS_REQUIRED)
     problems: list[str] = []
-    known_countries = set(survey["countries"])
+    known_countries = list(survey["countries"])
     first_line: dict[str, int] = {}
     for r in records:
         line, qid = r["_line"], r["question_id"]
@@ -295,7 +311,9 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
             if c not in known_countries:
                 problems.append(f"{location(path, line, 'countries')}: unknown country '{c}' "
                                 f"(not in survey.yml: {', '.join(known_countries)})")
-    by_id = {r["question_id"]: r for r in records}
+    by_id: dict[str, dict] = {}
+    for r in records:
+        by_id.setdefault(r["question_id"], r)  # a duplicate is reported above; the first definition counts
     for r in records:
         line = r["_line"]
         if bool(r["base_question"]) != bool(r["base_option"]):
@@ -310,7 +328,9 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
                                 f"option of '{r['base_question']}'")
         if r["mirror_of"]:
             other = by_id.get(r["mirror_of"])
-            if other is None:
+            if r["mirror_of"] == r["question_id"]:
+                problems.append(f"{location(path, line, 'mirror_of')}: a question cannot mirror itself")
+            elif other is None:
                 problems.append(f"{location(path, line, 'mirror_of')}: unknown question '{r['mirror_of']}'")
             elif other["mirror_of"] != r["question_id"]:
                 problems.append(f"{location(path, line, 'mirror_of')}: '{r['mirror_of']}' does not link back "
@@ -344,7 +364,7 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
     codebook = {q.question_id: q for q in questions.itertuples(index=False)}
     known_sources = source_ids(survey)
     known_measures = set(survey.get("measures") or {})
-    known_countries = set(survey["countries"])
+    known_countries = list(survey["countries"])
     seen: dict[tuple, int] = {}
     valid: list[dict] = []
     for r in records:
