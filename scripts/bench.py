@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Benchmark the report build (run by `make bench`, with the environment's Python).
+
+On a copy of the repository (the files git knows about) in a temporary folder, time:
+
+1. a full rebuild: ``make report FORCE=1`` (the runner, every notebook);
+2. a no-op ``make report`` right after it (best and worst of 5);
+3. the naive way: the ``papermill`` command once per notebook, one after another,
+   writing to a temporary folder.
+
+and print the seconds and the ratio full / naive (targets: ratio <= 0.30, no-op < 0.5 s).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RATIO_TARGET = 0.30
+NOOP_TARGET_S = 0.5
+
+
+def copy_repository(dest: Path) -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+
+
+def timed(cmd: list[str], **kwargs) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--country", default="JP")
+    args = parser.parse_args(argv)
+
+    venv = Path(sys.prefix)
+    with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
+        copy = Path(tmp) / "repo"
+        copy_repository(copy)
+        notebooks = sorted((copy / "notebooks").glob("*.ipynb"))
+        env = dict(os.environ, PYTHONPATH=str(copy / "src"))
+        env.pop("SURVEY_STAGING_DIR", None)
+        make = ["make", "--no-print-directory", "-C", str(copy), "report",
+                f"COUNTRY={args.country}", f"JOBS={args.jobs}", f"VENV={venv}"]
+
+        print(f"{len(notebooks)} notebooks, country {args.country}, {args.jobs} at a time, {os.cpu_count()} CPUs")
+        full = timed(make + ["FORCE=1"], env=env)
+        print(f"full rebuild (make report FORCE=1):   {full:6.2f} s", flush=True)
+
+        noops = [timed(make, env=env) for _ in range(5)]
+        print(f"no-op make report (best/worst of 5):  {min(noops):6.3f} / {max(noops):.3f} s", flush=True)
+
+        # The naive way: one papermill process per notebook, one after another. Outputs the
+        # notebooks write go to a staging folder, as in the runner.
+        out = Path(tmp) / "naive"
+        naive_env = dict(env, SURVEY_STAGING_DIR=str(out / "staging"))
+        parameters = [] if args.country == "JP" else ["-p", "country", args.country]
+        started = time.perf_counter()
+        for nb in notebooks:
+            timed([str(venv / "bin" / "papermill"), "--no-progress-bar", "-k", "python3", *parameters,
+                   str(nb), str(out / nb.name)], env=naive_env, cwd=copy / "notebooks")
+        naive = time.perf_counter() - started
+        print(f"naive (papermill CLI per notebook):   {naive:6.2f} s", flush=True)
+
+    ratio = full / naive
+    print()
+    print(f"ratio full / naive: {ratio:.2f}  (target <= {RATIO_TARGET:.2f}: {'met' if ratio <= RATIO_TARGET else 'NOT met'})")
+    print(f"no-op: {max(noops):.3f} s  (target < {NOOP_TARGET_S} s: {'met' if max(noops) < NOOP_TARGET_S else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
