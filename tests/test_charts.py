@@ -19,6 +19,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from helpers import charts
 from helpers.charts import (
     CHART_KINDS,
+    FIGURE_FORMATS,
     NOT_PUBLISHED_TEXT,
     SurveyFigure,
     chart_all_comparisons,
@@ -428,9 +429,10 @@ def render_sample(root, monkeypatch) -> dict[str, bytes]:
     monkeypatch.setenv("SURVEY_STAGING_DIR", str(root))
     written = []
     for country, qid in SAMPLE:
-        written += save_figure(plot_question(DATA, country, qid), question_stem(country, qid))
+        written += save_figure(plot_question(DATA, country, qid), question_stem(country, qid), FIGURE_FORMATS)
     comparison = COMPARISONS[SAMPLE_COMPARISON]
-    written += save_figure(plot_comparison(DATA, comparison), comparison_stem("JP", comparison.comparison_id))
+    written += save_figure(plot_comparison(DATA, comparison), comparison_stem("JP", comparison.comparison_id),
+                           FIGURE_FORMATS)
     return {path: (root / path).read_bytes() for path in written}
 
 
@@ -438,16 +440,18 @@ def test_saved_through_output_path_and_same_bytes_on_every_run(tmp_path, monkeyp
     first = render_sample(tmp_path / "a", monkeypatch)
     second = render_sample(tmp_path / "b", monkeypatch)
     assert sorted(first) == sorted(
-        [f"figures/{c}/{q}.{ext}" for c, q in SAMPLE for ext in ("png", "svg")]
-        + [f"figures/JP/comparisons/{SAMPLE_COMPARISON}.{ext}" for ext in ("png", "svg")])
+        [f"figures/{c}/{q}.{ext}" for c, q in SAMPLE for ext in ("png", "svg", "pdf")]
+        + [f"figures/JP/comparisons/{SAMPLE_COMPARISON}.{ext}" for ext in ("png", "svg", "pdf")])
     for path, content in first.items():
         assert content == second[path], f"{path} differs between two runs"
         if path.endswith(".png"):
             assert png_size(tmp_path / "a" / path)[0] == 800
             assert b"Software" not in content and b"matplotlib" not in content.lower()
-        else:
+        elif path.endswith(".svg"):
             assert b"<dc:date>" not in content and b"Matplotlib v" not in content
             assert content.count(b"<title>") == 1
+        else:
+            assert b"CreationDate" not in content and b"Matplotlib" not in content
 
 
 def test_chart_all_questions_of_a_category(tmp_path, monkeypatch):

@@ -78,6 +78,7 @@ from .tables import (
 __all__ = [
     "CHART_KINDS",
     "CHART_STYLE",
+    "FIGURE_FORMATS",
     "SurveyFigure",
     "chart_all_comparisons",
     "chart_all_questions",
@@ -150,8 +151,15 @@ CHART_STYLE: dict[str, object] = {
 """The one style of every chart (rcParams), applied with :func:`chart_style`."""
 
 # Metadata that would make files differ between runs or environments is dropped: PNG's "Software" (the
-# Matplotlib version; PNG has no date by default), SVG's "Date" (today) and "Creator" (the version).
-SAVE_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}
+# Matplotlib version; PNG has no date by default), SVG's "Date" (today) and "Creator" (the version), PDF's
+# "CreationDate", "Creator" and "Producer".
+SAVE_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+FIGURE_FORMATS = tuple(SAVE_METADATA)
+"""Formats :func:`save_figure` writes: ``png`` (800 px wide), ``svg`` and ``pdf``."""
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
@@ -1212,7 +1220,8 @@ def _metadata(fig: Figure, fmt: str) -> dict:
 
 
 def save_figure(fig: Figure, relative_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[str]:
-    """Write a figure as ``<relative_stem>.<format>`` through :func:`helpers.paths.output_path`.
+    """Write a figure as ``<relative_stem>.<format>`` (:data:`FIGURE_FORMATS`) through
+    :func:`helpers.paths.output_path`.
 
     The bytes depend only on the figure: fixed DPI (:data:`DPI`), no date or software version in the
     metadata (:data:`SAVE_METADATA`), fixed SVG id salt. Returns the written paths relative to the output
