@@ -478,3 +478,40 @@ def test_a_question_cannot_mirror_itself(data_dir):
     write_variant(data_dir, "questions.csv", "some,JP,japan_impression,", "some,JP,korea_impression,")
     problems = load_problems(data_dir)
     assert_reported(problems, "questions.csv, line 4, column 'mirror_of'", "cannot mirror itself", only=False)
+
+
+# ------------------------------------------------------------------------------------------ release claims
+
+CLAIMS_HEADER = "country,question_id,option,versus,release_words,implies,source,locator\n"
+
+
+@pytest.mark.parametrize("row, where, what", [
+    pytest.param("JP,us_impression,favourable,unfavorable,close,tie,release,§1\n",
+                 "release_claims.csv, line 2, column 'option'", "no figure for JP/us_impression/'favourable'",
+                 id="claim-unknown-option"),
+    pytest.param("JP,us_impression,favorable,unfavorable,close,even,release,§1\n",
+                 "release_claims.csv, line 2, column 'implies'", "'even' is not one of",
+                 id="claim-unknown-reading"),
+    pytest.param("JP,us_impression,favorable,,close,tie,release,§1\n",
+                 "release_claims.csv, line 2, column 'versus'", "a claim about a gap needs",
+                 id="claim-gap-without-versus"),
+    pytest.param("JP,us_impression,favorable,unfavorable,close,tie,nowhere,§1\n",
+                 "release_claims.csv, line 2, column 'source'", "unknown source 'nowhere'",
+                 id="claim-unknown-source"),
+])
+def test_bad_release_claims_are_rejected(data_dir, row, where, what):
+    (data_dir / "release_claims.csv").write_text(CLAIMS_HEADER + row, encoding="utf-8")
+    assert_reported(load_problems(data_dir), where, what)
+
+
+def test_a_good_release_claim_loads(data_dir):
+    (data_dir / "release_claims.csv").write_text(
+        CLAIMS_HEADER + "JP,us_impression,favorable,unfavorable,close,tie,release,§1\n", encoding="utf-8")
+    claims = load_survey_data(data_dir).claims
+    assert list(claims["implies"]) == ["tie"] and list(claims["line"]) == [2]
+
+
+def test_shipped_release_claims_load_and_name_published_figures():
+    data = load_survey_data()
+    assert len(data.claims) >= 10
+    assert set(data.claims["source"]) <= {s["id"] for s in data.survey["sources"]}

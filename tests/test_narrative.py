@@ -196,3 +196,24 @@ def test_wilson_bounds_in_text_match_the_statistics(data):
     text = narrative.describe_question(data, "JP", "takeshima_importance")
     low, high = wilson_interval(76.3, 1037)
     assert f"95% CI {low:.1f}–{high:.1f}" in text
+
+
+def claim_line(text: str, wording: str, words: str) -> str:
+    section = text.split("## The release's wording, checked")[1].split("\n## ")[0]
+    return next(line for line in section.splitlines() if f"*{wording}*" in line and f"“{words}”" in line)
+
+
+def test_the_release_wording_is_checked_against_the_rules(summaries):
+    jp = summaries["JP"]
+    tourists = claim_line(jp, "Opinion of the growing number of foreign tourists visiting Japan", "the majority")
+    assert "*about half*" in tourists and "not supported by the rules" in tourists
+    forces = claim_line(jp, "Whether U.S. forces stationed in Japan contribute to keeping the peace", "divided")
+    assert "*clear lead*" in forces and "not supported by the rules" in forces
+    margin = claim_line(jp, "Overall impression of the United States", "a narrow margin")
+    assert "*narrow lead*" in margin and "consistent with the rules" in margin
+
+
+def test_the_release_check_follows_the_design_effect(data):
+    findings = narrative.claim_findings(data, "JP", deff=1.5)
+    margin = next(f for f in findings if "a narrow margin" in f)
+    assert "*statistical tie*" in margin and "not supported by the rules" in margin

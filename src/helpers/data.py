@@ -57,6 +57,11 @@ QUESTIONS_REQUIRED = (
     "question_id", "category", "wording", "question_type", "answers", "options",
     "options_published", "countries",
 )
+CLAIMS_COLUMNS = ("country", "question_id", "option", "versus", "release_words", "implies", "source", "locator")
+CLAIMS_REQUIRED = ("country", "question_id", "option", "release_words", "implies", "source", "locator")
+CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead", "majority", "about half")
+"""What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
+SHARE_READINGS = ("majority", "about half")
 SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor", "mode", "fieldwork",
                        "population", "margin_of_error")
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
@@ -91,6 +96,7 @@ class SurveyData:
     questions: pd.DataFrame
     toplines: pd.DataFrame
     data_dir: Path = field(default=paths.DATA_DIR)
+    claims: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CLAIMS_COLUMNS)))
 
     def countries(self) -> list[str]:
         """ISO codes of every country in the survey, in the order of ``survey.yml``."""
@@ -497,15 +503,58 @@ def check_coverage(path: Path, qpath: str, records: list[dict], questions: pd.Da
 
 # ------------------------------------------------------------------------------------------- everything
 
+def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = None,
+                survey: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Load ``release_claims.csv``: how the release worded a finding, and what that wording implies.
+
+    Each claim names figures that must exist in ``toplines.csv`` (the option and, for a gap, the option it
+    is set against), so the narrative can test the release's words with this report's rules.
+    """
+    path = Path(path) if path else paths.CLAIMS_CSV
+    survey = survey if survey is not None else load_survey()
+    toplines = toplines if toplines is not None else load_toplines(survey=survey)
+    records = read_csv_records(path, CLAIMS_COLUMNS, CLAIMS_REQUIRED)
+    problems: list[str] = []
+    have = set(zip(toplines["country"], toplines["question_id"], toplines["option"]))
+    known_sources = source_ids(survey)
+    for r in records:
+        line = r["_line"]
+        for column in ("option", "versus"):
+            if r[column] and (r["country"], r["question_id"], r[column]) not in have:
+                problems.append(f"{location(path, line, column)}: no figure for {r['country']}/{r['question_id']}/"
+                                f"'{r[column]}' in toplines.csv")
+        if r["implies"] not in CLAIM_READINGS:
+            problems.append(f"{location(path, line, 'implies')}: '{r['implies']}' is not one of "
+                            f"{', '.join(CLAIM_READINGS)}")
+        elif (r["implies"] in SHARE_READINGS) == bool(r["versus"]):
+            problems.append(f"{location(path, line, 'versus')}: a claim about a gap needs the option it is set "
+                            "against; a claim about a share must leave it empty")
+        if r["source"] not in known_sources:
+            problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}'")
+    if problems:
+        raise DataValidationError(problems)
+    frame = pd.DataFrame.from_records(records).rename(columns={"_line": "line"})
+    for c in CLAIMS_COLUMNS:
+        frame[c] = frame[c].astype("string").replace("", pd.NA)
+    return frame
+
+
 def load_survey_data(data_dir: Path | str | None = None) -> SurveyData:
-    """Load and cross-validate ``survey.yml``, ``questions.csv`` and ``toplines.csv`` from ``data_dir``."""
+    """Load and cross-validate ``survey.yml``, ``questions.csv`` and ``toplines.csv`` from ``data_dir``.
+
+    ``release_claims.csv`` is loaded too when the folder has one (it is optional).
+    """
     data_dir = Path(data_dir) if data_dir else paths.DATA_DIR
     if not data_dir.is_absolute():
         data_dir = paths.ROOT / data_dir
     survey = load_survey(data_dir / paths.SURVEY_YML.name)
     questions = load_questions(data_dir / paths.QUESTIONS_CSV.name, survey=survey)
     toplines = load_toplines(data_dir / paths.TOPLINES_CSV.name, questions=questions, survey=survey)
-    return SurveyData(survey=survey, questions=questions, toplines=toplines, data_dir=data_dir)
+    data = SurveyData(survey=survey, questions=questions, toplines=toplines, data_dir=data_dir)
+    claims_path = data_dir / paths.CLAIMS_CSV.name
+    if claims_path.exists():
+        data.claims = load_claims(claims_path, toplines=toplines, survey=survey)
+    return data
 
 
 def check_country(data: SurveyData, country: str) -> str:

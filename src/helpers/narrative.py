@@ -318,6 +318,54 @@ def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, 
     return lines
 
 
+def figure_of(data: SurveyData, country: str, question_id: str, option: str) -> pd.Series:
+    """The published row of one option (a net or a plain option) of the default measure."""
+    t = data.toplines
+    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option)
+             & t["measure"].isna()]
+    return rows.iloc[0]
+
+
+def claim_holds(implies: str, word: str, significant: bool) -> bool:
+    """Whether this report's rule word supports what the release's wording implies."""
+    if implies == "tie":
+        return word == voc.STATISTICAL_TIE
+    if implies == "lead":
+        return significant
+    if implies == "majority":
+        return word in (voc.A_MAJORITY, voc.A_LARGE_MAJORITY)
+    if implies == "about half":
+        return word == voc.ABOUT_HALF
+    return word == implies
+
+
+def claim_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+    """The release's own wording of its findings (``release_claims.csv``), tested with this report's rules."""
+    findings = []
+    claims = data.claims[data.claims["country"] == country] if len(data.claims) else data.claims
+    for c in claims.itertuples(index=False):
+        q = question_row(data, c.question_id)
+        n, _ = base_of(data, country, c.question_id)
+        a = figure_of(data, country, c.question_id, c.option)
+        shown = f"{quoted(c.option)} {pct(a['percent_text'])}"
+        if pd.isna(c.versus):
+            low, high = wilson_interval(a["percent"], n, confidence=confidence, deff=deff)
+            word = voc.describe_share(a["percent"], n, confidence=confidence, deff=deff)
+            holds = claim_holds(c.implies, word, False)
+            detail = f"{level(confidence)} CI {points(low)}–{points(high)}"
+        else:
+            b = figure_of(data, country, c.question_id, c.versus)
+            shown += f" vs {quoted(c.versus)} {pct(b['percent_text'])}"
+            d = compare_within_question(a["percent"], b["percent"], n, confidence=confidence, deff=deff)
+            word = voc.describe_difference(d)
+            holds = claim_holds(c.implies, word, d.significant)
+            detail = f"{level(confidence)} CI of the gap {points(d.ci_low)} to {points(d.ci_high)}"
+        verdict = "consistent with the rules" if holds else "**not supported by the rules**"
+        findings.append(f"*{q['wording']}* ({shown}): the release says “{c.release_words}” ({c.locator}); "
+                        f"the rules here give *{word}* ({detail}): {verdict}.")
+    return findings
+
+
 # ------------------------------------------------------------------------------------------ methods
 
 def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
@@ -401,6 +449,12 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
     comparisons = comparison_findings(data, country, confidence, deff)
     out += ["", "## Comparisons between countries", ""]
     out += [f"- {f}" for f in comparisons] or ["No question was published for this and another country."]
+    claims = claim_findings(data, country, confidence, deff)
+    if claims:
+        out += ["", "## The release's wording, checked", "",
+                "Where the release describes a finding in words, the same figures are worded here by the rules "
+                "under Methodology.", ""]
+        out += [f"- {f}" for f in claims]
     out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
     for s in data.survey["sources"]:
         out.append(f"- `{s['id']}` — {s['publisher']}, *{s['title'].strip()}*, {s['date']}, {s['kind']}; "

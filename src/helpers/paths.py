@@ -19,6 +19,7 @@ REPORTS_DIR = ROOT / "reports"
 TOPLINES_CSV = DATA_DIR / "toplines.csv"
 QUESTIONS_CSV = DATA_DIR / "questions.csv"
 SURVEY_YML = DATA_DIR / "survey.yml"
+CLAIMS_CSV = DATA_DIR / "release_claims.csv"
 
 STAGING_ENV = "SURVEY_STAGING_DIR"
 
