@@ -225,7 +225,7 @@ def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the notebook did not start"
         time.sleep(0.2)
-    kernels = kernel_pids(staging)
+    kernels = kernel_pids(repo)
     assert kernels, "no kernel process found"
     process.send_signal(signum)
     try:
@@ -241,10 +241,10 @@ def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
     assert not (repo / "build" / "JP" / "zz_slow.stamp").exists()
 
 
-def kernel_pids(staging: Path) -> list[int]:
-    """Processes whose SURVEY_STAGING_DIR is under ``staging`` (the kernels of a run)."""
+def kernel_pids(repo: Path) -> list[int]:
+    """Processes started with the kernel environment of ``repo``: kernels, and warm-kernel server."""
     found = []
-    marker = f"{paths.STAGING_ENV}={staging}".encode()
+    marker = f"MATPLOTLIBRC={repo / 'build' / 'matplotlibrc'}\0".encode()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
@@ -260,6 +260,54 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     except OSError:
         return True
+
+
+# --------------------------------------------------------------------------- warm kernels
+
+PROBE = r"""
+import hashlib, locale, os, signal, sys, time, warnings
+import matplotlib, numpy as np, pandas as pd
+import matplotlib.pyplot as plt
+import scipy.stats, seaborn, statsmodels.api, statsmodels.stats.proportion  # as the notebooks, through helpers
+
+def digest(value):
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+env_keys = sorted(k for k in os.environ if k not in ("SURVEY_STAGING_DIR",))
+print("env keys", env_keys)
+print("cwd, path, argv", digest((os.getcwd(), sys.path, os.path.basename(sys.argv[0]))))
+print("flags", sys.flags, sys.getrecursionlimit(), locale.getlocale(), time.tzname)
+print("encodings", sys.stdout.encoding, sys.getdefaultencoding(), locale.getpreferredencoding())
+print("sigint", signal.getsignal(signal.SIGINT))
+# The same filters; their order differs when libraries are imported before IPython
+# starts, which only matters for filters on the same warning (none of these).
+print("warnings", sorted({(f[0], f[1] and f[1].pattern, f[2].__name__, f[4]) for f in warnings.filters}, key=repr))
+print("pandas", {k: pd.get_option(k) for k in pd._config.config._registered_options if k.startswith("display.")})
+print("numpy", np.get_printoptions())
+print("matplotlib", matplotlib.get_backend(), digest(sorted((k, str(v)) for k, v in matplotlib.rcParams.items())))
+print("modules", sorted(m for m in ("IPython", "ipykernel", "matplotlib_inline.backend_inline") if m in sys.modules))
+"""
+
+
+def test_warm_kernels_behave_like_fresh_ones(repo):
+    """Forked warm kernels give the very same notebook as freshly started kernels."""
+    write_notebook(repo / "notebooks" / "zz_probe.ipynb", PROBE,
+                   "pd.DataFrame(np.arange(60).reshape(2, 30)).rename(columns=str)",
+                   "plt.plot([0, 1], [1, 0]);\nprint('shown', plt.gcf().number)",
+                   "print('to stderr', file=sys.stderr)\nprint('after')")
+    executed = repo / "notebooks" / "zz_probe.ipynb"
+    warm = run_build(repo, "zz_probe")
+    assert warm.returncode == 0, warm.stderr
+    if "warm kernels" not in warm.stdout:
+        pytest.skip("warm kernels are not available here")
+    warm_bytes = executed.read_bytes()
+    fresh = run_build(repo, "--no-warm", "zz_probe")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "fresh kernels" in fresh.stdout
+    assert executed.read_bytes() == warm_bytes, "warm and fresh kernels gave different notebooks"
+    nb = nbformat.read(executed, as_version=4)
+    assert any("image/png" in o.get("data", {}) for o in nb.cells[3].outputs), "no inline figure"
+    assert sorted(o.get("name") for o in nb.cells[4].outputs) == ["stderr", "stdout"]
 
 
 # --------------------------------------------------------------------------- outputs

@@ -150,9 +150,10 @@ def normalize(nb, source):
 
     The one place where executed notebooks are cleaned: papermill and nbclient
     metadata (times, durations, status, input/output paths), empty tag lists papermill
-    adds, the Python patch version, and random cell ids: ids present in ``source``
-    are kept, the injected-parameters cell is ``injected-parameters``, and any other
-    new cell gets ``cell-<index>``.
+    adds, the Python patch version, random cell ids (ids present in ``source`` are
+    kept, the injected-parameters cell is ``injected-parameters``, and any other new
+    cell gets ``cell-<index>``), and the timing-dependent split of printed text into
+    several stream outputs.
     """
     nb.metadata.pop("papermill", None)
     info = nb.metadata.get("language_info")
@@ -172,7 +173,26 @@ def normalize(nb, source):
         elif cell_id not in known or cell_id in used:
             cell["id"] = f"cell-{index}"
         used.add(cell["id"])
+        if cell.get("outputs"):
+            cell.outputs = _merge_streams(cell.outputs)
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name (stdout/stderr).
+
+    How a kernel splits printed text into messages depends on timing (it flushes every
+    0.2 s); the text and its place among the other outputs do not.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def _write_bytes_atomic(dest: Path, data: bytes) -> bool:
@@ -223,6 +243,207 @@ def absolute_paths_in_outputs(nb, roots: list[str]) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------- warm kernels
+
+WARM_ENV = "SURVEY_WARM_KERNELS"
+# Imported once by the warm-kernel server, before it forks a kernel per notebook: the
+# libraries the notebooks import (through helpers), not the project's own code.
+WARM_PRELOAD = (
+    "numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.stats.proportion",
+    "matplotlib", "matplotlib.pyplot", "seaborn", "yaml", "IPython", "ipykernel.kernelapp",
+)
+
+# The process jupyter_client starts as "the kernel" when warm kernels are used. It asks
+# the server to fork a kernel for its connection file, environment and folder, relays
+# signals to it (interrupt, terminate) and exits when it exits; if the runner or the
+# shim dies, the kernel goes too. If the server cannot give a kernel, the shim becomes
+# an ordinary kernel (exec), so a problem with the server only costs time.
+_SHIM = r"""
+import json, os, select, signal, socket, sys
+conn = sys.argv[1]
+argv = json.loads(sys.argv[2])
+try:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + os.environ["SURVEY_WARM_KERNELS"])
+    s.sendall(json.dumps({"connection_file": conn, "env": dict(os.environ), "cwd": os.getcwd(),
+                          "pid": os.getpid()}).encode() + b"\n")
+    pid = int(s.makefile().readline())
+    s.close()
+except (OSError, ValueError):
+    os.execv(argv[0], [a.replace("{connection_file}", conn) for a in argv])
+def relay(signum, frame):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(sig, relay)
+kernel = os.pidfd_open(pid)
+parent = os.pidfd_open(os.getppid())
+ready, _, _ = select.select([kernel, parent], [], [])
+if kernel not in ready:
+    relay(signal.SIGKILL, None)
+"""
+
+
+def _warm_server() -> None:
+    """Main of the warm-kernel server (``python -c``), started by :class:`WarmKernels`.
+
+    Listens on an abstract Unix socket, imports :data:`WARM_PRELOAD`, then forks one
+    kernel per request. A forked kernel is a fresh IPython kernel whose libraries are
+    already imported; its environment, folder and ``sys.path`` are those a kernel
+    started by jupyter_client would have. If importing the libraries printed or warned
+    anything (which a fresh kernel would show in the notebook), it answers every request
+    with "no", and the shims start ordinary kernels.
+    """
+    import io
+    import select
+    import socket
+    import warnings
+
+    address, runner_pid = sys.argv[1], int(sys.argv[2])
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind("\0" + address)
+    server.listen(64)
+    print("ready", flush=True)
+    os.dup2(2, 1)  # nobody reads the pipe to the runner after this line
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped automatically
+
+    # Libraries that adapt to their surroundings when imported must see what they see in a
+    # kernel: pandas, for one, asks get_ipython() whether it runs in a Jupyter kernel to
+    # choose how many columns a DataFrame shows. IPython puts get_ipython in builtins.
+    import builtins
+
+    class _KernelShell:
+        kernel = True
+
+    builtins.get_ipython = _KernelShell
+    # Printed text and warnings are collected, not shown. The warning filters that the
+    # libraries add when imported must stay (so no warnings.catch_warnings, which would
+    # restore the list), and the streams have the encoding of a kernel's ("UTF-8").
+    problems = []
+    caught = []
+    captured = io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, *args, **kwargs: caught.append(message)
+    warnings.simplefilter("always")
+    always = warnings.filters[0]
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        for module in WARM_PRELOAD:
+            try:
+                __import__(module)
+            except Exception as exc:
+                problems.append(f"{module}: {exc!r}")
+    warnings.filters.remove(always)
+    warnings._filters_mutated()
+    warnings.showwarning = show
+    del builtins.get_ipython
+    captured.seek(0)
+    printed = captured.buffer.getvalue().decode().strip()
+    problems += [printed] if printed else []
+    problems += [str(message) for message in caught]
+    usable = not problems
+    if problems:
+        # A fresh kernel would show these in the notebook, or fail: do not hide them.
+        print("warm kernels disabled, importing the libraries gave:", *problems, sep="\n  ",
+              file=sys.__stderr__, flush=True)
+
+    runner = os.pidfd_open(runner_pid)
+    while True:
+        ready, _, _ = select.select([server, runner], [], [])
+        if runner in ready:
+            return
+        conn, _ = server.accept()
+        with conn:
+            request = json.loads(conn.makefile().readline())
+            if not usable:
+                conn.sendall(b"no\n")
+                continue
+            pid = os.fork()
+            if pid:
+                conn.sendall(f"{pid}\n".encode())
+                continue
+        # In the forked kernel.
+        server.close()
+        os.close(runner)
+        _become_kernel(request)
+
+
+def _become_kernel(request: dict) -> None:
+    import select
+
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.environ.pop(WARM_ENV, None)
+    time.tzset()
+    os.chdir(request["cwd"])
+    # As ipykernel_launcher: no working folder on sys.path until IPython adds '' back.
+    if sys.path and sys.path[0] in ("", request["cwd"]):
+        del sys.path[0]
+    for name in [m for m in sys.modules if m == "helpers" or m.startswith("helpers.")]:
+        del sys.modules[name]
+
+    shim = os.pidfd_open(request["pid"])
+
+    def exit_with_shim():
+        select.select([shim], [], [])
+        os._exit(0)
+
+    threading.Thread(target=exit_with_shim, daemon=True).start()
+    import ipykernel_launcher
+    from ipykernel import kernelapp
+
+    sys.argv = [ipykernel_launcher.__file__, "-f", request["connection_file"]]
+    # IPKernelApp reads JPY_PARENT_PID when ipykernel is imported, which here was before
+    # this kernel's environment was set: give it explicitly.
+    if os.environ.get("JPY_PARENT_PID"):
+        sys.argv.append(f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}")
+    kernelapp.launch_new_instance()
+    os._exit(0)
+
+
+class WarmKernels:
+    """Fork notebook kernels from one process that has already imported the libraries.
+
+    Starting a kernel and importing pandas, matplotlib, scipy and statsmodels costs a few
+    CPU-seconds per notebook; forking a process that has done it once costs
+    milliseconds. Used by the runner only (nbval starts ordinary kernels, so ``make test``
+    checks that warm and fresh kernels give the same outputs). Linux only.
+    """
+
+    def __init__(self, root: Path) -> None:
+        import subprocess
+
+        self.address = f"survey-warm-kernels-{os.getpid()}-{os.urandom(4).hex()}"
+        env = dict(os.environ, **kernel_env(root))
+        self.process = subprocess.Popen(
+            [sys.executable, "-Xfrozen_modules=off", "-c", "from helpers.build import _warm_server; _warm_server()",
+             self.address, str(os.getpid())],
+            cwd=root / "notebooks", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        )
+        # The socket exists before the libraries are imported: kernels asked for
+        # meanwhile wait in the listen queue.
+        if self.process.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the warm-kernel server did not start")
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-I", "-S", "-c", _SHIM, "{connection_file}", json.dumps(KERNEL_ARGV)]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+
+    @staticmethod
+    def available() -> bool:
+        return sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and not os.environ.get("SURVEY_NO_WARM_KERNELS")
+
+
 # --------------------------------------------------------------------------- execution
 
 
@@ -270,20 +491,26 @@ class _Kernels:
                 km.cleanup_connection_file()
 
 
-def _kernel_manager(env: dict[str, str]):
+KERNEL_ARGV = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _kernel_manager(env: dict[str, str], warm: WarmKernels | None = None):
     """An async kernel manager for ``python3`` = this interpreter, with ``env`` added.
 
     The kernelspec is built here rather than looked up, so a ``python3`` kernelspec
     installed elsewhere on the machine (e.g. in ~/.local/share/jupyter) can never
-    run the notebooks with another Python.
+    run the notebooks with another Python. With ``warm``, the kernel process is
+    forked from the warm-kernel server (see :class:`WarmKernels`).
     """
     from ipykernel.kernelspec import RESOURCES
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
+    if warm is not None:
+        env = dict(env, **{WARM_ENV: warm.address})
     spec = KernelSpec(
         resource_dir=RESOURCES,
-        argv=[sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        argv=warm.argv() if warm is not None else list(KERNEL_ARGV),
         display_name="Python 3 (ipykernel)",
         language="python",
         env=env,
@@ -302,12 +529,13 @@ def _kernel_manager(env: dict[str, str]):
                               transport_encryption="auto")
 
 
-def _execute(job: Job, root: Path, parameters: dict | None, kernels: _Kernels) -> Job:
+def _execute(job: Job, root: Path, parameters: dict | None, kernels: _Kernels,
+             warm: WarmKernels | None = None) -> Job:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     job.staging.mkdir(parents=True, exist_ok=True)
-    km = _kernel_manager(kernel_env(root, job.staging))
+    km = _kernel_manager(kernel_env(root, job.staging), warm)
     started = time.monotonic()
     kernels.add(km)
     try:
@@ -393,11 +621,12 @@ def _read_manifest(path: Path) -> list[str]:
 
 
 class Runner:
-    def __init__(self, root: Path, country: str, jobs: int = 2, out=None) -> None:
+    def __init__(self, root: Path, country: str, jobs: int = 2, out=None, warm: bool = True) -> None:
         self.root = Path(root).resolve()
         self.country = country
         self.jobs = max(1, jobs)
         self.out = out or sys.stdout
+        self.warm = warm and WarmKernels.available()
 
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
@@ -432,13 +661,20 @@ class Runner:
             jobs.append(Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb",
                             run_dir / name, destination))
 
-        self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time")
         started = time.monotonic()
+        warm = None
+        if self.warm:
+            try:
+                warm = WarmKernels(self.root)
+            except (OSError, RuntimeError) as exc:
+                self.say(f"warm kernels not available ({exc}): starting ordinary kernels")
+        self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time, "
+                 f"{'warm' if warm else 'fresh'} kernels")
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
         try:
             with _interrupts_as_keyboardinterrupt():
-                futures = {pool.submit(_execute, job, self.root, parameters, kernels): job for job in jobs}
+                futures = {pool.submit(_execute, job, self.root, parameters, kernels, warm): job for job in jobs}
                 for future in concurrent.futures.as_completed(futures):
                     job = future.result()
                     status = "done" if job.error is None else "FAILED"
@@ -462,6 +698,8 @@ class Runner:
                     self._commit(jobs, complete=set(names) == set(all_names))
         except KeyboardInterrupt:
             kernels.kill_all()
+            if warm is not None:
+                warm.close()
             pool.shutdown(wait=False, cancel_futures=True)
             self.say("interrupted: kernels stopped, staging discarded, committed files untouched")
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -470,6 +708,8 @@ class Runner:
             # Worker threads may still be waiting on dead kernels; do not wait for them.
             os._exit(130)
         finally:
+            if warm is not None:
+                warm.close()
             shutil.rmtree(run_dir, ignore_errors=True)
         self.say(f"report for {self.country}: {len(jobs)} notebook(s) in {time.monotonic() - started:.1f} s")
         return 0
@@ -562,12 +802,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="notebooks run at the same time (default 2)")
     parser.add_argument("--root", type=Path, default=paths.ROOT, help="repository to build (default: this one)")
     parser.add_argument("--list-countries", action="store_true", help="print the country codes and exit")
+    parser.add_argument("--no-warm", dest="warm", action="store_false",
+                        help="start an ordinary kernel per notebook instead of forking warm ones")
     args = parser.parse_args(argv)
     try:
         if args.list_countries:
             print(" ".join(countries(args.root)))
             return 0
-        return Runner(args.root, args.country, args.jobs).run(args.notebooks)
+        return Runner(args.root, args.country, args.jobs, warm=args.warm).run(args.notebooks)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
