@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         # The naive way: one papermill process per notebook, one after another. Outputs the
         # notebooks write go to a staging folder, as in the runner.
         out = Path(tmp) / "naive"
+        out.mkdir()
         naive_env = dict(env, SURVEY_STAGING_DIR=str(out / "staging"))
         parameters = [] if args.country == "JP" else ["-p", "country", args.country]
         started = time.perf_counter()
