@@ -268,7 +268,9 @@ PROBE = r"""
 import hashlib, locale, os, signal, sys, time, warnings
 import matplotlib, numpy as np, pandas as pd
 import matplotlib.pyplot as plt
-import scipy.stats, seaborn, statsmodels.api, statsmodels.stats.proportion  # as the notebooks, through helpers
+import importlib
+for module in PRELOAD:  # the libraries warm kernels have imported: same warning filters
+    importlib.import_module(module)
 
 def digest(value):
     return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
@@ -291,7 +293,7 @@ print("modules", sorted(m for m in ("IPython", "ipykernel", "matplotlib_inline.b
 
 def test_warm_kernels_behave_like_fresh_ones(repo):
     """Forked warm kernels give the very same notebook as freshly started kernels."""
-    write_notebook(repo / "notebooks" / "zz_probe.ipynb", PROBE,
+    write_notebook(repo / "notebooks" / "zz_probe.ipynb", PROBE.replace("PRELOAD", repr(build.WARM_PRELOAD)),
                    "pd.DataFrame(np.arange(60).reshape(2, 30)).rename(columns=str)",
                    "plt.plot([0, 1], [1, 0]);\nprint('shown', plt.gcf().number)",
                    "print('to stderr', file=sys.stderr)\nprint('after')")

@@ -247,10 +247,12 @@ def absolute_paths_in_outputs(nb, roots: list[str]) -> list[str]:
 
 WARM_ENV = "SURVEY_WARM_KERNELS"
 # Imported once by the warm-kernel server, before it forks a kernel per notebook: the
-# libraries the notebooks import (through helpers), not the project's own code.
+# libraries the notebooks import through src/helpers (keep in step with its imports),
+# never the project's own code. A library not listed is simply imported by the kernel.
 WARM_PRELOAD = (
-    "numpy", "pandas", "scipy.stats", "statsmodels.api", "statsmodels.stats.proportion",
-    "matplotlib", "matplotlib.pyplot", "seaborn", "yaml", "IPython", "ipykernel.kernelapp",
+    "numpy", "pandas", "scipy.stats", "statsmodels.stats.proportion", "yaml",
+    "matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.patches", "matplotlib.ticker",
+    "IPython", "IPython.display", "ipykernel.kernelapp",
 )
 
 # The process jupyter_client starts as "the kernel" when warm kernels are used. It asks
