@@ -92,9 +92,7 @@ def create(prefix: Path, python: str, use_conda: bool | None) -> None:
         shutil.rmtree(prefix)
 
     if conda:
-        run([conda, "env", "create", "--yes", "-p", prefix, "-f", ENV_FILE]
-            if Path(conda).name == "mamba" else
-            [conda, "env", "create", "-p", prefix, "-f", ENV_FILE])
+        run([conda, "env", "create", "-p", prefix, "-f", ENV_FILE])
     else:
         found = subprocess.run(
             [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

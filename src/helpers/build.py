@@ -665,17 +665,17 @@ class Runner:
 
         started = time.monotonic()
         warm = None
-        if self.warm:
-            try:
-                warm = WarmKernels(self.root)
-            except (OSError, RuntimeError) as exc:
-                self.say(f"warm kernels not available ({exc}): starting ordinary kernels")
-        self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time, "
-                 f"{'warm' if warm else 'fresh'} kernels")
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
         try:
             with _interrupts_as_keyboardinterrupt():
+                if self.warm:
+                    try:
+                        warm = WarmKernels(self.root)
+                    except (OSError, RuntimeError) as exc:
+                        self.say(f"warm kernels not available ({exc}): starting ordinary kernels")
+                self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} "
+                         f"at a time, {'warm' if warm else 'fresh'} kernels")
                 futures = {pool.submit(_execute, job, self.root, parameters, kernels, warm): job for job in jobs}
                 for future in concurrent.futures.as_completed(futures):
                     job = future.result()
@@ -793,6 +793,8 @@ class Runner:
         stamp_dir.mkdir(parents=True, exist_ok=True)
         for job in jobs:
             (stamp_dir / f"{job.name}.stamp").touch()
+            # The executed copy of an earlier failure is out of date now.
+            (self.root / "build" / "failed" / self.country / f"{job.name}.ipynb").unlink(missing_ok=True)
         self.say(f"  {changed} file(s) updated, {removed} removed")
 
 
