@@ -56,7 +56,8 @@ test: $(ENV_STAMP)
 
 ## Start JupyterLab in the environment (kernel python3 = the environment's Python)
 lab: $(ENV_STAMP)
-	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab --ServerApp.root_dir=. \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## Time a full rebuild, a no-op `make report` and one papermill command per notebook
 bench: $(ENV_STAMP)
