@@ -663,6 +663,9 @@ class Runner:
             jobs.append(Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb",
                             run_dir / name, destination))
 
+        # Longest first: the previous executed copy's size stands for the notebook's work (mostly its
+        # charts), so the big notebook does not start last and leave one core idle at the end.
+        jobs.sort(key=lambda job: -(job.destination.stat().st_size if job.destination.exists() else 0))
         started = time.monotonic()
         warm = None
         kernels = _Kernels()
