@@ -189,6 +189,25 @@ def test_unknown_country_through_make(repo):
     assert "unknown country 'XX'" in result.stderr
 
 
+def test_bad_data_fails_fast_and_changes_nothing(repo):
+    """A malformed data file stops the build before any kernel starts, naming file, line and column."""
+    toplines = repo / "data" / "toplines.csv"
+    lines = toplines.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[1].split(",")
+    fields[3] = "4O.5"
+    lines[1] = ",".join(fields)
+    toplines.write_text("".join(lines), encoding="utf-8")
+    before = snapshot(repo)
+
+    result = run_build(repo)
+
+    assert result.returncode != 0
+    assert "no notebook was run" in result.stderr
+    assert "toplines.csv, line 2, column 'percent': '4O.5' is not a number" in result.stderr
+    assert "running" not in result.stdout
+    assert snapshot(repo) == before
+
+
 def test_failing_notebook_changes_nothing(repo):
     notebooks = repo / "notebooks"
     write_notebook(notebooks / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)

@@ -633,6 +633,19 @@ class Runner:
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
 
+    def check_data(self) -> None:
+        """Validate data/ once, before any kernel starts: bad input fails fast, with one clear message."""
+        data_dir = self.root / "data"
+        if not (data_dir / "toplines.csv").exists():
+            return
+        from .data import DataValidationError, load_survey_data
+
+        try:
+            load_survey_data(data_dir)
+        except DataValidationError as exc:
+            raise BuildError(f"data/ does not validate, so no notebook was run and no output changed:\n{exc}") \
+                from None
+
     def run(self, names: list[str] | None = None) -> int:
         known = countries(self.root)
         if self.country not in known:
@@ -640,6 +653,7 @@ class Runner:
                 f"unknown country {self.country!r}: expected one of {', '.join(known)} "
                 f"(the keys of countries: in data/survey.yml)"
             )
+        self.check_data()
         names = notebook_names(self.root, names)
         all_names = notebook_names(self.root, None)
         if not names:
