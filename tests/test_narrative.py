@@ -157,7 +157,8 @@ def test_subgroup_bases_are_labelled_as_estimates(data):
 def test_comparisons_say_which_country_is_higher_and_whether_it_is_significant(data, summaries):
     jp = summaries["JP"]
     trump = finding(jp, "Impression of U.S. President Donald Trump")
-    tariffs = [line for line in jp.splitlines() if line.startswith("- **Opinion of the tariffs")][-1]
+    tariffs = [line for line in jp.splitlines()
+               if line.startswith("- **Opinion of the second Trump administration's tariffs")][-1]
     assert "no significant difference" in [line for line in jp.split("## Comparisons")[1].splitlines()
                                            if "President Donald Trump" in line][0]
     assert "South Korean respondents higher by 4.4 points, a significant difference" in tariffs
@@ -189,7 +190,29 @@ def test_unknown_country_is_an_error(data):
 
 
 def test_country_without_figures_says_so(summaries):
-    assert "No published figures for United States in this category." in summaries["US"]
+    assert "No published figures for the United States in this category." in summaries["US"]
+
+
+def test_comparisons_carry_the_codebook_note_on_comparability(data, summaries):
+    comparisons = summaries["JP"].split("## Comparisons between countries")[1].split("\n## ")[0]
+    tariffs = next(line for line in comparisons.splitlines() if "tariffs" in line)
+    note = str(data.questions.set_index("question_id").loc["us_tariffs", "note"])
+    assert f"Note: {note}" in tariffs
+
+
+def test_press_figures_are_marked_as_press_reports(data):
+    assert "Figures from Kuki News (press report)." in narrative.describe_question(data, "JP", "lee_impression")
+    assert "press report" not in narrative.describe_question(data, "JP", "us_impression")
+
+
+def test_a_minority_leader_is_a_plurality_only_if_ahead_of_the_unpublished_rest(data):
+    q = data.questions.set_index("question_id", drop=False)
+    # 42.5% "share information": ahead of 17.8% and of the 18.7% left unpublished
+    assert narrative.leading_word(data, "JP", q.loc["north_korea_cooperation"], 0.95, 1.0) == "a plurality"
+    # 41.4% is the only published answer: it cannot be ranked, so only its share is worded
+    assert narrative.leading_word(data, "JP", q.loc["taiwan_us_response"], 0.95, 1.0) == "a minority"
+    # 28.3% vs 18.3%, but 40.0% unpublished: the leader is not known to lead every answer
+    assert narrative.leading_word(data, "JP", q.loc["taiwan_impact"], 0.95, 1.0) == "a minority"
 
 
 def test_wilson_bounds_in_text_match_the_statistics(data):

@@ -383,6 +383,16 @@ def _question_subtitle(data: SurveyData, country: str, q: pd.Series, table: pd.D
     return f"{line}\nShares of {who} ({base})"
 
 
+def _codebook_notes(data: SurveyData, question_ids: Sequence[str]) -> list[str]:
+    """The codebook's notes on the questions (comparability, assumptions), as footer lines."""
+    notes = []
+    for qid in question_ids:
+        note = data.questions.loc[data.questions["question_id"] == qid, "note"].iloc[0]
+        if not pd.isna(note):
+            notes.append(f"Note: {note}")
+    return notes
+
+
 def _interval_note(confidence: float, deff: float, what: str = "Bars") -> str:
     return (f"{what}: {_confidence_text(confidence)} Wilson intervals assuming simple random sampling "
             f"(deff {_deff_text(deff)}).")
@@ -937,6 +947,7 @@ def _plot_diverging(data: SurveyData, country: str, q: pd.Series, table: pd.Data
     footer += notes
     if (table["status"] == "unconfirmed").any():
         footer.append("Unconfirmed (cross-hatched): the source does not let the item be identified for certain.")
+    footer += _codebook_notes(data, [str(q["question_id"])])
     subtitle = _question_subtitle(data, country, q, table, "diverging")
     whiskers.draw()
     _layout(fig, title=str(q["wording"]), subtitle=subtitle, footer=footer, panels=panels,
@@ -1031,9 +1042,11 @@ def _plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame
             footer.append(f"{OTHER_OPTIONS_NOTE}: the sources give only the leading reasons.")
         elif ranked:
             footer.append(f"{OTHER_OPTIONS_NOTE}: the sources give only some of the options.")
-        else:
+        elif (table["kind"] == KIND_NOT_PUBLISHED).any():
             footer.append(f"{OTHER_OPTIONS_NOTE}: the grey hatched bar is the remainder (100% minus the "
                           "published shares), not spread over the options shown.")
+        else:
+            footer.append(f"{OTHER_OPTIONS_NOTE}: the answer format is not disclosed, so no remainder is shown.")
     if len(measures) > 1:
         sums = []
         for m in measures:
@@ -1049,6 +1062,7 @@ def _plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame
     lines = max(wrap_text(labels[k], OPTION_LABEL_IN, TEXT_SIZE).count("\n") + 1 for k in keys)
     row_in = max(BAR_ROW_IN, LINE_IN * lines + 0.12)
     subtitle = _question_subtitle(data, country, q, table, "ranked" if ranked else "bars")
+    footer += _codebook_notes(data, [str(q["question_id"])])
     whiskers.draw()
     _layout(fig, title=str(q["wording"]), subtitle=subtitle, footer=footer,
             panels=[_Panel(ax) for ax in axes], body_in=max(MIN_BODY_IN, row_in * len(keys)),
@@ -1164,6 +1178,7 @@ def plot_comparison(data: SurveyData, comparison: Comparison, confidence: float 
                           "the comparison is of attitudes, not of one measurement.")
         if bool(table["base_is_estimate"].any()):
             footer.append("Some bases are estimated from the parent question.")
+        footer += _codebook_notes(data, list(comparison.question_ids))
         whiskers.draw()
         _layout(fig, title=title, subtitle=subtitle, footer=footer, panels=[_Panel(ax)],
                 body_in=COMPARISON_BODY_IN, legend=(handles, [h.get_label() for h in handles]), fit_axis="y")

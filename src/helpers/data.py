@@ -445,8 +445,12 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
 
 
 def sum_counts_as_single(q) -> bool:
-    """Whether a question's options are mutually exclusive, so their shares cannot exceed 100%."""
-    return q.question_type in ("single_choice", "scale") or q.answers == "one"
+    """Whether a question's options are known to be mutually exclusive, so their shares cannot exceed 100%.
+
+    That takes one answer per respondent (``answers`` is ``one``); where the source does not disclose the
+    answer format, not even a single-choice reading is assumed.
+    """
+    return q.answers == "one"
 
 
 def check_sums(path: Path, records: list[dict], codebook: dict) -> list[str]:

@@ -20,6 +20,7 @@ from . import vocabulary as voc
 from .data import CATEGORIES, SurveyData, check_country, sum_counts_as_single
 from .stats import compare_within_question, estimate_design_effect, margin_of_error, wilson_interval
 from .tables import (
+    NOT_PUBLISHED_LABEL,
     KIND_DERIVED,
     KIND_NET,
     KIND_PUBLISHED,
@@ -46,8 +47,12 @@ def level(confidence: float) -> str:
     return f"{confidence * 100:g}%"
 
 
+MINUS = "−"
+
+
 def points(value: Decimal | float) -> str:
-    return f"{value:.1f}"
+    """One decimal, with a true minus sign for negative values."""
+    return f"{value:.1f}".replace("-", MINUS)
 
 
 def fmt_deff(deff: float) -> str:
@@ -69,6 +74,12 @@ def gap_text(a: str, b: str) -> str:
     gap = Decimal(a) - Decimal(b)
     decimals = max(len(x.split(".")[1]) if "." in x else 0 for x in (a, b))
     return f"{gap:.{decimals}f}"
+
+
+def country_in_text(data: SurveyData, country: str) -> str:
+    """The country's name as used inside a sentence ("the United States"; ``name_in_text`` in survey.yml)."""
+    c = data.survey["countries"][country]
+    return c.get("name_in_text", c["name"])
 
 
 def respondents(data: SurveyData, country: str) -> str:
@@ -152,7 +163,7 @@ def describe_question(data: SurveyData, country: str, question_id: str, confiden
         word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
         if word != voc.A_MINORITY:
             parts.append(share_sentence(first, n, confidence, deff, who))
-    elif len(units) >= 2 and not sum_counts_as_single(q):
+    elif len(units) >= 2 and q["answers"] in ("multiple", "up to 2"):
         first = units.iloc[0]
         rest = ", ".join(f"{quoted(r.option)} ({pct(r.percent_text)})" for r in units.iloc[1:].itertuples())
         word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
@@ -165,6 +176,9 @@ def describe_question(data: SurveyData, country: str, question_id: str, confiden
                      "single-answer question, so the gap is not tested.")
     elif len(units) == 1:
         parts.append(share_sentence(units.iloc[0], n, confidence, deff, who))
+    press = [source_name(data, s) for s in dict.fromkeys(table["source"]) if not is_primary(data, s)]
+    if press:
+        parts.append(f"Figures from {', '.join(press)}.")
     unconfirmed = table[table["status"] == "unconfirmed"]
     for r in unconfirmed.itertuples():
         parts.append(f"{quoted(r.option)} at {pct(r.percent_text)} is unconfirmed: the source does not let the "
@@ -203,9 +217,8 @@ def describe_reasons(data: SurveyData, country: str, question_id: str, confidenc
             else:
                 text += "; several answers were allowed, so the gap cannot be tested without microdata"
         if measure:
-            source = source_name(data, first["source"])
             label = data.survey["measures"][measure]["label"]
-            text = f"in the figures of {source} ({label}), " + text
+            text = f"in the figures of {source_name(data, first['source'], label)}, " + text
         sentences.append(text)
     if not sentences:
         return None
@@ -214,12 +227,19 @@ def describe_reasons(data: SurveyData, country: str, question_id: str, confidenc
             + "; ".join(sentences) + ".")
 
 
-def source_name(data: SurveyData, source_id: str) -> str:
-    for s in data.survey["sources"]:
-        if s["id"] == source_id:
-            name = s.get("short", s["publisher"])
-            return name if s["kind"] == "primary" else f"{name} (press report)"
-    raise KeyError(source_id)
+def source_of(data: SurveyData, source_id: str) -> dict:
+    return next(s for s in data.survey["sources"] if s["id"] == source_id)
+
+
+def is_primary(data: SurveyData, source_id: str) -> bool:
+    return source_of(data, source_id)["kind"] == "primary"
+
+
+def source_name(data: SurveyData, source_id: str, detail: str = "") -> str:
+    """A source as named in a sentence, its kind and any detail in one parenthesis: ``X (press report; …)``."""
+    s = source_of(data, source_id)
+    notes = ([] if s["kind"] == "primary" else ["press report"]) + ([detail] if detail else [])
+    return s.get("short", s["publisher"]) + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def category_findings(data: SurveyData, country: str, category: str, confidence: float = 0.95,
@@ -280,7 +300,9 @@ def comparison_findings(data: SurveyData, country: str, confidence: float = 0.95
             verdict = (f"{higher} respondents higher by {gap} points, a significant difference ({ci})"
                        if r.significant else f"{voc.NO_SIGNIFICANT_DIFFERENCE} ({gap} points, {ci})")
             pieces.append(f"{quoted(r.option)}: {adj1} {pct(text1)} vs {adj2} {pct(text2)}, {verdict}")
-        findings.append(f"**{title}.** " + "; ".join(pieces) + ".")
+        notes = [str(question_row(data, qid)["note"]) for qid in comparison.question_ids
+                 if not pd.isna(question_row(data, qid)["note"])]
+        findings.append(f"**{title}.** " + "; ".join(pieces) + "." + "".join(f" Note: {n}" for n in notes))
     return findings
 
 
@@ -289,6 +311,37 @@ def percent_text_of(toplines: pd.DataFrame, country: str, comparison, option: st
     rows = t[(t["country"] == country) & t["question_id"].isin(comparison.question_ids)
              & (t["option"] == option) & t["measure"].isna() & (t["status"] == "published")]
     return str(rows["percent_text"].iloc[0])
+
+
+def leading_word(data: SurveyData, country: str, question: pd.Series, confidence: float, deff: float) -> str:
+    """How the leading answer of a single-answer question stands: its share word, or for a minority share
+    whether it is a plurality or tied.
+
+    Uses :func:`helpers.vocabulary.describe_largest`. The unpublished remainder competes as one answer: if
+    the leader is significantly ahead of it, it is ahead of any unpublished option too; if not, it is only
+    "the largest published answer".
+    """
+    qid = question["question_id"]
+    table = question_table(data, country, qid, confidence=confidence, deff=deff)
+    units = answer_units(table, question)
+    n, _ = base_of(data, country, qid)
+    percents = dict(zip(units["option"], units["percent"]))
+    rest = table[table["kind"] == "not published"]
+    if len(rest):
+        percents[NOT_PUBLISHED_LABEL] = float(rest["percent"].iloc[0])
+    top = units.iloc[0]
+    share = voc.describe_share(top["percent"], n, confidence=confidence, deff=deff)
+    if len(percents) < 2 or share != voc.A_MINORITY:
+        return share
+    result = voc.describe_largest(percents, n, question["question_type"], confidence=confidence, deff=deff,
+                                  answers=question["answers"])
+    if result["option"] != top["option"]:  # the remainder is larger than any published answer
+        return share
+    if result["runner_up"] == NOT_PUBLISHED_LABEL and not result["difference"].significant:
+        return "the largest published answer"
+    if result["rank_word"].startswith(voc.TIED_WITH):
+        return f"{voc.TIED_WITH} {quoted(result['runner_up'])}"
+    return result["rank_word"]
 
 
 def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
@@ -311,8 +364,7 @@ def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, 
             candidates.append((float(units.iloc[0]["percent"]), q_row, units.iloc[0]))
         candidates.sort(key=lambda c: -c[0])
         for _, q_row, top in candidates[:HEADLINES_PER_CATEGORY]:
-            n, _ = base_of(data, country, q_row["question_id"])
-            word = voc.describe_share(top["percent"], n, confidence=confidence, deff=deff)
+            word = leading_word(data, country, q_row, confidence, deff)
             lines.append(f"{q_row['wording']}: {voc.round_for_headline(top['percent_text'])} "
                          f"{quoted(top['option'])} ({word}; {category}).")
     return lines
@@ -324,6 +376,18 @@ def figure_of(data: SurveyData, country: str, question_id: str, option: str) -> 
     rows = t[(t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option)
              & t["measure"].isna()]
     return rows.iloc[0]
+
+
+CLAIM_READING_TEXT = {
+    "tie": "no real gap",
+    "lead": "a real gap",
+    "narrow lead": "a small but real gap",
+    "clear lead": "a clear gap",
+    "overwhelming lead": "an overwhelming gap",
+    "majority": "more than half",
+    "about half": "about half",
+}
+"""How each reading of the release's words (``implies`` in release_claims.csv) is put in a sentence."""
 
 
 def claim_holds(implies: str, word: str, significant: bool) -> bool:
@@ -361,8 +425,9 @@ def claim_findings(data: SurveyData, country: str, confidence: float = 0.95, def
             holds = claim_holds(c.implies, word, d.significant)
             detail = f"{level(confidence)} CI of the gap {points(d.ci_low)} to {points(d.ci_high)}"
         verdict = "consistent with the rules" if holds else "**not supported by the rules**"
-        findings.append(f"*{q['wording']}* ({shown}): the release says “{c.release_words}” ({c.locator}); "
-                        f"the rules here give *{word}* ({detail}): {verdict}.")
+        findings.append(f"*{q['wording']}* ({shown}): the release says “{c.release_words}” ({c.locator}), "
+                        f"read as {CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): "
+                        f"{verdict}.")
     return findings
 
 
@@ -380,7 +445,7 @@ def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float 
             f"{c['name']} (n = {n:,}): assuming simple random sampling with a design effect of {fmt_deff(deff)}, "
             f"the {level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. "
             f"The published margin is ±{c['margin_of_error']} points, which corresponds to a design effect "
-            f"of {implied:.2f} at 95%.")
+            f"of about {implied:.2f} at 95% (approximate: published margins are rounded).")
     return lines
 
 
@@ -392,11 +457,13 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
     for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
         out.append(f"{i}. **{element['element']}**: {disclosure_text(data, element)}")
     out += ["", "### Precision", "",
-            "The samples are online samples, not probability samples: the figures below describe sampling "
-            "error only under the stated assumption and ignore coverage and nonresponse error.", ""]
+            "The samples were drawn online and the sources do not say how they were recruited or weighted: "
+            "the figures below describe sampling error only under the stated assumption and leave out "
+            "coverage and nonresponse error.", ""]
     out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
-    out += ["", f"Every percentage in this report has a {level(confidence)} Wilson score interval on the "
-            f"effective sample size n / deff with deff = {fmt_deff(deff)}. Follow-up questions asked only of a "
+    out += ["", f"Each published percentage gets a {level(confidence)} Wilson score interval on the effective "
+            f"sample size n / deff with deff = {fmt_deff(deff)} (drawn on the charts and listed in the notebooks' "
+            "tables; quoted here where a finding rests on it). Follow-up questions asked only of a "
             "subgroup use the subgroup's size, estimated from the share giving the qualifying answer "
             "(marked “estimated”), because the sources do not publish it.", "",
             "### How the words are chosen", ""]
@@ -429,7 +496,7 @@ def category_section(data: SurveyData, country: str, category: str, confidence: 
     """Markdown for one category's findings (a note when the country has no published figures in it)."""
     findings = category_findings(data, country, category, confidence, deff)
     if not findings:
-        return f"No published figures for {data.survey['countries'][country]['name']} in this category."
+        return f"No published figures for {country_in_text(data, country)} in this category."
     return "\n".join(f"- {f}" for f in findings)
 
 
@@ -458,5 +525,5 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
     out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
     for s in data.survey["sources"]:
         out.append(f"- `{s['id']}` — {s['publisher']}, *{s['title'].strip()}*, {s['date']}, {s['kind']}; "
-                   f"{s['url']}")
+                   f"URL: {s['url']}")
     return "\n".join(out) + "\n"

@@ -61,7 +61,8 @@ def open_report(country: str = "JP", data_dir: str = "data", figures_dir: str = 
 
 
 def country_name(r: Report) -> str:
-    return r.data.survey["countries"][r.country]["name"]
+    """The country's name as used inside a sentence ("the United States")."""
+    return narrative.country_in_text(r.data, r.country)
 
 
 def numbers_behind(table: pd.DataFrame, level: str = "95% CI") -> pd.DataFrame:
@@ -125,7 +126,8 @@ def show_comparisons(r: Report, category: str) -> list[str]:
     items = [c for c in comparable_items(r.data) if r.country in c.countries
              and question_row(r.data, c.question_ids[0])["category"] == category]
     if not items:
-        display(Markdown(f"No question in this category was published for {country_name(r)} and another country."))
+        display(Markdown(f"No confirmed figure in this category was published for both {country_name(r)} and "
+                         "another country."))
     findings = narrative.comparison_findings(r.data, r.country, r.confidence, r.deff)
     for item in items:
         fig = charts.plot_comparison(r.data, item, confidence=r.confidence, deff=r.deff)
