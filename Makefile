@@ -34,8 +34,13 @@ $(ENV_STAMP): environment.yml pyproject.toml scripts/setup_env.py
 	$(PYTHON) scripts/setup_env.py --prefix $(VENV) --python $(PYTHON)
 
 ## Build the report for COUNTRY: run the notebooks whose inputs changed (FORCE=1: all)
-report: $(STAMPS)
+report: build/$(COUNTRY)/report.done
+
+# `report` itself has no recipe, so `make -q report` answers whether the report is current.
+# report.done is touched after the runner succeeded with every stale notebook at once.
+build/$(COUNTRY)/report.done: $(STAMPS) $(wildcard notebooks/*.ipynb) $(INPUTS) $(ENV_STAMP) $(if $(FORCE),_always)
 	$(if $(strip $(STALE)),$(PY) -m helpers.build --country $(COUNTRY) --jobs $(JOBS) $(STALE),@echo "report for $(COUNTRY) is up to date")
+	@touch $@
 
 # One stamp per notebook and country, touched by the runner only after a successful run.
 # An out-of-date stamp only adds its notebook to STALE, so that `report` runs the runner
