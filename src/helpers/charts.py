@@ -331,18 +331,10 @@ def country_colour(data: SurveyData, country: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- metadata text
-def _source(data: SurveyData, source_id: str) -> dict:
-    for source in data.survey["sources"]:
-        if source["id"] == source_id:
-            return source
-    raise KeyError(f"source '{source_id}' is not in data/survey.yml")
-
-
 def _source_label(data: SurveyData, source_id: str) -> str:
     """Publisher of a source, with "press report" for secondary sources."""
-    source = _source(data, source_id)
-    press = str(source.get("kind", "")).startswith("secondary")
-    return f"{source['publisher']} (press report)" if press else str(source["publisher"])
+    publisher = str(data.source(source_id)["publisher"])
+    return f"{publisher} (press report)" if data.is_press(source_id) else publisher
 
 
 def _sources_text(data: SurveyData, source_ids: Sequence[str]) -> str:
@@ -406,18 +398,12 @@ def _estimate_note(table: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------- nets
-def _net_parts(data: SurveyData, country: str, question_id: str,
-               table: pd.DataFrame | None = None) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Parts of each net (``net_of`` in ``toplines.csv``), keyed by (option, measure)."""
-    if table is not None and "net_of" in table.columns:
-        nets = table[table["kind"] == KIND_NET]
-        return {(str(r.option), "" if pd.isna(r.measure) else str(r.measure)):
-                tuple(p.strip() for p in str(r.net_of).split(";") if p.strip())
-                for r in nets.itertuples(index=False)}
-    t = data.toplines
-    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & t["is_net"]]
-    return {(str(r.option), "" if pd.isna(r.measure) else str(r.measure)): tuple(r.net_parts)
-            for r in rows.itertuples(index=False)}
+def _net_parts(table: pd.DataFrame) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Parts of each net of a question table (its ``net_of``), keyed by (option, measure)."""
+    nets = table[table["kind"] == KIND_NET]
+    return {(str(r.option), "" if pd.isna(r.measure) else str(r.measure)):
+            tuple(p.strip() for p in str(r.net_of).split(";") if p.strip())
+            for r in nets.itertuples(index=False)}
 
 
 def _short_part(part: str, net: str) -> str:
@@ -809,7 +795,7 @@ def _plot_diverging(data: SurveyData, country: str, q: pd.Series, table: pd.Data
                     deff: float) -> SurveyFigure:
     options = tuple(q["options"])
     sides = dict(zip(options, q["option_sides"]))
-    nets = _net_parts(data, country, str(q["question_id"]), table)
+    nets = _net_parts(table)
     labels_of: dict = {}
     drawn_as: dict = {}
     whiskers = _Whiskers()
@@ -973,7 +959,7 @@ def _drawable_rows(rows: pd.DataFrame, nets: dict[tuple[str, str], tuple[str, ..
 def _plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame, confidence: float,
                deff: float, ranked: bool) -> SurveyFigure:
     """Single-choice bars (questionnaire order) or ranked bars; one panel per measure, sharing the rows."""
-    nets = _net_parts(data, country, str(q["question_id"]), table)
+    nets = _net_parts(table)
     labels_of: dict = {}
     drawn_as: dict = {}
     whiskers = _Whiskers()

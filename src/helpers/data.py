@@ -105,6 +105,17 @@ class SurveyData:
     def country_n(self, country: str) -> int:
         return int(self.survey["countries"][country]["n"])
 
+    def source(self, source_id: str) -> dict:
+        """The entry of a source in ``survey.yml``; a KeyError naming it if there is none."""
+        for source in self.survey["sources"]:
+            if source["id"] == source_id:
+                return source
+        raise KeyError(f"source '{source_id}' is not in data/survey.yml")
+
+    def is_press(self, source_id: str) -> bool:
+        """Whether a source is secondary (a press report) rather than an institute's own publication."""
+        return str(self.source(source_id)["kind"]).startswith("secondary")
+
 
 def display_path(path: Path) -> str:
     """A path as shown in messages: relative to the repository when inside it (no absolute paths)."""

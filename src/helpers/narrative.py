@@ -23,13 +23,16 @@ from .tables import (
     NOT_PUBLISHED_LABEL,
     KIND_DERIVED,
     KIND_NET,
+    KIND_NOT_PUBLISHED,
     KIND_PUBLISHED,
     base_of,
+    decimals_of,
     comparable_items,
     comparison_differences,
     format_base,
     question_row,
     question_table,
+    questions_in_category,
 )
 
 HEADLINES_PER_CATEGORY = 2
@@ -71,9 +74,7 @@ def capitalise(text: str) -> str:
 
 def gap_text(a: str, b: str) -> str:
     """Exact gap between two published figures, with the precision of the finer one."""
-    gap = Decimal(a) - Decimal(b)
-    decimals = max(len(x.split(".")[1]) if "." in x else 0 for x in (a, b))
-    return f"{gap:.{decimals}f}"
+    return f"{Decimal(a) - Decimal(b):.{max(decimals_of(a), decimals_of(b))}f}"
 
 
 def country_in_text(data: SurveyData, country: str) -> str:
@@ -112,10 +113,6 @@ def net_parts_of(table: pd.DataFrame, net_option: str) -> set[str]:
     """The options a net adds up (its ``net_of`` entry)."""
     net_of = table.loc[table["option"] == net_option, "net_of"].iloc[0]
     return set(str(net_of).split(";"))
-
-
-def one_answer(question: pd.Series) -> bool:
-    return question["question_type"] in ("single_choice", "scale") and question["answers"] == "one"
 
 
 # ------------------------------------------------------------------------------------------ sentences
@@ -157,7 +154,7 @@ def describe_question(data: SurveyData, country: str, question_id: str, confiden
     who = respondents(data, country)
     units = answer_units(table, q)
     parts = [f"**{q['wording']}.**"]
-    if len(units) >= 2 and one_answer(q):
+    if len(units) >= 2 and sum_counts_as_single(q):
         first, second = units.iloc[0], units.iloc[1]
         parts.append(lead_sentence(first, second, n, confidence, deff))
         word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
@@ -176,7 +173,7 @@ def describe_question(data: SurveyData, country: str, question_id: str, confiden
                      "single-answer question, so the gap is not tested.")
     elif len(units) == 1:
         parts.append(share_sentence(units.iloc[0], n, confidence, deff, who))
-    press = [source_name(data, s) for s in dict.fromkeys(table["source"]) if not is_primary(data, s)]
+    press = [source_name(data, s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
     if press:
         parts.append(f"Figures from {', '.join(press)}.")
     unconfirmed = table[table["status"] == "unconfirmed"]
@@ -208,7 +205,7 @@ def describe_reasons(data: SurveyData, country: str, question_id: str, confidenc
             second = rows.iloc[1]
             text += f", ahead of {quoted(second['option'])} ({pct(second['percent_text'])})"
             answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
-            if one_answer(q) and not measure:
+            if sum_counts_as_single(q) and not measure:
                 d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence,
                                             deff=deff)
                 text += f", a {voc.describe_difference(d)}"
@@ -227,18 +224,10 @@ def describe_reasons(data: SurveyData, country: str, question_id: str, confidenc
             + "; ".join(sentences) + ".")
 
 
-def source_of(data: SurveyData, source_id: str) -> dict:
-    return next(s for s in data.survey["sources"] if s["id"] == source_id)
-
-
-def is_primary(data: SurveyData, source_id: str) -> bool:
-    return source_of(data, source_id)["kind"] == "primary"
-
-
 def source_name(data: SurveyData, source_id: str, detail: str = "") -> str:
     """A source as named in a sentence, its kind and any detail in one parenthesis: ``X (press report; …)``."""
-    s = source_of(data, source_id)
-    notes = ([] if s["kind"] == "primary" else ["press report"]) + ([detail] if detail else [])
+    s = data.source(source_id)
+    notes = (["press report"] if data.is_press(source_id) else []) + ([detail] if detail else [])
     return s.get("short", s["publisher"]) + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -285,10 +274,8 @@ def comparison_findings(data: SurveyData, country: str, confidence: float = 0.95
         else:
             title = q0["wording"]
         pieces = []
-        t = data.toplines
         for r in diffs.itertuples():
-            text1 = percent_text_of(t, r.country_1, comparison, r.option)
-            text2 = percent_text_of(t, r.country_2, comparison, r.option)
+            text1, text2 = r.percent_text_1, r.percent_text_2
             adj1 = data.survey["countries"][r.country_1]["adjective"]
             adj2 = data.survey["countries"][r.country_2]["adjective"]
             # the gap is stated as higher minus lower, its interval turned the same way
@@ -306,13 +293,6 @@ def comparison_findings(data: SurveyData, country: str, confidence: float = 0.95
     return findings
 
 
-def percent_text_of(toplines: pd.DataFrame, country: str, comparison, option: str) -> str:
-    t = toplines
-    rows = t[(t["country"] == country) & t["question_id"].isin(comparison.question_ids)
-             & (t["option"] == option) & t["measure"].isna() & (t["status"] == "published")]
-    return str(rows["percent_text"].iloc[0])
-
-
 def leading_word(data: SurveyData, country: str, question: pd.Series, confidence: float, deff: float) -> str:
     """How the leading answer of a single-answer question stands: its share word, or for a minority share
     whether it is a plurality or tied.
@@ -326,7 +306,7 @@ def leading_word(data: SurveyData, country: str, question: pd.Series, confidence
     units = answer_units(table, question)
     n, _ = base_of(data, country, qid)
     percents = dict(zip(units["option"], units["percent"]))
-    rest = table[table["kind"] == "not published"]
+    rest = table[table["kind"] == KIND_NOT_PUBLISHED]
     if len(rest):
         percents[NOT_PUBLISHED_LABEL] = float(rest["percent"].iloc[0])
     top = units.iloc[0]
@@ -353,13 +333,12 @@ def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, 
     lines = []
     for category in CATEGORIES:
         candidates = []
-        for q in data.questions[(data.questions["category"] == category)
-                                & data.questions["base_question"].isna()
-                                & data.questions["countries"].map(lambda cs: country in cs)].itertuples(index=False):
-            q_row = question_row(data, q.question_id)
-            table = question_table(data, country, q.question_id, confidence=confidence, deff=deff)
-            units = answer_units(table, q_row)
-            if units.empty or not sum_counts_as_single(q_row):
+        for qid in questions_in_category(data, category, country):
+            q_row = question_row(data, qid)
+            if not pd.isna(q_row["base_question"]) or not sum_counts_as_single(q_row):
+                continue
+            units = answer_units(question_table(data, country, qid, confidence=confidence, deff=deff), q_row)
+            if units.empty:
                 continue
             candidates.append((float(units.iloc[0]["percent"]), q_row, units.iloc[0]))
         candidates.sort(key=lambda c: -c[0])

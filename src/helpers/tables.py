@@ -281,7 +281,7 @@ def comparison_differences(data: SurveyData, comparison: Comparison, confidence:
     """Between-country tests (independent samples) for every shared option of a comparison.
 
     One row per option and pair of countries: ``option``, ``country_1``, ``country_2``, ``percent_1``,
-    ``percent_2``, ``diff``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``, ``significant``,
+    ``percent_2`` (and ``percent_text_1``, ``percent_text_2`` as published), ``diff``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``, ``significant``,
     ``base_is_estimate``. The same ``deff`` is assumed in both countries.
     """
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
@@ -294,7 +294,9 @@ def comparison_differences(data: SurveyData, comparison: Comparison, confidence:
                 d = compare_between_countries(a["percent"], a["base_n"], b["percent"], b["base_n"],
                                               confidence=confidence, deff1=deff, deff2=deff)
                 rows.append({"option": option, "country_1": a["country"], "country_2": b["country"],
-                             "percent_1": a["percent"], "percent_2": b["percent"], "diff": d.diff,
+                             "percent_1": a["percent"], "percent_2": b["percent"],
+                             "percent_text_1": str(a["percent_text"]), "percent_text_2": str(b["percent_text"]),
+                             "diff": d.diff,
                              "se": d.se, "z": d.z, "p_value": d.p_value, "ci_low": d.ci_low,
                              "ci_high": d.ci_high, "significant": d.significant,
                              "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
