@@ -116,6 +116,47 @@ class SurveyData:
         """Whether a source is secondary (a press report) rather than an institute's own publication."""
         return str(self.source(source_id)["kind"]).startswith("secondary")
 
+    # Interim accessors over the two-country schema (replaced by the data branch's versions).
+    def check_country(self, country: str) -> str:
+        return check_country(self, country)
+
+    def check_category(self, category: str) -> str:
+        cats = list(dict.fromkeys(self.questions["category"]))
+        if category not in cats:
+            raise ValueError(f"unknown category {category!r}: expected one of {', '.join(cats)}")
+        return category
+
+    def question(self, question_id: str) -> pd.Series:
+        q = self.questions[self.questions["question_id"] == question_id]
+        if q.empty:
+            raise ValueError(f"unknown question {question_id!r}: data/questions.csv has "
+                             f"{', '.join(self.questions['question_id'])}")
+        return q.iloc[0]
+
+    def countries_of(self, question_id: str) -> list[str]:
+        have = set(self.toplines.loc[self.toplines["question_id"] == question_id, "country"])
+        return [c for c in self.countries() if c in have]
+
+    def wording(self, question_id: str, country: str) -> str:
+        return str(self.question(question_id)["wording"]).replace("{country}", self.country_name(country))
+
+    def country_name(self, country: str) -> str:
+        return str(self.survey["countries"][country]["name"])
+
+    def subject(self, question_id: str):
+        v = self.question(question_id).get("subject")
+        return None if v is None or pd.isna(v) or not v else str(v)
+
+    def family(self, question_id: str):
+        v = self.question(question_id).get("family")
+        return None if v is None or pd.isna(v) or not v else str(v)
+
+    def options_published(self, country: str, question_id: str, source: str | None = None) -> str:
+        return str(self.question(question_id)["options_published"])
+
+    def measure_note(self, country: str, question_id: str):
+        return None
+
 
 def display_path(path: Path) -> str:
     """A path as shown in messages: relative to the repository when inside it (no absolute paths)."""

@@ -1,74 +1,78 @@
-"""Tidy tables behind every chart and sentence: one question in one country, or one question across countries.
+"""Tidy tables behind every chart and sentence: one question in one country, or one item across countries.
 
-A table holds the published figures of a question, the values that follow from them (labelled ``derived``),
-the unpublished remainder of a single-answer question (labelled ``not published``), each row's base (n) —
-estimated from the parent question for subgroup questions, and flagged as an estimate — and its Wilson
-interval.
+These tables are the single source of what the report shows. A question table holds the published figures
+of a question, the values that follow from them (labelled ``derived``), the unpublished remainder of a
+one-answer question (``not published``), each row's base (n) — estimated from the parent question for
+subgroup questions, and flagged as such — its effective base and Wilson interval, and everything a chart or
+a sentence needs to know about the row: which net it belongs to, the parts of a net, whether its share is
+also counted in another row, whether a chart draws it, and whether it is one of the mutually exclusive
+answers a sentence ranks. Charts and narrative only read these columns; they never re-derive a value or
+re-parse a data column.
+
+Tables are computed on demand from the :class:`~helpers.data.SurveyData` they are given, so an edit to a
+loaded dataset shows in every table built afterwards (a whole question table takes about a millisecond).
 
 Example
 -------
 >>> from helpers.data import load_survey_data
 >>> data = load_survey_data()
 >>> question_table(data, "JP", "korea_nuclear_weapons")[["option", "percent", "kind"]]  # doctest: +SKIP
-              option  percent      kind
-0   somewhat opposed     24.1   derived
-...
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
 
 from .data import SurveyData, sum_counts_as_single
+from .kinds import Kind, QuestionType, Relation
 from .stats import add_intervals, compare_between_countries, effective_n
 
-KIND_PUBLISHED = "published"
-KIND_NET = "net"
-KIND_DERIVED = "derived"
-KIND_NOT_PUBLISHED = "not published"
-NOT_PUBLISHED_LABEL = "not published"
-"""Option label of the remainder of a single-answer question whose other options the source left out."""
+REMAINDER_LABEL = "other answers (not published)"
+"""Option label of the remainder of a one-answer question whose other options the source left out."""
 
 TABLE_COLUMNS = [
-    "country", "question_id", "option", "percent", "percent_text", "decimals", "kind", "order", "side",
-    "net_of", "source", "measure", "status", "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
+    "country", "question_id", "option", "label", "percent", "percent_text", "decimals", "kind", "order", "side",
+    "parts", "in_net", "overlaps", "drawn", "unit", "source", "measure", "status", "note",
+    "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
 ]
 
 
-def cache_of(data: SurveyData) -> dict:
-    """Per-dataset memo of computed tables: narrative, charts and notebooks ask for the same ones often."""
-    return data.__dict__.setdefault("_tables_cache", {})
-
+# ------------------------------------------------------------------------------------------ codebook access
 
 def question_row(data: SurveyData, question_id: str) -> pd.Series:
-    """The codebook row of a question; a KeyError naming the question if it is not in the codebook."""
-    rows = cache_of(data).get("question_rows")
-    if rows is None:
-        rows = {q["question_id"]: q for _, q in data.questions.iterrows()}
-        cache_of(data)["question_rows"] = rows
-    if question_id not in rows:
-        raise KeyError(f"question '{question_id}' is not in the codebook")
-    return rows[question_id]
+    """The codebook row of a question; a ValueError naming the question and the valid ids otherwise."""
+    return data.question(question_id)
 
 
 def questions_in_category(data: SurveyData, category: str, country: str | None = None) -> list[str]:
     """Question ids of a category in codebook order, optionally only those with data for ``country``."""
-    q = data.questions[data.questions["category"] == category]
+    data.check_category(category)
     if country is not None:
-        q = q[q["countries"].map(lambda cs: country in cs)]
-    return list(q["question_id"])
+        data.check_country(country)
+    q = data.questions[data.questions["category"] == category]
+    ids = list(q["question_id"])
+    if country is not None:
+        ids = [qid for qid in ids if country in data.countries_of(qid)]
+    return ids
 
+
+def wording(data: SurveyData, question_id: str, country: str) -> str:
+    """The paraphrased question as asked of ``country``'s respondents."""
+    return data.wording(question_id, country)
+
+
+# ------------------------------------------------------------------------------------------ bases
 
 def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bool]:
     """Base (n) of a question in a country and whether it is an estimate.
 
     Questions asked of everyone have the country's n. A subgroup question (``base_question`` and
     ``base_option`` in the codebook) is asked of those who gave that answer; the sources publish no
-    subgroup n, so it is estimated as parent base × parent share / 100 (:func:`helpers.stats.estimate_subgroup_n`,
-    applied recursively) and flagged as an estimate. NaN when the parent share is not published.
+    subgroup n, so it is estimated as parent base × parent share / 100 (applied recursively) and flagged as
+    an estimate. NaN when the parent share is not published.
     """
     q = question_row(data, question_id)
     n = float(data.country_n(country))
@@ -77,228 +81,332 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
     parent_n, _ = base_of(data, country, str(q["base_question"]))
     t = data.toplines
     parent = t[(t["country"] == country) & (t["question_id"] == q["base_question"])
-               & (t["option"] == q["base_option"]) & (t["measure"].fillna("") == "")]
+               & (t["option"] == q["base_option"]) & t["measure"].isna()]
     if parent.empty or math.isnan(parent_n):
         return math.nan, True
     return parent_n * float(parent["percent"].iloc[0]) / 100.0, True
 
 
-def format_base(n: float, is_estimate: bool) -> str:
-    """``n = 1,037`` for a published base, ``estimated n ≈ 420`` for an estimated one."""
-    if isinstance(n, float) and math.isnan(n):
-        return "base not published"
-    return f"estimated n ≈ {round(n):,}" if is_estimate else f"n = {round(n):,}"
-
+# ------------------------------------------------------------------------------------------ rows
 
 def decimals_of(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-def derive_missing_parts(rows: list[dict]) -> list[dict]:
-    """Parts that follow from a net minus its other published parts (e.g. 65.0 − 40.9 = 24.1)."""
+def _derive_missing_parts(rows: list[dict]) -> list[dict]:
+    """Parts that follow from a net minus its other published parts (e.g. 65.0 − 40.9 = 24.1).
+
+    One missing part gives that option; several missing parts give one block of them together (their split
+    is not published). A net with no published part gives nothing: the net itself is drawn.
+    """
     derived = []
-    plain = {r["option"]: r["percent_text"] for r in rows if not r["net_parts"]}
-    for net in (r for r in rows if r["net_parts"]):
-        missing = [p for p in net["net_parts"] if p not in plain]
-        if len(missing) != 1:
+    plain = {r["option"]: r["percent_text"] for r in rows if not r["parts"]}
+    for net in (r for r in rows if r["kind"] == Kind.NET):
+        missing = tuple(p for p in net["parts"] if p not in plain)
+        known = [plain[p] for p in net["parts"] if p in plain]
+        if not missing or not known:
             continue
-        known = [plain[p] for p in net["net_parts"] if p in plain]
         decimals = max(decimals_of(x) for x in known + [net["percent_text"]])
         value = max(Decimal(net["percent_text"]) - sum(Decimal(x) for x in known), Decimal(0))
         text = f"{value:.{decimals}f}"
-        derived.append({**net, "option": missing[0], "percent_text": text, "kind": KIND_DERIVED,
-                        "net_of": None, "net_parts": ()})
-        plain[missing[0]] = text
+        option = missing[0] if len(missing) == 1 else " + ".join(missing)
+        derived.append({**net, "option": option, "label": option, "percent_text": text, "kind": Kind.DERIVED,
+                        "parts": missing if len(missing) > 1 else (), "in_net": net["option"],
+                        "note": None})
+        plain.update({p: None for p in missing})
     return derived
 
 
-def remainder_of(rows: list[dict]) -> str | None:
-    """Unpublished remainder (100 − what is known) of a single-answer question, as text; None if nothing left.
+def _remainder(rows: list[dict]) -> str | None:
+    """Unpublished remainder (100 − what is known) of a one-answer question, as text; None if nothing left.
 
     Options known individually count once; options known only through a net count through the net.
     """
-    plain = [r for r in rows if r["kind"] in (KIND_PUBLISHED, KIND_DERIVED)]
-    covered = {r["option"] for r in plain}
+    plain = [r for r in rows if r["kind"] in (Kind.PUBLISHED, Kind.DERIVED)]
+    covered = {p for r in plain for p in (r["parts"] or (r["option"],))}
     total = sum((Decimal(r["percent_text"]) for r in plain), Decimal(0))
-    for net in (r for r in rows if r["kind"] == KIND_NET):
-        if not covered.intersection(net["net_parts"]):
+    for net in (r for r in rows if r["kind"] == Kind.NET):
+        if not covered.intersection(net["parts"]):
             total += Decimal(net["percent_text"])
-            covered.update(net["net_parts"])
+            covered.update(net["parts"])
     rest = Decimal(100) - total
     if rest <= 0:
         return None
     return f"{rest:.{max(decimals_of(r['percent_text']) for r in rows)}f}"
 
 
-def rows_by_question(data: SurveyData) -> dict[tuple[str, str], list[dict]]:
-    """Toplines as plain records grouped by (country, question), built once per dataset."""
-    cache = cache_of(data)
-    if "rows" not in cache:
-        grouped: dict[tuple[str, str], list[dict]] = {}
-        t = data.toplines
-        records = t.astype(object).where(t.notna(), None).to_dict("records")
-        for r in records:
-            grouped.setdefault((r["country"], r["question_id"]), []).append(r)
-        cache["rows"] = grouped
-    return cache["rows"]
+def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str], is_scale: bool) -> None:
+    """Order, side, membership, overlap, drawing and ranking of each row of one measure."""
+    order = {o: i for i, o in enumerate(options)}
+    nets = [r for r in group if r["kind"] == Kind.NET]
+    shown = {p for r in group if r["kind"] in (Kind.PUBLISHED, Kind.DERIVED) for p in (r["parts"] or (r["option"],))}
+    for r in group:
+        members = r["parts"] or (r["option"],)
+        if r["kind"] == Kind.NOT_PUBLISHED:
+            r.update(order=float(len(options)), side="", in_net="", overlaps=False, drawn=True, unit=False)
+            continue
+        r["order"] = float(min(order[p] for p in members))
+        member_sides = {sides.get(p, "") for p in members}
+        r["side"] = member_sides.pop() if len(member_sides) == 1 else ""
+        if r["kind"] == Kind.NET:
+            r["order"] -= 0.5
+            r["in_net"] = ""
+            r["overlaps"] = bool(shown.intersection(r["parts"]))
+            r["drawn"] = not r["overlaps"]
+        else:
+            if not r.get("in_net"):
+                r["in_net"] = next((n["option"] for n in nets if set(members) <= set(n["parts"])), "")
+            r["overlaps"] = bool(r["in_net"])
+            r["drawn"] = True
+        confirmed = r["status"] == "published"
+        if is_scale:
+            r["unit"] = confirmed and (r["kind"] == Kind.NET or (r["kind"] == Kind.PUBLISHED and not r["in_net"]))
+        else:
+            r["unit"] = confirmed and r["kind"] == Kind.PUBLISHED
 
 
 def question_table(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
                    deff: float = 1.0) -> pd.DataFrame:
-    """Every figure of one question in one country, with base, interval and kind, in questionnaire order.
+    """Every figure of one question in one country, in display order, with what its consumers need.
 
-    Columns: ``TABLE_COLUMNS``. ``kind`` is ``published`` (a figure as published), ``net`` (a published
-    sum of options, e.g. "in favor"), ``derived`` (computed from published figures, never published
-    itself) or ``not published`` (the remainder of a single-answer question the source left out). Where two
-    sources publish different measures of one question (``measure``), both sets of rows are kept. Empty
-    when the country has no figures for the question. Returns a fresh copy (tables are memoised per dataset).
+    Columns: :data:`TABLE_COLUMNS` (see the module docstring of the contract: ``kind`` is a
+    :class:`~helpers.kinds.Kind`; ``parts`` the options a net or a derived block adds up; ``in_net`` the net a
+    row belongs to; ``overlaps`` whether its share is also counted in another row; ``drawn`` whether a chart
+    draws it; ``unit`` whether a sentence ranks it among the mutually exclusive answers). Where two sources
+    publish different measures of one question (``measure``), both sets of rows are kept, the question's own
+    measure first. ``table.attrs`` holds the confidence and design effect used, the question type, whether
+    all options were published for this country, and the note on a different measure (or None). Empty when
+    the country has no figures for the question.
     """
-    key = ("question_table", country, question_id, confidence, deff)
-    cache = cache_of(data)
-    if key not in cache:
-        cache[key] = build_question_table(data, country, question_id, confidence, deff)
-    return cache[key].copy()
-
-
-def build_question_table(data: SurveyData, country: str, question_id: str, confidence: float,
-                         deff: float) -> pd.DataFrame:
+    data.check_country(country)
     q = question_row(data, question_id)
-    published = rows_by_question(data).get((country, question_id), [])
-    if not published:
-        return pd.DataFrame(columns=TABLE_COLUMNS)
+    t = data.toplines
+    published = t[(t["country"] == country) & (t["question_id"] == question_id)]
+    attrs = {"confidence": confidence, "deff": deff, "question_type": QuestionType(q["question_type"]),
+             "options_published": None, "measure_note": None}
+    if published.empty:
+        empty = pd.DataFrame(columns=TABLE_COLUMNS)
+        empty.attrs.update(attrs)
+        return empty
+    records = published.astype(object).where(published.notna(), None).to_dict("records")
     options = tuple(q["options"])
-    order = {o: i for i, o in enumerate(options)}
     sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
-    single = sum_counts_as_single(q) and q["options_published"] == "some"
-    measures = list(dict.fromkeys(r["measure"] for r in published))
+    one_answer = sum_counts_as_single(q)
+    is_scale = q["question_type"] == QuestionType.SCALE
     out: list[dict] = []
+    measures = list(dict.fromkeys(r["measure"] for r in records))
     for rank, measure in enumerate(measures):
-        group = [{**r, "kind": KIND_NET if r["is_net"] else KIND_PUBLISHED}
-                 for r in published if r["measure"] == measure]
-        group += derive_missing_parts(group)
-        rest = remainder_of(group) if single else None
+        group = [{**r, "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED, "parts": tuple(r["net_parts"]),
+                  "label": r["option"], "in_net": ""}
+                 for r in records if r["measure"] == measure]
+        group += _derive_missing_parts(group)
+        all_published = all(data.options_published(country, question_id, s) == "all"
+                            for s in dict.fromkeys(r["source"] for r in group))
+        rest = _remainder(group) if one_answer and not all_published else None
         if rest is not None:
-            group.append({**group[0], "option": NOT_PUBLISHED_LABEL, "percent_text": rest,
-                          "kind": KIND_NOT_PUBLISHED, "net_of": None, "net_parts": (), "status": "published"})
+            group.append({**group[0], "option": REMAINDER_LABEL, "label": REMAINDER_LABEL, "percent_text": rest,
+                          "kind": Kind.NOT_PUBLISHED, "parts": (), "in_net": "", "status": "published",
+                          "note": None})
+        _annotate(group, options, sides, is_scale)
         for r in group:
-            if r["kind"] == KIND_NET:
-                r["order"] = min(order[p] for p in r["net_parts"]) - 0.5
-            else:
-                r["order"] = order.get(r["option"], len(options))
             r["measure_rank"] = rank
         out += group
+        if rank == 0:
+            attrs["options_published"] = "all" if all_published else "some"
+    attrs["measure_note"] = data.measure_note(country, question_id)
     n, estimate = base_of(data, country, question_id)
     table = pd.DataFrame.from_records(out)
     table["percent_text"] = table["percent_text"].astype(str)
     table["percent"] = table["percent_text"].astype(float)
     table["decimals"] = table["percent_text"].map(decimals_of).astype("int64")
-    table["side"] = table["option"].map(lambda o: sides.get(o, ""))
     table["base_n"] = n
     table["base_is_estimate"] = estimate
     table["n_eff"] = effective_n(n, deff) if not math.isnan(n) else math.nan
     table["ci_low"] = math.nan
     table["ci_high"] = math.nan
-    has_ci = (table["kind"] != KIND_NOT_PUBLISHED) & table["base_n"].notna()
+    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
     if has_ci.any():
         with_ci = add_intervals(table[has_ci], confidence=confidence, deff=deff)
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
     table = table.sort_values(["measure_rank", "order", "option"], kind="stable").reset_index(drop=True)
-    for c in ("country", "question_id", "source", "measure", "status", "option", "percent_text", "net_of"):
+    for c in ("country", "question_id", "source", "measure", "status", "option", "label", "percent_text", "in_net",
+              "note"):
         table[c] = table[c].astype("string")
-    return table[TABLE_COLUMNS]
+    for c in ("overlaps", "drawn", "unit", "base_is_estimate"):
+        table[c] = table[c].astype(bool)
+    table = table[TABLE_COLUMNS]
+    table.attrs.update(attrs)
+    return table
 
+
+def own_measure(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a question table that measure what the codebook asks (no alternative ``measure``)."""
+    return table[table["measure"].isna()]
+
+
+def units(table: pd.DataFrame) -> pd.DataFrame:
+    """The mutually exclusive answers of a question's own measure, largest first (what sentences rank)."""
+    rows = own_measure(table)
+    return rows[rows["unit"]].sort_values("percent", ascending=False, kind="stable")
+
+
+# ------------------------------------------------------------------------------------------ comparisons
 
 @dataclass(frozen=True)
 class Comparison:
-    """The same (or a mirrored) item asked in several countries, with the options they share."""
+    """One item asked of several publics, or a mirrored pair, with the options that can be compared.
+
+    ``question_ids`` is aligned with ``countries``: the item each public was asked. ``relation`` says whether
+    it is the same item about the same subject (``subject``) or a mirror (each public's view of the other).
+    ``same_measure`` is False when a public's figure measures something else than the item (a change rather
+    than a state): the figures are shown side by side and never tested. ``measure_notes`` maps such a
+    country to what its figure measures.
+    """
 
     comparison_id: str
+    category: str
+    relation: Relation
     question_ids: tuple[str, ...]
     countries: tuple[str, ...]
+    subject: str | None
     options: tuple[str, ...]
-    mirrored: bool
+    same_measure: bool
+    measure_notes: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def pairs(self) -> list[tuple[int, int]]:
+        """Index pairs (i, j), i < j, of the publics compared."""
+        return [(i, j) for i in range(len(self.countries)) for j in range(i + 1, len(self.countries))]
 
 
-def comparable_items(data: SurveyData) -> list[Comparison]:
-    """Items with figures in two or more countries for at least one common option.
-
-    A question asked in several countries gives one comparison (id = question id). A mirrored pair
-    (``mirror_of``, e.g. Japanese views of Korea and Korean views of Japan) gives one comparison with the id
-    ``<first>_vs_<second>`` in codebook order. Only published (confirmed) plain figures of the default
-    measure count.
-    """
+def _confirmed_options(data: SurveyData, country: str, question_id: str) -> list[str]:
     t = data.toplines
-    plain = t[~t["is_net"] & (t["status"] == "published") & t["measure"].isna()]
+    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & t["measure"].isna()
+             & (t["status"] == "published")]
+    return list(rows["option"])
+
+
+def _comparison(data: SurveyData, comparison_id: str, relation: Relation, question_ids: tuple[str, ...],
+                countries: tuple[str, ...], subject: str | None) -> Comparison | None:
+    """A comparison of these publics' items if they share a confirmed option; None otherwise."""
+    q = question_row(data, question_ids[0])
+    shared = None
+    for country, qid in zip(countries, question_ids):
+        found = set(_confirmed_options(data, country, qid))
+        shared = found if shared is None else shared & found
+    options = tuple(o for o in q["options"] if o in (shared or set()))
+    if not options:
+        return None
+    notes = {c: data.measure_note(c, qid) for c, qid in zip(countries, question_ids) if data.measure_note(c, qid)}
+    return Comparison(comparison_id, str(q["category"]), relation, question_ids, countries, subject, options,
+                      not notes, notes)
+
+
+def comparable_items(data: SurveyData, country: str | None = None) -> list[Comparison]:
+    """Every valid comparison between publics, in codebook order (only those ``country`` takes part in).
+
+    Two kinds of pairs are valid, and no other:
+
+    - the same item (one question id, so one subject) asked of two or more publics — e.g. Japanese and
+      American views of South Korea: one comparison of every public with confirmed figures;
+    - a mirror: items of one ``family`` where public A was asked about B and public B about A — e.g.
+      Japanese views of South Korea and South Korean views of Japan; id ``<A's item>_vs_<B's item>``.
+
+    Items of one family about different subjects (Japanese views of the United States and South Korean
+    views of Japan) are never paired. Only confirmed figures of the question's own measure count.
+    """
+    if country is not None:
+        data.check_country(country)
     items: list[Comparison] = []
-    seen_pairs: set[frozenset] = set()
-    for q in data.questions.itertuples(index=False):
-        own = plain[plain["question_id"] == q.question_id]
-        if not pd.isna(q.mirror_of) and q.mirror_of:
-            pair = frozenset((q.question_id, q.mirror_of))
-            if pair in seen_pairs:
+    ids = list(data.questions["question_id"])
+    for qid in ids:
+        publics = tuple(data.countries_of(qid))
+        if len(publics) >= 2:
+            item = _comparison(data, qid, Relation.SAME_ITEM, (qid,) * len(publics), publics, data.subject(qid))
+            if item is not None:
+                items.append(item)
+    for i, qa in enumerate(ids):
+        family, subject_a = data.family(qa), data.subject(qa)
+        if not family or not subject_a:
+            continue
+        for qb in ids[i + 1:]:
+            if data.family(qb) != family or not data.subject(qb):
                 continue
-            seen_pairs.add(pair)
-            other = plain[plain["question_id"] == q.mirror_of]
-            common = [o for o in q.options if o in set(own["option"]) and o in set(other["option"])]
-            countries = tuple(dict.fromkeys(list(own["country"]) + list(other["country"])))
-            if common and len(countries) >= 2:
-                items.append(Comparison(f"{q.question_id}_vs_{q.mirror_of}", (q.question_id, q.mirror_of),
-                                        countries, tuple(common), True))
-            continue
-        countries = tuple(c for c in data.countries() if c in set(own["country"]))
-        if len(countries) < 2:
-            continue
-        common = [o for o in q.options
-                  if sum(((own["country"] == c) & (own["option"] == o)).any() for c in countries) >= 2]
-        if common:
-            items.append(Comparison(q.question_id, (q.question_id,), countries, tuple(common), False))
+            for a in data.countries_of(qa):
+                b = subject_a
+                if data.subject(qb) == a and b in data.countries_of(qb):
+                    item = _comparison(data, f"{qa}_vs_{qb}" if _pair_count(data, qa, qb) == 1
+                                       else f"{qa}_{a}_vs_{qb}_{b}", Relation.MIRROR, (qa, qb), (a, b), None)
+                    if item is not None:
+                        items.append(item)
+    order = {qid: k for k, qid in enumerate(ids)}
+    items.sort(key=lambda c: (order[c.question_ids[0]], c.relation != Relation.SAME_ITEM, c.comparison_id))
+    if country is not None:
+        items = [c for c in items if country in c.countries]
     return items
+
+
+def _pair_count(data: SurveyData, qa: str, qb: str) -> int:
+    """How many mirror pairs two items form (more than one only if several publics were asked both)."""
+    return sum(1 for a in data.countries_of(qa)
+               if data.subject(qb) == a and data.subject(qa) in data.countries_of(qb))
+
+
+def comparisons_in_category(data: SurveyData, country: str, category: str | None = None) -> list[Comparison]:
+    """The comparisons ``country`` takes part in, of one category (or of all categories)."""
+    if category is not None:
+        data.check_category(category)
+    return [c for c in comparable_items(data, country) if category is None or c.category == category]
 
 
 def comparison_table(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
                      deff: float = 1.0) -> pd.DataFrame:
-    """Figures of a comparable item for each country and shared option, with intervals.
+    """The full published distribution of each public of a comparison, with intervals.
 
-    Columns: ``TABLE_COLUMNS`` plus ``question_id`` per row (for a mirrored pair each country's own item).
+    Every row of each public's own-measure question table (so "neither / don't know" and the unpublished
+    remainder are shown, not hidden), in the comparison's public order, plus ``compared``: whether the
+    option is one of ``comparison.options`` (shared, so a gap can be computed).
     """
     pieces = []
-    for qid in comparison.question_ids:
-        for country in comparison.countries:
-            table = question_table(data, country, qid, confidence=confidence, deff=deff)
-            if table.empty:
-                continue
-            keep = table["option"].isin(comparison.options) & (table["kind"] == KIND_PUBLISHED) \
-                & table["measure"].isna() & (table["status"] == "published")
-            pieces.append(table[keep])
+    for country, qid in zip(comparison.countries, comparison.question_ids):
+        table = own_measure(question_table(data, country, qid, confidence=confidence, deff=deff))
+        pieces.append(table[table["status"] == "published"])
     table = pd.concat(pieces, ignore_index=True)
-    return table.sort_values(["order", "country"], key=lambda s: s.map(
-        {c: i for i, c in enumerate(comparison.countries)}) if s.name == "country" else s,
-        kind="stable").reset_index(drop=True)
+    table["compared"] = table["option"].isin(comparison.options) & (table["kind"] == Kind.PUBLISHED)
+    table.attrs.update({"confidence": confidence, "deff": deff})
+    return table
 
 
 def comparison_differences(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
                            deff: float = 1.0) -> pd.DataFrame:
-    """Between-country tests (independent samples) for every shared option of a comparison.
+    """Between-country gaps for every shared option and pair of publics of a comparison.
 
-    One row per option and pair of countries: ``option``, ``country_1``, ``country_2``, ``percent_1``,
-    ``percent_2`` (and ``percent_text_1``, ``percent_text_2`` as published), ``diff``, ``se``, ``z``, ``p_value``, ``ci_low``, ``ci_high``, ``significant``,
-    ``base_is_estimate``. The same ``deff`` is assumed in both countries.
+    One row per option and pair: ``option``, ``country_1``, ``country_2``, ``question_id_1``,
+    ``question_id_2``, ``percent_1``, ``percent_2``, ``percent_text_1``, ``percent_text_2``, ``diff``,
+    ``ci_low``, ``ci_high``, ``significant``, ``testable``, ``reason``, ``base_is_estimate`` and
+    ``difference`` (the :class:`~helpers.stats.Difference`). Independent samples, the same ``deff`` assumed
+    in both publics. When the publics' figures are different measures the gap is not tested
+    (``testable`` False, with the reason).
     """
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
     rows = []
     for option in comparison.options:
-        sub = table[table["option"] == option].reset_index(drop=True)
-        for i in range(len(sub)):
-            for j in range(i + 1, len(sub)):
-                a, b = sub.iloc[i], sub.iloc[j]
-                d = compare_between_countries(a["percent"], a["base_n"], b["percent"], b["base_n"],
-                                              confidence=confidence, deff1=deff, deff2=deff)
-                rows.append({"option": option, "country_1": a["country"], "country_2": b["country"],
-                             "percent_1": a["percent"], "percent_2": b["percent"],
-                             "percent_text_1": str(a["percent_text"]), "percent_text_2": str(b["percent_text"]),
-                             "diff": d.diff,
-                             "se": d.se, "z": d.z, "p_value": d.p_value, "ci_low": d.ci_low,
-                             "ci_high": d.ci_high, "significant": d.significant,
-                             "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
-                             "difference": d})
+        sub = table[table["compared"] & (table["option"] == option)].reset_index(drop=True)
+        for i, j in comparison.pairs:
+            a = sub[sub["country"] == comparison.countries[i]].iloc[0]
+            b = sub[sub["country"] == comparison.countries[j]].iloc[0]
+            d = compare_between_countries(a["percent"], a["base_n"], b["percent"], b["base_n"],
+                                          confidence=confidence, deff1=deff, deff2=deff)
+            testable = d.testable and comparison.same_measure
+            reason = d.reason if not d.testable else (
+                "" if comparison.same_measure else "the publics' figures are different measures")
+            rows.append({"option": option, "country_1": a["country"], "country_2": b["country"],
+                         "question_id_1": a["question_id"], "question_id_2": b["question_id"],
+                         "percent_1": a["percent"], "percent_2": b["percent"],
+                         "percent_text_1": str(a["percent_text"]), "percent_text_2": str(b["percent_text"]),
+                         "diff": d.diff, "ci_low": d.ci_low if testable else math.nan,
+                         "ci_high": d.ci_high if testable else math.nan,
+                         "significant": bool(testable and d.significant), "testable": testable, "reason": reason,
+                         "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
+                         "difference": d})
     return pd.DataFrame(rows)

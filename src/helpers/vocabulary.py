@@ -10,10 +10,14 @@ Vocabulary (word → rule), 95% intervals unless stated:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Mapping
 
-from helpers.stats import (
+from .formatting import level
+from .kinds import QuestionType
+from .stats import (
     Difference,
     compare_select_all,
     compare_within_question,
@@ -25,12 +29,14 @@ __all__ = [
     "LARGE_MAJORITY",
     "MAJORITY",
     "OVERWHELMING_LEAD_MIN",
-    "VOCABULARY_RULES",
+    "Largest",
+    "Word",
     "describe_difference",
     "describe_largest",
     "describe_share",
-    "format_percent",
+    "in_tens",
     "round_for_headline",
+    "vocabulary_rules",
 ]
 
 # ------------------------------------------------------------------------------------------------ thresholds
@@ -50,27 +56,68 @@ OVERWHELMING_LEAD_MIN = 30.0
 """Points. A lead is "overwhelming" when its interval's cautious end is 30 points or more (e.g. 65 vs 35):
 the leading answer is chosen by roughly twice as many or more, the sense a reader gives the word."""
 
-DEFAULT_CONFIDENCE = 0.95  # the level of the published margins; the rules table is stated at this level
+DEFAULT_CONFIDENCE = 0.95  # the level of the published margins
 
 # ------------------------------------------------------------------------------------------------ words
-A_LARGE_MAJORITY = "a large majority"
-A_MAJORITY = "a majority"
-ABOUT_HALF = "about half"
-A_MINORITY = "a minority"
+class Word(StrEnum):
+    """The words the report uses for sizes and gaps; each carries its rule (:meth:`rule`)."""
 
-STATISTICAL_TIE = "statistical tie"
-NO_SIGNIFICANT_DIFFERENCE = "no significant difference"  # prose for a tie between countries
-NARROW_LEAD = "narrow lead"
-CLEAR_LEAD = "clear lead"
-OVERWHELMING_LEAD = "overwhelming lead"
-NOT_TESTABLE = "not testable"
+    LARGE_MAJORITY = "a large majority"
+    MAJORITY = "a majority"
+    ABOUT_HALF = "about half"
+    MINORITY = "a minority"
+    TIE = "statistical tie"
+    NARROW_LEAD = "narrow lead"
+    CLEAR_LEAD = "clear lead"
+    OVERWHELMING_LEAD = "overwhelming lead"
+    NOT_TESTABLE = "not testable"
+    PLURALITY = "a plurality"
+    TIED_WITH = "tied with"
+    MOST_OFTEN_NAMED = "the most often named"
+    MOST_COMMON_PUBLISHED = "the most common published answer"
 
-A_PLURALITY = "a plurality"
-TIED_WITH = "tied with"
-MOST_OFTEN_NAMED = "the most often named (differences between answers not testable without microdata)"
+    def rule(self, confidence: float = DEFAULT_CONFIDENCE) -> str:
+        """The rule of this word, stated at ``confidence``."""
+        return _RULES[self].format(level=level(confidence), majority=_pct(MAJORITY),
+                                   large=_pct(LARGE_MAJORITY), clear=_pts(CLEAR_LEAD_MIN),
+                                   overwhelming=_pts(OVERWHELMING_LEAD_MIN))
 
-QUESTION_TYPES_ONE_ANSWER = ("single_choice", "scale")
-QUESTION_TYPES_MULTIPLE = ("select_all", "top_reasons")
+    @property
+    def is_majority(self) -> bool:
+        return self in (Word.MAJORITY, Word.LARGE_MAJORITY)
+
+    @property
+    def is_lead(self) -> bool:
+        return self in (Word.NARROW_LEAD, Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD)
+
+
+NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
+"""How a statistical tie between two publics is put in prose."""
+
+_RULES = {
+    Word.LARGE_MAJORITY: "the lower end of the share's {level} Wilson interval is above {large} (two in three)",
+    Word.MAJORITY: "the lower end of the share's {level} Wilson interval is above {majority}",
+    Word.ABOUT_HALF: "the share's {level} Wilson interval contains {majority}",
+    Word.MINORITY: "the upper end of the share's {level} Wilson interval is below {majority}",
+    Word.TIE: "the {level} interval of the difference contains 0 (between publics, written"
+              " \"" + NO_SIGNIFICANT_DIFFERENCE + "\")",
+    Word.NARROW_LEAD: "the {level} interval of the difference excludes 0, but its end nearest 0 is less than"
+                      " {clear}",
+    Word.CLEAR_LEAD: "the end of the difference's {level} interval nearest 0 is at least {clear}"
+                     " (and less than {overwhelming})",
+    Word.OVERWHELMING_LEAD: "the end of the difference's {level} interval nearest 0 is at least {overwhelming}",
+    Word.NOT_TESTABLE: "no valid test exists: two answers of a question allowing several answers (that needs"
+                       " microdata), or figures of two publics that measure different things",
+    Word.PLURALITY: "the largest answer of a one-answer question whose every answer was published, not a"
+                    " majority, and significantly ahead of the runner-up at {level}",
+    Word.TIED_WITH: "the largest answer of a one-answer question whose lead over the runner-up is a statistical"
+                    " tie",
+    Word.MOST_OFTEN_NAMED: "the largest answer of a question allowing several answers, not a majority",
+    Word.MOST_COMMON_PUBLISHED: "the largest published answer of a one-answer question whose other answers"
+                                " were not published, not a majority (an unpublished answer could be larger)",
+}
+
+QUESTION_TYPES_ONE_ANSWER = (QuestionType.SINGLE_CHOICE, QuestionType.SCALE)
 
 
 def _pct(value: float) -> str:
@@ -81,29 +128,13 @@ def _pts(value: float) -> str:
     return f"{value:g} points"
 
 
-_LEVEL = f"{DEFAULT_CONFIDENCE:.0%}"
-VOCABULARY_RULES: list[tuple[str, str]] = [
-    (A_LARGE_MAJORITY, f"the lower end of the share's {_LEVEL} Wilson interval is above {_pct(LARGE_MAJORITY)}"
-                       " (two in three)"),
-    (A_MAJORITY, f"the lower end of the share's {_LEVEL} Wilson interval is above {_pct(MAJORITY)}"),
-    (ABOUT_HALF, f"the share's {_LEVEL} Wilson interval contains {_pct(MAJORITY)}"),
-    (A_MINORITY, f"the upper end of the share's {_LEVEL} Wilson interval is below {_pct(MAJORITY)}"),
-    (STATISTICAL_TIE, f"the {_LEVEL} interval of the difference contains 0 (between countries, written"
-                      f" \"{NO_SIGNIFICANT_DIFFERENCE}\")"),
-    (NARROW_LEAD, f"the {_LEVEL} interval of the difference excludes 0, but its end nearest 0 is less than"
-                  f" {_pts(CLEAR_LEAD_MIN)}"),
-    (CLEAR_LEAD, f"the end of the difference's {_LEVEL} interval nearest 0 is at least {_pts(CLEAR_LEAD_MIN)}"
-                 f" (and less than {_pts(OVERWHELMING_LEAD_MIN)})"),
-    (OVERWHELMING_LEAD, f"the end of the difference's {_LEVEL} interval nearest 0 is at least"
-                        f" {_pts(OVERWHELMING_LEAD_MIN)}"),
-    (NOT_TESTABLE, "no valid test exists, e.g. two answers of a select-all question without microdata"),
-    (A_PLURALITY, "the largest answer of a single-answer question, not a majority, significantly ahead of the"
-                  " runner-up"),
-    (f"{TIED_WITH} <runner-up>", "the largest answer of a single-answer question whose lead over the"
-                                 " runner-up is a statistical tie"),
-    (MOST_OFTEN_NAMED, "the largest answer of a question allowing several answers, not a majority"),
-]
-"""(word, rule) pairs in plain English, the numbers taken from the constants above."""
+def vocabulary_rules(confidence: float = DEFAULT_CONFIDENCE) -> list[tuple[Word, str]]:
+    """(word, rule) pairs in plain English, stated at ``confidence`` (the level the words were computed at)."""
+    return [(word, word.rule(confidence)) for word in Word]
+
+
+VOCABULARY_RULES = vocabulary_rules()
+"""The rules at the default 95% level."""
 
 __doc__ += "".join(f"\n- {word}: {rule}." for word, rule in VOCABULARY_RULES) + "\n"
 
@@ -111,7 +142,7 @@ __doc__ += "".join(f"\n- {word}: {rule}." for word, rule in VOCABULARY_RULES) + 
 # ------------------------------------------------------------------------------------------------ shares
 def describe_share(
     percent: float, n: float, confidence: float = 0.95, deff: float = 1.0
-) -> str:
+) -> Word:
     """Word for how large a share is, judged on its Wilson interval rather than its point estimate.
 
     Rule, with (low, high) = :func:`helpers.stats.wilson_interval` (p, n, confidence, deff):
@@ -146,16 +177,16 @@ def describe_share(
     """
     low, high = wilson_interval(percent, n, confidence=confidence, deff=deff)
     if low > LARGE_MAJORITY:
-        return A_LARGE_MAJORITY
+        return Word.LARGE_MAJORITY
     if low > MAJORITY:
-        return A_MAJORITY
+        return Word.MAJORITY
     if high < MAJORITY:
-        return A_MINORITY
-    return ABOUT_HALF
+        return Word.MINORITY
+    return Word.ABOUT_HALF
 
 
 # ------------------------------------------------------------------------------------------------ differences
-def describe_difference(d: Difference) -> str:
+def describe_difference(d: Difference) -> Word:
     """Word for a gap between two shares, judged on the interval of the difference.
 
     Rule, with g = ``d.gap_low`` = |diff| − z_crit·se (the end of the interval nearest 0):
@@ -187,101 +218,108 @@ def describe_difference(d: Difference) -> str:
     'statistical tie'
     """
     if not d.testable:
-        return NOT_TESTABLE
+        return Word.NOT_TESTABLE
     if not d.significant:
-        return STATISTICAL_TIE
+        return Word.TIE
     if d.gap_low >= OVERWHELMING_LEAD_MIN:
-        return OVERWHELMING_LEAD
+        return Word.OVERWHELMING_LEAD
     if d.gap_low >= CLEAR_LEAD_MIN:
-        return CLEAR_LEAD
-    return NARROW_LEAD
+        return Word.CLEAR_LEAD
+    return Word.NARROW_LEAD
+
+
+@dataclass(frozen=True)
+class Largest:
+    """How the largest answer of a question stands (:func:`describe_largest`)."""
+
+    option: str
+    percent: float
+    share_word: Word
+    rank_word: Word
+    runner_up: str
+    difference: Difference
 
 
 def describe_largest(
     percents: Mapping[str, float],
     n: float,
-    question_type: str,
+    one_answer: bool,
     confidence: float = 0.95,
     deff: float = 1.0,
-    answers: str | None = None,
-) -> dict:
-    """Describe the largest option of a question: its share word and how it ranks.
+    all_published: bool = True,
+) -> Largest:
+    """Describe the largest answer of a question: its share word and how it ranks.
 
-    Rule: the largest option (the first one in ``percents`` on an exact tie) gets ``share_word`` =
-    :func:`describe_share`. ``rank_word`` is that word when it is "a majority" or "a large majority";
-    otherwise, when each respondent gave one answer (``question_type`` "single_choice" or "scale", or
-    ``answers == "one"``), it is "a plurality" if :func:`helpers.stats.compare_within_question` against the
-    runner-up is significant and "tied with <runner-up>" if not; when several answers were allowed
-    ("select_all" / "top_reasons" with ``answers`` not "one"), it is "the most often named (differences
-    between answers not testable without microdata)".
+    Rule: the largest answer (the first one in ``percents`` on an exact tie) gets ``share_word`` =
+    :func:`describe_share`. ``rank_word`` is that word when it is a majority. Otherwise, with several answers
+    allowed (``one_answer`` False) it is "the most often named" (gaps between answers need microdata); with
+    one answer per respondent whose other answers were not published (``all_published`` False) it is "the
+    most common published answer" (an unpublished answer could be larger); else "a plurality" when
+    :func:`helpers.stats.compare_within_question` against the runner-up is significant, and "tied with"
+    (the runner-up) when it is not.
 
     Parameters
     ----------
     percents : Mapping[str, float]
-        Option → percent for one question in one country, in questionnaire order; at least two options.
+        Answer → percent for one question in one country; mutually exclusive answers only (no net beside
+        its parts); at least two.
     n : float
         Base of the question.
-    question_type : str
-        "single_choice", "scale", "select_all" or "top_reasons" (as in ``questions.csv``).
-    confidence : float, default 0.95
-        Level of the intervals.
-    deff : float, default 1.0
-        Design effect.
-    answers : str or None, default None
-        ``answers`` from ``questions.csv`` ("one", "up to 2", "multiple", "not disclosed"); only read for
-        select_all / top_reasons, where None is treated like "not disclosed" (several answers possible).
-
-    Returns
-    -------
-    dict
-        ``option``, ``percent``, ``share_word``, ``rank_word``, plus ``runner_up`` (its option name) and
-        ``difference`` (the :class:`helpers.stats.Difference` to the runner-up).
-
-    Pitfalls
-    --------
-    Pass options only, no nets ("in favor" overlaps its parts). When the source published only some options,
-    an unpublished one could be larger than the largest published: say so in the text. "tied with" names the
-    runner-up only, though a third option may be tied as well.
+    one_answer : bool
+        Whether each respondent gave one answer (the data layer's rule, ``answers == "one"``).
+    confidence, deff : float
+        Level of the intervals and the design effect.
+    all_published : bool, default True
+        Whether the published answers cover every answer given.
 
     Examples
     --------
-    >>> r = describe_largest({"favorable": 40.5, "unfavorable": 34.5, "neither": 25.0}, 1037, "single_choice")
-    >>> r["option"], r["share_word"], r["rank_word"]
+    >>> r = describe_largest({"favorable": 40.5, "unfavorable": 34.5, "neither": 25.0}, 1037, True)
+    >>> r.option, str(r.share_word), str(r.rank_word)
     ('favorable', 'a minority', 'a plurality')
     """
-    if question_type not in QUESTION_TYPES_ONE_ANSWER + QUESTION_TYPES_MULTIPLE:
-        raise ValueError(
-            f"question_type must be one of {QUESTION_TYPES_ONE_ANSWER + QUESTION_TYPES_MULTIPLE},"
-            f" got {question_type!r}"
-        )
     if len(percents) < 2:
-        raise ValueError("percents must hold at least two options to rank the largest")
+        raise ValueError("percents must hold at least two answers to rank the largest")
     ranked = sorted(percents.items(), key=lambda item: -float(item[1]))  # stable: questionnaire order on ties
     (option, percent), (runner_up, runner_percent) = ranked[0], ranked[1]
-
-    one_answer = question_type in QUESTION_TYPES_ONE_ANSWER or answers == "one"
     if one_answer:
         difference = compare_within_question(percent, runner_percent, n, confidence=confidence, deff=deff)
     else:
         difference = compare_select_all(percent, runner_percent, n, confidence=confidence, deff=deff)
-
     share_word = describe_share(percent, n, confidence=confidence, deff=deff)
-    if share_word in (A_MAJORITY, A_LARGE_MAJORITY):
+    if share_word.is_majority:
         rank_word = share_word
     elif not one_answer:
-        rank_word = MOST_OFTEN_NAMED
+        rank_word = Word.MOST_OFTEN_NAMED
+    elif not all_published:
+        rank_word = Word.MOST_COMMON_PUBLISHED
     elif difference.significant:
-        rank_word = A_PLURALITY
+        rank_word = Word.PLURALITY
     else:
-        rank_word = f"{TIED_WITH} {runner_up}"
-    return {
-        "option": option,
-        "percent": percent,
-        "share_word": share_word,
-        "rank_word": rank_word,
-        "runner_up": runner_up,
-        "difference": difference,
-    }
+        rank_word = Word.TIED_WITH
+    return Largest(option, float(percent), share_word, rank_word, runner_up, difference)
+
+
+TENS = {1: "one-in-ten", 2: "two-in-ten", 3: "three-in-ten", 4: "four-in-ten", 6: "six-in-ten",
+        7: "seven-in-ten", 8: "eight-in-ten", 9: "nine-in-ten"}
+IN_TENS_TOLERANCE = 2.0
+"""Points. A share within 2 points of a whole tenth is put as "about four-in-ten" (Pew's habit); half is left
+to the interval rule ("about half", "a majority"), so 50 is never put in tenths."""
+
+
+def in_tens(percent) -> str | None:
+    """"about four-in-ten" for 38–42%, "four-in-ten" for exactly 40%; None when no tenth is that close.
+
+    Examples
+    --------
+    >>> in_tens(41.4), in_tens(40), in_tens(45.0), in_tens(50.3)
+    ('about four-in-ten', 'four-in-ten', None, None)
+    """
+    value = float(_to_decimal(percent))
+    tenth = int(Decimal(str(value / 10)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if tenth not in TENS or abs(value - tenth * 10) > IN_TENS_TOLERANCE:
+        return None
+    return TENS[tenth] if value == tenth * 10 else f"about {TENS[tenth]}"
 
 
 # ------------------------------------------------------------------------------------------------ numbers
@@ -329,44 +367,3 @@ def round_for_headline(percent) -> str:
     if rounded == 100:
         return "more than 99%"
     return f"about {int(rounded)}%"
-
-
-def format_percent(percent, decimals: int | None = None) -> str:
-    """Format a share with a percent sign, keeping the published precision.
-
-    Rule: with ``decimals``, round to that many decimals, halves up (in decimal); without, a string is kept
-    digit for digit (``"26.0"`` → "26.0%", ``"33"`` → "33%"), an int is shown whole and a float by its
-    shortest representation (40.5 → "40.5%", 26.0 → "26.0%").
-
-    Parameters
-    ----------
-    percent : float, int, str or Decimal
-        Share in percent, 0–100.
-    decimals : int or None, default None
-        Number of decimals to show; None keeps the input's precision.
-
-    Returns
-    -------
-    str
-
-    Pitfalls
-    --------
-    A float cannot remember published precision: ``pandas.read_csv`` turns "33" into 33.0 when the column
-    also holds "40.5". Read the ``percent`` column with ``dtype=str``, or pass ``decimals``.
-
-    Examples
-    --------
-    >>> format_percent(40.5), format_percent("26.0"), format_percent(33), format_percent(2 / 3 * 100, 1)
-    ('40.5%', '26.0%', '33%', '66.7%')
-    """
-    value = _to_decimal(percent)
-    if decimals is not None:
-        if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-            raise ValueError(f"decimals must be an integer ≥ 0 or None, got {decimals!r}")
-        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        return f"{value}%"
-    if isinstance(percent, str):
-        return f"{percent.strip()}%"
-    if isinstance(percent, int):
-        return f"{percent}%"
-    return f"{value}%"

@@ -1,0 +1,106 @@
+"""Every number the report prints, formatted in one place.
+
+Percentages keep the precision they were published with (``"33"`` stays ``33%``, ``"26.0"`` stays
+``26.0%``); differences are in percentage points with a true minus sign; bases say whether they are
+published or estimated; the precision assumption is worded for the design effect actually used.
+"""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+MINUS = "\u2212"
+"""The minus sign (U+2212), not a hyphen."""
+NBSP = "\u00a0"
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | Decimal | str, decimals: int = 1) -> str:
+    """``value`` with ``decimals`` places and a true minus sign (text is kept as written)."""
+    text = value if isinstance(value, str) else f"{value:.{decimals}f}"
+    return text.replace("-", MINUS)
+
+
+def percent(value: float | Decimal | str, decimals: int | None = None) -> str:
+    """``40.5%``: text is printed as published; a number with ``decimals`` places (default 1)."""
+    if isinstance(value, str) and decimals is None:
+        return number(value) + "%"
+    return number(float(value) if isinstance(value, str) else value, 1 if decimals is None else decimals) + "%"
+
+
+def points(value: float | Decimal, decimals: int = 1) -> str:
+    """A gap in percentage points: ``6.0 points`` (``1.0 point`` in the singular)."""
+    text = number(abs(value) if not isinstance(value, str) else value, decimals)
+    return f"{text} point" + ("" if text == f"{1:.{decimals}f}" else "s")
+
+
+def signed_points(value: float | Decimal, decimals: int = 0) -> str:
+    """A signed gap for tables and charts: ``+6``, ``−6``, ``0``."""
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        return f"{0:.{decimals}f}"
+    return ("+" if rounded > 0 else MINUS) + f"{abs(rounded):.{decimals}f}"
+
+
+def interval(low: float, high: float, decimals: int = 1) -> str:
+    """``37.5–43.5`` (empty when there is no interval)."""
+    if _is_missing(low) or _is_missing(high):
+        return ""
+    return f"{number(low, decimals)}–{number(high, decimals)}"
+
+
+def level(confidence: float) -> str:
+    """``95%`` for 0.95, ``99.5%`` for 0.995."""
+    return f"{confidence * 100:g}%"
+
+
+def count(n: float) -> str:
+    """A number of respondents: ``1,037``."""
+    return f"{round(n):,}"
+
+
+def base(n: float, is_estimate: bool) -> str:
+    """``n = 1,037`` for a published base, ``estimated n ≈ 420`` for an estimated one."""
+    if _is_missing(n):
+        return "base not published"
+    return f"estimated n ≈ {count(n)}" if is_estimate else f"n = {count(n)}"
+
+
+def effective_base(n_eff: float) -> str:
+    """``effective n ≈ 691``."""
+    return "" if _is_missing(n_eff) else f"effective n ≈ {count(n_eff)}"
+
+
+def base_with_effective(n: float, is_estimate: bool, n_eff: float, deff: float) -> str:
+    """The base, with the effective n the intervals use when a design effect other than 1 is assumed."""
+    text = base(n, is_estimate)
+    if deff != 1 and not _is_missing(n):
+        text += f" ({effective_base(n_eff)})"
+    return text
+
+
+def deff(value: float) -> str:
+    """A design effect as the reader typed it: ``1``, ``1.5``, ``1.36``."""
+    return f"{value:g}"
+
+
+def precision_assumption(design_effect: float, n_eff: float | None = None) -> str:
+    """How the intervals were computed, worded for the design effect used.
+
+    Simple random sampling has a design effect of 1, so that phrase is used only at 1; otherwise the
+    assumed design effect (and, when given, the effective n it implies) is stated.
+    """
+    if design_effect == 1:
+        return "assuming simple random sampling"
+    text = f"assuming a design effect of {deff(design_effect)}"
+    if n_eff is not None and not _is_missing(n_eff):
+        text += f" ({effective_base(n_eff)})"
+    return text
+
+
+def intervals_phrase(confidence: float, design_effect: float, n_eff: float | None = None) -> str:
+    """``95% Wilson intervals, assuming simple random sampling``."""
+    return f"{level(confidence)} Wilson intervals, {precision_assumption(design_effect, n_eff)}"

@@ -1,0 +1,58 @@
+"""The project's closed lists of values, each defined once.
+
+Every module that needs a kind of table row, a question type or a kind of comparison imports it from
+here, so a new value is added in one place and a typo fails at import rather than silently matching
+nothing. The enums are ``StrEnum``: their members compare equal to the plain strings stored in
+``data/`` and in table columns.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a row of a question table is."""
+
+    PUBLISHED = "published"
+    """A figure exactly as a source published it."""
+    NET = "net"
+    """A published sum of options (e.g. "in favor" = strongly + somewhat in favor)."""
+    DERIVED = "derived"
+    """Computed from published figures (a net minus its other parts); never published itself."""
+    NOT_PUBLISHED = "not published"
+    """The share of a one-answer question left over by the published options."""
+
+
+class QuestionType(StrEnum):
+    """``question_type`` of the codebook (data/questions.csv)."""
+
+    SINGLE_CHOICE = "single_choice"
+    SCALE = "scale"
+    SELECT_ALL = "select_all"
+    TOP_REASONS = "top_reasons"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+MULTIPLE_ANSWER_TYPES = frozenset({QuestionType.SELECT_ALL, QuestionType.TOP_REASONS})
+"""Question types whose answers overlap: ranked, never tested against each other."""
+
+
+class AnswerFormat(StrEnum):
+    """``answers`` of the codebook: how many answers a respondent could give."""
+
+    ONE = "one"
+    UP_TO_2 = "up to 2"
+    MULTIPLE = "multiple"
+    NOT_DISCLOSED = "not disclosed"
+
+
+class Relation(StrEnum):
+    """How two publics' figures of a comparison relate."""
+
+    SAME_ITEM = "same item"
+    """The same question about the same subject, asked of different publics."""
+    MIRROR = "mirror"
+    """Each public's view of the other (Japanese views of South Korea ↔ South Korean views of Japan)."""
