@@ -157,6 +157,38 @@ class SurveyData:
     def measure_note(self, country: str, question_id: str):
         return None
 
+    def notes_for(self, country: str, question_id: str) -> list[str]:
+        v = self.question(question_id)["note"]
+        return [] if pd.isna(v) or not v else [str(v)]
+
+    def check_question(self, question_id: str, country: str | None = None) -> str:
+        self.question(question_id)
+        if country is not None:
+            self.check_country(country)
+            if country not in self.countries_of(question_id):
+                raise ValueError(f"question {question_id!r} has no figures for {country!r} "
+                                 f"(it has: {', '.join(self.countries_of(question_id))})")
+        return question_id
+
+    def non_answers(self, question_id: str) -> tuple[str, ...]:
+        return tuple(o for o in self.question(question_id)["options"] if "neither" in o or "don't know" in o)
+
+    def country_in_text(self, country: str) -> str:
+        c = self.survey["countries"][country]
+        return str(c.get("name_in_text", c["name"]))
+
+    def respondents(self, country: str) -> str:
+        return f"{self.survey['countries'][country]['adjective']} respondents"
+
+    def source_label(self, source_id: str) -> str:
+        s = self.source(source_id)
+        name = str(s.get("short", s["publisher"]))
+        return f"{name} (press report)" if self.is_press(source_id) else name
+
+    def source_citation(self, source_id: str) -> str:
+        s = self.source(source_id)
+        return f"{s['publisher']}, *{' '.join(str(s['title']).split())}*, {s['date']}; {s['url']}"
+
 
 def display_path(path: Path) -> str:
     """A path as shown in messages: relative to the repository when inside it (no absolute paths)."""

@@ -49,7 +49,8 @@ def interval(low: float, high: float, decimals: int = 1) -> str:
     """``37.5–43.5`` (empty when there is no interval)."""
     if _is_missing(low) or _is_missing(high):
         return ""
-    return f"{number(low, decimals)}–{number(high, decimals)}"
+    joiner = " to " if low < 0 else "–"  # "−1.9 to 7.1" reads better than "−1.9–7.1"
+    return f"{number(low, decimals)}{joiner}{number(high, decimals)}"
 
 
 def level(confidence: float) -> str:

@@ -1,68 +1,47 @@
-"""The narrative summary, generated from the data: every number computed, every qualifier from a rule.
+"""The narrative, generated from the data: every number computed, every qualifier from a rule.
 
-Sentences are built from :mod:`helpers.tables` (figures, bases, intervals) and worded by
-:mod:`helpers.vocabulary` (a share is "a majority" only when its whole interval is above 50%; a gap is a
-"narrow lead" or a "statistical tie" by the interval of the difference). Nothing here types a number.
+Sentences read the tables of :mod:`helpers.tables` (figures, bases, intervals, which answers are mutually
+exclusive) and take their words from :mod:`helpers.vocabulary` (a share is "a majority" only when its whole
+interval is above 50%; a gap is a "narrow lead" or a "statistical tie" by the interval of the difference).
+Plain numbers carry a sentence ("About four-in-ten Japanese respondents (40.5%) …"); a qualifier appears
+where it adds meaning and only when its rule holds. Nothing here types a number or re-derives a value.
 
 Example
 -------
 >>> from helpers.data import load_survey_data
 >>> data = load_survey_data()
->>> print(build_summary(data, "JP"))  # doctest: +SKIP
+>>> print(question_finding(data, "JP", "us_impression").text)  # doctest: +SKIP
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
 
 import pandas as pd
 
+from . import formatting as fmt
+from . import outputs
 from . import vocabulary as voc
-from .data import CATEGORIES, SurveyData, check_country, sum_counts_as_single
-from .stats import compare_within_question, estimate_design_effect, margin_of_error, wilson_interval
+from .data import CATEGORIES, SurveyData, sum_counts_as_single
+from .kinds import Kind, Relation
+from .stats import compare_within_question, estimate_design_effect, margin_of_error
 from .tables import (
-    NOT_PUBLISHED_LABEL,
-    KIND_DERIVED,
-    KIND_NET,
-    KIND_NOT_PUBLISHED,
-    KIND_PUBLISHED,
-    base_of,
-    decimals_of,
+    Comparison,
     comparable_items,
     comparison_differences,
-    format_base,
-    question_row,
+    comparison_table,
+    comparison_title,
+    measure_groups,
     question_table,
     questions_in_category,
+    units,
 )
+from .vocabulary import Word
 
-HEADLINES_PER_CATEGORY = 2
-"""How many questions each category contributes to the headline list (those with the largest leading share)."""
-
-
-# ------------------------------------------------------------------------------------------ formatting
-
-def pct(text: str) -> str:
-    """A published figure with its published precision: ``"26.0"`` → ``26.0%``."""
-    return f"{text}%"
+KEY_FINDINGS_PER_CATEGORY = 3
+"""How many findings a category's "key findings" list holds (chosen by :func:`ranked_findings`)."""
 
 
-def level(confidence: float) -> str:
-    return f"{confidence * 100:g}%"
-
-
-MINUS = "−"
-
-
-def points(value: Decimal | float) -> str:
-    """One decimal, with a true minus sign for negative values."""
-    return f"{value:.1f}".replace("-", MINUS)
-
-
-def fmt_deff(deff: float) -> str:
-    """A design effect with at least one decimal: 1.0, 1.5, 1.25."""
-    text = f"{deff:.2f}"
-    return text[:-1] if text.endswith("0") else text
-
+# ------------------------------------------------------------------------------------------ words
 
 def quoted(option: str) -> str:
     return f"“{option}”"
@@ -72,290 +51,268 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def gap_text(a: str, b: str) -> str:
-    """Exact gap between two published figures, with the precision of the finer one."""
-    return f"{Decimal(a) - Decimal(b):.{max(decimals_of(a), decimals_of(b))}f}"
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
 
 
-def country_in_text(data: SurveyData, country: str) -> str:
-    """The country's name as used inside a sentence ("the United States"; ``name_in_text`` in survey.yml)."""
-    c = data.survey["countries"][country]
-    return c.get("name_in_text", c["name"])
+def share_opener(percent_text: str, share_word: Word, who: str, interval: str = "") -> str:
+    """The subject of a sentence about one share, Pew-style: the plain number unless a word adds meaning.
 
-
-def respondents(data: SurveyData, country: str) -> str:
-    return f"{data.survey['countries'][country]['adjective']} respondents"
-
-
-# ------------------------------------------------------------------------------------------ units
-
-def answer_units(table: pd.DataFrame, question: pd.Series) -> pd.DataFrame:
-    """Mutually exclusive answers of a question to rank and compare, largest first.
-
-    For a scale the sides are taken as their published nets ("in favor", "opposed") where published, and
-    options not covered by a net (the midpoint) as themselves. Unconfirmed figures and the unpublished
-    remainder are left out.
+    "A large majority of Japanese respondents (76.0%, interval 73.3–78.5%)" when the interval rule says so
+    (``interval`` is the text that follows the share: the rule rests on it); "About four-in-ten
+    Japanese respondents (40.5%)" near a whole tenth; otherwise "40.5% of Japanese respondents".
     """
-    rows = table[(table["status"] == "published") & table["kind"].isin([KIND_PUBLISHED, KIND_NET, KIND_DERIVED])]
-    if question["question_type"] == "scale":
-        nets = rows[rows["kind"] == KIND_NET]
-        covered = set()
-        for parts in nets["option"]:
-            covered.update(net_parts_of(table, parts))
-        plain = rows[(rows["kind"] == KIND_PUBLISHED) & ~rows["option"].isin(covered)]
-        rows = pd.concat([nets, plain])
-    else:
-        rows = rows[rows["kind"] == KIND_PUBLISHED]
-    return rows.sort_values("percent", ascending=False, kind="stable")
+    pct = fmt.percent(percent_text)
+    if share_word.is_majority:
+        return f"{capitalise(share_word)} of {who} ({pct}{interval})"
+    tens = voc.in_tens(percent_text)
+    if tens:
+        return f"{capitalise(tens)} {who} ({pct})"
+    return f"{pct} of {who}"
 
 
-def net_parts_of(table: pd.DataFrame, net_option: str) -> set[str]:
-    """The options a net adds up (its ``net_of`` entry)."""
-    net_of = table.loc[table["option"] == net_option, "net_of"].iloc[0]
-    return set(str(net_of).split(";"))
+def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
+    """How the leading answer stands against the runner-up, worded by the interval of the gap."""
+    b = f"{quoted(runner_up['label'])} ({fmt.percent(runner_up['percent_text'])})"
+    gap = fmt.points(abs(difference.diff))
+    if word == Word.TIE:
+        return f"statistically tied with {b}"
+    if word == Word.NARROW_LEAD:
+        return f"narrowly ahead of {b}: the {gap} gap could be as small as {fmt.points(difference.gap_low)}"
+    if word == Word.CLEAR_LEAD:
+        return f"clearly ahead of {b}, by {gap}"
+    if word == Word.OVERWHELMING_LEAD:
+        return f"far ahead of {b}, by {gap}"
+    return f"ahead of {b} (the gap is not testable)"
 
 
-# ------------------------------------------------------------------------------------------ sentences
+# ------------------------------------------------------------------------------------------ one question
 
-def lead_sentence(first: pd.Series, second: pd.Series, n: float, confidence: float, deff: float) -> str:
-    """Compare the two largest answers of a single-answer question and word the gap by its interval."""
-    d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence, deff=deff)
-    word = voc.describe_difference(d)
-    a, b = quoted(first["option"]), quoted(second["option"])
-    pa, pb = pct(first["percent_text"]), pct(second["percent_text"])
-    gap = gap_text(first["percent_text"], second["percent_text"])
-    ci = f"{level(confidence)} CI of the gap {points(d.ci_low)} to {points(d.ci_high)}"
-    if word == voc.STATISTICAL_TIE:
-        return f"{a} ({pa}) and {b} ({pb}) are in a statistical tie: the {gap}-point gap is within sampling error ({ci})."
-    if word == voc.NARROW_LEAD:
-        return (f"{a} ({pa}) has a narrow lead over {b} ({pb}): the {gap}-point gap is beyond sampling error, "
-                f"but could be as small as {points(d.gap_low)} points ({ci}).")
-    if word == voc.CLEAR_LEAD:
-        return f"{a} ({pa}) has a clear lead over {b} ({pb}), by {gap} points ({ci})."
-    return f"{a} ({pa}) leads {b} ({pb}) overwhelmingly, by {gap} points ({ci})."
+@dataclass(frozen=True)
+class Finding:
+    """What one question shows in one country, and how decisive it is (for choosing headlines)."""
+
+    question_id: str
+    title: str
+    text: str
+    headline: str
+    decisiveness: float
+    """Lower end of the leading answer's interval: how certainly large the leading answer is."""
+    about_other_country: bool
+    """Whether the item is about another country (its ``subject``) rather than the respondents' own."""
+    remainder_unpublished: bool
 
 
-def share_sentence(row: pd.Series, n: float, confidence: float, deff: float, who: str) -> str:
-    """Word a single share by its interval: a large majority, a majority, about half, a minority."""
-    low, high = wilson_interval(row["percent"], n, confidence=confidence, deff=deff)
-    word = voc.describe_share(row["percent"], n, confidence=confidence, deff=deff)
-    return (f"{capitalise(word)} of {who} ({pct(row['percent_text'])}, {level(confidence)} CI "
-            f"{points(low)}–{points(high)}) answered {quoted(row['option'])}.")
+def _interval_text(row: pd.Series, confidence: float) -> str:
+    return f", {fmt.level(confidence)} interval {fmt.interval(row['ci_low'], row['ci_high'])}%"
 
 
-def describe_question(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                      deff: float = 1.0) -> str | None:
-    """One finding for a question asked of everyone in ``country``, or None when it has no figures there."""
-    q = question_row(data, question_id)
+def _one_answer_text(data: SurveyData, country: str, table: pd.DataFrame, ranked: pd.DataFrame,
+                     confidence: float, deff: float) -> tuple[str, pd.Series, Word]:
+    """Sentences for a one-answer question with two or more published answers; the leader and its word."""
+    n = float(table["base_n"].iloc[0])
+    who = data.respondents(country)
+    all_published = table.attrs["options_published"] == "all"
+    non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
+    top = ranked.iloc[0]
+    if top["option"] in non_answers:
+        sided = ranked[~ranked["option"].isin(non_answers)]
+        opener = share_opener(top["percent_text"], voc.describe_share(top["percent"], n, confidence, deff), who)
+        text = f"{opener} answered {quoted(top['label'])}: no view either way, or not enough known to say."
+        if len(sided) >= 2:
+            first, second = sided.iloc[0], sided.iloc[1]
+            d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence, deff=deff)
+            text += (f" Among those who took a side, {quoted(first['label'])} "
+                     f"({fmt.percent(first['percent_text'])}) is "
+                     f"{lead_clause(voc.describe_difference(d), second, d)}.")
+        return text, top, Word.MINORITY
+    largest = voc.describe_largest(dict(zip(ranked["option"], ranked["percent"])), n, True, confidence, deff,
+                                   all_published)
+    second = ranked.iloc[1]
+    word = voc.describe_difference(largest.difference)
+    opener = share_opener(top["percent_text"], largest.share_word, who, _interval_text(top, confidence))
+    text = f"{opener} answered {quoted(top['label'])}, {lead_clause(word, second, largest.difference)}."
+    if largest.rank_word == Word.MOST_COMMON_PUBLISHED:
+        text += f" It is {Word.MOST_COMMON_PUBLISHED}."
+    return text, top, largest.rank_word
+
+
+def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
+    top = ranked.iloc[0]
+    rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[1:].itertuples()]
+    text = f"{quoted(top['label'])} comes first ({fmt.percent(top['percent_text'])})"
+    if rest:
+        text += ", ahead of " + (", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1 else rest[0])
+    if answers == "not disclosed":
+        return text + "; the sources do not say whether one answer or several were allowed, so gaps are not tested."
+    return text + "; several answers were allowed, so the gaps are not tested."
+
+
+def question_finding(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
+                     deff: float = 1.0) -> Finding | None:
+    """What a question shows in ``country``, in one to three sentences; None when it has no figures there."""
+    q = data.question(question_id)
     table = question_table(data, country, question_id, confidence=confidence, deff=deff)
     if table.empty:
         return None
-    n, _ = base_of(data, country, question_id)
-    who = respondents(data, country)
-    units = answer_units(table, q)
-    parts = [f"**{q['wording']}.**"]
-    if len(units) >= 2 and sum_counts_as_single(q):
-        first, second = units.iloc[0], units.iloc[1]
-        parts.append(lead_sentence(first, second, n, confidence, deff))
-        word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
-        if word != voc.A_MINORITY:
-            parts.append(share_sentence(first, n, confidence, deff, who))
-    elif len(units) >= 2 and q["answers"] in ("multiple", "up to 2"):
-        first = units.iloc[0]
-        rest = ", ".join(f"{quoted(r.option)} ({pct(r.percent_text)})" for r in units.iloc[1:].itertuples())
-        word = voc.describe_share(first["percent"], n, confidence=confidence, deff=deff)
-        parts.append(f"{quoted(first['option'])} was named most often ({pct(first['percent_text'])}, {word}), "
-                     f"ahead of {rest}. Several answers were allowed, so the gaps between answers cannot be "
-                     "tested without microdata.")
-    elif len(units) >= 2:
-        listed = ", ".join(f"{quoted(r.option)} {pct(r.percent_text)}" for r in units.itertuples())
-        parts.append(f"Published: {listed}. The source does not say whether these come from one "
-                     "single-answer question, so the gap is not tested.")
-    elif len(units) == 1:
-        parts.append(share_sentence(units.iloc[0], n, confidence, deff, who))
-    press = [source_name(data, s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
-    if press:
-        parts.append(f"Figures from {', '.join(press)}.")
+    who = data.respondents(country)
+    n = float(table["base_n"].iloc[0])
+    sentences: list[str] = []
+    top = None
+    rank_word: Word | None = None
+    subgroup = not (pd.isna(q["base_question"]) or not q["base_question"])
+    if subgroup:
+        base = fmt.base(n, bool(table["base_is_estimate"].iloc[0]))
+        sentences.append(f"Asked of those who answered {quoted(str(q['base_option']))} ({base}).")
+    for measure, rows in measure_groups(table):
+        ranked = units(rows) if not rows.empty else rows
+        answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
+        lead = ""
+        if measure:
+            lead = (f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} "
+                    f"({data.survey['measures'][measure]['label']}), ")
+        if ranked.empty:
+            continue
+        if len(ranked) >= 2 and (answers == "one" and sum_counts_as_single(q) if not measure else answers == "one"):
+            text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
+        elif len(ranked) >= 2:
+            text, leader, word = _several_answers_text(ranked, answers), ranked.iloc[0], Word.MOST_OFTEN_NAMED
+        else:
+            leader = ranked.iloc[0]
+            word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
+            opener = share_opener(leader["percent_text"], word, who, _interval_text(leader, confidence))
+            text = f"{opener} answered {quoted(leader['label'])}."
+        sentences.append(lead + lower_first(text) if lead else text)
+        if top is None:
+            top, rank_word = leader, word
     unconfirmed = table[table["status"] == "unconfirmed"]
     for r in unconfirmed.itertuples():
-        parts.append(f"{quoted(r.option)} at {pct(r.percent_text)} is unconfirmed: the source does not let the "
-                     "item be identified for certain.")
-    if q["options_published"] == "some" and sum_counts_as_single(q) and len(units):
-        parts.append("Other answers were not published.")
-    return " ".join(parts)
-
-
-def describe_reasons(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                     deff: float = 1.0) -> str | None:
-    """One finding for a follow-up question asked of a subgroup (reasons), per measure published."""
-    q = question_row(data, question_id)
-    table = question_table(data, country, question_id, confidence=confidence, deff=deff)
-    if table.empty:
+        sentences.append(f"{quoted(r.label)} at {fmt.percent(r.percent_text)} is unconfirmed: the source does not "
+                         "let the item be identified for certain.")
+    press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
+    if press:
+        sentences.append(f"Figures reported by {', '.join(press)}.")
+    note = table.attrs.get("measure_note")
+    if note:
+        sentences.append(f"The {data.survey['countries'][country]['adjective']} figure measures {note}.")
+    if top is None:
         return None
-    n, estimate = base_of(data, country, question_id)
-    sentences = []
-    for measure, rows in table.groupby(table["measure"].fillna(""), sort=False):
-        rows = rows[(rows["kind"] == KIND_PUBLISHED) & (rows["status"] == "published")]
-        rows = rows.sort_values("percent", ascending=False, kind="stable")
-        if rows.empty:
-            continue
-        first = rows.iloc[0]
-        text = f"{quoted(first['option'])} came first ({pct(first['percent_text'])})"
-        if len(rows) >= 2:
-            second = rows.iloc[1]
-            text += f", ahead of {quoted(second['option'])} ({pct(second['percent_text'])})"
-            answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
-            if sum_counts_as_single(q) and not measure:
-                d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence,
-                                            deff=deff)
-                text += f", a {voc.describe_difference(d)}"
-            elif answers == "not disclosed":
-                text += "; the answer format is not disclosed, so the gap is not tested"
-            else:
-                text += "; several answers were allowed, so the gap cannot be tested without microdata"
-        if measure:
-            label = data.survey["measures"][measure]["label"]
-            text = f"in the figures of {source_name(data, first['source'], label)}, " + text
-        sentences.append(text)
-    if not sentences:
-        return None
-    base = f"those answering {quoted(str(q['base_option']))} to the previous question"
-    return (f"*{q['wording']}* — asked of {base} ({format_base(n, estimate)}): "
-            + "; ".join(sentences) + ".")
-
-
-def source_name(data: SurveyData, source_id: str, detail: str = "") -> str:
-    """A source as named in a sentence, its kind and any detail in one parenthesis: ``X (press report; …)``."""
-    s = data.source(source_id)
-    notes = (["press report"] if data.is_press(source_id) else []) + ([detail] if detail else [])
-    return s.get("short", s["publisher"]) + (f" ({'; '.join(notes)})" if notes else "")
+    title = data.wording(question_id, country)
+    headline = (f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
+                + (f" ({rank_word})" if rank_word and rank_word not in (Word.MINORITY, Word.ABOUT_HALF) else "")
+                + ".")
+    return Finding(question_id, title, " ".join(sentences), headline,
+                   float(top["ci_low"]) if pd.notna(top["ci_low"]) else 0.0,
+                   data.subject(question_id) is not None,
+                   table.attrs["options_published"] == "some" and sum_counts_as_single(q))
 
 
 def category_findings(data: SurveyData, country: str, category: str, confidence: float = 0.95,
-                      deff: float = 1.0) -> list[str]:
-    """Findings of one category: each question asked of everyone, followed by its follow-up questions."""
-    check_country(data, country)
-    qs = data.questions[(data.questions["category"] == category)
-                        & data.questions["countries"].map(lambda cs: country in cs)]
-    findings = []
-    for q in qs.itertuples(index=False):
-        if not pd.isna(q.base_question):
-            continue
-        text = describe_question(data, country, q.question_id, confidence, deff)
-        children = data.questions[data.questions["base_question"] == q.question_id]["question_id"]
-        follow_ups = [describe_reasons(data, country, c, confidence, deff) for c in children]
-        follow_ups = [f for f in follow_ups if f]
-        if text:
-            findings.append(text + "".join(f"\n  - {f}" for f in follow_ups))
-    orphans = qs[qs["base_question"].notna()
-                 & ~qs["base_question"].isin(qs.loc[qs["base_question"].isna(), "question_id"])]
-    for q in orphans.itertuples(index=False):
-        text = describe_reasons(data, country, q.question_id, confidence, deff)
-        if text:
-            findings.append(text)
-    return findings
+                      deff: float = 1.0) -> list[Finding]:
+    """Findings of every question of a category with figures for ``country``, in codebook order."""
+    found = (question_finding(data, country, qid, confidence, deff)
+             for qid in questions_in_category(data, category, country))
+    return [f for f in found if f is not None]
 
 
-# ------------------------------------------------------------------------------------------ across items
-
-def comparison_findings(data: SurveyData, country: str, confidence: float = 0.95,
-                        deff: float = 1.0) -> list[str]:
-    """Every item asked in ``country`` and another country: the gap and whether it is significant."""
-    findings = []
-    for comparison in comparable_items(data):
-        if country not in comparison.countries:
-            continue
-        diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
-        q0 = question_row(data, comparison.question_ids[0])
-        if comparison.mirrored:
-            q1 = question_row(data, comparison.question_ids[1])
-            title = (f"{q0['wording']} ({respondents(data, comparison.countries[0])}) vs "
-                     f"{q1['wording'][:1].lower() + q1['wording'][1:]} ({respondents(data, comparison.countries[1])})")
-        else:
-            title = q0["wording"]
-        pieces = []
-        for r in diffs.itertuples():
-            text1, text2 = r.percent_text_1, r.percent_text_2
-            adj1 = data.survey["countries"][r.country_1]["adjective"]
-            adj2 = data.survey["countries"][r.country_2]["adjective"]
-            # the gap is stated as higher minus lower, its interval turned the same way
-            if r.diff < 0:
-                gap, low, high, higher = gap_text(text2, text1), -r.ci_high, -r.ci_low, adj2
-            else:
-                gap, low, high, higher = gap_text(text1, text2), r.ci_low, r.ci_high, adj1
-            ci = f"{level(confidence)} CI {points(low)} to {points(high)}"
-            verdict = (f"{higher} respondents higher by {gap} points, a significant difference ({ci})"
-                       if r.significant else f"{voc.NO_SIGNIFICANT_DIFFERENCE} ({gap} points, {ci})")
-            pieces.append(f"{quoted(r.option)}: {adj1} {pct(text1)} vs {adj2} {pct(text2)}, {verdict}")
-        notes = [str(question_row(data, qid)["note"]) for qid in comparison.question_ids
-                 if not pd.isna(question_row(data, qid)["note"])]
-        findings.append(f"**{title}.** " + "; ".join(pieces) + "." + "".join(f" Note: {n}" for n in notes))
-    return findings
+def ranked_findings(data: SurveyData, findings: list[Finding]) -> list[Finding]:
+    """Findings in headline order: questions asked of everyone before follow-ups; items about the
+    respondents' own country (or no single country) before items about another country; then the most
+    decisive first (highest lower end of the leading answer's interval); codebook order on ties."""
+    def key(f: Finding):
+        q = data.question(f.question_id)
+        follow_up = not (pd.isna(q["base_question"]) or not q["base_question"])
+        return (follow_up, f.about_other_country, -f.decisiveness)
+    return sorted(findings, key=key)
 
 
-def leading_word(data: SurveyData, country: str, question: pd.Series, confidence: float, deff: float) -> str:
-    """How the leading answer of a single-answer question stands: its share word, or for a minority share
-    whether it is a plurality or tied.
-
-    Uses :func:`helpers.vocabulary.describe_largest`. The unpublished remainder competes as one answer: if
-    the leader is significantly ahead of it, it is ahead of any unpublished option too; if not, it is only
-    "the largest published answer".
-    """
-    qid = question["question_id"]
-    table = question_table(data, country, qid, confidence=confidence, deff=deff)
-    units = answer_units(table, question)
-    n, _ = base_of(data, country, qid)
-    percents = dict(zip(units["option"], units["percent"]))
-    rest = table[table["kind"] == KIND_NOT_PUBLISHED]
-    if len(rest):
-        percents[NOT_PUBLISHED_LABEL] = float(rest["percent"].iloc[0])
-    top = units.iloc[0]
-    share = voc.describe_share(top["percent"], n, confidence=confidence, deff=deff)
-    if len(percents) < 2 or share != voc.A_MINORITY:
-        return share
-    result = voc.describe_largest(percents, n, question["question_type"], confidence=confidence, deff=deff,
-                                  answers=question["answers"])
-    if result["option"] != top["option"]:  # the remainder is larger than any published answer
-        return share
-    if result["runner_up"] == NOT_PUBLISHED_LABEL and not result["difference"].significant:
-        return "the largest published answer"
-    if result["rank_word"].startswith(voc.TIED_WITH):
-        return f"{voc.TIED_WITH} {quoted(result['runner_up'])}"
-    return result["rank_word"]
+HEADLINE_RULE = ("One headline per category: among the questions asked of all respondents, items about the "
+                 "respondents' own country (or about no single country) come before items about another "
+                 "country, and within them the most decisive finding (the highest lower end of the leading "
+                 "answer's interval) comes first.")
 
 
-def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
-    """The headline figures, rounded the way a press summary would ("about 45%").
-
-    Per category, the ``HEADLINES_PER_CATEGORY`` questions asked of everyone whose leading answer has the
-    largest share; the share word ("a majority", "about half") still follows the interval rule.
-    """
-    lines = []
+def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[Finding]:
+    """One headline per category (:data:`HEADLINE_RULE`)."""
+    data.check_country(country)
+    heads = []
     for category in CATEGORIES:
-        candidates = []
-        for qid in questions_in_category(data, category, country):
-            q_row = question_row(data, qid)
-            if not pd.isna(q_row["base_question"]) or not sum_counts_as_single(q_row):
-                continue
-            units = answer_units(question_table(data, country, qid, confidence=confidence, deff=deff), q_row)
-            if units.empty:
-                continue
-            candidates.append((float(units.iloc[0]["percent"]), q_row, units.iloc[0]))
-        candidates.sort(key=lambda c: -c[0])
-        for _, q_row, top in candidates[:HEADLINES_PER_CATEGORY]:
-            word = leading_word(data, country, q_row, confidence, deff)
-            lines.append(f"{q_row['wording']}: {voc.round_for_headline(top['percent_text'])} "
-                         f"{quoted(top['option'])} ({word}; {category}).")
-    return lines
+        ranked = ranked_findings(data, category_findings(data, country, category, confidence, deff))
+        if ranked:
+            heads.append(ranked[0])
+    return heads
 
 
-def figure_of(data: SurveyData, country: str, question_id: str, option: str) -> pd.Series:
-    """The published row of one option (a net or a plain option) of the default measure."""
-    t = data.toplines
-    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option)
-             & t["measure"].isna()]
-    return rows.iloc[0]
+def unpublished_note(findings: list[Finding]) -> str:
+    """The once-per-section note on answers the sources did not publish."""
+    count = sum(f.remainder_unpublished for f in findings)
+    if not count:
+        return ""
+    return ("For " + ("this question" if count == 1 else f"{count} of these questions")
+            + " the sources published only some answers; the remainder is shown as “other answers (not published)”.")
 
+
+# ------------------------------------------------------------------------------------------ comparisons
+
+def _gap_text(data: SurveyData, r, confidence: float) -> str:
+    adj1 = data.survey["countries"][r.country_1]["adjective"]
+    adj2 = data.survey["countries"][r.country_2]["adjective"]
+    if not r.testable:
+        return f"{adj1} and {adj2} figures not tested ({r.reason})"
+    higher, low, high = (adj2, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, r.ci_low, r.ci_high)
+    gap = fmt.points(abs(r.diff))
+    if r.significant:
+        return (f"{higher} respondents higher by {gap} ({fmt.level(confidence)} interval of the gap "
+                f"{fmt.interval(low, high)})")
+    return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between {adj1} and {adj2} respondents ({gap})"
+
+
+def comparison_finding(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
+                       deff: float = 1.0) -> str:
+    """The sentence(s) of one comparison: each public's figure, each gap and whether it is significant,
+    what the gap is made of where many gave no view, and a warning where the measures differ."""
+    diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
+    table = comparison_table(data, comparison, confidence=confidence, deff=deff)
+    pieces = []
+    for option in comparison.options:
+        rows = diffs[diffs["option"] == option]
+        values = ", ".join(
+            f"{data.survey['countries'][c]['adjective']} {fmt.percent(table[(table['country'] == c) & table['compared'] & (table['option'] == option)]['percent_text'].iloc[0])}"
+            for c in comparison.countries)
+        gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
+        pieces.append(f"{quoted(option)}: {values}; {gaps}")
+    text = ". ".join(capitalise(p) for p in pieces) + "."
+    if comparison.relation == Relation.MIRROR:
+        text += " Each public's view of the other."
+    made_of = []
+    non_answer = pd.Series(False, index=table.index)
+    for c, qid in zip(comparison.countries, comparison.question_ids):
+        non_answer |= (table["country"] == c) & table["option"].isin(data.non_answers(qid))
+    # Where some public gave no view, say where every public's unknowns are (theirs, or unpublished answers).
+    shown = non_answer | (table["kind"] == Kind.NOT_PUBLISHED) if non_answer.any() else non_answer
+    for c in comparison.countries:
+        own = table[(table["country"] == c) & shown]
+        for r in own.itertuples():
+            what = (f"answered {quoted(r.label)}" if r.kind != Kind.NOT_PUBLISHED
+                    else "gave answers that were not published")
+            made_of.append(f"{fmt.percent(r.percent_text)} of {data.respondents(c)} {what}")
+    if made_of:
+        text += " Not everyone took a side: " + "; ".join(made_of) + "."
+    if not comparison.same_measure:
+        notes = "; ".join(f"the {data.survey['countries'][c]['adjective']} figure measures {note}"
+                          for c, note in comparison.measure_notes.items())
+        text += f" Different measures: {notes}. The figures are shown side by side, not tested as one question."
+    return text
+
+
+def comparison_findings(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
+                        deff: float = 1.0) -> list[tuple[Comparison, str, str]]:
+    """(comparison, title, text) of every comparison ``country`` takes part in (of one category, or all)."""
+    items = [c for c in comparable_items(data, country) if category is None or c.category == category]
+    return [(c, comparison_title(data, c), comparison_finding(data, c, confidence, deff)) for c in items]
+
+
+# ------------------------------------------------------------------------------------------ release wording
 
 CLAIM_READING_TEXT = {
     "tie": "no real gap",
@@ -369,70 +326,70 @@ CLAIM_READING_TEXT = {
 """How each reading of the release's words (``implies`` in release_claims.csv) is put in a sentence."""
 
 
-def claim_holds(implies: str, word: str, significant: bool) -> bool:
+def claim_holds(implies: str, word: Word, significant: bool) -> bool:
     """Whether this report's rule word supports what the release's wording implies."""
     if implies == "tie":
-        return word == voc.STATISTICAL_TIE
+        return word == Word.TIE
     if implies == "lead":
         return significant
     if implies == "majority":
-        return word in (voc.A_MAJORITY, voc.A_LARGE_MAJORITY)
+        return word.is_majority
     if implies == "about half":
-        return word == voc.ABOUT_HALF
+        return word == Word.ABOUT_HALF
     return word == implies
 
 
 def claim_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
     """The release's own wording of its findings (``release_claims.csv``), tested with this report's rules."""
     findings = []
-    claims = data.claims[data.claims["country"] == country] if len(data.claims) else data.claims
+    claims = data.claims[data.claims["country"] == country]
     for c in claims.itertuples(index=False):
-        q = question_row(data, c.question_id)
-        n, _ = base_of(data, country, c.question_id)
-        a = figure_of(data, country, c.question_id, c.option)
-        shown = f"{quoted(c.option)} {pct(a['percent_text'])}"
+        table = question_table(data, country, c.question_id, confidence=confidence, deff=deff)
+        own = table[table["measure"].isna()].set_index("option")
+        a = own.loc[c.option]
+        shown = f"{quoted(c.option)} {fmt.percent(a['percent_text'])}"
         if pd.isna(c.versus):
-            low, high = wilson_interval(a["percent"], n, confidence=confidence, deff=deff)
-            word = voc.describe_share(a["percent"], n, confidence=confidence, deff=deff)
+            word = voc.describe_share(a["percent"], a["base_n"], confidence=confidence, deff=deff)
             holds = claim_holds(c.implies, word, False)
-            detail = f"{level(confidence)} CI {points(low)}–{points(high)}"
+            detail = f"{fmt.level(confidence)} interval {fmt.interval(a['ci_low'], a['ci_high'])}%"
         else:
-            b = figure_of(data, country, c.question_id, c.versus)
-            shown += f" vs {quoted(c.versus)} {pct(b['percent_text'])}"
-            d = compare_within_question(a["percent"], b["percent"], n, confidence=confidence, deff=deff)
+            b = own.loc[c.versus]
+            shown += f" vs {quoted(c.versus)} {fmt.percent(b['percent_text'])}"
+            d = compare_within_question(a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=deff)
             word = voc.describe_difference(d)
             holds = claim_holds(c.implies, word, d.significant)
-            detail = f"{level(confidence)} CI of the gap {points(d.ci_low)} to {points(d.ci_high)}"
+            detail = f"{fmt.level(confidence)} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
         verdict = "consistent with the rules" if holds else "**not supported by the rules**"
-        findings.append(f"*{q['wording']}* ({shown}): the release says “{c.release_words}” ({c.locator}), "
-                        f"read as {CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): "
-                        f"{verdict}.")
+        findings.append(f"*{data.wording(c.question_id, country)}* ({shown}): the release says "
+                        f"“{c.release_words}” ({data.source_label(c.source)}, {c.locator}), read as "
+                        f"{CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): {verdict}.")
     return findings
 
 
 # ------------------------------------------------------------------------------------------ methods
 
 def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
-    """AAPOR-style precision statement for online samples, one line per country."""
+    """AAPOR-style precision statement for online samples, one line per country, worded for ``deff``."""
     lines = []
-    for code, c in data.survey["countries"].items():
+    for code in data.countries():
+        c = data.survey["countries"][code]
         n = int(c["n"])
         moe = margin_of_error(n, confidence=confidence, deff=deff)
-        published = float(c["margin_of_error"])
-        implied = estimate_design_effect(published, n)
+        implied = estimate_design_effect(float(c["margin_of_error"]), n)
         lines.append(
-            f"{c['name']} (n = {n:,}): assuming simple random sampling with a design effect of {fmt_deff(deff)}, "
-            f"the {level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. "
-            f"The published margin is ±{c['margin_of_error']} points, which corresponds to a design effect "
-            f"of about {implied:.2f} at 95% (approximate: published margins are rounded).")
+            f"{c['name']} ({fmt.base(n, False)}): {fmt.precision_assumption(deff, n / deff)}, the "
+            f"{fmt.level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. The "
+            f"published margin is ±{c['margin_of_error']} points, which corresponds to a design effect of about "
+            f"{implied:.2f} at 95% (approximate: published margins are rounded).")
     return lines
 
 
 def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> str:
-    """Methodology and disclosure: the eleven AAPOR elements, the precision statement and the rules."""
+    """Methodology and disclosure: the AAPOR elements, the precision statement and the rules, all stated at
+    the confidence level and design effect the report was computed with."""
     out = ["## Methodology and disclosure", "",
-           f"{data.survey['title']}, {data.survey['fieldwork_month']}. The eleven disclosure elements of the "
-           "AAPOR Code, as far as the sources disclose them:", ""]
+           f"{data.survey['title']}, {data.survey['fieldwork_month']}. The disclosure elements of the AAPOR "
+           "Code, as far as the sources disclose them:", ""]
     for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
         out.append(f"{i}. **{element['element']}**: {disclosure_text(data, element)}")
     out += ["", "### Precision", "",
@@ -440,13 +397,22 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
             "the figures below describe sampling error only under the stated assumption and leave out "
             "coverage and nonresponse error.", ""]
     out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
-    out += ["", f"Each published percentage gets a {level(confidence)} Wilson score interval on the effective "
-            f"sample size n / deff with deff = {fmt_deff(deff)} (drawn on the charts and listed in the notebooks' "
-            "tables; quoted here where a finding rests on it). Follow-up questions asked only of a "
-            "subgroup use the subgroup's size, estimated from the share giving the qualifying answer "
-            "(marked “estimated”), because the sources do not publish it.", "",
-            "### How the words are chosen", ""]
-    out += [f"- *{word}*: {rule}." for word, rule in voc.VOCABULARY_RULES]
+    out += ["", f"Each published percentage gets a {fmt.intervals_phrase(confidence, deff)} (intervals use the "
+            f"effective sample size n / deff, deff = {fmt.deff(deff)}). Follow-up questions asked only of a "
+            "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
+            "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
+            "question use the multinomial variance; gaps between publics are independent-sample tests; "
+            "answers of questions allowing several answers, and figures of two publics that measure different "
+            "things, are not tested.", "",
+            "### Which figures are compared", "",
+            "Two publics are compared on the same item about the same subject (Japanese and American views of "
+            "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea "
+            "and South Korean views of Japan); items about different subjects are never paired.", "",
+            "### Headlines", "", HEADLINE_RULE, "",
+            f"### How the words are chosen ({fmt.level(confidence)} intervals)", ""]
+    out += [f"- *{word}*: {rule}." for word, rule in voc.vocabulary_rules(confidence)]
+    out += [f"- Plain numbers: a share within {voc.IN_TENS_TOLERANCE:g} points of a whole tenth is written "
+            "“about four-in-ten”; half is left to the rules above."]
     return "\n".join(out)
 
 
@@ -454,47 +420,68 @@ def disclosure_text(data: SurveyData, element: dict) -> str:
     """Text of one AAPOR element; fieldwork and sample size are built from the per-country metadata."""
     if "disclosed" in element:
         return " ".join(str(element["disclosed"]).split())
-    countries = data.survey["countries"]
+    countries = [data.survey["countries"][c] for c in data.countries()]
     if element["from_countries"] == "fieldwork":
         return "; ".join(
-            f"{c['name']}: " + ", ".join(f"{f['dates']} ({f['source']}"
+            f"{c['name']}: " + ", ".join(f"{f['dates']} ({data.source_label(f['source'])}"
                                          + (f", {f['measure']})" if f.get("measure") else ")")
                                          for f in c["fieldwork"])
-            for c in countries.values()) + "."
-    total = sum(int(c["n"]) for c in countries.values())
-    return ("; ".join(f"{c['name']} n = {int(c['n']):,} (published {level(0.95)} margin "
-                      f"±{c['margin_of_error']} points, {c['margin_of_error_source']})"
-                      for c in countries.values())
-            + f"; {total:,} in all.")
+            for c in countries) + "."
+    total = sum(int(c["n"]) for c in countries)
+    return ("; ".join(f"{c['name']} {fmt.base(int(c['n']), False)} (published 95% margin "
+                      f"±{c['margin_of_error']} points, {data.source_label(c['margin_of_error_source'])})"
+                      for c in countries)
+            + f"; {fmt.count(total)} in all.")
+
+
+def sources_section(data: SurveyData) -> list[str]:
+    """The sources list, each cited by name and publisher with its URL (never by an internal key)."""
+    return [f"- {data.source_label(s['id'])}: {data.source_citation(s['id'])}" for s in data.survey["sources"]]
 
 
 # ------------------------------------------------------------------------------------------ the summary
 
-def category_section(data: SurveyData, country: str, category: str, confidence: float = 0.95,
-                     deff: float = 1.0) -> str:
-    """Markdown for one category's findings (a note when the country has no published figures in it)."""
-    findings = category_findings(data, country, category, confidence, deff)
-    if not findings:
-        return f"No published figures for {country_in_text(data, country)} in this category."
-    return "\n".join(f"- {f}" for f in findings)
+def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0,
+                  image_format: str = "png", figures_dir: str = "figures", reports_dir: str = "reports") -> str:
+    """The executive summary of one country as Markdown (``reports/<country>/summary.md``).
 
-
-def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> str:
-    """The whole narrative summary for one country, as Markdown."""
-    check_country(data, country)
+    Headlines (one per category), each category's key findings with its key chart and a link to its
+    notebook, the overview of comparisons with the other publics, the release's wording checked, the
+    methodology and the sources. Links and images are relative to the summary file.
+    """
+    data.check_country(country)
     c = data.survey["countries"][country]
+    here = outputs.summary_file(country, reports_dir)
+
+    def link(target: str) -> str:
+        return outputs.relative(target, here)
+
     out = [f"# {data.survey['title']}: {c['name']}", "",
-           f"Findings for {respondents(data, country)} (n = {int(c['n']):,}; {c['mode']}; "
-           f"{data.survey['fieldwork_month']}). Each statement is generated from `data/` by `src/helpers`; "
-           "the words for sizes and gaps follow the rules listed under Methodology.", "",
-           "## Headlines", ""]
-    headlines = headline_findings(data, country, confidence, deff)
-    out += [f"- {h}" for h in headlines] or ["No published figures for this country."]
+           f"Findings for {data.respondents(country)} ({fmt.base(int(c['n']), False)}; {c['mode']}; "
+           f"{data.survey['fieldwork_month']}). Every number is computed from the published figures; the words "
+           "for sizes and gaps follow the rules under Methodology.", "", "## Headlines", ""]
+    heads = headline_findings(data, country, confidence, deff)
+    out += [f"- {h.headline}" for h in heads] or ["No published figures for this country."]
     for category in CATEGORIES:
-        out += ["", f"## {capitalise(category)}", "", category_section(data, country, category, confidence, deff)]
-    comparisons = comparison_findings(data, country, confidence, deff)
-    out += ["", "## Comparisons between countries", ""]
-    out += [f"- {f}" for f in comparisons] or ["No question was published for this and another country."]
+        findings = category_findings(data, country, category, confidence, deff)
+        name = outputs.NOTEBOOK_OF[category]
+        out += ["", f"## {capitalise(category)}", ""]
+        if not findings:
+            out.append(f"No published figures for {data.country_in_text(country)} in this category.")
+            continue
+        key = ranked_findings(data, findings)[:KEY_FINDINGS_PER_CATEGORY]
+        out += [f"- **{f.title}.** {f.text}" for f in key]
+        out += ["", f"![{key[0].title}]({link(key_figure(data, country, key[0].question_id, figures_dir))}"
+                    f".{image_format})", "",
+                f"All {len(findings)} questions, with charts and tables: "
+                f"[{capitalise(category)} notebook]({link(outputs.executed_notebook(country, name, reports_dir))})."]
+    comparisons = comparison_findings(data, country, None, confidence, deff)
+    out += ["", "## Compared with the other publics", ""]
+    if comparisons:
+        out += [f"![Comparisons]({link(outputs.comparisons_figure(country, None, figures_dir))}.{image_format})", ""]
+        out += [f"- **{title}.** {text}" for _, title, text in comparisons]
+    else:
+        out.append("No item was published for this and another public.")
     claims = claim_findings(data, country, confidence, deff)
     if claims:
         out += ["", "## The release's wording, checked", "",
@@ -502,7 +489,15 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
                 "under Methodology.", ""]
         out += [f"- {f}" for f in claims]
     out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
-    for s in data.survey["sources"]:
-        out.append(f"- `{s['id']}` — {s['publisher']}, *{s['title'].strip()}*, {s['date']}, {s['kind']}; "
-                   f"URL: {s['url']}")
+    out += sources_section(data)
     return "\n".join(out) + "\n"
+
+
+def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:
+    """Stem of the chart a question is drawn in: its own, or its category's chart of single figures."""
+    from .tables import single_figure
+
+    table = question_table(data, country, question_id)
+    if single_figure(table):
+        return outputs.single_figures_figure(country, str(data.question(question_id)["category"]), figures_dir)
+    return outputs.question_figure(country, question_id, figures_dir)

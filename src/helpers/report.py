@@ -1,38 +1,34 @@
-"""What the notebooks call: one function per notebook step, so a notebook stays a short report.
+"""What the notebooks call: one function per thing a reader sees, so a notebook reads as a short report.
 
-A notebook opens a :class:`Report` from its parameters, then shows the findings, the charts (saved under
-``figures/<country>/``) with the numbers behind each, the comparisons with other countries, and — in the
-summary notebook — writes the narrative summary to ``reports/<country>/summary.md``.
+A notebook opens a :class:`Report` from its parameters, then, for its category, shows the key findings and
+one section per question (:func:`show_question`: the chart, what it shows in a sentence or two, and the
+numbers as a table), and the comparison with the other publics. The summary notebook shows the headlines
+with the overview chart and links to the category notebooks, and writes ``reports/<country>/summary.md``.
+Every function works alone, so a researcher can re-run one question with other parameters::
 
-Example
--------
->>> from helpers import report
->>> r = report.open_report(country="JP")           # doctest: +SKIP
->>> report.show_findings(r, "security")             # doctest: +SKIP
+    from helpers import report
+    r = report.open_report(country="JP", deff=1.5)
+    report.show_question(r, "japan_nuclear_weapons")
 """
 from __future__ import annotations
 
+import html
+import math
+import numbers
 from dataclasses import dataclass
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import Image, Markdown, SVG, display
 
-from . import charts, narrative
-from .data import SurveyData, check_country, load_survey_data
+from . import charts, narrative, outputs
+from . import formatting as fmt
+from .data import CATEGORIES, SurveyData, load_survey_data
+from .kinds import Kind
 from .paths import output_path
-from .tables import (
-    comparable_items,
-    comparison_table,
-    format_base,
-    question_row,
-    questions_in_category,
-    question_table,
-)
-
-NUMBERS_COLUMNS = {"option": "option", "percent_text": "%", "kind": "kind", "ci": "95% CI", "base": "base"}
+from .tables import comparison_table, question_table, questions_in_category, single_figure
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
     """The data and the parameters of one notebook run."""
 
@@ -44,104 +40,218 @@ class Report:
     figure_formats: tuple[str, ...]
 
 
+def _real(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise ValueError(f"parameter {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
 def open_report(country: str = "JP", data_dir: str = "data", figures_dir: str = "figures",
                 confidence: float = 0.95, deff: float = 1.0, figure_formats: str = "png,svg") -> Report:
-    """Load and validate the data and check the parameters; raise a clear error for an unknown country."""
-    data = load_survey_data(data_dir)
-    check_country(data, country)
+    """Load and validate the data and check every parameter; a ValueError names a bad one."""
+    confidence = _real("confidence", confidence)
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+        raise ValueError(f"parameter confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    deff = _real("deff", deff)
     if deff <= 0:
-        raise ValueError(f"deff must be positive, got {deff}")
-    formats = tuple(f.strip().lower() for f in figure_formats.split(",") if f.strip())
+        raise ValueError(f"parameter deff must be positive (1.0 = simple random sampling), got {deff!r}")
+    if not isinstance(figure_formats, str):
+        raise ValueError(f"parameter figure_formats must be a string such as 'png,svg', got {figure_formats!r}")
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in figure_formats.split(",") if f.strip()))
     unknown = [f for f in formats if f not in charts.FIGURE_FORMATS]
     if unknown or not formats:
-        raise ValueError(f"figure_formats must list some of {', '.join(charts.FIGURE_FORMATS)}, got {figure_formats!r}")
+        raise ValueError(f"parameter figure_formats must list some of {', '.join(charts.FIGURE_FORMATS)}, "
+                         f"got {figure_formats!r}")
+    data = load_survey_data(data_dir)
+    data.check_country(country)
     return Report(data, country, confidence, deff, figures_dir, formats)
 
 
-def country_name(r: Report) -> str:
-    """The country's name as used inside a sentence ("the United States")."""
-    return narrative.country_in_text(r.data, r.country)
+# ------------------------------------------------------------------------------------------ showing
+
+def _show_table(frame: pd.DataFrame, caption: str) -> None:
+    """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares)."""
+    body = frame.to_html(index=False, escape=True, border=0, classes="numbers")
+    rich = f"<p class=\"caption\">{html.escape(caption)}</p>\n{body}"
+    display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
 
-def numbers_behind(table: pd.DataFrame, level: str = "95% CI") -> pd.DataFrame:
-    """The figures a chart draws, as a small text table (nbval compares it; it cannot compare pixels)."""
-    shown = table.copy()
-    shown["ci"] = [f"{lo:.1f}–{hi:.1f}" if pd.notna(lo) else "" for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
-    shown["base"] = [format_base(n, e) for n, e in zip(shown["base_n"], shown["base_is_estimate"])]
-    if "measure" in shown and shown["measure"].notna().any():
-        shown["kind"] = [f"{k}, {m}" if pd.notna(m) else k for k, m in zip(shown["kind"], shown["measure"])]
-    if "status" in shown:
-        shown["kind"] = [f"{k} (unconfirmed)" if s == "unconfirmed" else k
-                         for k, s in zip(shown["kind"], shown["status"])]
-    columns = dict(NUMBERS_COLUMNS, ci=level)
-    if "country" in shown and shown["country"].nunique() > 1:
-        columns = {"country": "country", **columns}
-    return shown[list(columns)].rename(columns=columns).reset_index(drop=True)
-
-
-def print_numbers(table: pd.DataFrame, confidence: float) -> None:
-    level = f"{confidence * 100:g}% CI"
-    print(numbers_behind(table, level).to_string(index=False))
-
-
-def show_findings(r: Report, category: str) -> None:
-    """Display the key findings of a category for the report's country."""
-    display(Markdown(narrative.category_section(r.data, r.country, category, r.confidence, r.deff)))
-
-
-def show_and_save(r: Report, fig, stem: str) -> list[str]:
-    """Save a chart in the report's formats and show it inline.
-
-    The inline image is the saved PNG itself, so the notebook shows exactly the committed file and the
-    figure is not drawn a second time.
-    """
-    written = charts.save_figure(fig, stem, formats=r.figure_formats)
-    if "png" in r.figure_formats:
+def _show_figure(r: Report, fig, stem: str) -> None:
+    """Save a chart in the report's formats and show the saved file itself (SVG where saved: text as text,
+    light; else PNG), so the notebook shows exactly the committed figure and it is not drawn twice."""
+    charts.save_figure(fig, stem, formats=r.figure_formats)
+    if "svg" in r.figure_formats:
+        display(SVG(data=output_path(f"{stem}.svg").read_text(encoding="utf-8")))
+    elif "png" in r.figure_formats:
         display(Image(data=output_path(f"{stem}.png").read_bytes(), format="png"))
     else:
         display(fig)
-    return written
 
 
-def show_questions(r: Report, category: str) -> list[str]:
-    """Chart every question of a category: show it, print its numbers, save it; return the files written."""
-    written: list[str] = []
-    qids = questions_in_category(r.data, category, r.country)
-    if not qids:
-        display(Markdown(f"No published figures for {country_name(r)} in this category."))
-    for qid in qids:
-        q = question_row(r.data, qid)
-        display(Markdown(f"### {q['wording']}\n\n`{qid}` · {q['question_type'].replace('_', ' ')}"))
-        fig = charts.plot_question(r.data, r.country, qid, confidence=r.confidence, deff=r.deff)
-        written += show_and_save(r, fig, f"{r.figures_dir}/{r.country}/{qid}")
-        print_numbers(question_table(r.data, r.country, qid, r.confidence, r.deff), r.confidence)
-    return written
+def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind a chart as a reader needs them: answer, share, interval, and a note where the
+    row is not a plain published figure."""
+    level = f"{fmt.level(r.confidence)} interval"
+    measures = table["measure"].notna().any()
+
+    def note(row) -> str:
+        parts = []
+        if row["kind"] == Kind.NET:
+            parts.append("total of " + " and ".join(f"“{p}”" for p in row["parts"]))
+        elif row["kind"] == Kind.DERIVED:
+            parts.append(f"derived: “{row['in_net']}” minus its published parts")
+        elif row["kind"] == Kind.NOT_PUBLISHED:
+            parts.append("not published: 100% minus the published answers")
+        if row["status"] == "unconfirmed":
+            parts.append("unconfirmed item")
+        if measures and pd.notna(row["measure"]):
+            parts.append(r.data.survey["measures"][row["measure"]]["label"])
+        if r.data.is_press(row["source"]):
+            parts.append(r.data.source_label(row["source"]))
+        return "; ".join(parts)
+
+    shown = pd.DataFrame({
+        "Answer": table["label"].astype(str),
+        "%": [fmt.percent(t) for t in table["percent_text"]],
+        level: [fmt.interval(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
+    })
+    notes = [note(row) for _, row in table.iterrows()]
+    if any(notes):
+        shown["Note"] = notes
+    return shown
 
 
-def show_comparisons(r: Report, category: str) -> list[str]:
-    """Chart every item of a category asked in this and another country, with the test of each gap."""
-    written: list[str] = []
-    items = [c for c in comparable_items(r.data) if r.country in c.countries
-             and question_row(r.data, c.question_ids[0])["category"] == category]
-    if not items:
-        display(Markdown(f"No confirmed figure in this category was published for both {country_name(r)} and "
-                         "another country."))
-    findings = narrative.comparison_findings(r.data, r.country, r.confidence, r.deff)
-    for item in items:
-        fig = charts.plot_comparison(r.data, item, confidence=r.confidence, deff=r.deff)
-        written += show_and_save(r, fig, f"{r.figures_dir}/{r.country}/comparisons/{item.comparison_id}")
-        wording = question_row(r.data, item.question_ids[0])["wording"]
-        display(Markdown(next(f for f in findings if f.startswith(f"**{wording}"))))
-        print_numbers(comparison_table(r.data, item, r.confidence, r.deff), r.confidence)
-    return written
+def base_caption(r: Report, table: pd.DataFrame, country: str | None = None) -> str:
+    """``Japanese respondents, n = 1,037`` (with the effective n when deff ≠ 1, and who was asked)."""
+    country = country or r.country
+    row = table.iloc[0]
+    return (f"{r.data.respondents(country).capitalize()}, "
+            f"{fmt.base_with_effective(row['base_n'], bool(row['base_is_estimate']), row['n_eff'], r.deff)}")
+
+
+def questions(r: Report, category: str) -> list[str]:
+    """The questions of a category with figures for the report's country, in codebook order."""
+    return questions_in_category(r.data, category, r.country)
+
+
+def show_key_findings(r: Report, category: str) -> None:
+    """The category's key findings: its most decisive questions (the headline rule), a sentence each."""
+    findings = narrative.category_findings(r.data, r.country, category, r.confidence, r.deff)
+    if not findings:
+        display(Markdown(f"No published figures for {r.data.country_in_text(r.country)} in this category."))
+        return
+    key = narrative.ranked_findings(r.data, findings)[:narrative.KEY_FINDINGS_PER_CATEGORY]
+    lines = [f"- **{f.title}.** {f.text}" for f in key]
+    note = narrative.unpublished_note(findings)
+    display(Markdown("\n".join(lines) + (f"\n\n{note}" if note else "")))
+
+
+def show_question(r: Report, question_id: str) -> None:
+    """One question: its heading, its chart (saved under figures/), what it shows, and its numbers.
+
+    A question with a single published figure is drawn in its category's chart of single figures
+    (:func:`show_single_figures`) rather than as a lone bar.
+    """
+    data = r.data
+    data.check_question(question_id, r.country)
+    table = question_table(data, r.country, question_id, r.confidence, r.deff)
+    display(Markdown(f"### {data.wording(question_id, r.country)}"))
+    if not single_figure(table):
+        fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff)
+        _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
+    finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff)
+    if finding is not None:
+        display(Markdown(finding.text))
+    _show_table(numbers_table(r, table), base_caption(r, table))
+
+
+def single_figure_questions(r: Report, category: str) -> list[str]:
+    return [qid for qid in questions(r, category)
+            if single_figure(question_table(r.data, r.country, qid, r.confidence, r.deff))]
+
+
+def show_single_figures(r: Report, category: str) -> None:
+    """The chart of the category's questions with a single published figure each (if any)."""
+    if not single_figure_questions(r, category):
+        return
+    display(Markdown("### Questions with one published figure"))
+    fig = charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
+    _show_figure(r, fig, outputs.single_figures_figure(r.country, category, r.figures_dir))
+
+
+def show_comparisons(r: Report, category: str | None) -> None:
+    """The comparison with the other publics: one dot plot of the category (None: every category), then
+    each item's figures, gaps and tests in a sentence, and its numbers."""
+    found = narrative.comparison_findings(r.data, r.country, category, r.confidence, r.deff)
+    if not found:
+        display(Markdown(f"No item of this category was published for both {r.data.country_in_text(r.country)} "
+                         "and another public."))
+        return
+    fig = charts.plot_comparisons(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
+    _show_figure(r, fig, outputs.comparisons_figure(r.country, category, r.figures_dir))
+    if category is None:
+        return
+    for comparison, title, text in found:
+        display(Markdown(f"**{title}.** {text}"))
+        table = comparison_table(r.data, comparison, r.confidence, r.deff)
+        frame = numbers_table(r, table)
+        frame.insert(0, "Public", [r.data.respondents(c) for c in table["country"]])
+        captions = "; ".join(base_caption(r, table[table["country"] == c], c) for c in comparison.countries)
+        _show_table(frame, captions)
+
+
+# ------------------------------------------------------------------------------------------ summary
+
+def show_headlines(r: Report) -> None:
+    heads = narrative.headline_findings(r.data, r.country, r.confidence, r.deff)
+    display(Markdown("\n".join(f"- {h.headline}" for h in heads) or "No published figures for this country."))
+
+
+def show_key_charts(r: Report) -> None:
+    """The chart of each headline, with its finding (the charts are those the category notebooks save)."""
+    for h in narrative.headline_findings(r.data, r.country, r.confidence, r.deff):
+        display(Markdown(f"**{h.title}.** {h.text}"))
+        table = question_table(r.data, r.country, h.question_id, r.confidence, r.deff)
+        category = str(r.data.question(h.question_id)["category"])
+        if single_figure(table):
+            fig = charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
+        else:
+            fig = charts.plot_question(r.data, r.country, h.question_id, confidence=r.confidence, deff=r.deff)
+        _display_drawn(r, fig)
+
+
+def _display_drawn(r: Report, fig) -> None:
+    """Show a chart without saving it: the category notebook saves it; drawn by the same code, its bytes
+    are those of the saved file (the site links the file instead of repeating it)."""
+    if "svg" in r.figure_formats:
+        display(SVG(data=charts.figure_bytes(fig, "svg").decode("utf-8")))
+    else:
+        display(Image(data=charts.figure_bytes(fig, "png"), format="png"))
+
+
+def show_notebook_links(r: Report) -> None:
+    """Links to the category notebooks (relative to the executed summary notebook)."""
+    lines = [f"- [{narrative.capitalise(c)}]({outputs.NOTEBOOK_OF[c]}.ipynb)" for c in CATEGORIES
+             if questions(r, c)]
+    display(Markdown("\n".join(lines)))
+
+
+def show_release_wording(r: Report) -> None:
+    claims = narrative.claim_findings(r.data, r.country, r.confidence, r.deff)
+    display(Markdown("\n".join(f"- {c}" for c in claims) if claims else
+                     "The sources describe no finding for this country in words of their own."))
+
+
+def show_methodology(r: Report) -> None:
+    display(Markdown(narrative.methodology_section(r.data, r.confidence, r.deff).replace("## ", "### ", 1)))
 
 
 def write_summary(r: Report, reports_dir: str = "reports") -> str:
-    """Write the narrative summary to ``<reports_dir>/<country>/summary.md``, display it, return its path."""
-    text = narrative.build_summary(r.data, r.country, r.confidence, r.deff)
-    relative = f"{reports_dir}/{r.country}/summary.md"
+    """Write the executive summary to ``<reports_dir>/<country>/summary.md``; return its path (relative to
+    the output root: the committed tree during ``make report``, the scratch folder otherwise)."""
+    text = narrative.build_summary(r.data, r.country, r.confidence, r.deff,
+                                   image_format="png" if "png" in r.figure_formats else r.figure_formats[0],
+                                   figures_dir=r.figures_dir, reports_dir=reports_dir)
+    relative = outputs.summary_file(r.country, reports_dir)
     output_path(relative).write_text(text, encoding="utf-8")
-    display(Markdown(text))
     return relative

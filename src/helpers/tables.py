@@ -194,7 +194,7 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     one_answer = sum_counts_as_single(q)
     is_scale = q["question_type"] == QuestionType.SCALE
     out: list[dict] = []
-    measures = list(dict.fromkeys(r["measure"] for r in records))
+    measures = sorted(dict.fromkeys(r["measure"] for r in records), key=lambda m: m is not None)
     for rank, measure in enumerate(measures):
         group = [{**r, "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED, "parts": tuple(r["net_parts"]),
                   "label": r["option"], "in_net": ""}
@@ -240,8 +240,36 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
 
 
 def own_measure(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a question table that measure what the codebook asks (no alternative ``measure``)."""
-    return table[table["measure"].isna()]
+    """The rows of a question table's first measure: the codebook's own (no ``measure``) when published."""
+    if table.empty or pd.isna(table["measure"].iloc[0]):
+        return table[table["measure"].isna()]
+    return table[table["measure"] == table["measure"].iloc[0]]
+
+
+def measure_groups(table: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """The rows of each measure of a question table, the codebook's own first."""
+    keys = table["measure"].astype(object).where(table["measure"].notna(), None)
+    return [(m, table[keys.map(lambda k: k == m)]) for m in dict.fromkeys(keys)]
+
+
+def single_figure(table: pd.DataFrame) -> bool:
+    """Whether a question has exactly one published figure (its chart is grouped with others like it)."""
+    rows = own_measure(table)
+    return int((rows["kind"] != Kind.NOT_PUBLISHED).sum()) == 1 and len(measure_groups(table)) == 1
+
+
+def comparison_title(data: SurveyData, comparison: "Comparison") -> str:
+    """What a comparison compares, naming each public where their items differ.
+
+    The same wording for every public gives that wording; otherwise each public's item is named with its
+    respondents ("Overall impression of South Korea (Japanese respondents) vs overall impression of Japan
+    (South Korean respondents)").
+    """
+    texts = [data.wording(qid, c) for c, qid in zip(comparison.countries, comparison.question_ids)]
+    if len(set(texts)) == 1:
+        return texts[0]
+    parts = [f"{t} ({data.respondents(c)})" for t, c in zip(texts, comparison.countries)]
+    return " vs ".join([parts[0]] + [p[:1].lower() + p[1:] for p in parts[1:]])
 
 
 def units(table: pd.DataFrame) -> pd.DataFrame:
