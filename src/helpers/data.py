@@ -1,9 +1,14 @@
-"""Load and validate the survey data: ``toplines.csv``, ``questions.csv`` and ``survey.yml``.
+"""Load and validate the survey data in ``data/``.
+
+Five files, all required (:data:`DATA_FILES`): ``survey.yml`` (metadata and sources), ``questions.csv`` (the
+codebook), ``coverage.csv`` (which country has figures for which question from which source, and whether
+those figures are the codebook's measure), ``toplines.csv`` (the published figures) and
+``release_claims.csv`` (how the release words its findings).
 
 Every load validates. A problem raises :class:`DataValidationError`, whose message names the file, the
 line, the column and what is wrong, e.g.::
 
-    data/toplines.csv, line 12, column 'percent': '4O.5' is not a number
+    data/toplines.csv, line 12, column 'percent': '4O.5' is not a number (...)
 
 All problems found in one pass are reported together (the first ones in the message, all of them in
 ``error.problems``), so a reader fixes a file in one go rather than one error per run.
@@ -12,14 +17,18 @@ Example
 -------
 >>> from helpers.data import load_survey_data
 >>> data = load_survey_data()
->>> data.toplines.query("country == 'JP' and question_id == 'us_impression'")[["option", "percent"]]
-... # doctest: +SKIP
+>>> data.wording("us_relations_state", "JP")
+'Current state of relations between Japan and the United States'
+>>> data.countries_of("japan_impression")
+('KR', 'US')
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +52,16 @@ QUESTION_TYPES = ("single_choice", "scale", "select_all", "top_reasons")
 ANSWER_FORMATS = ("one", "up to 2", "multiple", "not disclosed")
 STATUSES = ("published", "unconfirmed")
 SIDES = ("+", "0", "-")
+OPTIONS_PUBLISHED = ("all", "some")
+"""``coverage.csv``: ``all`` when a country's figures leave no option unpublished, ``some`` otherwise."""
+
+SURVEY_YML = "survey.yml"
+QUESTIONS_CSV = "questions.csv"
+COVERAGE_CSV = "coverage.csv"
+TOPLINES_CSV = "toplines.csv"
+CLAIMS_CSV = "release_claims.csv"
+DATA_FILES = (SURVEY_YML, QUESTIONS_CSV, COVERAGE_CSV, TOPLINES_CSV, CLAIMS_CSV)
+"""Every file of a data folder, in loading order; all are required (use it for build prerequisites)."""
 
 TOPLINES_COLUMNS = (
     "country", "question_id", "option", "percent", "source", "locator",
@@ -51,29 +70,39 @@ TOPLINES_COLUMNS = (
 TOPLINES_REQUIRED = ("country", "question_id", "option", "percent", "source", "locator", "status")
 QUESTIONS_COLUMNS = (
     "question_id", "category", "wording", "question_type", "answers", "base_question", "base_option",
-    "options", "option_sides", "options_published", "countries", "mirror_of", "note",
+    "options", "option_sides", "subject", "family", "note", "codebook_note",
 )
-QUESTIONS_REQUIRED = (
-    "question_id", "category", "wording", "question_type", "answers", "options",
-    "options_published", "countries",
-)
+QUESTIONS_REQUIRED = ("question_id", "category", "wording", "question_type", "answers", "options")
+COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "measure_note", "note")
+COVERAGE_REQUIRED = ("country", "question_id", "source", "options_published")
 CLAIMS_COLUMNS = ("country", "question_id", "option", "versus", "release_words", "implies", "source", "locator")
 CLAIMS_REQUIRED = ("country", "question_id", "option", "release_words", "implies", "source", "locator")
 CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead", "majority", "about half")
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
 SHARE_READINGS = ("majority", "about half")
+SURVEY_KEYS = ("title", "countries", "sources", "aapor_disclosure", "measures", "fieldwork_month")
 SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor", "mode", "fieldwork",
                        "population", "margin_of_error")
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
 MEASURE_KEYS = ("label", "answers", "description")
 AAPOR_ELEMENTS = 11
 
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+"""A country code: ISO 3166-1 alpha-2 style, two capital letters (checked before a code is used anywhere)."""
 # A sign and any number of digits are accepted here so that "-3" or "250" are reported as out of range,
-# not as "not a number".
+# not as "not a number"; a leading zero ("040.5") is refused separately.
 PERCENT_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
+PERCENT_FORMAT = "digits with an optional decimal part and no leading zero, as published (e.g. 40.5, 7, 0.5)"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+COUNTRY_PLACEHOLDER = "{country}"
+"""In ``wording``: replaced by the name of the respondents' country (``name_in_text`` in survey.yml)."""
+VAGUE_COUNTRY_WORDS = ("respondent's country", "respondents' country", "respondent country", "host country",
+                       "home country", "own country")
+"""Phrases a wording must not use for the respondents' country: write ``{country}`` instead."""
 OPTION_SEPARATOR = "|"
 LIST_SEPARATOR = ";"
+MAX_FIELD_CHARS = 128 * 1024
+"""The longest field a data file may hold (128 KiB); longer is a mistake, usually an unclosed quote."""
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -88,106 +117,193 @@ class DataValidationError(ValueError):
         super().__init__(text)
 
 
+def _known(values) -> str:
+    return ", ".join(str(v) for v in values) or "none"
+
+
 @dataclass
 class SurveyData:
-    """The three data files, loaded and cross-validated."""
+    """The data files, loaded and cross-validated, and the questions a caller asks of them.
+
+    Nothing is cached on the object: every method reads the frames afresh.
+    """
 
     survey: dict[str, Any]
     questions: pd.DataFrame
+    coverage: pd.DataFrame
     toplines: pd.DataFrame
+    claims: pd.DataFrame
     data_dir: Path = field(default=paths.DATA_DIR)
-    claims: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CLAIMS_COLUMNS)))
 
+    # ------------------------------------------------------------------------------------------ countries
     def countries(self) -> list[str]:
-        """ISO codes of every country in the survey, in the order of ``survey.yml``."""
+        """Codes of every country in the survey, in the order of ``survey.yml``."""
         return list(self.survey["countries"])
 
-    def country_n(self, country: str) -> int:
-        return int(self.survey["countries"][country]["n"])
+    def check_country(self, country: str) -> str:
+        """Return ``country`` if the survey has it; otherwise a ValueError naming it and the known codes."""
+        if not isinstance(country, str) or country not in self.survey["countries"]:
+            raise ValueError(f"unknown country {country!r}: {SURVEY_YML} has {_known(self.countries())}")
+        return country
 
+    def country_n(self, country: str) -> int:
+        return int(self.survey["countries"][self.check_country(country)]["n"])
+
+    def country_name(self, country: str) -> str:
+        """The country's name as a label: "United States"."""
+        return str(self.survey["countries"][self.check_country(country)]["name"])
+
+    def country_in_text(self, country: str) -> str:
+        """The country's name inside a sentence: "the United States" (``name_in_text``, else ``name``)."""
+        c = self.survey["countries"][self.check_country(country)]
+        return str(c.get("name_in_text") or c["name"])
+
+    def respondents(self, country: str) -> str:
+        """ "American respondents"."""
+        return f"{self.survey['countries'][self.check_country(country)]['adjective']} respondents"
+
+    # -------------------------------------------------------------------------------------------- sources
     def source(self, source_id: str) -> dict:
-        """The entry of a source in ``survey.yml``; a KeyError naming it if there is none."""
+        """The entry of a source in ``survey.yml``; a ValueError naming it and the known ids if there is none."""
         for source in self.survey["sources"]:
             if source["id"] == source_id:
                 return source
-        raise KeyError(f"source '{source_id}' is not in data/survey.yml")
+        raise ValueError(f"unknown source {source_id!r}: {SURVEY_YML} has "
+                         f"{_known(s['id'] for s in self.survey['sources'])}")
 
     def is_press(self, source_id: str) -> bool:
         """Whether a source is secondary (a press report) rather than an institute's own publication."""
         return str(self.source(source_id)["kind"]).startswith("secondary")
 
-    # Interim accessors over the two-country schema (replaced by the data branch's versions).
-    def check_country(self, country: str) -> str:
-        return check_country(self, country)
-
-    def check_category(self, category: str) -> str:
-        cats = list(dict.fromkeys(self.questions["category"]))
-        if category not in cats:
-            raise ValueError(f"unknown category {category!r}: expected one of {', '.join(cats)}")
-        return category
-
-    def question(self, question_id: str) -> pd.Series:
-        q = self.questions[self.questions["question_id"] == question_id]
-        if q.empty:
-            raise ValueError(f"unknown question {question_id!r}: data/questions.csv has "
-                             f"{', '.join(self.questions['question_id'])}")
-        return q.iloc[0]
-
-    def countries_of(self, question_id: str) -> list[str]:
-        have = set(self.toplines.loc[self.toplines["question_id"] == question_id, "country"])
-        return [c for c in self.countries() if c in have]
-
-    def wording(self, question_id: str, country: str) -> str:
-        return str(self.question(question_id)["wording"]).replace("{country}", self.country_name(country))
-
-    def country_name(self, country: str) -> str:
-        return str(self.survey["countries"][country]["name"])
-
-    def subject(self, question_id: str):
-        v = self.question(question_id).get("subject")
-        return None if v is None or pd.isna(v) or not v else str(v)
-
-    def family(self, question_id: str):
-        v = self.question(question_id).get("family")
-        return None if v is None or pd.isna(v) or not v else str(v)
-
-    def options_published(self, country: str, question_id: str, source: str | None = None) -> str:
-        return str(self.question(question_id)["options_published"])
-
-    def measure_note(self, country: str, question_id: str):
-        return None
-
-    def notes_for(self, country: str, question_id: str) -> list[str]:
-        v = self.question(question_id)["note"]
-        return [] if pd.isna(v) or not v else [str(v)]
-
-    def check_question(self, question_id: str, country: str | None = None) -> str:
-        self.question(question_id)
-        if country is not None:
-            self.check_country(country)
-            if country not in self.countries_of(question_id):
-                raise ValueError(f"question {question_id!r} has no figures for {country!r} "
-                                 f"(it has: {', '.join(self.countries_of(question_id))})")
-        return question_id
-
-    def non_answers(self, question_id: str) -> tuple[str, ...]:
-        return tuple(o for o in self.question(question_id)["options"] if "neither" in o or "don't know" in o)
-
-    def country_in_text(self, country: str) -> str:
-        c = self.survey["countries"][country]
-        return str(c.get("name_in_text", c["name"]))
-
-    def respondents(self, country: str) -> str:
-        return f"{self.survey['countries'][country]['adjective']} respondents"
-
     def source_label(self, source_id: str) -> str:
+        """The one name of a source in chart footers and sentences: "KEI", "Yankee Times (press report)"."""
         s = self.source(source_id)
-        name = str(s.get("short", s["publisher"]))
+        name = str(s.get("short") or s["publisher"])
         return f"{name} (press report)" if self.is_press(source_id) else name
 
     def source_citation(self, source_id: str) -> str:
+        """A full reference for a list of sources: publisher, title, date and URL (or that they are missing)."""
         s = self.source(source_id)
-        return f"{s['publisher']}, *{' '.join(str(s['title']).split())}*, {s['date']}; {s['url']}"
+        date = str(s["date"])
+        url = str(s["url"])
+        date_text = f"date {date}" if date.startswith("not ") else date
+        url_text = url if url.startswith(("http://", "https://")) else f"URL {url}"
+        kind = "press report" if self.is_press(source_id) else "primary source"
+        return f"{s['publisher']}, {s['title']} ({kind}), {date_text}, {url_text}"
+
+    # ----------------------------------------------------------------------------------------- categories
+    @staticmethod
+    def check_category(category: str) -> str:
+        """Return ``category`` if it is one of :data:`CATEGORIES`; otherwise a ValueError listing them."""
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown category {category!r}: the categories are {'; '.join(CATEGORIES)}")
+        return category
+
+    # ------------------------------------------------------------------------------------------ questions
+    def check_question(self, question_id: str, country: str | None = None) -> str:
+        """Return ``question_id`` if the codebook has it (and, given ``country``, if that country has figures
+        for it); otherwise a ValueError naming the bad value and the valid ones."""
+        ids = list(self.questions["question_id"])
+        if question_id not in ids:
+            raise ValueError(f"unknown question {question_id!r}: {QUESTIONS_CSV} has {_known(ids)}")
+        if country is not None:
+            self.check_country(country)
+            have = self.countries_of(question_id)
+            if country not in have:
+                raise ValueError(f"question {question_id!r} has no figures for {country!r}; it has figures for "
+                                 f"{_known(have)}")
+        return question_id
+
+    def question(self, question_id: str) -> pd.Series:
+        """The codebook row of a question (``options`` and ``countries`` as tuples)."""
+        self.check_question(question_id)
+        return self.questions[self.questions["question_id"] == question_id].iloc[0]
+
+    def wording(self, question_id: str, country: str) -> str:
+        """The question's wording for the respondents of ``country``, ``{country}`` filled in."""
+        text = str(self.question(question_id)["wording"])
+        return fill_country(text, self.country_in_text(country))
+
+    def subject(self, question_id: str) -> str | None:
+        """The country a question is about ("US" for impressions of the United States), or None."""
+        value = self.question(question_id)["subject"]
+        return None if pd.isna(value) else str(value)
+
+    def family(self, question_id: str) -> str | None:
+        """The family of items asking the same thing about different subjects ("impression"), or None."""
+        value = self.question(question_id)["family"]
+        return None if pd.isna(value) else str(value)
+
+    def family_members(self, family: str) -> list[str]:
+        """Question ids of one family, in codebook order (a ValueError listing the families if unknown)."""
+        families = list(dict.fromkeys(self.questions["family"].dropna()))
+        if family not in families:
+            raise ValueError(f"unknown family {family!r}: {QUESTIONS_CSV} has {_known(families)}")
+        return list(self.questions.loc[self.questions["family"] == family, "question_id"])
+
+    def countries_of(self, question_id: str) -> tuple[str, ...]:
+        """Respondent countries with figures for a question, in survey order."""
+        return tuple(self.question(question_id)["countries"])
+
+    def check_option(self, question_id: str, option: str) -> str:
+        """Return ``option`` if it is an option of the question or a published net of it; otherwise a
+        ValueError naming it and the valid ones."""
+        q = self.question(question_id)
+        nets = self.toplines.loc[(self.toplines["question_id"] == question_id) & self.toplines["is_net"], "option"]
+        valid = list(q["options"]) + [n for n in dict.fromkeys(nets) if n not in q["options"]]
+        if option not in valid:
+            raise ValueError(f"unknown option {option!r} of question {question_id!r}: valid options are "
+                             f"{' | '.join(valid)}")
+        return option
+
+    # ------------------------------------------------------------------------------------------- coverage
+    def _coverage_rows(self, country: str, question_id: str) -> pd.DataFrame:
+        self.check_question(question_id, country)
+        c = self.coverage
+        return c[(c["country"] == country) & (c["question_id"] == question_id)]
+
+    def options_published(self, country: str, question_id: str, source: str | None = None) -> str:
+        """``all`` or ``some``: whether a country's figures for a question leave no option unpublished.
+
+        With ``source``, the value recorded for that source; without, ``all`` when any source of the
+        country records ``all``.
+        """
+        rows = self._coverage_rows(country, question_id)
+        if source is not None:
+            rows = rows[rows["source"] == source]
+            if rows.empty:
+                have = _known(self._coverage_rows(country, question_id)["source"])
+                raise ValueError(f"source {source!r} has no figures for {country}/{question_id}; sources with "
+                                 f"figures: {have}")
+            return str(rows["options_published"].iloc[0])
+        return "all" if (rows["options_published"] == "all").any() else "some"
+
+    def measure_note(self, country: str, question_id: str) -> str | None:
+        """What a country's figures measure when it is not the codebook's wording (None when it is)."""
+        notes = list(dict.fromkeys(self._coverage_rows(country, question_id)["measure_note"].dropna()))
+        return "; ".join(notes) if notes else None
+
+    def is_same_measure(self, country: str, question_id: str) -> bool:
+        """Whether a country's figures measure what the codebook's wording says."""
+        return self.measure_note(country, question_id) is None
+
+    def notes_for(self, country: str, question_id: str) -> list[str]:
+        """Notes for readers of one country's figures of a question: the question's own note (true for every
+        country) and the notes on this country's figures. Never the codebook's filing notes."""
+        rows = self._coverage_rows(country, question_id)
+        note = self.question(question_id)["note"]
+        notes = ([] if pd.isna(note) else [str(note)]) + list(rows["note"].dropna())
+        return list(dict.fromkeys(notes))
+
+    def non_answers(self, question_id: str) -> tuple[str, ...]:
+        """Options of a question that express no view ("neither", "don't know"); interim: none marked."""
+        return ()
+
+
+def fill_country(text: str, country_in_text: str) -> str:
+    """Replace ``{country}`` by a country's name; a wording that starts with it starts with a capital."""
+    filled = text.replace(COUNTRY_PLACEHOLDER, country_in_text)
+    return filled[:1].upper() + filled[1:] if text.startswith(COUNTRY_PLACEHOLDER) else filled
 
 
 def display_path(path: Path) -> str:
@@ -208,12 +324,35 @@ def location(path: Path, line: int | None = None, column: str | None = None) -> 
     return where
 
 
+def check_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a data file (missing, a folder, a FIFO …), or None if it can.
+
+    The type is checked with ``stat`` before the file is opened, so a FIFO never blocks the loader.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"{location(path)}: file not found (every data folder needs {', '.join(DATA_FILES)})"
+    except OSError as exc:
+        return f"{location(path)}: cannot be read ({exc.strerror or exc})"
+    if stat.S_ISDIR(info.st_mode):
+        return f"{location(path)}: is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "not a regular file"
+        return f"{location(path)}: is {kind}; a data file must be an ordinary file"
+    return None
+
+
 def read_text(path: Path) -> str:
     """Read a file as UTF-8, naming the line and column of the first byte that is not UTF-8."""
     path = Path(path)
-    if not path.exists():
-        raise DataValidationError([f"{location(path)}: file not found"])
-    raw = path.read_bytes()
+    problem = check_file(path)
+    if problem:
+        raise DataValidationError([problem])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError([f"{location(path)}: cannot be read ({exc.strerror or exc})"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -230,12 +369,41 @@ def read_text(path: Path) -> str:
     return text
 
 
+def _csv_rows(path: Path, text: str):
+    """Yield ``(first_line, last_line, fields)`` per row; a quoting error becomes a DataValidationError.
+
+    The reader is strict, so a quote closed in the middle of a field or left open at the end of the file
+    is an error rather than a silently merged field.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                what = (f"a field is longer than {MAX_FIELD_CHARS // 1024} KiB ({MAX_FIELD_CHARS} characters); "
+                        "is a quote left unclosed?")
+            elif "unexpected end of data" in message:
+                what = "unclosed quote: a quoted field starts on this line and is never closed"
+            else:
+                what = (f"bad quoting ({message}); a quote inside a quoted field is written twice (\"\"), "
+                        f"and a field that holds one must be quoted")
+            raise DataValidationError([f"{location(path, start)}: {what}"]) from None
+        end = reader.line_num
+        yield start, end, fields
+
+
 def read_csv_records(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[dict]:
     """Parse a CSV into dicts with a ``_line`` key; check the header, field counts and required values."""
     text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _csv_rows(path, text)
     problems: list[str] = []
-    header = next(reader)
+    _, _, header = next(rows)
     header = [h.strip() for h in header]
     missing = [c for c in columns if c not in header]
     unexpected = [c for c in header if c not in columns]
@@ -249,14 +417,18 @@ def read_csv_records(path: Path, columns: tuple[str, ...], required: tuple[str, 
     if problems:
         raise DataValidationError(problems)
     records = []
-    start = 1
-    for fields in reader:
-        line = start + 1
-        start = reader.line_num
+    for line, last, fields in rows:
         if not any(f.strip() for f in fields):
             continue
+        long = [h for h, f in zip(header, fields) if len(f) > MAX_FIELD_CHARS]
+        if long:
+            problems.append(f"{location(path, line, long[0])}: longer than {MAX_FIELD_CHARS // 1024} KiB "
+                            f"({MAX_FIELD_CHARS} characters)")
+            continue
         if len(fields) != len(header):
-            problems.append(f"{location(path, line)}: {len(fields)} fields, expected {len(header)}")
+            hint = (f" (the row runs on to line {last}: is a quote left unclosed on line {line}?)"
+                    if last > line else "")
+            problems.append(f"{location(path, line)}: {len(fields)} fields, expected {len(header)}{hint}")
             continue
         record = {h: f.strip() for h, f in zip(header, fields)}
         record["_line"] = line
@@ -275,49 +447,122 @@ def split_list(value: str, separator: str = LIST_SEPARATOR) -> list[str]:
     return [v.strip() for v in value.split(separator) if v.strip()] if value else []
 
 
+def split_options(value: str, path: Path, line: int, column: str, problems: list[str]) -> list[str]:
+    """Split a ``|`` list; an empty entry (``a||b``, a leading or trailing ``|``) is reported once."""
+    if not value:
+        return []
+    parts = [v.strip() for v in value.split(OPTION_SEPARATOR)]
+    empty = [i + 1 for i, v in enumerate(parts) if not v]
+    if empty:
+        problems.append(f"{location(path, line, column)}: entry {empty[0]} of the list is empty (two "
+                        f"separators '{OPTION_SEPARATOR * 2}' or one at an end); remove the extra separator")
+    return [v for v in parts if v]
+
+
 def half_unit(percent_text: str) -> Decimal:
     """Half of the last published digit: the most a figure can be off through rounding (26.0 → 0.05)."""
     decimals = len(percent_text.split(".")[1]) if "." in percent_text else 0
     return Decimal(5) / (Decimal(10) ** (decimals + 1))
 
 
+def _frame(records: list[dict], string_columns, path: Path) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records).rename(columns={"_line": "line"})
+    for c in string_columns:
+        frame[c] = frame[c].astype("string").replace("", pd.NA)
+    frame["line"] = frame["line"].astype("int64")
+    frame.attrs["path"] = display_path(path)
+    return frame
+
+
 # --------------------------------------------------------------------------------------------- survey.yml
 
-def load_survey(path: Path | str | None = None) -> dict[str, Any]:
-    """Load ``survey.yml`` and check its structure: countries, sources, measures, AAPOR elements."""
-    path = Path(path) if path else paths.SURVEY_YML
-    text = read_text(path)
+class _DuplicateKey(Exception):
+    def __init__(self, key, line: int, first: int):
+        self.key, self.line, self.first = key, line, first
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping (YAML itself keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base loader reports it
+                continue
+            if first is not None:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1, first)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(path: Path, text: str) -> Any:
+    """Parse YAML text, with a message naming the line of a syntax error or of a key given twice."""
     try:
-        survey = yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _DuplicateKey as dup:
+        raise DataValidationError([f"{location(path, dup.line)}: key '{dup.key}' appears twice in one mapping "
+                                   f"(first on line {dup.first}); keep one"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise DataValidationError([f"{location(path, line)}: not valid YAML ({getattr(exc, 'problem', exc)})"]) \
             from None
+
+
+def check_country_codes(path: Path, countries: Any) -> list[str]:
+    """The country codes under ``countries:``, refused unless every one is two capital letters.
+
+    Checked before anything else uses a code (file names, make recipes, messages built from it).
+    """
+    if not isinstance(countries, dict) or not countries:
+        raise DataValidationError([f"{location(path)}, key 'countries': expected a mapping of country codes "
+                                   "to country facts"])
+    bad = [code for code in countries if not (isinstance(code, str) and COUNTRY_CODE.fullmatch(code))]
+    if bad:
+        raise DataValidationError([f"{location(path)}, key 'countries': {code!r} is not a country code "
+                                   "(two capital letters, ISO 3166-1 alpha-2 style, e.g. JP)" for code in bad])
+    return list(countries)
+
+
+def load_survey(path: Path | str | None = None) -> dict[str, Any]:
+    """Load ``survey.yml`` and check its structure: countries, sources, measures, AAPOR elements."""
+    path = Path(path) if path else paths.SURVEY_YML
+    survey = parse_yaml(path, read_text(path))
     problems: list[str] = []
     if not isinstance(survey, dict):
-        raise DataValidationError([f"{location(path)}: expected a mapping at the top level"])
-    for key in ("title", "countries", "sources", "aapor_disclosure", "measures", "fieldwork_month"):
+        raise DataValidationError([f"{location(path)}: expected a mapping (key: value lines) at the top level, "
+                                   f"found {type(survey).__name__}"])
+    for key in SURVEY_KEYS:
         if key not in survey:
             problems.append(f"{location(path)}, key '{key}': missing")
     if problems:
         raise DataValidationError(problems)
-    if not isinstance(survey["countries"], dict) or not isinstance(survey["sources"], list):
-        raise DataValidationError([f"{location(path)}, keys 'countries' and 'sources': expected a mapping of "
-                                   "countries and a list of sources"])
+    check_country_codes(path, survey["countries"])
+    if not isinstance(survey["sources"], list):
+        problems.append(f"{location(path)}, key 'sources': expected a list of sources")
+    if not isinstance(survey["aapor_disclosure"], list):
+        problems.append(f"{location(path)}, key 'aapor_disclosure': expected a list of {AAPOR_ELEMENTS} elements")
+    if survey["measures"] is not None and not isinstance(survey["measures"], dict):
+        problems.append(f"{location(path)}, key 'measures': expected a mapping of measure ids")
+    if problems:
+        raise DataValidationError(problems)
     for code, country in survey["countries"].items():
         if not isinstance(country, dict):
             problems.append(f"{location(path)}, key 'countries.{code}': expected a mapping of country facts")
             continue
-        if not re.fullmatch(r"[A-Z]{2}", str(code)):
-            problems.append(f"{location(path)}, key 'countries.{code}': not an ISO 3166-1 alpha-2 code")
         for key in SURVEY_COUNTRY_KEYS:
             if key not in country:
                 problems.append(f"{location(path)}, key 'countries.{code}.{key}': missing")
+        for key in ("name", "adjective", "name_in_text"):
+            if key in country and not (isinstance(country[key], str) and country[key].strip()):
+                problems.append(f"{location(path)}, key 'countries.{code}.{key}': expected a text")
         n = country.get("n")
         if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
             problems.append(f"{location(path)}, key 'countries.{code}.n': {n!r} is not a positive integer")
-    source_ids = []
+    ids = []
     for i, source in enumerate(survey["sources"]):
         if not isinstance(source, dict):
             problems.append(f"{location(path)}, key 'sources[{i}]': expected a mapping with {', '.join(SOURCE_KEYS)}")
@@ -325,8 +570,8 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
         for key in SOURCE_KEYS:
             if key not in source:
                 problems.append(f"{location(path)}, key 'sources[{i}].{key}': missing")
-        source_ids.append(source.get("id"))
-    for sid in sorted({s for s in source_ids if source_ids.count(s) > 1}):
+        ids.append(source.get("id"))
+    for sid in sorted({str(s) for s in ids if ids.count(s) > 1}):
         problems.append(f"{location(path)}, key 'sources': id '{sid}' appears more than once")
     for mid, measure in (survey["measures"] or {}).items():
         if not isinstance(measure, dict) or any(k not in measure for k in MEASURE_KEYS):
@@ -348,13 +593,10 @@ def source_ids(survey: dict[str, Any]) -> set[str]:
 
 # ----------------------------------------------------------------------------------------- questions.csv
 
-def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Load and validate the codebook; return one typed row per question.
-
-    List columns come back parsed: ``options`` and ``option_sides`` as tuples, ``countries`` as a tuple.
-    """
-    path = Path(path) if path else paths.QUESTIONS_CSV
-    survey = survey if survey is not None else load_survey()
+def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Load and validate ``questions.csv`` on its own (without the ``countries`` derived from coverage)."""
+    path = Path(path) if path else paths.DATA_DIR / QUESTIONS_CSV
+    survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
     records = read_csv_records(path, QUESTIONS_COLUMNS, QUESTIONS_REQUIRED)
     problems: list[str] = []
     known_countries = list(survey["countries"])
@@ -378,16 +620,17 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
         if r["answers"] not in ANSWER_FORMATS:
             problems.append(f"{location(path, line, 'answers')}: unknown answer format '{r['answers']}' "
                             f"(expected one of: {', '.join(ANSWER_FORMATS)})")
-        if r["options_published"] not in ("all", "some"):
-            problems.append(f"{location(path, line, 'options_published')}: '{r['options_published']}' "
-                            "must be 'all' or 'some'")
-        options = split_list(r["options"], OPTION_SEPARATOR)
+        problems += check_wording(path, line, r["wording"])
+        n_problems = len(problems)
+        options = split_options(r["options"], path, line, "options", problems)
         r["options"] = tuple(options)
         for opt in sorted({o for o in options if options.count(o) > 1}):
             problems.append(f"{location(path, line, 'options')}: option '{opt}' listed more than once")
-        sides = split_list(r["option_sides"], OPTION_SEPARATOR)
+        sides = split_options(r["option_sides"], path, line, "option_sides", problems)
         r["option_sides"] = tuple(sides)
-        if r["question_type"] == "scale":
+        if len(problems) > n_problems:
+            pass  # sides are not counted against a list already reported as broken (no knock-on errors)
+        elif r["question_type"] == "scale":
             if len(sides) != len(options):
                 problems.append(f"{location(path, line, 'option_sides')}: {len(sides)} sides for "
                                 f"{len(options)} options; a scale needs one of + 0 - per option")
@@ -395,12 +638,16 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
                 problems.append(f"{location(path, line, 'option_sides')}: sides must be +, 0 or -")
         elif sides:
             problems.append(f"{location(path, line, 'option_sides')}: only scale questions have sides")
-        countries = split_list(r["countries"])
-        r["countries"] = tuple(countries)
-        for c in countries:
-            if c not in known_countries:
-                problems.append(f"{location(path, line, 'countries')}: unknown country '{c}' "
-                                f"(not in survey.yml: {', '.join(known_countries)})")
+        if r["subject"] and r["subject"] not in known_countries:
+            problems.append(f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
+                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
+        if r["family"]:
+            if not ID_PATTERN.match(r["family"]):
+                problems.append(f"{location(path, line, 'family')}: '{r['family']}' is not a valid id "
+                                "(lower case letters, digits and _)")
+            if not r["subject"]:
+                problems.append(f"{location(path, line, 'subject')}: '{qid}' is in family '{r['family']}', so it "
+                                "needs the country it is about (a family asks one thing about several countries)")
     by_id: dict[str, dict] = {}
     for r in records:
         by_id.setdefault(r["question_id"], r)  # a duplicate is reported above; the first definition counts
@@ -416,45 +663,170 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
             elif r["base_option"] not in parent["options"]:
                 problems.append(f"{location(path, line, 'base_option')}: '{r['base_option']}' is not an "
                                 f"option of '{r['base_question']}'")
-        if r["mirror_of"]:
-            other = by_id.get(r["mirror_of"])
-            if r["mirror_of"] == r["question_id"]:
-                problems.append(f"{location(path, line, 'mirror_of')}: a question cannot mirror itself")
-            elif other is None:
-                problems.append(f"{location(path, line, 'mirror_of')}: unknown question '{r['mirror_of']}'")
-            elif other["mirror_of"] != r["question_id"]:
-                problems.append(f"{location(path, line, 'mirror_of')}: '{r['mirror_of']}' does not link back "
-                                f"to '{r['question_id']}'")
+    problems += check_families(path, [r for r in records if by_id[r["question_id"]] is r])
     if problems:
         raise DataValidationError(problems)
-    frame = pd.DataFrame.from_records(records).rename(columns={"_line": "line"})
-    for c in ("question_id", "category", "wording", "question_type", "answers", "base_question",
-              "base_option", "options_published", "mirror_of", "note"):
-        frame[c] = frame[c].astype("string").replace("", pd.NA)
+    frame = _frame(records, ("question_id", "category", "wording", "question_type", "answers", "base_question",
+                             "base_option", "subject", "family", "note", "codebook_note"), path)
     frame["category"] = pd.Categorical(frame["category"], categories=list(CATEGORIES))
-    frame.attrs["path"] = display_path(path)
     return frame
+
+
+def check_wording(path: Path, line: int, wording: str) -> list[str]:
+    """A wording names the respondents' country only through ``{country}``, and has no other placeholder."""
+    problems = []
+    lowered = wording.lower()
+    for words in VAGUE_COUNTRY_WORDS:
+        if words in lowered:
+            problems.append(f"{location(path, line, 'wording')}: '{words}' is vague; write {COUNTRY_PLACEHOLDER} "
+                            "for the respondents' country (it is replaced by the country's name)")
+    rest = wording.replace(COUNTRY_PLACEHOLDER, "")
+    if "{" in rest or "}" in rest:
+        problems.append(f"{location(path, line, 'wording')}: the only placeholder a wording may hold is "
+                        f"{COUNTRY_PLACEHOLDER}")
+    return problems
+
+
+def check_families(path: Path, records: list[dict]) -> list[str]:
+    """Items of one family ask the same thing (one question type) about different subjects."""
+    problems: list[str] = []
+    members: dict[str, list[dict]] = {}
+    for r in records:
+        if r["family"]:
+            members.setdefault(r["family"], []).append(r)
+    for family, rows in members.items():
+        first_subject: dict[str, dict] = {}
+        for r in rows:
+            if r["subject"] and r["subject"] in first_subject:
+                other = first_subject[r["subject"]]
+                problems.append(f"{location(path, r['_line'], 'subject')}: '{r['question_id']}' and "
+                                f"'{other['question_id']}' (line {other['_line']}) are both about "
+                                f"{r['subject']} in family '{family}'; a family has one item per subject")
+            elif r["subject"]:
+                first_subject[r["subject"]] = r
+            if r["question_type"] != rows[0]["question_type"]:
+                problems.append(f"{location(path, r['_line'], 'question_type')}: '{r['question_type']}' differs "
+                                f"from '{rows[0]['question_type']}' of '{rows[0]['question_id']}' (line "
+                                f"{rows[0]['_line']}); items of family '{family}' ask the same kind of question")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------ coverage.csv
+
+def load_coverage(path: Path | str | None = None, survey: dict[str, Any] | None = None,
+                  codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load ``coverage.csv``: one row per (country, question, source) with figures in ``toplines.csv``.
+
+    Checked here: known country, question and source; ``options_published`` is ``all`` or ``some``; one row
+    per key; a question is never asked of the country it is about (its ``subject``). That every row has
+    figures and every figure a row is checked by :func:`load_toplines`.
+    """
+    path = Path(path) if path else paths.DATA_DIR / COVERAGE_CSV
+    survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
+    codebook = codebook if codebook is not None else load_codebook(path.parent / QUESTIONS_CSV, survey=survey)
+    qpath = codebook.attrs.get("path", QUESTIONS_CSV)
+    records = read_csv_records(path, COVERAGE_COLUMNS, COVERAGE_REQUIRED)
+    problems: list[str] = []
+    known_countries = list(survey["countries"])
+    known_sources = source_ids(survey)
+    subjects = dict(zip(codebook["question_id"], codebook["subject"]))
+    seen: dict[tuple, int] = {}
+    for r in records:
+        line, country, qid = r["_line"], r["country"], r["question_id"]
+        if country not in known_countries:
+            problems.append(f"{location(path, line, 'country')}: unknown country '{country}' "
+                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
+        if qid not in subjects:
+            problems.append(f"{location(path, line, 'question_id')}: '{qid}' is not in the codebook ({qpath})")
+        elif not pd.isna(subjects[qid]) and subjects[qid] == country:
+            problems.append(f"{location(path, line, 'country')}: '{qid}' is about {country} (its subject in "
+                            f"{qpath}), so it cannot be asked of {country}'s respondents")
+        if r["source"] not in known_sources:
+            problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}' "
+                            f"(not in the sources of {SURVEY_YML})")
+        if r["options_published"] not in OPTIONS_PUBLISHED:
+            problems.append(f"{location(path, line, 'options_published')}: '{r['options_published']}' "
+                            f"must be one of {', '.join(OPTIONS_PUBLISHED)}")
+        key = (country, qid, r["source"])
+        if key in seen:
+            problems.append(f"{location(path, line)}: duplicate key {country}/{qid}/{r['source']} "
+                            f"(first on line {seen[key]})")
+        else:
+            seen[key] = line
+    if problems:
+        raise DataValidationError(problems)
+    return _frame(records, COVERAGE_COLUMNS, path)
+
+
+def with_countries(codebook: pd.DataFrame, coverage: pd.DataFrame, survey: dict[str, Any]) -> pd.DataFrame:
+    """The codebook with ``countries``: the respondent countries with figures, in survey order (derived
+    from ``coverage.csv``, never stored). A question without any coverage row is an error."""
+    have = set(zip(coverage["country"], coverage["question_id"]))
+    order = list(survey["countries"])
+    countries = [tuple(c for c in order if (c, qid) in have) for qid in codebook["question_id"]]
+    problems = [f"{location(Path(codebook.attrs['path']), line, 'question_id')}: question '{qid}' has no "
+                f"figures for any country (no row in {COVERAGE_CSV})"
+                for qid, line, cs in zip(codebook["question_id"], codebook["line"], countries) if not cs]
+    if problems:
+        raise DataValidationError(problems)
+    frame = codebook.copy()
+    frame.insert(frame.columns.get_loc("options") + 2, "countries", countries)
+    frame.attrs = dict(codebook.attrs)
+    return frame
+
+
+def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None = None,
+                   coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load and validate the codebook; return one typed row per question.
+
+    List columns come back parsed: ``options`` and ``option_sides`` as tuples, and ``countries`` (derived
+    from ``coverage.csv`` in the same folder unless ``coverage`` is given) as a tuple in survey order.
+    """
+    path = Path(path) if path else paths.DATA_DIR / QUESTIONS_CSV
+    survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
+    codebook = load_codebook(path, survey=survey)
+    if coverage is None:
+        coverage = load_coverage(path.parent / COVERAGE_CSV, survey=survey, codebook=codebook)
+    return with_countries(codebook, coverage, survey)
 
 
 # ----------------------------------------------------------------------------------------- toplines.csv
 
+def check_percent(text: str) -> str | None:
+    """What is wrong with a published percentage, or None."""
+    if not PERCENT_PATTERN.match(text):
+        return f"'{text}' is not a number (expected {PERCENT_FORMAT})"
+    if re.match(r"^-?0\d", text):
+        return f"'{text}' has a leading zero (expected {PERCENT_FORMAT})"
+    if text.startswith("-") or not 0 <= float(text) <= 100:
+        return f"{text} is outside 0–100"
+    return None
+
+
 def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None = None,
-                  survey: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Load and validate ``toplines.csv`` against the codebook and the survey metadata.
+                  survey: dict[str, Any] | None = None, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load and validate ``toplines.csv`` against the codebook, the coverage and the survey metadata.
 
     Returns one typed row per published figure with extra columns: ``percent`` (float), ``decimals``
     (published precision), ``percent_text`` (the figure as published), ``is_net`` and ``line``.
     """
-    path = Path(path) if path else paths.TOPLINES_CSV
-    survey = survey if survey is not None else load_survey()
-    questions = questions if questions is not None else load_questions(survey=survey)
-    qpath = questions.attrs.get("path", "data/questions.csv")
+    path = Path(path) if path else paths.DATA_DIR / TOPLINES_CSV
+    survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
+    if coverage is None:
+        coverage = load_coverage(path.parent / COVERAGE_CSV, survey=survey,
+                                 codebook=questions if questions is not None else None)
+    questions = questions if questions is not None else load_questions(path.parent / QUESTIONS_CSV,
+                                                                       survey=survey, coverage=coverage)
+    qpath = questions.attrs.get("path", QUESTIONS_CSV)
+    cpath = coverage.attrs.get("path", COVERAGE_CSV)
     records = read_csv_records(path, TOPLINES_COLUMNS, TOPLINES_REQUIRED)
     problems: list[str] = []
     codebook = {q.question_id: q for q in questions.itertuples(index=False)}
     known_sources = source_ids(survey)
     known_measures = set(survey.get("measures") or {})
     known_countries = list(survey["countries"])
+    covered = {(c.country, c.question_id, c.source): c for c in coverage.itertuples(index=False)}
+    with_figures: set[tuple] = set()
     seen: dict[tuple, int] = {}
     valid: list[dict] = []
     for r in records:
@@ -463,23 +835,22 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
         country, qid, option = r["country"], r["question_id"], r["option"]
         if country not in known_countries:
             problems.append(f"{location(path, line, 'country')}: unknown country '{country}' "
-                            f"(survey.yml has: {', '.join(known_countries)})")
+                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
             ok = False
-        if not PERCENT_PATTERN.match(r["percent"]):
-            problems.append(f"{location(path, line, 'percent')}: '{r['percent']}' is not a number")
-            ok = False
-        elif r["percent"].startswith("-") or not 0 <= float(r["percent"]) <= 100:
-            problems.append(f"{location(path, line, 'percent')}: {r['percent']} is outside 0–100")
+        wrong = check_percent(r["percent"])
+        if wrong:
+            problems.append(f"{location(path, line, 'percent')}: {wrong}")
             ok = False
         if r["source"] not in known_sources:
             problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}' "
-                            "(not in the sources of survey.yml)")
+                            f"(not in the sources of {SURVEY_YML})")
+            ok = False
         for sid in split_list(r["corroborated_by"]):
             if sid not in known_sources:
                 problems.append(f"{location(path, line, 'corroborated_by')}: unknown source '{sid}'")
         if r["measure"] and r["measure"] not in known_measures:
             problems.append(f"{location(path, line, 'measure')}: unknown measure '{r['measure']}' "
-                            "(not under measures: in survey.yml)")
+                            f"(not under measures: in {SURVEY_YML})")
         if r["status"] not in STATUSES:
             problems.append(f"{location(path, line, 'status')}: '{r['status']}' must be one of "
                             f"{', '.join(STATUSES)}")
@@ -490,6 +861,9 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
             ok = False
         else:
             seen[key] = line
+        cover_key = (country, qid, r["source"])
+        known_key = cover_key in with_figures
+        with_figures.add(cover_key)
         q = codebook.get(qid)
         if q is None:
             problems.append(f"{location(path, line, 'question_id')}: '{qid}' is not in the codebook ({qpath})")
@@ -504,27 +878,29 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
         elif option not in q.options:
             problems.append(f"{location(path, line, 'option')}: '{option}' is not an option of '{qid}' "
                             f"(codebook: {' | '.join(q.options)})")
-        if country in known_countries and country not in q.countries:
-            problems.append(f"{location(path, line, 'country')}: '{qid}' is not listed for {country} "
-                            f"in the codebook's countries column")
+        if ok and cover_key not in covered:
+            if not known_key:
+                problems.append(f"{location(path, line, 'source')}: no row for {country}/{qid}/{r['source']} in "
+                                f"{cpath} (each country, question and source with figures has one)")
+            ok = False
         if ok:
             r["net_parts"] = tuple(parts)
             valid.append(r)
+    for key, c in covered.items():
+        if key not in with_figures:
+            problems.append(f"{location(Path(cpath), c.line)}: no figures for {'/'.join(key)} in "
+                            f"{display_path(path)}")
 
-    problems += check_sums(path, valid, codebook)
-    problems += check_coverage(path, qpath, valid, questions)
+    problems += check_sums(path, valid, codebook, covered, cpath)
     if problems:
         raise DataValidationError(problems)
 
-    frame = pd.DataFrame.from_records(valid).rename(columns={"_line": "line"})
+    frame = _frame(valid, ("country", "question_id", "option", "source", "locator", "net_of", "measure",
+                           "status", "corroborated_by", "note"), path)
     frame["percent_text"] = frame["percent"].astype("string")
     frame["decimals"] = frame["percent_text"].map(lambda t: len(t.split(".")[1]) if "." in t else 0).astype("int64")
     frame["percent"] = frame["percent_text"].astype(float)
     frame["is_net"] = frame["net_parts"].map(bool)
-    for c in ("country", "question_id", "option", "source", "locator", "net_of", "measure", "status",
-              "corroborated_by", "note"):
-        frame[c] = frame[c].astype("string").replace("", pd.NA)
-    frame.attrs["path"] = display_path(path)
     return frame
 
 
@@ -537,8 +913,9 @@ def sum_counts_as_single(q) -> bool:
     return q.answers == "one"
 
 
-def check_sums(path: Path, records: list[dict], codebook: dict) -> list[str]:
-    """Single-answer questions sum to at most 100 (plus rounding); nets equal the sum of their parts."""
+def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, cpath: str) -> list[str]:
+    """Single-answer questions sum to at most 100 (plus rounding); nets equal the sum of their parts; a
+    country marked ``all`` in coverage has a figure for every option, summing to 100 (within rounding)."""
     problems: list[str] = []
     # Figures of one measure add up across sources (one source may give an option another left out);
     # where two sources give the same option of the same measure, the first one counts.
@@ -556,14 +933,22 @@ def check_sums(path: Path, records: list[dict], codebook: dict) -> list[str]:
             problems.append(f"{location(path, last, 'percent')}: the options of single-answer question "
                             f"'{qid}' ({country}, {source}) sum to {total}, more than 100 plus rounding "
                             f"({tolerance})")
-        if plain and q.options_published == "all":
+        # The sources of one measure of one country either leave nothing unpublished together, or not.
+        cover = [covered[(country, qid, s)] for s in dict.fromkeys(r["source"] for r in rows)]
+        marks = {c.options_published for c in cover}
+        if len(marks) > 1:
+            problems.append(f"{location(Path(cpath), cover[-1].line, 'options_published')}: "
+                            f"'{cover[-1].options_published}' here but '{cover[0].options_published}' on line "
+                            f"{cover[0].line}; the sources of {country}/{qid} give figures of one measure, so "
+                            "they agree on whether every option was published")
+        elif plain and marks == {"all"}:
             missing = [o for o in q.options if o not in {r["option"] for r in plain}]
             if missing:
                 problems.append(f"{location(path, last, 'option')}: '{qid}' ({country}) is marked as fully "
-                                f"published but has no row for: {', '.join(missing)}")
+                                f"published in {cpath} but has no row for: {', '.join(missing)}")
             elif total < 100 - tolerance:
                 problems.append(f"{location(path, last, 'percent')}: '{qid}' ({country}) is marked as fully "
-                                f"published but its options sum to {total}")
+                                f"published in {cpath} but its options sum to {total}")
         by_option = {r["option"]: r for r in plain}
         for net in (r for r in rows if r["net_parts"]):
             if all(p in by_option for p in net["net_parts"]):
@@ -577,18 +962,6 @@ def check_sums(path: Path, records: list[dict], codebook: dict) -> list[str]:
     return problems
 
 
-def check_coverage(path: Path, qpath: str, records: list[dict], questions: pd.DataFrame) -> list[str]:
-    """Every codebook question has data for every country it lists."""
-    problems: list[str] = []
-    have = {(r["country"], r["question_id"]) for r in records}
-    for q in questions.itertuples(index=False):
-        for country in q.countries:
-            if (country, q.question_id) not in have:
-                problems.append(f"{qpath}, line {q.line}, column 'countries': question '{q.question_id}' "
-                                f"has no data for {country} in {display_path(path)}")
-    return problems
-
-
 # ------------------------------------------------------------------------------------------- everything
 
 def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = None,
@@ -599,8 +972,8 @@ def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = 
     is set against), so the narrative can test the release's words with this report's rules.
     """
     path = Path(path) if path else paths.CLAIMS_CSV
-    survey = survey if survey is not None else load_survey()
-    toplines = toplines if toplines is not None else load_toplines(survey=survey)
+    survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
+    toplines = toplines if toplines is not None else load_toplines(path.parent / TOPLINES_CSV, survey=survey)
     records = read_csv_records(path, CLAIMS_COLUMNS, CLAIMS_REQUIRED)
     problems: list[str] = []
     have = set(zip(toplines["country"], toplines["question_id"], toplines["option"]))
@@ -610,7 +983,7 @@ def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = 
         for column in ("option", "versus"):
             if r[column] and (r["country"], r["question_id"], r[column]) not in have:
                 problems.append(f"{location(path, line, column)}: no figure for {r['country']}/{r['question_id']}/"
-                                f"'{r[column]}' in toplines.csv")
+                                f"'{r[column]}' in {TOPLINES_CSV}")
         if r["implies"] not in CLAIM_READINGS:
             problems.append(f"{location(path, line, 'implies')}: '{r['implies']}' is not one of "
                             f"{', '.join(CLAIM_READINGS)}")
@@ -628,26 +1001,30 @@ def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = 
 
 
 def load_survey_data(data_dir: Path | str | None = None) -> SurveyData:
-    """Load and cross-validate ``survey.yml``, ``questions.csv`` and ``toplines.csv`` from ``data_dir``.
+    """Load and cross-validate every file of :data:`DATA_FILES` in ``data_dir`` (default ``data/``).
 
-    ``release_claims.csv`` is loaded too when the folder has one (it is optional).
+    Each file is checked to be an ordinary, readable file before any is opened, and every missing or
+    unreadable one is named in one error.
     """
     data_dir = Path(data_dir) if data_dir else paths.DATA_DIR
     if not data_dir.is_absolute():
         data_dir = paths.ROOT / data_dir
-    survey = load_survey(data_dir / paths.SURVEY_YML.name)
-    questions = load_questions(data_dir / paths.QUESTIONS_CSV.name, survey=survey)
-    toplines = load_toplines(data_dir / paths.TOPLINES_CSV.name, questions=questions, survey=survey)
-    data = SurveyData(survey=survey, questions=questions, toplines=toplines, data_dir=data_dir)
-    claims_path = data_dir / paths.CLAIMS_CSV.name
-    if claims_path.exists():
-        data.claims = load_claims(claims_path, toplines=toplines, survey=survey)
-    return data
+    problems = [p for p in (check_file(data_dir / name) for name in DATA_FILES) if p]
+    if problems:
+        raise DataValidationError(problems)
+    survey = load_survey(data_dir / SURVEY_YML)
+    codebook = load_codebook(data_dir / QUESTIONS_CSV, survey=survey)
+    coverage = load_coverage(data_dir / COVERAGE_CSV, survey=survey, codebook=codebook)
+    questions = with_countries(codebook, coverage, survey)
+    toplines = load_toplines(data_dir / TOPLINES_CSV, questions=questions, survey=survey, coverage=coverage)
+    claims = load_claims(data_dir / CLAIMS_CSV, toplines=toplines, survey=survey)
+    return SurveyData(survey=survey, questions=questions, coverage=coverage, toplines=toplines, claims=claims,
+                      data_dir=data_dir)
 
 
 def check_country(data: SurveyData, country: str) -> str:
-    """Return ``country`` if the survey has it; otherwise raise a ValueError listing the known codes."""
-    if country not in data.survey["countries"]:
-        known = ", ".join(data.countries())
-        raise ValueError(f"unknown country '{country}': data/survey.yml has {known}")
-    return country
+    """Return ``country`` if the survey has it; otherwise raise a ValueError listing the known codes.
+
+    Kept for callers of the module-level form; same as :meth:`SurveyData.check_country`.
+    """
+    return data.check_country(country)
