@@ -866,3 +866,54 @@ def test_a_field_over_128_kib(data_dir):
 def test_an_unclosed_quote_is_reported_as_such_at_its_line(data_dir, old, new, where):
     write_variant(data_dir, "toplines.csv", old, new)
     assert_reported(load_problems(data_dir), where, "unclosed quote")
+
+
+# --------------------------------------------------------------------------- a fictitious fourth country
+
+FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
+
+
+def _fourth_country_module():
+    import importlib.util
+    path = Path(__file__).parent / "fixtures" / "fourth_country.py"
+    spec = importlib.util.spec_from_file_location("fourth_country", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fourth_country_fixture_is_current(tmp_path):
+    """The committed folder is what tests/fixtures/fourth_country.py makes from today's data/."""
+    built = _fourth_country_module().build(tmp_path / "fourth_country")
+    names = sorted(p.name for p in FOURTH.iterdir())
+    assert names == sorted(p.name for p in built.iterdir()) == sorted(DATA_FILES)
+    for name in names:
+        assert (FOURTH / name).read_bytes() == (built / name).read_bytes(), \
+            f"{name} is stale: run python tests/fixtures/fourth_country.py"
+
+
+def test_fourth_country_loads_from_data_alone():
+    data = load_survey_data(FOURTH)
+    shipped = load_survey_data()
+    assert data.countries() == shipped.countries() + ["XA"]
+    assert "XA" not in shipped.countries() and not (shipped.toplines["country"] == "XA").any()
+    assert data.wording("us_relations_state", "XA") == \
+        "Current state of relations between Examplestan and the United States"
+    assert data.measure_note("XA", "us_relations_state") is not None
+    assert data.options_published("XA", "japan_impression") == "all"
+    assert data.countries_of("japan_impression") == ("KR", "US", "XA")
+
+
+def test_mirror_pairs_are_each_public_about_the_other():
+    shipped = load_survey_data()
+    assert (("korea_impression", "JP"), ("japan_impression", "KR")) in shipped.mirror_pairs()
+    assert (("lee_impression", "JP"), ("ishiba_impression", "KR")) in shipped.mirror_pairs()
+    data = load_survey_data(FOURTH)
+    pairs = data.mirror_pairs()
+    assert (("xa_impression", "JP"), ("japan_impression", "XA")) in pairs
+    for (qa, a), (qb, b) in pairs:
+        assert data.subject(qa) == b and data.subject(qb) == a and data.family(qa) == data.family(qb)
+        assert a in data.countries_of(qa) and b in data.countries_of(qb)
+    # The U.S. public's view of South Korea has no mirror: South Korean views of the U.S. impression are
+    # not published, so no pair joins them, and none pairs items about different subjects.
+    assert not any(("korea_impression", "US") in pair for pair in pairs)

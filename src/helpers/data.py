@@ -241,6 +241,25 @@ class SurveyData:
             raise ValueError(f"unknown family {family!r}: {QUESTIONS_CSV} has {_known(families)}")
         return list(self.questions.loc[self.questions["family"] == family, "question_id"])
 
+    def mirror_pairs(self) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """Every pair of mirror items: respondents of A about B and respondents of B about A, one family.
+
+        Each pair is ``((question_a, country_a), (question_b, country_b))`` with ``country_a`` before
+        ``country_b`` in survey order, e.g. ``(("korea_impression", "JP"), ("japan_impression", "KR"))``.
+        Derived from ``subject``, ``family`` and the coverage; nothing stores it.
+        """
+        order = self.countries()
+        by_key = {}
+        for q in self.questions.dropna(subset=["family", "subject"]).itertuples(index=False):
+            for country in q.countries:
+                by_key[(q.family, country, q.subject)] = q.question_id
+        pairs = []
+        for (family, a, b), qid in by_key.items():
+            other = by_key.get((family, b, a))
+            if other is not None and order.index(a) < order.index(b):
+                pairs.append(((qid, a), (other, b)))
+        return sorted(pairs, key=lambda p: (order.index(p[0][1]), order.index(p[1][1]), p[0][0]))
+
     def countries_of(self, question_id: str) -> tuple[str, ...]:
         """Respondent countries with figures for a question, in survey order."""
         return tuple(self.question(question_id)["countries"])
