@@ -526,7 +526,8 @@ def test_shipped_different_measures_are_marked_on_the_country_figures(shipped, c
 
 
 def test_shipped_wording_names_the_country(shipped):
-    assert shipped.wording("us_relations_state", "JP") == "Current state of relations between Japan and the United States"
+    assert shipped.wording("us_relations_state", "JP") == \
+        "Current state of relations between Japan and the United States"
     assert shipped.wording("us_forces_cost_share", "KR") == \
         "South Korea's share of the cost of the U.S. forces stationed in South Korea"
     for wording in shipped.questions["wording"]:
