@@ -126,7 +126,7 @@ RULES = [
     pytest.param("questions.csv", ",family,note", ",note",
                  "questions.csv, line 1, column 'family'", "missing column",
                  id="questions-missing-column"),
-    pytest.param("questions.csv", "note,codebook_note\n", "note,codebook_note,comment\n",
+    pytest.param("questions.csv", "codebook_note,no_view\n", "codebook_note,no_view,comment\n",
                  "questions.csv, line 1, column 'comment'", "unexpected column",
                  id="questions-unexpected-column"),
     pytest.param("coverage.csv", ",measure_note,note", ",note",
@@ -164,7 +164,7 @@ RULES = [
                  id="toplines-duplicate-key"),
     # A second, shorter definition of economic_partners inserted before the original one (now line 8).
     pytest.param("questions.csv", "\neconomic_partners,",
-                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,"
+                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,"
                  "\neconomic_partners,",
                  "questions.csv, line 8, column 'question_id'", "duplicate key 'economic_partners' (first on line 7)",
                  id="questions-duplicate-question-id"),

@@ -70,7 +70,7 @@ TOPLINES_COLUMNS = (
 TOPLINES_REQUIRED = ("country", "question_id", "option", "percent", "source", "locator", "status")
 QUESTIONS_COLUMNS = (
     "question_id", "category", "wording", "question_type", "answers", "base_question", "base_option",
-    "options", "option_sides", "subject", "family", "note", "codebook_note",
+    "options", "option_sides", "subject", "family", "note", "codebook_note", "no_view",
 )
 QUESTIONS_REQUIRED = ("question_id", "category", "wording", "question_type", "answers", "options")
 COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "measure_note", "note")
@@ -315,8 +315,8 @@ class SurveyData:
         return list(dict.fromkeys(notes))
 
     def non_answers(self, question_id: str) -> tuple[str, ...]:
-        """Options of a question that express no view ("neither", "don't know"); interim: none marked."""
-        return ()
+        """Options of a question that express no view ("neither", "don't know"): its ``no_view`` column."""
+        return tuple(self.question(question_id)["no_view"])
 
 
 def fill_country(text: str, country_in_text: str) -> str:
@@ -660,6 +660,11 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
                 problems.append(f"{location(path, line, 'option_sides')}: sides must be +, 0 or -")
         elif sides:
             problems.append(f"{location(path, line, 'option_sides')}: only scale questions have sides")
+        no_view = split_options(r["no_view"], path, line, "no_view", problems)
+        for opt in no_view:
+            if opt not in options:
+                problems.append(f"{location(path, line, 'no_view')}: '{opt}' is not one of the question's options")
+        r["no_view"] = tuple(no_view)
         if r["subject"] and r["subject"] not in known_countries:
             problems.append(f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
                             f"({SURVEY_YML} has: {', '.join(known_countries)})")
