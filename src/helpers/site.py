@@ -69,9 +69,22 @@ class SiteError(Exception):
     """A source of the site is missing or inconsistent; the message names the file and what is wrong."""
 
 
+# Until every country's executed notebooks are under reports/<C>/notebooks/, Japan's are the committed
+# notebooks/ themselves: used only when reports/<C>/notebooks/ holds no notebook.
+LEGACY_NOTEBOOKS_DIRS = {"JP": "notebooks"}
+
+
 def notebooks_dir(country: str) -> str:
     """Where the executed notebooks of a country are, relative to the repository root."""
     return f"reports/{country}/notebooks"
+
+
+def find_notebooks_dir(root: Path, country: str) -> str:
+    """The folder holding a country's executed notebooks (``notebooks_dir``, else its legacy place)."""
+    default = notebooks_dir(country)
+    if not any((root / default).glob("*.ipynb")) and country in LEGACY_NOTEBOOKS_DIRS:
+        return LEGACY_NOTEBOOKS_DIRS[country]
+    return default
 
 
 def summary_source(country: str) -> str:
@@ -151,7 +164,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
         if (root / summary_source(code)).is_file():
             country.pages.append(Page(summary_source(code), summary_page(code), f"Summary: {c['name']}",
                                       SUMMARY_LABEL, "summary"))
-        folder = notebook_dirs.get(code, notebooks_dir(code))
+        folder = notebook_dirs.get(code) or find_notebooks_dir(root, code)
         found = sorted((root / folder).glob("*.ipynb"), key=lambda p: notebook_order(p.stem))
         labels = {SUMMARY_LABEL}
         for path in found:
@@ -159,7 +172,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
             nb = read_notebook(root, source)
             notebooks[source] = nb
             title = notebook_title(nb, source)
-            label = title if title not in labels else f"{title} (notebook)"
+            label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
             labels.add(label)
             country.pages.append(Page(source, notebook_page(code, path.stem), f"{title}: {c['name']}", label,
                                       "notebook"))
