@@ -141,13 +141,21 @@ def test_links_between_notebooks_and_summaries_point_at_pages(small):
     add_markdown_cell(small, "reports/KR/notebooks/summary.ipynb",
                       "See [security](security.ipynb#Key-findings) and [the data](../../../data/survey.yml).")
     summary = small / site.summary_source("KR")
-    summary.write_text(summary.read_text(encoding="utf-8") + "\n[Security notebook](notebooks/security.ipynb)\n",
-                       encoding="utf-8")
+    chart = sorted((small / "figures" / "KR").glob("*.png"))[0].name
+    summary.write_text(summary.read_text(encoding="utf-8") + "\n[Security notebook](notebooks/security.ipynb)\n"
+                       f"\n![A chart](../../figures/KR/{chart})\n", encoding="utf-8")
     site.build_site(small)
     page = (small / site.notebook_page("KR", "summary")).read_text(encoding="utf-8")
     assert 'href="security.html#Key-findings"' in page
     assert 'href="../../../../data/survey.yml"' in page
-    assert 'href="notebooks/security.html"' in (small / site.summary_page("KR")).read_text(encoding="utf-8")
+    summary_html = (small / site.summary_page("KR")).read_text(encoding="utf-8")
+    assert 'href="notebooks/security.html"' in summary_html
+    assert f'src="../../../figures/KR/{chart}"' in summary_html
+
+
+def test_summary_headings_get_githubs_anchors():
+    html = site.markdown_html("## Economy & trade\n\n## The release's *wording*, checked\n\n## Economy & trade\n")
+    assert re.findall(r'id="([^"]+)"', html) == ["economy--trade", "the-releases-wording-checked", "economy--trade-1"]
 
 
 def test_a_broken_link_stops_the_build_and_leaves_the_site_alone(small):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import html
 import posixpath
 import re
 import struct
@@ -47,6 +48,7 @@ from nbconvert import HTMLExporter
 
 from . import paths
 from .data import CATEGORIES, DataValidationError, load_survey_data
+from .narrative import country_in_text
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
@@ -269,11 +271,22 @@ def link_figures(nb, source: str, country: str, figures: dict[str, list[str]], d
     return linked
 
 
+def label_inputs(nb) -> None:
+    """Name each code cell's collapsed input: the parameters that ran, the defaults they replaced, or code."""
+    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or ("parameters" in tags and not injected):
+            cell.metadata["site_label"] = "Parameters of this run"
+        elif "parameters" in tags:
+            cell.metadata["site_label"] = "Default parameters (replaced by those of this run, below)"
+
+
 # ------------------------------------------------------------------------------------------- rendering
 
 def slug(text: str) -> str:
     """GitHub's anchor for a heading, so that ``summary.md#security`` works on GitHub and on the site."""
-    text = re.sub(r"<[^>]+>", "", text).strip().lower()
+    text = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().lower()
     return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", text))
 
 
@@ -357,6 +370,7 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
             else:
                 nb = notebooks[p.source]
                 link_figures(nb, p.source, country.code, figures, data)
+                label_inputs(nb)
                 body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(p.source).stem}})
             body = rewrite_urls(body, root, p.source, p.page, routes)
             files[p.page] = page_html(env, title=f"{p.title} — {survey_title}", page=p.page, body=body,
@@ -368,8 +382,12 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
             headlines = rewrite_urls(markdown_html(text), root, source, index_page, routes)
         cards.append({"code": country.code, "name": country.name, "meta": country.meta, "headlines": headlines,
                       "pages": [(p.label, relative_href(p.page, index_page)) for p in country.pages]})
-    lede = (f"{survey_title} ({data.survey['year']}): the headlines of each country, its summary report and "
-            "its executed notebooks, with charts, the numbers behind them and the method.")
+    names = [country_in_text(data, c.code) for c in countries]
+    modes = {str(data.survey["countries"][c.code]["mode"]) for c in countries}
+    fielded = f"Fielded {modes.pop()} in " if len(modes) == 1 else "Fielded in "
+    lede = (f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey['fieldwork_month']}. For each "
+            "country: its headlines, its summary report and its executed notebooks, with every chart, the "
+            "numbers behind it and the method.") if len(names) > 1 else ""
     body = env.get_template("index_body.html.j2").render(title=survey_title, lede=lede, countries=cards)
     files[index_page] = page_html(env, title=survey_title, page=index_page, body=body, kind="index",
                                   crumbs=[(survey_title, None)], country=None)
