@@ -75,3 +75,20 @@ clean:
 ## Remove build/ and the environment
 distclean: clean
 	rm -rf $(VENV)
+
+# ---------------------------------------------------------------------------- report site
+# The site renders the committed outputs (summaries, executed notebooks, figures) of every
+# country; it does not run notebooks. Its inputs are listed so that `make -q site` answers
+# whether it is current.
+SITE_INPUTS := $(wildcard reports/*/summary.md reports/*/notebooks/*.ipynb notebooks/*.ipynb) \
+	$(shell find figures -type f 2>/dev/null) data/survey.yml \
+	src/helpers/site.py $(wildcard src/helpers/site_templates/* src/helpers/site_templates/*/*)
+
+.PHONY: site
+
+## Build the report site reports/site/ (HTML pages of every country's summary and notebooks)
+site: reports/site/index.html
+
+reports/site/index.html: $(SITE_INPUTS) $(ENV_STAMP)
+	$(PY) -m helpers.site
+	@touch $@
