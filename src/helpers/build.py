@@ -292,6 +292,33 @@ def strip_source(nb):
     return nb
 
 
+GENERATED_DIRS = ("reports", "figures")
+
+
+def pre_save_hook(model, path, contents_manager=None, **kwargs):
+    """jupyter_server's ``ContentsManager.pre_save_hook`` for ``make lab`` (jupyter_server_config.py).
+
+    * A notebook saved under ``notebooks/`` is normalised as committed
+      (:func:`strip_source`: no outputs, no execution counts, none of the metadata
+      JupyterLab adds), so opening, running and saving a source notebook without
+      editing it leaves its bytes unchanged.
+    * Saving anything under ``reports/`` or ``figures/`` (outputs that only
+      ``make report`` writes) is refused with an HTTP 403 whose message says what to do.
+    """
+    parts = Path(str(path).replace("\\", "/").lstrip("/")).parts
+    if parts and parts[0] in GENERATED_DIRS:
+        from tornado.web import HTTPError
+
+        raise HTTPError(403, f"{path} is part of the committed report, which only `make report` writes: "
+                             "save a copy elsewhere (File > Save Notebook As..., e.g. under build/), "
+                             "or edit the source notebook in notebooks/")
+    if model.get("type") == "notebook" and parts and parts[0] == "notebooks" and model.get("content"):
+        import nbformat
+
+        model["content"] = strip_source(nbformat.from_dict(model["content"]))
+    return model
+
+
 def _merge_streams(outputs: list) -> list:
     """Join consecutive stream outputs of the same name (stdout/stderr).
 
@@ -433,7 +460,7 @@ def _kernel_manager(env: dict[str, str]):
     spec = KernelSpec(
         resource_dir=RESOURCES,
         argv=list(KERNEL_ARGV),
-        display_name=f"Python 3.11 ({KERNEL_NAME})",
+        display_name=paths.KERNEL_DISPLAY_NAME,
         language="python",
         env=env,
         metadata={"debugger": True, "supported_encryption": ["curve"]},

@@ -30,6 +30,8 @@ REPORT_TOML = ROOT / "report.toml"
 
 PROJECT_NAME = "japan-us-korea-survey-2025"  # as in pyproject.toml; also the Jupyter kernel's name
 KERNEL_NAME = PROJECT_NAME
+# As scripts/setup_env.py registers it (a test checks the installed kernel.json).
+KERNEL_DISPLAY_NAME = f"Python 3.11 ({KERNEL_NAME})"
 
 STAGING_ENV = "SURVEY_STAGING_DIR"
 SCRATCH_DIR = ROOT / "build" / "scratch"
