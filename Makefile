@@ -16,7 +16,7 @@ CODES  := $(foreach a,$(UPPER),$(foreach b,$(UPPER),$(a)$(b)))
 DIGITS := 0 1 2 3 4 5 6 7 8 9
 _jobs_rest := $(JOBS)
 $(foreach d,$(DIGITS),$(eval _jobs_rest := $$(subst $(d),,$$(_jobs_rest))))
-ifneq ($(filter report bench,$(MAKECMDGOALS)),)
+ifneq ($(filter report report-country bench,$(MAKECMDGOALS)),)
   ifneq ($(words $(COUNTRY)),1)
     $(error COUNTRY must be one country code of two capital letters (e.g. COUNTRY=KR), got "$(COUNTRY)"; `make report-all` builds every country)
   endif
@@ -35,13 +35,13 @@ PY        := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 NAMES     := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
 # Explicit list (as helpers.paths.DATA_FILES): a deleted data file stops make, not skipped by a wildcard.
-DATA_FILES := data/survey.yml data/questions.csv data/toplines.csv data/release_claims.csv
-INPUTS    := $(DATA_FILES) $(wildcard src/helpers/*.py) report.toml
+DATA_FILES := data/survey.yml data/questions.csv data/coverage.csv data/toplines.csv data/release_claims.csv
+INPUTS    := $(DATA_FILES) $(wildcard src/helpers/*.py src/helpers/charts/*.py) report.toml
 STAMPS    := $(NAMES:%=build/$(COUNTRY)/%.stamp)
 NB_TESTED := $(wildcard reports/*/notebooks/*.ipynb)
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env lock report report-all test lab bench clean distclean _always
+.PHONY: help env lock report report-country report-all test lab bench clean distclean _always
 
 ## List the targets and the variables they use
 help:
@@ -60,8 +60,11 @@ lock:
 	uv pip compile pyproject.toml --extra test --generate-hashes --universal \
 		--no-emit-package japan-us-korea-survey-2025 --custom-compile-command "make lock" -o requirements.lock
 
-## Build the report for COUNTRY: run the notebooks whose inputs changed (FORCE=1: all)
-report: build/$(COUNTRY)/report.done
+## Build the report for COUNTRY and the site: run the notebooks whose inputs changed (FORCE=1: all)
+report: build/$(COUNTRY)/report.done site
+
+## Build the report for COUNTRY only (no site)
+report-country: build/$(COUNTRY)/report.done
 
 # `report` itself has no recipe, so `make -q report` answers whether the report is current.
 # Timestamps choose which notebooks to ask about; the runner then compares contents (digests).
@@ -79,10 +82,11 @@ $(DATA_FILES) report.toml:
 
 _always:
 
-## Build the report for every country of data/survey.yml
+## Build the whole report: every country of data/survey.yml, then the site
 report-all: $(ENV_STAMP)
 	@set -euo pipefail; codes="$$($(PY) -m helpers.build --list-countries)"; \
-	for c in $$codes; do $(MAKE) --no-print-directory report COUNTRY="$$c" JOBS='$(JOBS)'; done
+	for c in $$codes; do $(MAKE) --no-print-directory report-country COUNTRY="$$c" JOBS='$(JOBS)'; done
+	@$(MAKE) --no-print-directory site
 
 ## Run the unit tests, then check every executed notebook with nbval (strict) and its files
 test: $(ENV_STAMP)

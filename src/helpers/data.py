@@ -60,8 +60,8 @@ QUESTIONS_CSV = "questions.csv"
 COVERAGE_CSV = "coverage.csv"
 TOPLINES_CSV = "toplines.csv"
 CLAIMS_CSV = "release_claims.csv"
-DATA_FILES = (SURVEY_YML, QUESTIONS_CSV, COVERAGE_CSV, TOPLINES_CSV, CLAIMS_CSV)
-"""Every file of a data folder, in loading order; all are required (use it for build prerequisites)."""
+DATA_FILES = tuple(p.name for p in paths.DATA_FILES)
+"""Every file of a data folder, in loading order; all are required (defined once, in helpers.paths)."""
 
 TOPLINES_COLUMNS = (
     "country", "question_id", "option", "percent", "source", "locator",
