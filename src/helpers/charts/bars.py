@@ -36,8 +36,10 @@ def _order(rows: pd.DataFrame, ranked: bool) -> pd.DataFrame:
     return rows  # the table is in display (questionnaire) order, the remainder last
 
 
-def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict) -> list[str]:
-    """Bars of ``rows`` from row ``start``; returns their labels."""
+def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict,
+               section: str = "") -> list[str]:
+    """Bars of ``rows`` from row ``start``; returns their labels. A bar's artist label is prefixed with its
+    ``section`` (the measure) where a chart has several, so that every bar is found by one name."""
     labels = []
     published = rows.loc[rows["kind"] != KIND_NOT_PUBLISHED, "percent"]
     longest = float(published.max()) if not published.empty else 0.0
@@ -45,6 +47,7 @@ def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiske
         y = start + k
         label = draw.row_label(str(r["label"]), r["kind"], r["status"])
         labels.append(label)
+        label = f"{section}: {label}" if section else label
         if r["kind"] == KIND_NOT_PUBLISHED:
             text = f"{r['percent_text']}%"
             if r["percent"] <= longest:
@@ -117,7 +120,7 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
             bold.add(len(labels))
             labels.append(f"{str(spec.get('label') or m.replace('_', ' ')).capitalize()} ({sources})")
             notes.append(f"{spec.get('label', m)}: {str(spec.get('description', '')).strip()}")
-        labels += _draw_rows(ax, rows, len(labels), colour, whiskers, drawn_as)
+        labels += _draw_rows(ax, rows, len(labels), colour, whiskers, drawn_as, m if len(measures) > 1 else "")
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])

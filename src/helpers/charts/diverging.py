@@ -20,7 +20,7 @@ from ..tables import KIND_NOT_PUBLISHED, question_row
 from . import draw, footer, style
 from .rows import chart_table
 from .style import BAR_HEIGHT, DIVERGING_IN_PER_POINT as K, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
-from .text import Block, SurveyFigure, fits_inside, stack, wrap_text
+from .text import Block, SurveyFigure, fits_inside, stack, text_width_in, wrap_text
 
 LABEL_IN = 1.25  # row labels: a country, a measure or a short wording
 COLUMN_GAP_IN = 0.3
@@ -67,7 +67,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     whiskers, drawn_as = draw.Whiskers(), {}
     legend: dict[str, tuple[float, object]] = {}
     mids, rests = [], []
-    reach = 10.0
+    reach = {"-": 5.0, "+": 5.0}
     for y, (label, q, rows, _) in enumerate(bars):
         centre = _centre(q)
         drawn = rows[rows["drawn"].astype(bool)]
@@ -94,7 +94,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                                 color=style.TEXT_COLOUR, parse_math=False)
                 edge += sign * r["percent"]
                 drawn_as[(y, i)] = "segment"
-                legend.setdefault(name, (sign * (1000 - r["_distance"]) if sign < 0 else 1000 + r["_distance"],
+                legend.setdefault(name, (sign * (1000 + r["_distance"]),
                                          draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, kind,
                                                            r["status"])))
             # The side's total: its only unit row (a published net or the side's single answer).
@@ -106,25 +106,27 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                     low, high = (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"])) \
                         if sign < 0 else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
                     whiskers.add(ax, y, low, high, at=end)
-                    reach = max(reach, abs(low), abs(high))
-                ax.annotate(f"{t['label']} {t['percent_text']}", (0, y - BAR_HEIGHT / 2),
+                    reach[side] = max(reach[side], abs(low), abs(high))
+                total = f"{t['label']} {t['percent_text']}"
+                reach[side] = max(reach[side], (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
+                ax.annotate(total, (0, y - BAR_HEIGHT / 2),
                             xytext=(3 * sign, 1), textcoords="offset points", ha="left" if sign > 0 else "right",
                             va="bottom", fontsize=TEXT_SIZE, fontweight="bold", color=style.TEXT_COLOUR,
                             parse_math=False)
                 if drawn_as.get((y, i)) != "segment":
                     drawn_as[(y, i)] = "total"
-            reach = max(reach, abs(edge))
+            reach[side] = max(reach[side], abs(edge))
         mids.append(drawn[drawn["side"] == "0"])
         rests.append(drawn[drawn["kind"] == KIND_NOT_PUBLISHED])
 
-    limit = math.ceil((reach + 1) / 10) * 10
-    ax.set_xlim(-limit, limit)
-    draw.quiet_value_axis(ax, (-limit, limit))
+    # Each side as long as its longest bar needs (rounded up to 5 points): the scale, not the range, is shared.
+    low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
+    draw.quiet_value_axis(ax, (-low, high))
     draw.row_labels(ax, [wrap_text(b[0], LABEL_IN) for b in bars])
     ax.set_ylim(len(bars) - 0.45, -0.75)  # room above each bar for the totals
     left = PAD_IN + LABEL_IN + 0.1
-    axes = [(ax, left, 2 * limit * K)]
-    x = left + 2 * limit * K + COLUMN_GAP_IN
+    axes = [(ax, left, (low + high) * K)]
+    x = left + (low + high) * K + COLUMN_GAP_IN
     columns = []
     for rows_per_bar, colour, height, what in ((mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
                                                (rests, style.REMAINDER_COLOUR, REMAINDER_HEIGHT, "remainder")):
@@ -166,10 +168,10 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     table = pd.concat(tables)
     table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
     table = table.drop(columns="_row").reset_index(drop=True)
-    parts = [footer.interval_part(confidence, deff, "Whiskers (at the end of each side)")]
+    parts = [footer.interval_part(confidence, deff, "Whiskers of each side's total")]
     if (table["kind"] == KIND_NOT_PUBLISHED).any():
         parts.append(("Other answers (e.g. don't know) were not published; their total is shown at right.",
-                      "Other answers not published (at right)."))
+                      "Other answers not published (right)."))
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     notes = [f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."

@@ -14,13 +14,14 @@ import pandas as pd
 from ..data import SurveyData, check_country
 from ..tables import comparable_items, comparison_differences, comparison_table, question_row
 from . import draw, footer, style
-from .style import BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN, SMALL_SIZE
+from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
-DOT_AXES_IN = 3.55
-GAP_COLUMN_IN = INNER_IN - LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.25
+DOT_LABEL_IN = 2.9
+DOT_AXES_IN = 3.2
+GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
 DOT_SIZE = 60  # points², marker area
 
 
@@ -43,25 +44,29 @@ def country_colour(data: SurveyData, country: str) -> str:
     return style.COUNTRY_PALETTE[data.countries().index(country) % len(style.COUNTRY_PALETTE)]
 
 
-def item_label(data: SurveyData, comparison, option: str) -> str:
-    wordings = list(dict.fromkeys(str(question_row(data, q)["wording"]) for q in comparison.question_ids))
-    text = f"{' / '.join(wordings)}: “{option}”"
+def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
+    """The item's wording (for a mirror item, the one ``country`` was asked, marked ⇄) and the answer."""
+    qid = comparison.question_ids[0]
+    if is_mirror(comparison) and country in comparison.countries:
+        qid = comparison.question_ids[min(comparison.countries.index(country), len(comparison.question_ids) - 1)]
+    text = f"{question_row(data, qid)['wording']}: “{option}”"
     return f"{MIRROR_MARK} {text}" if is_mirror(comparison) else text
 
 
-def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, testable: bool) -> tuple[str, bool]:
-    """"−3.0 vs South Korea, significant" from ``country``'s side; bold when significant."""
+def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool) -> tuple[str, bool]:
+    """The gap from ``country``'s side, e.g. "−3.0" (with the other country's name when there are several),
+    "different measures" when the figures cannot be tested; bold when significant."""
+    rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
+    rows = rows[(rows["country_1"] == country) | (rows["country_2"] == country)] if not rows.empty else rows
     lines, bold = [], False
-    for d in diffs.itertuples(index=False):
-        if country not in (d.country_1, d.country_2):
-            continue
+    for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
-        name = footer.country_name(data, other)
+        text = footer.signed_points(gap) if len(rows) == 1 else f"{footer.signed_points(gap)} vs {other}"
         if not testable or not getattr(d, "testable", True):
-            lines.append(f"{footer.signed_points(gap)} vs {name}, {DIFFERENT_MEASURES}")
-            continue
-        lines.append(f"{footer.signed_points(gap)} vs {name}, {'significant' if d.significant else 'not significant'}")
-        bold = bold or bool(d.significant)
+            text = DIFFERENT_MEASURES if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
+        else:
+            bold = bold or bool(d.significant)
+        lines.append(text)
     return "\n".join(lines), bold
 
 
@@ -85,7 +90,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
         diffs_all.append(diffs.drop(columns=["difference"], errors="ignore"))
         for option in comparison.options:
             y = len(labels)
-            labels.append(item_label(data, comparison, option))
+            labels.append(item_label(data, comparison, option, country))
             rows = table[table["option"] == option].sort_values("percent", kind="stable")
             if rows.empty:
                 continue
@@ -97,9 +102,10 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
                 ha = "right" if k == 0 and len(rows) > 1 else "left"
                 draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
-            text, bold = _gap_text(data, country, diffs, same_measure(comparison))
-            gap_ax.text(0, y, text, ha="left", va="center", fontsize=SMALL_SIZE, parse_math=False,
-                        fontweight="bold" if bold else "normal", color=style.TEXT_COLOUR, linespacing=1.2)
+            text, bold = _gap_text(data, country, diffs, option, same_measure(comparison))
+            gap_ax.text(0, y, text, ha="left", va="center", fontsize=TEXT_SIZE, parse_math=False,
+                        fontweight="bold" if bold else "normal", linespacing=1.2,
+                        color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR)
     order = [c for c in data.countries() if c in countries]
     handles = []
     for c in order:
@@ -107,7 +113,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
         handle = ax.scatter(xs, ys, s=DOT_SIZE, color=country_colour(data, c), zorder=3, linewidths=0.8,
                             edgecolors="white", label=footer.country_name(data, c))
         handles.append(handle)
-    draw.row_labels(ax, [wrap_text(label, LABEL_IN) for label in labels])
+    draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])
     ax.set_xlim(*BAR_LIMITS)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
     ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
@@ -124,9 +130,9 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     table = table.reset_index(drop=True)
 
     level = footer.level_text(confidence)
-    parts = [(f"Gap: {footer.country_name(data, country)} minus the other country; “significant” at {level}, "
-              f"{footer.assumption_text(deff)}; bold if significant.",
-              f"Gap: {footer.country_name(data, country)} minus the other; tested at {level}.")]
+    parts = [(f"Gap: {footer.country_name(data, country)} minus the other country, in points; bold if significant "
+              f"at {level}, {footer.assumption_text(deff)}.",
+              f"Gap: {footer.country_name(data, country)} minus the other; bold: significant at {level}.")]
     if any(is_mirror(c) for c in comparisons):
         parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
     if not all(same_measure(c) for c in comparisons):
@@ -135,11 +141,14 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
                         for h, c in zip(handles, order)])
     subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
-    left = PAD_IN + LABEL_IN + LABEL_PAD_IN
+    press = footer.press_sources(data, table["source"].dropna())
+    if press:
+        notes.append("Figures from press reports: " + ", ".join(press) + ".")
+    left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(fig, Block(title=title, subtitle=subtitle,
                      footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),
-                     axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.25, GAP_COLUMN_IN)],
-                     body_in=max(rows_height(labels), 0.5 * len(labels)), legend=legend, notes=notes))
+                     axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
+                     body_in=max(rows_height([wrap_text(x, DOT_LABEL_IN) for x in labels]), 0.42 * len(labels)), legend=legend, notes=notes))
     fig.survey_table = table
     fig.survey_differences = pd.concat(diffs_all, ignore_index=True) if diffs_all else None
     fig.chart_kind = "dots"

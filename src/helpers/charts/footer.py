@@ -77,7 +77,8 @@ def institute(data: SurveyData, country: str, short: bool = False) -> str:
 
 
 def fieldwork_text(data: SurveyData, country: str) -> str:
-    """"Aug. 19–21, 2025" when every source gives the same dates; otherwise the month, flagged."""
+    """"Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
+    source gives are in the methodology section)."""
     entries = data.survey["countries"][country].get("fieldwork") or []
     dates = {str(e["dates"]) for e in entries}
     if len(dates) == 1:
@@ -90,8 +91,7 @@ def fieldwork_text(data: SurveyData, country: str) -> str:
         if (a.year, a.month) == (b.year, b.month):
             return f"{month} {a.day}–{b.day}, {a.year}" if a != b else f"{month} {a.day}, {a.year}"
         return f"{a.isoformat()} to {b.isoformat()}"
-    month = str(data.survey.get("fieldwork_month", ""))
-    return f"{month} (sources differ on the dates)" if dates else month
+    return str(data.survey.get("fieldwork_month", ""))
 
 
 # ------------------------------------------------------------------------------------------------ lines
@@ -116,6 +116,14 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
             body = per_country(short, with_dates)
             candidates.append(f"Source: {survey}, online; {body}{press_long}.")
             candidates.append(f"Source: {survey}, online; {body}{press_short}.")
+    if len(countries) == 1:
+        (c,) = countries
+        candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {country_name(data, c)}, "
+                          f"{fieldwork_text(data, c)}, n{NBSP}={NBSP}{data.country_n(c):,}{press_short}.")
+    ids = ", ".join(institute(data, c, True) for c in countries)
+    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else country_name(data, c)})"
+                      for c in countries)
+    candidates.append(f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}.")
     return first_that_fits(candidates)
 
 
@@ -131,8 +139,8 @@ def note_line(parts: Sequence[tuple[str, str]]) -> str:
 
 def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:
     level = level_text(confidence)
-    return (f"{what} are {level} confidence intervals, {assumption_text(deff)}.",
-            f"{what}: {level} intervals ({assumption_text(deff).replace('assuming ', '')}).")
+    return (f"{what}: {level} confidence intervals, {assumption_text(deff)}.",
+            f"Whiskers: {level} intervals ({assumption_text(deff).replace('assuming ', '')}).")
 
 
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:

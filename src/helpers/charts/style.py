@@ -36,7 +36,7 @@ FONT = "DejaVu Sans"  # ships with Matplotlib, so text looks (and measures) the 
 TITLE_SIZE = 13
 SUBTITLE_SIZE = 10
 TEXT_SIZE = 10  # option labels, values, legend
-SMALL_SIZE = 8.5  # footer, column heads: the smallest text on a chart
+SMALL_SIZE = 8.3  # footer, column heads: the smallest text on a chart
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#595959"
 RULE_COLOUR = "#8c8c8c"
@@ -99,7 +99,7 @@ def styled(plotter: F) -> F:
 
 
 # ------------------------------------------------------------------------------------------------ layout
-PAD_IN = 0.22  # figure edge
+PAD_IN = 0.2  # figure edge
 GAP_IN = 0.12  # between blocks (title, subtitle, legend, plot, footer)
 LABEL_IN = 2.2  # the column of row labels, wrapped to this width
 LABEL_PAD_IN = 0.1
@@ -131,7 +131,7 @@ COUNTRY_PALETTE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish
 POSITIVE_HUE, NEGATIVE_HUE = 295.0, 95.0
 POSITIVE_RAMP = ("#e3d2fa", "#c3aaea", "#a181d1", "#7859a6")
 NEGATIVE_RAMP = ("#e6d9a1", "#c7b665", "#a39030", "#796805")
-MIDPOINT_COLOUR = "#c9c9c9"
+MIDPOINT_COLOUR = "#a3a3a3"
 REMAINDER_COLOUR = "#e4e4e4"
 WHISKER_COLOUR = "#333333"
 GAP_LINE_COLOUR = "#c4c4c4"

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Patch
 
 from . import style
 from .style import DPI, FONT, GAP_IN, PAD_IN, SMALL_SIZE, SUBTITLE_SIZE, TEXT_SIZE, TITLE_SIZE, WIDTH_IN
@@ -166,7 +167,8 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         handles, labels = block.legend
         columns = [block.legend_cols] if block.legend_cols else list(range(len(handles), 0, -1))
         for ncol in columns:
-            legend = fig.legend(handles, labels, ncol=ncol, loc="upper left", bbox_to_anchor=(0, 0),
+            ordered_handles, ordered_labels = row_major(handles, labels, ncol)
+            legend = fig.legend(ordered_handles, ordered_labels, ncol=ncol, loc="upper left", bbox_to_anchor=(0, 0),
                                 bbox_transform=trans, borderaxespad=0, borderpad=0, fontsize=SMALL_SIZE,
                                 frameon=False)
             if legend.get_window_extent(renderer).width / DPI <= INNER_IN or ncol == columns[-1]:
@@ -199,6 +201,16 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     for ax, left, width in block.axes:
         ax.set_position([left / WIDTH_IN, bottom / total, width / WIDTH_IN, block.body_in / total])
     footer.set_position((PAD_IN, PAD_IN))
+
+
+def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
+    """Reorder legend entries so that they read left to right, row by row (Matplotlib fills columns first);
+    the last row is padded with invisible entries."""
+    rows = -(-len(handles) // ncol)
+    blank = Patch(visible=False, label="")
+    padded = list(zip(handles, labels)) + [(blank, "")] * (rows * ncol - len(handles))
+    order = [padded[r * ncol + c] for c in range(ncol) for r in range(rows)]
+    return [h for h, _ in order], [lab for _, lab in order]
 
 
 def rows_height(labels: Sequence[str], width_in: float = style.LABEL_IN, size: float = TEXT_SIZE) -> float:
