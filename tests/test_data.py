@@ -9,13 +9,17 @@ Line numbers in the expected messages refer to the good fixtures:
 
 * ``toplines.csv``: 2-4 JP us_impression, 5-7 KR us_impression, 8-9 us_favorable_reasons, 10-11
   korea_impression, 12-13 japan_impression, 14-19 nuclear_weapons (18 and 19 are the nets), 20-22
-  economic_partners.
+  economic_partners, 23 KR japan_impression 'neither' (from a second source).
 * ``questions.csv``: 2 us_impression, 3 us_favorable_reasons, 4 korea_impression, 5 japan_impression,
   6 nuclear_weapons, 7 economic_partners.
+* ``coverage.csv``: 2 JP us_impression, 3-4 KR us_impression (press-a, press-b), 5 us_favorable_reasons,
+  6 korea_impression, 7-8 KR japan_impression (press-a, press-b), 9 nuclear_weapons, 10 economic_partners.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -24,8 +28,13 @@ import pytest
 
 from helpers import paths
 from helpers.data import (
+    CATEGORIES,
+    DATA_FILES,
     DataValidationError,
+    MAX_FIELD_CHARS,
+    check_country,
     display_path,
+    load_coverage,
     load_questions,
     load_survey,
     load_survey_data,
@@ -33,8 +42,8 @@ from helpers.data import (
 )
 
 GOOD = Path(__file__).parent / "fixtures" / "data" / "good"
-FILES = ("survey.yml", "questions.csv", "toplines.csv")
-CSV_FILES = ("questions.csv", "toplines.csv")
+FILES = DATA_FILES
+CSV_FILES = tuple(name for name in DATA_FILES if name.endswith(".csv"))
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -77,18 +86,24 @@ def assert_reported(problems: list[str], where: str, what: str, only: bool = Tru
 
 def test_good_fixture_set_loads():
     data = load_survey_data(GOOD)
-    assert data.countries() == ["JP", "KR"]
+    assert data.countries() == ["JP", "KR", "US"]
     assert data.country_n("KR") == 1585
     assert list(data.questions["question_id"]) == [
         "us_impression", "us_favorable_reasons", "korea_impression", "japan_impression",
         "nuclear_weapons", "economic_partners",
     ]
-    assert len(data.toplines) == 21
+    assert len(data.toplines) == 22
     assert data.toplines["is_net"].sum() == 2
     # The quoted option with a comma is read as one field.
     assert "EU, the European Union" in set(data.toplines["option"])
     # Lines are the physical lines of the file (the header is line 1).
-    assert list(data.toplines["line"]) == list(range(2, 23))
+    assert list(data.toplines["line"]) == list(range(2, 24))
+    assert list(data.coverage["line"]) == list(range(2, 11))
+    # Respondent countries are derived from coverage.csv, in survey order.
+    assert data.questions.set_index("question_id")["countries"].to_dict() == {
+        "us_impression": ("JP", "KR"), "us_favorable_reasons": ("JP",), "korea_impression": ("JP",),
+        "japan_impression": ("KR",), "nuclear_weapons": ("JP",), "economic_partners": ("JP",),
+    }
 
 
 def test_messages_show_repository_relative_paths_or_bare_file_names(tmp_path):
@@ -108,13 +123,19 @@ RULES = [
     pytest.param("toplines.csv", "corroborated_by,note\n", "corroborated_by,note,extra\n",
                  "toplines.csv, line 1, column 'extra'", "unexpected column",
                  id="toplines-unexpected-column"),
-    pytest.param("questions.csv", ",mirror_of,note", ",note",
-                 "questions.csv, line 1, column 'mirror_of'", "missing column",
+    pytest.param("questions.csv", ",family,note", ",note",
+                 "questions.csv, line 1, column 'family'", "missing column",
                  id="questions-missing-column"),
-    pytest.param("questions.csv", "mirror_of,note\n", "mirror_of,note,comment\n",
+    pytest.param("questions.csv", "codebook_note,no_view\n", "codebook_note,no_view,comment\n",
                  "questions.csv, line 1, column 'comment'", "unexpected column",
                  id="questions-unexpected-column"),
+    pytest.param("coverage.csv", ",measure_note,note", ",note",
+                 "coverage.csv, line 1, column 'measure_note'", "missing column",
+                 id="coverage-missing-column"),
     # --- line structure and required values
+    pytest.param("coverage.csv", "JP,korea_impression,release,some,,", "JP,korea_impression,release,,,",
+                 "coverage.csv, line 6, column 'options_published'", "empty, a value is required",
+                 id="coverage-required-value-empty"),
     pytest.param("toplines.csv", "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,,\n",
                  "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,\n",
                  "toplines.csv, line 12", "10 fields, expected 11",
@@ -143,7 +164,7 @@ RULES = [
                  id="toplines-duplicate-key"),
     # A second, shorter definition of economic_partners inserted before the original one (now line 8).
     pytest.param("questions.csv", "\neconomic_partners,",
-                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,some,JP,,"
+                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,"
                  "\neconomic_partners,",
                  "questions.csv, line 8, column 'question_id'", "duplicate key 'economic_partners' (first on line 7)",
                  id="questions-duplicate-question-id"),
@@ -151,10 +172,27 @@ RULES = [
                  "toplines.csv, line 22, column 'question_id'",
                  "'economic_partner' is not in the codebook (questions.csv)",
                  id="toplines-question-not-in-codebook"),
-    pytest.param("questions.csv", 'Union",,some,JP,,', 'Union",,some,JP;KR,,',
-                 "questions.csv, line 7, column 'countries'",
-                 "question 'economic_partners' has no data for KR in toplines.csv",
-                 id="questions-question-without-data"),
+    pytest.param("coverage.csv", "JP,economic_partners,release,some,", "KR,economic_partners,release,some,,\n"
+                 "JP,economic_partners,release,some,",
+                 "coverage.csv, line 10", "no figures for KR/economic_partners/release in toplines.csv",
+                 id="coverage-row-without-figures"),
+    pytest.param("coverage.csv", "JP,korea_impression,release,some,,\n", "",
+                 "toplines.csv, line 10, column 'source'",
+                 "no row for JP/korea_impression/release in coverage.csv",
+                 id="figures-without-coverage-row-reported-once"),
+    pytest.param("coverage.csv", "KR,japan_impression,press-b,all,,\n", "KR,japan_impression,press-b,all,,\n" * 2,
+                 "coverage.csv, line 9", "duplicate key KR/japan_impression/press-b (first on line 8)",
+                 id="coverage-duplicate-key"),
+    pytest.param("coverage.csv", "KR,japan_impression,press-b,all", "KR,japan_impression,press-b,most",
+                 "coverage.csv, line 8, column 'options_published'", "'most' must be one of all, some",
+                 id="coverage-options-published-vocabulary"),
+    pytest.param("coverage.csv", "KR,japan_impression,press-b,all", "KR,japan_impression,press-b,some",
+                 "coverage.csv, line 8, column 'options_published'",
+                 "'some' here but 'all' on line 7",
+                 id="coverage-sources-of-one-measure-disagree"),
+    pytest.param("coverage.csv", "JP,nuclear_weapons,release", "JP,nuclear_weapons,press-q",
+                 "coverage.csv, line 9, column 'source'", "unknown source 'press-q'",
+                 id="coverage-unknown-source"),
     # --- vocabularies
     pytest.param("questions.csv", "security,Whether", "defence,Whether",
                  "questions.csv, line 6, column 'category'", "unknown category 'defence'",
@@ -162,12 +200,15 @@ RULES = [
     pytest.param("toplines.csv", "KR,japan_impression,favorable", "CN,japan_impression,favorable",
                  "toplines.csv, line 12, column 'country'", "unknown country 'CN'",
                  id="toplines-unknown-country"),
-    pytest.param("questions.csv", "some,KR,korea_impression", "some,KR;CN,korea_impression",
-                 "questions.csv, line 5, column 'countries'", "unknown country 'CN'",
-                 id="questions-unknown-country"),
+    pytest.param("coverage.csv", "KR,japan_impression,press-a", "CN,japan_impression,press-a",
+                 "coverage.csv, line 7, column 'country'", "unknown country 'CN'",
+                 id="coverage-unknown-country"),
+    pytest.param("questions.csv", "neither,,JP,impression", "neither,,CN,impression",
+                 "questions.csv, line 5, column 'subject'", "unknown country 'CN'",
+                 id="questions-unknown-subject"),
     pytest.param("toplines.csv", "JP,korea_impression,unfavorable", "KR,korea_impression,unfavorable",
-                 "toplines.csv, line 11, column 'country'", "'korea_impression' is not listed for KR",
-                 id="toplines-country-not-listed-for-question"),
+                 "toplines.csv, line 11, column 'source'", "no row for KR/korea_impression/release in coverage.csv",
+                 id="toplines-country-without-coverage"),
     pytest.param("toplines.csv", "10.0,press-b", "10.0,press-c",
                  "toplines.csv, line 7, column 'source'", "unknown source 'press-c'",
                  id="toplines-unknown-source"),
@@ -192,10 +233,34 @@ RULES = [
                  "us_impression,favourable,a security partner",
                  "questions.csv, line 3, column 'base_option'", "'favourable' is not an option of 'us_impression'",
                  id="questions-base-option-not-an-option"),
-    pytest.param("questions.csv", "some,KR,korea_impression,", "some,KR,,",
-                 "questions.csv, line 4, column 'mirror_of'",
-                 "'japan_impression' does not link back to 'korea_impression'",
-                 id="questions-mirror-not-linking-back"),
+    pytest.param("questions.csv", 'Union",,,,,', 'Union",,JP,,,',
+                 "coverage.csv, line 10, column 'country'",
+                 "'economic_partners' is about JP (its subject in questions.csv), so it cannot be asked of JP",
+                 id="subject-is-a-respondent-country"),
+    pytest.param("questions.csv", "+|+|-|-,,,", "+|+|-|-,,own_arms,",
+                 "questions.csv, line 6, column 'subject'", "'nuclear_weapons' is in family 'own_arms', so it needs",
+                 id="family-member-without-subject"),
+    pytest.param("questions.csv", "neither,,JP,impression", "neither,,KR,impression",
+                 "questions.csv, line 5, column 'subject'",
+                 "'japan_impression' and 'korea_impression' (line 4) are both about KR in family 'impression'",
+                 id="family-two-items-about-one-subject"),
+    pytest.param("questions.csv", "Overall impression of South Korea", "Overall impression of the host country",
+                 "questions.csv, line 4, column 'wording'", "'host country' is vague; write {country}",
+                 id="wording-vague-country"),
+    pytest.param("questions.csv", "Overall impression of South Korea", "Overall impression of {name}",
+                 "questions.csv, line 4, column 'wording'", "the only placeholder a wording may hold is {country}",
+                 id="wording-unknown-placeholder"),
+    # An empty entry is reported once, and the sides of the scale are not counted against the broken list.
+    pytest.param("questions.csv", "strongly in favor|somewhat in favor|", "strongly in favor||somewhat in favor|",
+                 "questions.csv, line 6, column 'options'", "entry 2 of the list is empty",
+                 id="options-with-an-empty-entry"),
+    pytest.param("questions.csv", '"United States|China|', '"United States|China||',
+                 "questions.csv, line 7, column 'options'", "entry 3 of the list is empty",
+                 id="options-with-an-empty-entry-select-all"),
+    pytest.param("toplines.csv", "JP,korea_impression,favorable,24.8", "JP,korea_impression,favorable,024.8",
+                 "toplines.csv, line 10, column 'percent'",
+                 "'024.8' has a leading zero (expected digits with an optional decimal part and no leading zero",
+                 id="percent-leading-zero"),
     # --- sums
     pytest.param("toplines.csv", "JP,us_impression,neither,25.0", "JP,us_impression,neither,25.2",
                  "toplines.csv, line 4, column 'percent'",
@@ -205,17 +270,17 @@ RULES = [
                  "toplines.csv, line 18, column 'percent'",
                  "net 'in favor' of 'nuclear_weapons' (JP) is 23.9 but its parts sum to 23.7",
                  id="net-differs-from-parts"),
-    pytest.param("toplines.csv", "KR,us_impression,neither,10.0,press-b,paragraph 5,,,published,,\n", "",
+    pytest.param("toplines.csv", "KR,us_impression,neither,10.0,press-b", "KR,us_impression,unfavorable,10.0,press-b",
                  "toplines.csv, line 6, column 'option'",
-                 "'us_impression' (KR) is marked as fully published but has no row for: neither",
+                 "'us_impression' (KR) is marked as fully published in coverage.csv but has no row for: neither",
                  id="options-published-all-with-missing-option"),
     pytest.param("toplines.csv", "KR,us_impression,neither,10.0", "KR,us_impression,neither,5.0",
                  "toplines.csv, line 7, column 'percent'",
-                 "'us_impression' (KR) is marked as fully published but its options sum to 95.0",
+                 "'us_impression' (KR) is marked as fully published in coverage.csv but its options sum to 95.0",
                  id="options-published-all-sum-short-of-100"),
     # --- survey.yml
     pytest.param("survey.yml", "title: Test survey", "title: Test: survey",
-                 "survey.yml, line 2", "not valid YAML",
+                 "survey.yml, line 3", "not valid YAML",
                  id="survey-invalid-yaml"),
     pytest.param("survey.yml", "    n: 1585", "    n: 0",
                  "survey.yml, key 'countries.KR.n'", "0 is not a positive integer",
@@ -226,6 +291,19 @@ RULES = [
     pytest.param("survey.yml", "id: press-b", "id: press-a",
                  "survey.yml, key 'sources'", "id 'press-a' appears more than once",
                  id="survey-duplicate-source-id"),
+    pytest.param("survey.yml", "    n: 1037\n", "    n: 1037\n    n: 1038\n",
+                 "survey.yml, line 12", "key 'n' appears twice in one mapping (first on line 11)",
+                 id="survey-duplicate-key"),
+    pytest.param("survey.yml", "aapor_disclosure:\n", "aapor_disclosure: 11\nold_aapor_disclosure:\n",
+                 "survey.yml, key 'aapor_disclosure'", "expected a list of 11 elements",
+                 id="survey-aapor-not-a-list"),
+    # A code with a shell metacharacter is refused before anything else looks at the country.
+    pytest.param("survey.yml", "  KR:\n", "  K`touch pwned`R:\n",
+                 "survey.yml, key 'countries'", "'K`touch pwned`R' is not a country code (two capital letters",
+                 id="survey-country-code-with-backquote"),
+    pytest.param("survey.yml", "  KR:\n", "  kr:\n",
+                 "survey.yml, key 'countries'", "'kr' is not a country code",
+                 id="survey-country-code-lower-case"),
 ]
 
 
@@ -333,7 +411,7 @@ def test_rows_after_a_multiline_field_keep_their_physical_line(data_dir):
     toplines = load_survey_data(data_dir).toplines
     assert toplines["note"].iloc[6] == "a note\nover two lines"
     # The row with the multi-line field starts on line 8 and ends on line 9; the next row is on line 10.
-    assert list(toplines["line"]) == list(range(2, 9)) + list(range(10, 24))
+    assert list(toplines["line"]) == list(range(2, 9)) + list(range(10, 25))
 
 
 # ------------------------------------------------------------------------------------------ shipped data
@@ -371,14 +449,95 @@ def test_shipped_rows_cover_exactly_the_countries_of_each_question(shipped):
 
 def test_shipped_fully_published_questions_have_one_row_per_option(shipped):
     toplines = shipped.toplines
-    fully = shipped.questions[shipped.questions["options_published"] == "all"]
+    fully = shipped.coverage[shipped.coverage["options_published"] == "all"]
     assert len(fully) > 0
-    for q in fully.itertuples(index=False):
-        for country in q.countries:
-            plain = toplines[(toplines["question_id"] == q.question_id) & (toplines["country"] == country)
-                             & ~toplines["is_net"]]
-            assert len(plain) == len(q.options), (q.question_id, country)
-            assert set(plain["option"]) == set(q.options), (q.question_id, country)
+    for country, qid in dict.fromkeys(zip(fully["country"], fully["question_id"])):
+        options = shipped.question(qid)["options"]
+        plain = toplines[(toplines["question_id"] == qid) & (toplines["country"] == country) & ~toplines["is_net"]]
+        assert len(plain) == len(options), (qid, country)
+        assert set(plain["option"]) == set(options), (qid, country)
+
+
+def test_shipped_coverage_matches_the_figures_exactly(shipped):
+    keys = set(zip(shipped.toplines["country"], shipped.toplines["question_id"], shipped.toplines["source"]))
+    rows = list(zip(shipped.coverage["country"], shipped.coverage["question_id"], shipped.coverage["source"]))
+    assert len(rows) == len(set(rows))
+    assert set(rows) == keys
+
+
+# The U.S. figures as the issue lists them, with where each is published.
+US_FIGURES = [
+    ("korea_impression", "favorable", "62", "kei-2025-09-10", "key findings"),
+    ("japan_impression", "favorable", "78", "kei-2025-09-10", "key findings"),
+    ("korea_trust", "trust", "58", "kei-2025-09-10", "key findings"),
+    ("japan_trust", "trust", "69", "kei-2025-09-10", "key findings"),
+    ("us_tariffs", "disapprove", "45", "yankeetimes", "paragraph on the high reciprocal tariffs"),
+]
+
+
+def test_shipped_us_figures_as_published(shipped):
+    us = shipped.toplines[shipped.toplines["country"] == "US"]
+    got = sorted(zip(us["question_id"], us["option"], us["percent_text"], us["source"], us["locator"]))
+    assert got == sorted(US_FIGURES)
+    tariff = us[us["question_id"] == "us_tariffs"].iloc[0]
+    assert tariff["corroborated_by"] == "livedoor-29464206"
+    kei = shipped.source("kei-2025-09-10")
+    assert (kei["publisher"], kei["date"], kei["url"], kei["kind"]) == (
+        "Korea Economic Institute of America", "2025-09-10", "https://keia.org/?p=27766", "primary")
+    assert "does not state its sample" in kei["note"]
+    assert shipped.source_label("kei-2025-09-10") == "KEI"
+    assert shipped.source_label("yankeetimes") == "Yankee Times (press report)"
+
+
+def test_shipped_us_views_are_about_the_right_subjects(shipped):
+    assert [shipped.subject(q) for q in ("korea_impression", "japan_impression", "korea_trust", "japan_trust")] \
+        == ["KR", "JP", "KR", "JP"]
+    assert shipped.family("korea_trust") == shipped.family("us_trust") == "trust"
+    assert shipped.subject("us_tariffs") is None
+    assert shipped.countries_of("us_tariffs") == ("JP", "KR", "US")
+    # One option published for the United States, all of them for South Korea: both load.
+    assert shipped.options_published("US", "japan_impression") == "some"
+    assert shipped.options_published("KR", "japan_impression") == "all"
+
+
+def test_shipped_no_item_is_asked_about_its_own_respondents(shipped):
+    for q in shipped.questions.itertuples(index=False):
+        if not pd.isna(q.subject):
+            assert q.subject not in q.countries, q.question_id
+
+
+def test_shipped_families_have_one_item_per_subject(shipped):
+    families = shipped.questions.dropna(subset=["family"]).groupby("family")
+    assert {"impression", "leader_impression", "trust", "favorable_reasons", "unfavorable_reasons",
+            "relations_state"} <= set(families.groups)
+    for family, rows in families:
+        assert rows["subject"].notna().all() and rows["subject"].is_unique, family
+
+
+@pytest.mark.parametrize(("country", "question_id", "words"), [
+    pytest.param("KR", "us_relations_state", "worsened", id="kr-relations-a-change"),
+    pytest.param("KR", "trilateral_security_cooperation", "positively", id="kr-cooperation-a-view"),
+])
+def test_shipped_different_measures_are_marked_on_the_country_figures(shipped, country, question_id, words):
+    assert words in shipped.measure_note(country, question_id)
+    assert shipped.measure_note("JP", question_id) is None
+    # The note about South Korea's figure is not a note of the question, so it never reaches Japan's chart.
+    assert not any(words in n for n in shipped.notes_for("JP", question_id))
+
+
+def test_shipped_wording_names_the_country(shipped):
+    assert shipped.wording("us_relations_state", "JP") == \
+        "Current state of relations between Japan and the United States"
+    assert shipped.wording("us_forces_cost_share", "KR") == \
+        "South Korea's share of the cost of the U.S. forces stationed in South Korea"
+    for wording in shipped.questions["wording"]:
+        assert "respondent's country" not in wording and "host country" not in wording
+
+
+def test_shipped_filing_notes_stay_in_the_codebook(shipped):
+    notes = shipped.questions["note"].dropna()
+    assert not notes.str.contains("Filed under").any()
+    assert shipped.questions["codebook_note"].dropna().str.contains("Filed under").sum() == 2
 
 
 def test_shipped_options_and_nets_come_from_the_codebook(shipped):
@@ -459,8 +618,12 @@ def test_shipped_frames_are_typed(shipped):
     assert toplines["line"].dtype == "int64"
     # Empty optional fields are missing values, not empty strings.
     assert toplines["net_of"].isna().any() and not (toplines["net_of"] == "").any()
-    for column in ("question_id", "wording", "question_type", "answers", "options_published", "mirror_of"):
+    for column in ("question_id", "wording", "question_type", "answers", "subject", "family", "note",
+                   "codebook_note"):
         assert questions[column].dtype == "string", column
+    assert "mirror_of" not in questions and "options_published" not in questions
+    for column in ("country", "question_id", "source", "options_published", "measure_note", "note"):
+        assert shipped.coverage[column].dtype == "string", column
     assert isinstance(questions["category"].dtype, pd.CategoricalDtype)
     assert all(isinstance(v, tuple) for v in questions["options"])
     assert all(isinstance(v, tuple) for v in questions["countries"])
@@ -474,10 +637,6 @@ def test_a_measure_without_its_answer_format_is_rejected(data_dir):
                     "needs label, answers, description")
 
 
-def test_a_question_cannot_mirror_itself(data_dir):
-    write_variant(data_dir, "questions.csv", "some,JP,japan_impression,", "some,JP,korea_impression,")
-    problems = load_problems(data_dir)
-    assert_reported(problems, "questions.csv, line 4, column 'mirror_of'", "cannot mirror itself", only=False)
 
 
 # ------------------------------------------------------------------------------------------ release claims
@@ -515,3 +674,247 @@ def test_shipped_release_claims_load_and_name_published_figures():
     data = load_survey_data()
     assert len(data.claims) >= 10
     assert set(data.claims["source"]) <= {s["id"] for s in data.survey["sources"]}
+
+
+# --------------------------------------------------------------------------------- SurveyData methods
+
+@pytest.fixture(scope="module")
+def good():
+    return load_survey_data(GOOD)
+
+
+def test_country_names(good):
+    assert good.country_name("US") == "United States"
+    assert good.country_in_text("US") == "the United States"
+    assert good.country_in_text("JP") == "Japan"  # no name_in_text: the name
+    assert good.respondents("US") == "American respondents"
+
+
+def test_sources_have_one_label_and_a_full_citation(good):
+    assert good.source_label("release") == "TI"
+    assert good.source_label("press-a") == "Paper A (press report)"
+    assert not good.is_press("release") and good.is_press("press-b")
+    assert good.source_citation("press-b") == \
+        "Paper B, Press report B (press report), date not stated, https://example.org/b"
+
+
+def test_coverage_per_country_and_source(good):
+    assert good.countries_of("us_impression") == ("JP", "KR")
+    assert good.options_published("KR", "us_impression") == "all"
+    assert good.options_published("KR", "japan_impression", "press-b") == "all"
+    assert good.options_published("JP", "korea_impression") == "some"
+    assert good.measure_note("JP", "economic_partners") == "a measure other than the wording"
+    assert good.measure_note("JP", "korea_impression") is None
+    assert good.is_same_measure("JP", "korea_impression") and not good.is_same_measure("JP", "economic_partners")
+    assert good.notes_for("KR", "japan_impression") == ["A note on the South Korean figures."]
+    assert good.notes_for("JP", "nuclear_weapons") == ["A note for readers."]
+    # A filing note is the codebook's, never a reader's.
+    assert good.notes_for("JP", "economic_partners") == []
+    assert good.question("economic_partners")["codebook_note"].startswith("Filed under")
+
+
+def test_subject_and_family(good):
+    assert good.subject("japan_impression") == "JP" and good.subject("nuclear_weapons") is None
+    assert good.family("us_impression") == "impression" and good.family("economic_partners") is None
+    assert good.family_members("impression") == ["us_impression", "korea_impression", "japan_impression"]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    pytest.param(lambda d: d.check_country("CN"), "unknown country 'CN': survey.yml has JP, KR, US", id="country"),
+    pytest.param(lambda d: check_country(d, "jp"), "unknown country 'jp'", id="country-module-level"),
+    pytest.param(lambda d: d.country_name("XX"), "unknown country 'XX'", id="country-name"),
+    pytest.param(lambda d: d.check_category("defence"), "unknown category 'defence': the categories are "
+                 + "; ".join(CATEGORIES), id="category"),
+    pytest.param(lambda d: d.check_question("nuclear"), "unknown question 'nuclear': questions.csv has us_impression, ",
+                 id="question"),
+    pytest.param(lambda d: d.check_question("japan_impression", "JP"),
+                 "question 'japan_impression' has no figures for 'JP'; it has figures for KR", id="question-country"),
+    pytest.param(lambda d: d.question("x"), "unknown question 'x'", id="question-row"),
+    pytest.param(lambda d: d.wording("x", "JP"), "unknown question 'x'", id="wording"),
+    pytest.param(lambda d: d.check_option("nuclear_weapons", "in favour"),
+                 "unknown option 'in favour' of question 'nuclear_weapons': valid options are strongly in favor | "
+                 "somewhat in favor | somewhat opposed | strongly opposed | in favor | opposed", id="option"),
+    pytest.param(lambda d: d.options_published("KR", "japan_impression", "release"),
+                 "source 'release' has no figures for KR/japan_impression; sources with figures: press-a, press-b",
+                 id="options-published-source"),
+    pytest.param(lambda d: d.source("press-z"), "unknown source 'press-z': survey.yml has release, press-a, press-b",
+                 id="source"),
+    pytest.param(lambda d: d.family_members("trust"), "unknown family 'trust': questions.csv has impression",
+                 id="family"),
+])
+def test_bad_arguments_raise_a_value_error_naming_the_valid_values(good, call, message):
+    with pytest.raises(ValueError) as info:
+        call(good)
+    assert str(info.value).startswith(message)
+
+
+def test_valid_arguments_are_returned(good):
+    assert good.check_country("KR") == "KR"
+    assert good.check_category("security") == "security"
+    assert good.check_question("us_impression", "KR") == "us_impression"
+    assert good.check_option("nuclear_weapons", "in favor") == "in favor"  # a published net
+
+
+@pytest.mark.parametrize(("wording", "country", "expected"), [
+    pytest.param("Relations between {country} and Japan", "KR", "Relations between South Korea and Japan",
+                 id="inside"),
+    pytest.param("{country} and Japan: relations", "US", "The United States and Japan: relations",
+                 id="at-the-start"),
+])
+def test_wording_fills_in_the_country(data_dir, wording, country, expected):
+    write_variant(data_dir, "questions.csv", "Overall impression of Japan", wording)
+    assert load_survey_data(data_dir).wording("japan_impression", country) == expected
+
+
+def test_a_family_asks_one_kind_of_question(data_dir):
+    write_variant(data_dir, "questions.csv", "world leadership,,US,,", "world leadership,,US,mixed,")
+    write_variant(data_dir, "questions.csv", "favorable|unfavorable,,KR,impression", "favorable|unfavorable,,KR,mixed")
+    assert_reported(load_problems(data_dir), "questions.csv, line 4, column 'question_type'",
+                    "'single_choice' differs from 'top_reasons' of 'us_favorable_reasons' (line 3)")
+
+
+def test_a_country_may_publish_one_option_of_an_item_fully_published_elsewhere(data_dir):
+    with open(data_dir / "toplines.csv", "a", encoding="utf-8") as f:
+        f.write("US,japan_impression,favorable,78,press-a,paragraph 9,,,published,,\n")
+    with open(data_dir / "coverage.csv", "a", encoding="utf-8") as f:
+        f.write("US,japan_impression,press-a,some,,\n")
+    data = load_survey_data(data_dir)
+    assert data.countries_of("japan_impression") == ("KR", "US")
+    assert (data.options_published("US", "japan_impression"), data.options_published("KR", "japan_impression")) \
+        == ("some", "all")
+    # Marked 'all', the same single figure is refused: the other options are missing.
+    write_variant(data_dir, "coverage.csv", "US,japan_impression,press-a,some", "US,japan_impression,press-a,all")
+    assert_reported(load_problems(data_dir), "toplines.csv, line 24, column 'option'",
+                    "'japan_impression' (US) is marked as fully published in coverage.csv but has no row for: "
+                    "unfavorable, neither")
+
+
+# ------------------------------------------------------------------------------ bad files (issue 8)
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_missing_data_file_is_named(data_dir, name):
+    (data_dir / name).unlink()
+    assert_reported(load_problems(data_dir), name, "file not found")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_folder_in_place_of_a_data_file(data_dir, name):
+    (data_dir / name).unlink()
+    (data_dir / name).mkdir()
+    assert_reported(load_problems(data_dir), name, "is a folder, not a file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need os.mkfifo (POSIX)")
+@pytest.mark.parametrize("name", ["survey.yml", "toplines.csv"])
+def test_a_fifo_in_place_of_a_data_file_is_refused_without_blocking(data_dir, name):
+    (data_dir / name).unlink()
+    os.mkfifo(data_dir / name)
+    result: list = []
+
+    def load():
+        try:
+            load_survey_data(data_dir)
+        except DataValidationError as exc:
+            result.append(exc.problems)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # unblock the reader so the thread ends, then fail
+        with open(data_dir / name, "wb", buffering=0):
+            pass
+        pytest.fail("the loader blocked on a FIFO")
+    assert_reported(result[0], name, "is a FIFO (named pipe); a data file must be an ordinary file")
+
+
+def test_an_unreadable_data_file_is_named(data_dir, monkeypatch):
+    read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self.name == "coverage.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert_reported(load_problems(data_dir), "coverage.csv", "cannot be read (Permission denied)")
+
+
+def test_a_survey_that_is_a_list_at_the_top_level(data_dir):
+    (data_dir / "survey.yml").write_text("- JP\n- KR\n", encoding="utf-8")
+    assert_reported(load_problems(data_dir), "survey.yml", "expected a mapping (key: value lines) at the top level, "
+                    "found list")
+
+
+def test_a_field_over_128_kib(data_dir):
+    long = "x" * (MAX_FIELD_CHARS + 1)
+    write_variant(data_dir, "toplines.csv", "paragraph 3,,,published,,\nKR,japan_impression,unfavorable",
+                  f'paragraph 3,,,published,,"{long}"\nKR,japan_impression,unfavorable')
+    assert_reported(load_problems(data_dir), "toplines.csv, line 12", "a field is longer than 128 KiB")
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    # The quote opened on line 8 runs on to the next quote (line 9).
+    pytest.param('a security partner,31.0,release,"Findings §1, bullet 1"',
+                 'a security partner,31.0,release,"Findings §1, bullet 1', "toplines.csv, line 8",
+                 id="runs-into-the-next-quote"),
+    # Nothing after it closes it.
+    pytest.param("press-b,paragraph 4,", 'press-b,"paragraph 4,', "toplines.csv, line 23",
+                 id="open-at-the-end-of-the-file"),
+    # Closed in the middle of the line by the next field's opening quote.
+    pytest.param('EU, the European Union",37.1', 'EU, the European Union,37.1', "toplines.csv, line 22",
+                 id="closed-by-a-later-quote-on-its-line"),
+])
+def test_an_unclosed_quote_is_reported_as_such_at_its_line(data_dir, old, new, where):
+    write_variant(data_dir, "toplines.csv", old, new)
+    assert_reported(load_problems(data_dir), where, "unclosed quote")
+
+
+# --------------------------------------------------------------------------- a fictitious fourth country
+
+FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
+
+
+def _fourth_country_module():
+    import importlib.util
+    path = Path(__file__).parent / "fixtures" / "fourth_country.py"
+    spec = importlib.util.spec_from_file_location("fourth_country", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fourth_country_fixture_is_current(tmp_path):
+    """The committed folder is what tests/fixtures/fourth_country.py makes from today's data/."""
+    built = _fourth_country_module().build(tmp_path / "fourth_country")
+    names = sorted(p.name for p in FOURTH.iterdir())
+    assert names == sorted(p.name for p in built.iterdir()) == sorted(DATA_FILES)
+    for name in names:
+        assert (FOURTH / name).read_bytes() == (built / name).read_bytes(), \
+            f"{name} is stale: run python tests/fixtures/fourth_country.py"
+
+
+def test_fourth_country_loads_from_data_alone():
+    data = load_survey_data(FOURTH)
+    shipped = load_survey_data()
+    assert data.countries() == shipped.countries() + ["XA"]
+    assert "XA" not in shipped.countries() and not (shipped.toplines["country"] == "XA").any()
+    assert data.wording("us_relations_state", "XA") == \
+        "Current state of relations between Examplestan and the United States"
+    assert data.measure_note("XA", "us_relations_state") is not None
+    assert data.options_published("XA", "japan_impression") == "all"
+    assert data.countries_of("japan_impression") == ("KR", "US", "XA")
+
+
+def test_mirror_pairs_are_each_public_about_the_other():
+    shipped = load_survey_data()
+    assert (("korea_impression", "JP"), ("japan_impression", "KR")) in shipped.mirror_pairs()
+    assert (("lee_impression", "JP"), ("ishiba_impression", "KR")) in shipped.mirror_pairs()
+    data = load_survey_data(FOURTH)
+    pairs = data.mirror_pairs()
+    assert (("xa_impression", "JP"), ("japan_impression", "XA")) in pairs
+    for (qa, a), (qb, b) in pairs:
+        assert data.subject(qa) == b and data.subject(qb) == a and data.family(qa) == data.family(qb)
+        assert a in data.countries_of(qa) and b in data.countries_of(qb)
+    # The U.S. public's view of South Korea has no mirror: South Korean views of the U.S. impression are
+    # not published, so no pair joins them, and none pairs items about different subjects.
+    assert not any(("korea_impression", "US") in pair for pair in pairs)

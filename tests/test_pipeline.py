@@ -6,8 +6,10 @@ not yet) in a temporary folder, never on the working tree.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -23,7 +25,7 @@ import pytest
 from helpers import build, paths
 
 ROOT = paths.ROOT
-KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+KERNELSPEC = {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -63,6 +65,19 @@ def run_build(copy: Path, *args: str, timeout: float = 600) -> subprocess.Comple
     )
 
 
+def make(copy: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`make` in ``copy`` with this environment (skipped when it was not made by `make env`)."""
+    stamp = Path(sys.prefix) / ".installed"
+    if not stamp.exists() or shutil.which("make") is None:
+        pytest.skip("needs make and an environment made by `make env`")
+    # make must see this environment as up to date, or it would rebuild it.
+    newest = max((copy / name).stat().st_mtime for name in
+                 ("requirements.lock", "pyproject.toml", "environment.yml", "scripts/setup_env.py"))
+    os.utime(stamp, (stamp.stat().st_atime, max(stamp.stat().st_mtime, newest + 1)))
+    return subprocess.run(["make", "--no-print-directory", *args, f"VENV={sys.prefix}"],
+                          cwd=copy, env=copy_env(copy), capture_output=True, text=True, timeout=timeout)
+
+
 def snapshot(root: Path) -> dict[str, str]:
     """Hash of every file under notebooks/, figures/ and reports/."""
     result = {}
@@ -73,9 +88,16 @@ def snapshot(root: Path) -> dict[str, str]:
     return result
 
 
+PARAMETERS_CELL = "\n".join(
+    ['country: str = "JP"  # respondents\' country']
+    + [f"{name}: {type(value).__name__} = {value!r}" for name, value in build.official_parameters(ROOT).items()
+       if name != "reports_dir"]
+)
+
+
 def write_notebook(path: Path, *sources: str) -> None:
-    """A small notebook: a `parameters` cell, then one code cell per source."""
-    cells = [nbformat.v4.new_code_cell('country: str = "JP"  # respondents\' country', metadata={"tags": ["parameters"]})]
+    """A small source notebook: a `parameters` cell with the official defaults, then one code cell per source."""
+    cells = [nbformat.v4.new_code_cell(PARAMETERS_CELL, metadata={"tags": ["parameters"]})]
     cells += [nbformat.v4.new_code_cell(source) for source in sources]
     for index, cell in enumerate(cells):
         cell["id"] = f"{path.stem}-{index}"
@@ -89,7 +111,7 @@ def makefile_variable(name: str) -> str:
 
 
 def nbval(copy: Path, *notebooks: Path) -> subprocess.CompletedProcess:
-    """nbval on notebooks of ``copy``, with the options `make test` uses."""
+    """nbval on notebooks of ``copy``, with the options `make test` uses (and the copy's conftest.py)."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *makefile_variable("PYTEST_NBVAL").split(),
          *(str(nb.relative_to(copy)) for nb in notebooks)],
@@ -97,15 +119,8 @@ def nbval(copy: Path, *notebooks: Path) -> subprocess.CompletedProcess:
     )
 
 
-def text_outputs(nb) -> str:
-    parts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            parts.append(output.get("text", ""))
-            for mime, value in output.get("data", {}).items():
-                if mime.startswith("text/"):
-                    parts.append(value)
-    return "\n".join(parts)
+def notebook_of_category(category: str) -> str:
+    return re.sub(r"\W+", "_", category).strip("_")
 
 
 SMALL_FIGURE = (
@@ -119,34 +134,29 @@ SMALL_FIGURE = (
 
 # --------------------------------------------------------------------------- drift
 
+# A published percent shown by a report notebook, in no net (so changing it keeps the data valid).
+DRIFT_QUESTION, DRIFT_OPTION = "taiwan_contingency_likelihood", "yes"
+
 
 def test_nbval_catches_a_changed_data_value(repo):
-    """Change one published percent that a committed notebook shows: nbval on it must fail."""
+    """Change one known published percent: nbval on the notebook that shows it must fail, showing both values."""
     toplines = repo / "data" / "toplines.csv"
-    notebooks = sorted((repo / "notebooks").glob("*.ipynb"))
-    assert notebooks, "no notebooks"
-    assert toplines.exists(), "data/toplines.csv is missing"
-    shown = {nb: text_outputs(nbformat.read(nb, as_version=4)) for nb in notebooks}
-
-    text = toplines.read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    target = None
-    for index, row in enumerate(rows):
-        if row["country"] != build.DEFAULT_COUNTRY or row.get("net_of") or not row["percent"]:
-            continue
-        pattern = re.compile(rf"(?<![\d.]){re.escape(row['percent'])}(?![\d])")
-        hits = [nb for nb, out in shown.items() if pattern.search(out)]
-        value = float(row["percent"])
-        if hits and 1 <= value <= 98:
-            target = (index, row, hits[0])
-            break
-    assert target, "no percent of data/toplines.csv appears in the notebooks' text outputs: nbval cannot catch drift"
-    index, row, notebook = target
+    rows = list(csv.DictReader(io.StringIO(toplines.read_text(encoding="utf-8"))))
+    questions = {r["question_id"]: r for r in csv.DictReader(io.StringIO(
+        (repo / "data" / "questions.csv").read_text(encoding="utf-8")))}
+    index = next(i for i, r in enumerate(rows) if (r["country"], r["question_id"], r["option"])
+                 == ("JP", DRIFT_QUESTION, DRIFT_OPTION))
+    assert not any(r["net_of"] and r["question_id"] == DRIFT_QUESTION for r in rows)
+    old = rows[index]["percent"]
+    new = f"{float(old) + 1:.1f}"
+    notebook = repo / "reports" / "JP" / "notebooks" / f"{notebook_of_category(questions[DRIFT_QUESTION]['category'])}.ipynb"
+    shown = nbformat.read(notebook, as_version=4)
+    assert any(re.search(rf"\b{re.escape(DRIFT_OPTION)}\s+{re.escape(old)}\b", o.get("text", ""))
+               for c in shown.cells for o in c.get("outputs", [])), f"{notebook.name} does not print {old}"
 
     before = nbval(repo, notebook)
     assert before.returncode == 0, f"{notebook.name} does not pass nbval before the change:\n{before.stdout[-3000:]}"
 
-    new = row["percent"].replace(row["percent"].split(".")[0], str(int(float(row["percent"])) + 1), 1)
     rows[index]["percent"] = new
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), lineterminator="\n")
@@ -156,10 +166,66 @@ def test_nbval_catches_a_changed_data_value(repo):
 
     after = nbval(repo, notebook)
     assert after.returncode == 1, (
-        f"changing {row['question_id']}/{row['option']} from {row['percent']} to {new} went unnoticed by nbval "
+        f"changing {DRIFT_QUESTION}/{DRIFT_OPTION} from {old} to {new} went unnoticed by nbval "
         f"on {notebook.name}:\n{after.stdout[-3000:]}"
     )
-    assert "failed" in after.stdout
+    assert new in after.stdout and old in after.stdout, after.stdout[-3000:]
+
+
+def test_an_edited_committed_figure_fails_the_tests(repo):
+    """`make test`'s check after nbval: a committed figure that differs from what the code draws fails."""
+    notebook = repo / "reports" / "JP" / "notebooks" / "culture_history.ipynb"
+    figure = next((repo / "figures" / "JP").glob("takeshima_importance.png"))
+    figure.write_bytes(figure.read_bytes() + b"\0")
+
+    result = nbval(repo, notebook)
+
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "figures/JP/takeshima_importance.png: the committed file differs" in result.stdout
+    assert "committed-outputs FAILED" in result.stdout or "FAILED" in result.stdout
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_official_parameters_are_in_one_place_and_applied(repo):
+    """A parameters cell saved with another value is refused: the committed report cannot change."""
+    source = repo / "notebooks" / "security.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert "deff: float = 1.0" in cell.source
+    cell.source = cell.source.replace("deff: float = 1.0", "deff: float = 1.5")
+    nbformat.write(nb, source)
+    before = snapshot(repo)
+
+    result = run_build(repo, "security")
+
+    assert result.returncode == 2
+    assert "notebooks/security.ipynb: its parameters cell sets deff = 1.5" in result.stderr
+    assert "official value is 1.0 (report.toml)" in result.stderr
+    assert "Traceback" not in result.stderr and "running" not in result.stdout
+    assert {k: v for k, v in snapshot(repo).items() if k != "notebooks/security.ipynb"} == \
+        {k: v for k, v in before.items() if k != "notebooks/security.ipynb"}
+
+
+def test_papermill_with_other_parameters_writes_only_to_scratch(repo):
+    """Running a notebook outside the runner, with other parameters, leaves the committed tree alone."""
+    before = snapshot(repo)
+    out = repo.parent / "elsewhere.ipynb"
+    env = copy_env(repo)
+    result = subprocess.run(
+        [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", paths.KERNEL_NAME, "-p", "deff", "1.5",
+         str(repo / "notebooks" / "culture_history.ipynb"), str(out)],
+        cwd=repo / "notebooks", env=env, capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0 and "No such kernel" in result.stderr:
+        pytest.skip(f"kernel {paths.KERNEL_NAME} not registered here (run `make env`)")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert snapshot(repo) == before
+    scratch = list((repo / "build" / "scratch" / "figures" / "JP").glob("*.png"))
+    assert scratch, "the notebook wrote no figure to build/scratch/"
+    executed = out.read_text(encoding="utf-8")
+    assert executed.count("outputs of this run go to build/scratch/") == 1
 
 
 # --------------------------------------------------------------------------- runner safety
@@ -167,26 +233,63 @@ def test_nbval_catches_a_changed_data_value(repo):
 
 def test_unknown_country_is_an_error(repo):
     result = run_build(repo, "--country", "XX")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "unknown country 'XX'" in result.stderr
     assert "JP" in result.stderr
 
 
-def test_unknown_country_through_make(repo):
-    """`make report COUNTRY=XX` fails (uses this environment instead of creating one)."""
-    stamp = Path(sys.prefix) / ".installed"
-    if not stamp.exists() or shutil.which("make") is None:
-        pytest.skip("needs make and an environment made by `make env`")
-    # make must see this environment as up to date, or it would rebuild it.
-    if any((repo / name).stat().st_mtime > stamp.stat().st_mtime
-           for name in ("environment.yml", "pyproject.toml", "scripts/setup_env.py")):
-        pytest.skip("the environment is older than environment.yml: run `make env`")
-    result = subprocess.run(
-        ["make", "--no-print-directory", "report", "COUNTRY=XX", f"VENV={sys.prefix}"],
-        cwd=repo, env=copy_env(repo), capture_output=True, text=True, timeout=120,
-    )
+@pytest.mark.parametrize("args, message", [
+    (["--jobs", "abc"], "argument --jobs/-j: must be a whole number of at least 1, got 'abc'"),
+    (["--jobs", "0"], "argument --jobs/-j: must be a whole number of at least 1, got '0'"),
+    (["--country", ""], "country code '' is not two capital letters"),
+    (["--country", "JP KR"], "country code 'JP KR' is not two capital letters"),
+    (["--country", "jp"], "country code 'jp' is not two capital letters"),
+])
+def test_bad_runner_arguments_give_a_message(repo, args, message):
+    result = run_build(repo, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("variables, message", [
+    (["JOBS=abc"], 'JOBS must be a whole number of at least 1 (e.g. JOBS=2), got "abc"'),
+    (["COUNTRY="], 'COUNTRY must be one country code of two capital letters (e.g. COUNTRY=KR), got ""'),
+    (["COUNTRY=JP KR"], 'got "JP KR"; `make report-all` builds every country'),
+    (["COUNTRY=XX"], "unknown country 'XX'"),
+])
+def test_bad_make_variables_give_a_message(repo, variables, message):
+    result = make(repo, "report", *variables)
     assert result.returncode != 0
-    assert "unknown country 'XX'" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_all_never_runs_data_in_a_shell(repo):
+    """A country key with shell syntax is rejected before anything uses it."""
+    survey = repo / "data" / "survey.yml"
+    text = survey.read_text(encoding="utf-8")
+    marker = repo.parent / "pwned"
+    assert re.search(r"^  KR:", text, re.M)
+    survey.write_text(re.sub(r"^  KR:", f"  K`touch {marker}`R:", text, count=1, flags=re.M), encoding="utf-8")
+    before = snapshot(repo)
+
+    result = make(repo, "report-all")
+
+    assert result.returncode != 0
+    assert not marker.exists(), "a country key from survey.yml ran as a shell command"
+    assert snapshot(repo) == before
+
+
+def test_a_deleted_data_file_is_noticed(repo):
+    (repo / "data" / "toplines.csv").unlink()
+    result = run_build(repo)
+    assert result.returncode == 2
+    assert "data/toplines.csv missing, so no notebook was run" in result.stderr
+    assert "running" not in result.stdout
+    through_make = make(repo, "report")
+    assert through_make.returncode != 0
+    assert "data/toplines.csv is missing" in through_make.stderr
 
 
 def test_bad_data_fails_fast_and_changes_nothing(repo):
@@ -218,7 +321,7 @@ def test_failing_notebook_changes_nothing(repo):
     result = run_build(repo, "zz_ok", "zz_raises")
 
     assert result.returncode == 1
-    assert "FAILED zz_raises.ipynb: cell 3 (In [4]) `values = {'a': 1}` raised KeyError: 'b'" in result.stderr
+    assert "FAILED zz_raises.ipynb: cell 4 (In [5]) `values = {'a': 1}` raised KeyError: 'b'" in result.stderr
     assert "zz_ok" not in result.stderr
     assert snapshot(repo) == before, "committed notebooks, figures or reports changed"
     failed = repo / "build" / "failed" / "JP" / "zz_raises.ipynb"
@@ -226,6 +329,18 @@ def test_failing_notebook_changes_nothing(repo):
     assert "KeyError" in failed.read_text(encoding="utf-8")
     assert not (repo / "build" / "JP" / "zz_ok.stamp").exists()
     assert not any((repo / "build" / "staging").iterdir())
+
+
+def test_inputs_edited_during_a_build_are_not_published(repo):
+    write_notebook(repo / "notebooks" / "zz_edits.ipynb", "name = 'zz_edits'", SMALL_FIGURE,
+                   "with open('../data/toplines.csv', 'a', encoding='utf-8') as f:\n    f.write('\\n')")
+    before = snapshot(repo)
+
+    result = run_build(repo, "zz_edits")
+
+    assert result.returncode == 1
+    assert "inputs changed while the notebooks ran: data/toplines.csv" in result.stderr
+    assert snapshot(repo) == before
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -261,7 +376,9 @@ def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
 
 
 def kernel_pids(repo: Path) -> list[int]:
-    """Processes started with the kernel environment of ``repo``: kernels, and warm-kernel server."""
+    """Processes started with the kernel environment of ``repo``."""
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("needs /proc to find kernel processes")
     found = []
     marker = f"MATPLOTLIBRC={repo / 'build' / 'matplotlibrc'}\0".encode()
     for proc in Path("/proc").iterdir():
@@ -281,84 +398,115 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
-# --------------------------------------------------------------------------- warm kernels
+def test_a_publication_cut_short_is_completed_by_the_next_run(repo):
+    """`kill -9` during the moves: the journal left behind is carried out before anything else."""
+    staged = repo / "build" / "staging" / "JP-1-killed" / "zz" / "figures" / "JP"
+    staged.mkdir(parents=True)
+    for name in ("zz_a.png", "zz_b.png", "zz_c.png"):
+        (staged / name).write_bytes(name.encode())
+    (repo / "figures" / "JP" / "zz_gone.png").write_bytes(b"old")
+    journal = {"moves": [[str(staged / n), f"figures/JP/{n}"] for n in ("zz_a.png", "zz_b.png", "zz_c.png")],
+               "remove": ["figures/JP/zz_gone.png"], "records": {"build/JP/zz.outputs.json": "[]\n"},
+               "run_dir": str(staged.parents[2])}
+    (repo / "build" / "publish-JP.json").write_text(json.dumps(journal), encoding="utf-8")
+    assert build.apply_journal(repo, journal, limit=1) == 1  # killed after the first move
+    assert (repo / "figures" / "JP" / "zz_a.png").exists() and not (repo / "figures" / "JP" / "zz_b.png").exists()
 
-PROBE = r"""
-import hashlib, locale, os, signal, sys, time, warnings
-import matplotlib, numpy as np, pandas as pd
-import matplotlib.pyplot as plt
-import importlib
-for module in PRELOAD:  # the libraries warm kernels have imported: same warning filters
-    importlib.import_module(module)
+    result = run_build(repo, "--country", "XX")  # any run completes it first, even one that then fails
 
-def digest(value):
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
-
-env_keys = sorted(k for k in os.environ if k not in ("SURVEY_STAGING_DIR",))
-print("env keys", env_keys)
-print("cwd, path, argv", digest((os.getcwd(), sys.path, os.path.basename(sys.argv[0]))))
-print("flags", sys.flags, sys.getrecursionlimit(), locale.getlocale(), time.tzname)
-print("encodings", sys.stdout.encoding, sys.getdefaultencoding(), locale.getpreferredencoding())
-print("sigint", signal.getsignal(signal.SIGINT))
-# The same filters; their order differs when libraries are imported before IPython
-# starts, which only matters for filters on the same warning (none of these).
-print("warnings", sorted({(f[0], f[1] and f[1].pattern, f[2].__name__, f[4]) for f in warnings.filters}, key=repr))
-print("pandas", {k: pd.get_option(k) for k in pd._config.config._registered_options if k.startswith("display.")})
-print("numpy", np.get_printoptions())
-print("matplotlib", matplotlib.get_backend(), digest(sorted((k, str(v)) for k, v in matplotlib.rcParams.items())))
-print("modules", sorted(m for m in ("IPython", "ipykernel", "matplotlib_inline.backend_inline") if m in sys.modules))
-"""
+    assert "completed the publication of an interrupted build (publish-JP.json)" in result.stdout
+    for name in ("zz_a.png", "zz_b.png", "zz_c.png"):
+        assert (repo / "figures" / "JP" / name).read_bytes() == name.encode()
+    assert not (repo / "figures" / "JP" / "zz_gone.png").exists()
+    assert (repo / "build" / "JP" / "zz.outputs.json").read_text() == "[]\n"
+    assert not (repo / "build" / "publish-JP.json").exists()
+    assert not (repo / "build" / "staging" / "JP-1-killed").exists()
 
 
-def test_warm_kernels_behave_like_fresh_ones(repo):
-    """Forked warm kernels give the very same notebook as freshly started kernels."""
-    write_notebook(repo / "notebooks" / "zz_probe.ipynb", PROBE.replace("PRELOAD", repr(build.WARM_PRELOAD)),
-                   "pd.DataFrame(np.arange(60).reshape(2, 30)).rename(columns=str)",
-                   "plt.plot([0, 1], [1, 0]);\nprint('shown', plt.gcf().number)",
-                   "print('to stderr', file=sys.stderr)\nprint('after')")
-    executed = repo / "notebooks" / "zz_probe.ipynb"
-    warm = run_build(repo, "zz_probe")
-    assert warm.returncode == 0, warm.stderr
-    if "warm kernels" not in warm.stdout:
-        pytest.skip("warm kernels are not available here")
-    warm_bytes = executed.read_bytes()
-    fresh = run_build(repo, "--no-warm", "zz_probe")
-    assert fresh.returncode == 0, fresh.stderr
-    assert "fresh kernels" in fresh.stdout
-    assert executed.read_bytes() == warm_bytes, "warm and fresh kernels gave different notebooks"
-    nb = nbformat.read(executed, as_version=4)
-    assert any("image/png" in o.get("data", {}) for o in nb.cells[3].outputs), "no inline figure"
-    assert sorted(o.get("name") for o in nb.cells[4].outputs) == ["stderr", "stdout"]
+def test_staging_of_killed_runs_is_cleaned(repo):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = repo / "build" / "staging" / f"JP-{dead.pid}-abc"
+    (stale / "x").mkdir(parents=True)
+    live = repo / "build" / "staging" / f"JP-{os.getppid()}-live"
+    live.mkdir()
+    run_build(repo, "--country", "XX")
+    assert not stale.exists()
+    assert live.exists(), "the staging folder of a run still going was removed"
+
+
+def test_disk_full_names_the_file_and_leaves_it_alone(tmp_path, monkeypatch):
+    dest = tmp_path / "figures" / "JP" / "a.png"
+    dest.parent.mkdir(parents=True)
+    dest.write_bytes(b"committed")
+    real_fdopen = os.fdopen
+
+    class Full(io.RawIOBase):
+        def __init__(self, fd):
+            self.handle = real_fdopen(fd, "wb")
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(build.os, "fdopen", lambda fd, mode: Full(fd))
+    with pytest.raises(build.BuildError, match=rf"no space left on device while writing {re.escape(str(dest))}"):
+        build._write_bytes_atomic(dest, b"new")
+    assert dest.read_bytes() == b"committed"
+    assert [p.name for p in dest.parent.iterdir()] == ["a.png"]
+
+
+def test_runner_uses_no_fork_server_or_private_api():
+    text = (ROOT / "src" / "helpers" / "build.py").read_text(encoding="utf-8")
+    for banned in ("os.fork", "pidfd", "AF_UNIX", "socket.socket", "_filters_mutated", "get_ipython ="):
+        assert banned not in text, banned
 
 
 # --------------------------------------------------------------------------- outputs
 
 
-def test_other_country_writes_its_own_outputs_reproducibly(repo):
+def test_every_country_writes_its_own_outputs_reproducibly(repo):
     write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
     before = snapshot(repo)
 
     first = run_build(repo, "--country", "KR", "zz_ok")
     assert first.returncode == 0, first.stderr
+    assert first.stderr == "", "a successful build printed to stderr"
     executed = repo / "reports" / "KR" / "notebooks" / "zz_ok.ipynb"
     figure = repo / "figures" / "KR" / "zz_ok.png"
     outputs = {p: p.read_bytes() for p in (executed, figure)}
     after = snapshot(repo)
-    assert {k: v for k, v in after.items() if k in before} == before, "outputs of JP changed"
+    assert {k: v for k, v in after.items() if k in before} == before, "other outputs changed"
     assert set(after) - set(before) == {"reports/KR/notebooks/zz_ok.ipynb", "figures/KR/zz_ok.png"}
 
     nb = nbformat.read(executed, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and injected[0].id == "injected-parameters"
     assert 'country = "KR"' in injected[0].source
+    for name, value in build.official_parameters(repo).items():
+        if name != "reports_dir":
+            assert f"{name} = {value!r}".replace("'", '"') in injected[0].source
     assert "papermill" not in nb.metadata
     assert all("execution" not in c.metadata and "papermill" not in c.metadata for c in nb.cells)
     assert (repo / "build" / "KR" / "zz_ok.stamp").exists()
 
-    time.sleep(0.05)
     again = run_build(repo, "--country", "KR", "zz_ok")
     assert again.returncode == 0, again.stderr
     assert {p: p.read_bytes() for p in outputs} == outputs, "a rebuild changed bytes"
+
+    # Current by content: unchanged inputs are not run again, an edited output is.
+    os.utime(repo / "data" / "toplines.csv")
+    unchanged = run_build(repo, "--country", "KR", "--if-changed", "zz_ok")
+    assert "up to date (inputs unchanged)" in unchanged.stdout
+    figure.write_bytes(b"edited")
+    redone = run_build(repo, "--country", "KR", "--if-changed", "zz_ok")
+    assert "running 1 notebook(s)" in redone.stdout
+    assert figure.read_bytes() == outputs[figure]
 
 
 def test_outputs_a_notebook_no_longer_writes_are_removed(repo):
@@ -372,6 +520,20 @@ def test_outputs_a_notebook_no_longer_writes_are_removed(repo):
     assert (repo / "figures" / "JP" / "zz_new.png").exists()
     assert not (repo / "figures" / "JP" / "zz_old.png").exists()
     assert "removed figures/JP/zz_old.png" in result.stdout
+
+
+def test_output_path_outside_the_runner_goes_to_scratch_and_says_so(monkeypatch, capsys):
+    monkeypatch.delenv(paths.STAGING_ENV, raising=False)
+    monkeypatch.setattr(paths, "_told", False)
+    first = paths.output_path("figures/JP/zz_probe.png")
+    second = paths.output_path("figures/JP/zz_probe.svg")
+    assert first.parent == paths.SCRATCH_DIR / "figures" / "JP" == second.parent
+    assert capsys.readouterr().out == "outputs of this run go to build/scratch/ (only `make report` writes figures/ and reports/)\n"
+    monkeypatch.setenv(paths.STAGING_ENV, "/some/staging")
+    assert paths.output_path("reports/JP/summary.md") == Path("/some/staging/reports/JP/summary.md").resolve() \
+        or str(paths.output_path("reports/JP/summary.md")).endswith("reports/JP/summary.md")
+    with pytest.raises(ValueError, match="relative"):
+        paths.output_path("../outside.png")
 
 
 def test_normalize_removes_run_metadata_and_fixes_ids():
@@ -394,25 +556,87 @@ def test_normalize_removes_run_metadata_and_fixes_ids():
     assert [c.metadata for c in executed.cells] == [{"tags": ["parameters"]}, {"tags": ["injected-parameters"]}, {}]
 
 
+# --------------------------------------------------------------------------- JupyterLab
+
+
+def lab_contents_manager(root: Path):
+    """The contents manager `make lab` uses, configured from the project's jupyter_server_config.py."""
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+    from traitlets.config import Config
+
+    config = Config()
+    namespace = {"get_config": lambda: config}
+    exec((ROOT / "jupyter_server_config.py").read_text(encoding="utf-8"), namespace)
+    return FileContentsManager(root_dir=str(root), config=config)
+
+
+def test_saving_a_run_source_notebook_in_jupyterlab_leaves_it_unchanged(repo):
+    cm = lab_contents_manager(repo)
+    path = "notebooks/security.ipynb"
+    committed = (repo / path).read_bytes()
+    model = cm.get(path)
+    nb = model["content"]
+    # What running it in JupyterLab adds: outputs, counts, timing and view metadata, the Python version.
+    for count, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = count + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x\n")]
+        cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+        cell.metadata["scrolled"] = True
+    nb.metadata["language_info"]["version"] = "3.11.7"
+    cm.save({"type": "notebook", "format": "json", "content": nb}, path)
+    assert (repo / path).read_bytes() == committed
+
+
+def test_saving_into_the_committed_report_is_refused(repo):
+    from tornado.web import HTTPError
+
+    cm = lab_contents_manager(repo)
+    path = "reports/JP/notebooks/security.ipynb"
+    committed = (repo / path).read_bytes()
+    model = cm.get(path)
+    model["content"].cells[0].source += "\nedited"
+    with pytest.raises(HTTPError) as refused:
+        cm.save({"type": "notebook", "format": "json", "content": model["content"]}, path)
+    assert refused.value.status_code == 403
+    assert "save a copy elsewhere" in refused.value.log_message and "notebooks/" in refused.value.log_message
+    assert (repo / path).read_bytes() == committed
+
+
 # --------------------------------------------------------------------------- committed notebooks
 
 
-def committed_notebooks() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "reports").glob("*/notebooks/*.ipynb"))
+def source_notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", committed_notebooks(), ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_committed_notebook_is_clean(path):
-    """As the runner writes it: no run metadata, no absolute paths, one `parameters` cell."""
+def report_notebooks() -> list[Path]:
+    return sorted((ROOT / "reports").glob("*/notebooks/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.name)
+def test_source_notebook_is_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    assert "papermill" not in nb.metadata
-    for cell in nb.cells:
-        assert "execution" not in cell.metadata and "papermill" not in cell.metadata, cell.get("id")
+    assert nb.metadata["kernelspec"] == KERNELSPEC
+    assert path.read_bytes() == build.notebook_bytes(build.strip_source(nbformat.read(path, as_version=4)))
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell must be tagged `parameters`"
     for name in ("country", "confidence", "deff"):
         assert re.search(rf"^{name}\s*:", tagged[0].source, re.M), f"parameter {name} (with a type hint) missing"
+    build.notebook_parameters(path, build.official_parameters(ROOT), "JP")  # raises if not the official values
+
+
+@pytest.mark.parametrize("path", report_notebooks(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_report_notebook_is_clean(path):
+    """As the runner writes it: no run metadata, no absolute paths, no scratch line, the official parameters."""
+    nb = nbformat.read(path, as_version=4)
+    assert (ROOT / "notebooks" / path.name).exists(), f"{path.name} has no source notebook"
+    assert "papermill" not in nb.metadata
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata and "papermill" not in cell.metadata, cell.get("id")
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == (0 if path.parent == ROOT / "notebooks" else 1)
+    assert len(injected) == 1
+    assert f'country = "{path.parts[-3]}"' in injected[0].source
+    text = path.read_text(encoding="utf-8")
+    assert "build/scratch" not in text and "outputs of this run go to" not in text
     problems = build.absolute_paths_in_outputs(nb, [str(ROOT), "/tmp/", "/home/", "/root/"])
     assert not problems, "\n".join(problems)

@@ -4,62 +4,75 @@ Usage (normally through ``make report``)::
 
     python -m helpers.build [--country JP] [--jobs 2] [NOTEBOOK ...]
 
-* All notebooks of a run are executed by papermill's Python API from this one
-  process, ``--jobs`` at a time (a thread pool: each notebook runs in its own kernel
-  process, so the threads only wait on kernels; papermill is imported once).
-* For the default country (``JP``) the notebooks run as committed, with no
-  parameters (so no injected cell), and the executed notebooks replace
-  ``notebooks/*.ipynb``. For another country the notebooks run with
-  ``{"country": C}`` and are written to ``reports/C/notebooks/``.
+* Sources and reports: ``notebooks/*.ipynb`` are the source notebooks (committed
+  without outputs). Every country, Japan included, is built the same way: each
+  notebook is executed with the official parameters of ``report.toml`` plus
+  ``country`` (papermill parameters), and the executed notebook is written to
+  ``reports/C/notebooks/NAME.ipynb``. A source whose parameters cell sets other
+  defaults than ``report.toml`` is refused, so an edit saved in JupyterLab can never
+  change the committed report.
+* Before any kernel starts: the country code and the parameters are checked,
+  ``data/`` is validated (:func:`helpers.data.load_survey_data`), the digests of
+  every input are recorded, a publication interrupted by a crash is completed, and
+  staging folders of killed runs are removed.
+* Concurrent and portable: papermill's public API, one ordinary kernel process per
+  notebook, ``--jobs`` at a time (a thread pool: the threads only wait on kernels).
+  Kernels are shut down with a shutdown request (no interrupt signal).
 * Safe: every kernel runs with ``SURVEY_STAGING_DIR`` pointing at its own folder
   under ``build/staging/``, so :func:`helpers.paths.output_path` writes there. Only
-  when *every* notebook of the run has succeeded are the executed notebooks and the
-  staged outputs moved into place, one ``os.replace`` per file. A failing notebook
-  leaves all committed files untouched; its executed copy is kept in
-  ``build/failed/C/``. Ctrl-C or SIGTERM kills the kernels and discards staging.
+  when *every* notebook of the run has succeeded and the inputs still have the
+  digests they had at the start are the outputs published, through a journal
+  (``build/publish-C.json``) that the next run completes if this one is killed
+  during the moves. A failing notebook leaves all committed files untouched; its
+  executed copy is kept in ``build/failed/C/``. Ctrl-C or SIGTERM kills the kernels
+  and discards staging.
 * Deterministic: papermill/nbclient timing metadata is removed, cell ids are kept
-  (an injected-parameters cell gets a fixed id), kernels run with a fixed
-  environment (:func:`kernel_env`), and notebooks are written with ``nbformat.write``.
-  A file whose bytes did not change is not rewritten (its mtime stays, so make does
-  not see it as new).
-* Outputs not produced any more: each notebook's outputs are recorded in
-  ``build/C/NAME.outputs.json``; files listed there that the notebook no longer
-  writes are deleted. When a run covers every notebook, it knows all the outputs of
-  the country, and any other file in ``figures/C/`` or ``reports/C/notebooks/`` is
-  deleted too (so a fresh clone also gets rid of stale figures).
-* ``build/C/NAME.stamp`` is touched for each notebook after a successful run (the
-  Makefile uses these stamps to run only what is out of date).
+  (the injected-parameters cell gets a fixed id), kernels run with a fixed
+  environment (:func:`kernel_env`), and notebooks are written with ``nbformat``.
+  A file whose bytes did not change is not rewritten.
+* Current by content: ``build/C/NAME.inputs.json`` records the digests of the
+  notebook's inputs and outputs after a successful run; a notebook whose inputs and
+  committed outputs still have those digests is not run again (the Makefile's
+  timestamps only decide which notebooks to ask about).
+* Outputs not produced any more are deleted (``build/C/NAME.outputs.json`` lists each
+  notebook's outputs; a run of every notebook removes any other file in
+  ``figures/C/`` and ``reports/C/notebooks/``).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import concurrent.futures
 import contextlib
+import errno
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
 
-DEFAULT_COUNTRY = "JP"
-FALLBACK_COUNTRIES = ("JP", "KR", "US")
-KERNEL_NAME = "python3"
+KERNEL_NAME = paths.KERNEL_NAME
 INJECTED_TAG = "injected-parameters"
-ERROR_MARKER_TAG = "papermill-error-cell-tag"
 CELL_TIMEOUT_S = 900
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 # Written into the kernels' matplotlibrc so that SVG ids are the same on every run.
-MATPLOTLIBRC_TEXT = "# Written by helpers.build for reproducible figures.\nsvg.hashsalt: japan-us-korea-survey-2025\n"
+MATPLOTLIBRC_TEXT = f"# Written by helpers.build for reproducible figures.\nsvg.hashsalt: {paths.PROJECT_NAME}\n"
+# Parameters the runner gives every notebook besides those of report.toml.
+RUN_PARAMETERS = ("country",)
 
 
 class BuildError(Exception):
-    """A problem the user has to fix (unknown country, missing notebook, failed notebook)."""
+    """A problem the user has to fix (bad parameter, bad data, failed notebook); nothing was changed."""
 
 
 # --------------------------------------------------------------------------- environment
@@ -114,18 +127,87 @@ def kernel_env(root: Path | None = None, staging_dir: Path | None = None) -> dic
     return env
 
 
-def countries(root: Path) -> list[str]:
-    """Country codes of ``countries:`` in data/survey.yml (JP, KR, US until that file exists)."""
-    survey = root / "data" / "survey.yml"
-    if not survey.exists():
-        return list(FALLBACK_COUNTRIES)
-    import yaml
+def check_country_code(country: str) -> str:
+    """``country`` if it is two capital letters; else a BuildError (before it is used anywhere)."""
+    if not isinstance(country, str) or not COUNTRY_CODE.fullmatch(country):
+        raise BuildError(f"country code {country!r} is not two capital letters (e.g. JP)")
+    return country
 
-    meta = yaml.safe_load(survey.read_text(encoding="utf-8")) or {}
-    found = meta.get("countries") or {}
-    if not isinstance(found, dict) or not found:
-        raise BuildError(f"{survey}: no 'countries:' mapping")
-    return [str(code) for code in found]
+
+def load_data(root: Path):
+    """Validate ``data/`` with the loader; a BuildError carries its message."""
+    missing = [p.name for p in paths.DATA_FILES if not (root / "data" / p.name).is_file()]
+    if missing:
+        raise BuildError(f"data/{', data/'.join(missing)} missing, so no notebook was run and no output changed")
+    from .data import load_survey_data
+
+    try:
+        return load_survey_data(root / "data")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"data/ does not validate, so no notebook was run and no output changed:\n{exc}") \
+            from None
+
+
+def countries(root: Path) -> list[str]:
+    """Country codes of the survey (validated data), each checked to be two capital letters."""
+    codes = [str(code) for code in load_data(root).countries()]
+    for code in codes:
+        if not COUNTRY_CODE.fullmatch(code):
+            raise BuildError(f"data/survey.yml: country key {code!r} is not two capital letters (e.g. JP)")
+    return codes
+
+
+def official_parameters(root: Path) -> dict:
+    """The ``[parameters]`` table of report.toml: the values of the committed report."""
+    path = root / paths.REPORT_TOML.name
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("parameters")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BuildError(f"{path.name}: cannot read the official parameters: {exc}") from None
+    if not isinstance(table, dict) or not table:
+        raise BuildError(f"{path.name}: no [parameters] table")
+    for name in RUN_PARAMETERS:
+        if name in table:
+            raise BuildError(f"{path.name}: '{name}' is given per run (make report COUNTRY=...), not in [parameters]")
+    return table
+
+
+def notebook_parameters(source: Path, official: dict, country: str) -> dict:
+    """The parameters a source notebook gets: ``country`` and the official values it declares.
+
+    Refuses a notebook whose parameters cell declares a name report.toml does not have,
+    or a default other than the official value: the committed report must not depend on
+    what a parameters cell was last saved with.
+    """
+    import papermill
+
+    try:
+        declared = papermill.inspect_notebook(str(source))
+    except Exception as exc:  # papermill raises several types for unreadable notebooks
+        raise BuildError(f"notebooks/{source.name}: cannot read its parameters cell: {exc}") from None
+    if not declared:
+        raise BuildError(f"notebooks/{source.name}: no cell tagged `parameters`")
+    chosen = {}
+    for name, info in declared.items():
+        if name in RUN_PARAMETERS:
+            chosen[name] = country
+            continue
+        if name not in official:
+            raise BuildError(f"notebooks/{source.name}: parameter {name!r} is not in report.toml "
+                             f"(official parameters: {', '.join(official)})")
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default = info["default"]
+        if default != official[name] or type(default) is not type(official[name]):
+            raise BuildError(
+                f"notebooks/{source.name}: its parameters cell sets {name} = {info['default']}, but the report's "
+                f"official value is {official[name]!r} (report.toml). Set the cell back (e.g. `git checkout "
+                f"notebooks/{source.name}`); to try another value, run the notebook in JupyterLab or with "
+                f"papermill -p {name} ... : its outputs then go to build/scratch/, not to the report."
+            )
+        chosen[name] = official[name]
+    return {"country": country, **{k: v for k, v in chosen.items() if k != "country"}}
 
 
 def notebook_names(root: Path, requested: list[str] | None) -> list[str]:
@@ -142,27 +224,49 @@ def notebook_names(root: Path, requested: list[str] | None) -> list[str]:
     return names
 
 
+def input_files(root: Path) -> list[Path]:
+    """Every file a notebook's outputs depend on, besides the notebook itself."""
+    files = [root / "data" / p.name for p in paths.DATA_FILES]
+    files += sorted((root / "src" / "helpers").glob("*.py"))
+    files.append(root / paths.REPORT_TOML.name)
+    return files
+
+
+def digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def digests(root: Path, files: list[Path]) -> dict[str, str | None]:
+    return {p.relative_to(root).as_posix(): digest(p) for p in files}
+
+
 # --------------------------------------------------------------------------- notebooks
 
 
-def normalize(nb, source):
-    """Remove what differs between two executions of the same notebook; return ``nb``.
+def normalize(nb, source=None):
+    """Remove what differs between two runs or saves of the same notebook; return ``nb``.
 
-    The one place where executed notebooks are cleaned: papermill and nbclient
-    metadata (times, durations, status, input/output paths), empty tag lists papermill
-    adds, the Python patch version, random cell ids (ids present in ``source`` are
-    kept, the injected-parameters cell is ``injected-parameters``, and any other new
-    cell gets ``cell-<index>``), and the timing-dependent split of printed text into
-    several stream outputs.
+    The one place where notebooks are cleaned, for the runner (executed notebooks) and
+    for JupyterLab (:func:`strip_source`, the pre-save hook): papermill and nbclient
+    metadata (times, durations, status, input/output paths), empty tag lists, the
+    Python patch version, cell metadata JupyterLab adds (``execution``,
+    ``collapsed``, ``scrolled``, ``jupyter``), random cell ids (ids present in
+    ``source`` are kept, the injected-parameters cell is ``injected-parameters``, any
+    other new cell gets ``cell-<index>``), and the timing-dependent split of printed
+    text into several stream outputs.
     """
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
     info = nb.metadata.get("language_info")
     if isinstance(info, dict):
         info.pop("version", None)
-    known = {c.get("id") for c in source.cells if c.get("id")}
+    known = {c.get("id") for c in (source if source is not None else nb).cells if c.get("id")}
     used: set[str] = set()
     for index, cell in enumerate(nb.cells):
-        for key in ("papermill", "execution"):
+        for key in ("papermill", "execution", "collapsed", "scrolled", "jupyter"):
             cell.metadata.pop(key, None)
         tags = cell.metadata.get("tags")
         if tags == []:
@@ -176,6 +280,43 @@ def normalize(nb, source):
         if cell.get("outputs"):
             cell.outputs = _merge_streams(cell.outputs)
     return nb
+
+
+def strip_source(nb):
+    """A source notebook as committed: :func:`normalize`, no outputs, no execution counts."""
+    normalize(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+GENERATED_DIRS = ("reports", "figures")
+
+
+def pre_save_hook(model, path, contents_manager=None, **kwargs):
+    """jupyter_server's ``ContentsManager.pre_save_hook`` for ``make lab`` (jupyter_server_config.py).
+
+    * A notebook saved under ``notebooks/`` is normalised as committed
+      (:func:`strip_source`: no outputs, no execution counts, none of the metadata
+      JupyterLab adds), so opening, running and saving a source notebook without
+      editing it leaves its bytes unchanged.
+    * Saving anything under ``reports/`` or ``figures/`` (outputs that only
+      ``make report`` writes) is refused with an HTTP 403 whose message says what to do.
+    """
+    parts = Path(str(path).replace("\\", "/").lstrip("/")).parts
+    if parts and parts[0] in GENERATED_DIRS:
+        from tornado.web import HTTPError
+
+        raise HTTPError(403, f"{path} is part of the committed report, which only `make report` writes: "
+                             "save a copy elsewhere (File > Save Notebook As..., e.g. under build/), "
+                             "or edit the source notebook in notebooks/")
+    if model.get("type") == "notebook" and parts and parts[0] == "notebooks" and model.get("content"):
+        import nbformat
+
+        model["content"] = strip_source(nbformat.from_dict(model["content"]))
+    return model
 
 
 def _merge_streams(outputs: list) -> list:
@@ -195,6 +336,12 @@ def _merge_streams(outputs: list) -> list:
     return merged
 
 
+def _no_space(exc: OSError, path: Path) -> BuildError | None:
+    if exc.errno == errno.ENOSPC:
+        return BuildError(f"no space left on device while writing {path}; nothing was published")
+    return None
+
+
 def _write_bytes_atomic(dest: Path, data: bytes) -> bool:
     """Write ``data`` to ``dest`` through a temporary file and ``os.replace``; False if unchanged."""
     if dest.exists() and dest.read_bytes() == data:
@@ -204,8 +351,14 @@ def _write_bytes_atomic(dest: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise (_no_space(exc, dest) or exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -243,209 +396,6 @@ def absolute_paths_in_outputs(nb, roots: list[str]) -> list[str]:
     return problems
 
 
-# --------------------------------------------------------------------------- warm kernels
-
-WARM_ENV = "SURVEY_WARM_KERNELS"
-# Imported once by the warm-kernel server, before it forks a kernel per notebook: the
-# libraries the notebooks import through src/helpers (keep in step with its imports),
-# never the project's own code. A library not listed is simply imported by the kernel.
-WARM_PRELOAD = (
-    "numpy", "pandas", "scipy.stats", "statsmodels.stats.proportion", "yaml",
-    "matplotlib", "matplotlib.pyplot", "matplotlib.figure", "matplotlib.patches", "matplotlib.ticker",
-    "IPython", "IPython.display", "ipykernel.kernelapp",
-)
-
-# The process jupyter_client starts as "the kernel" when warm kernels are used. It asks
-# the server to fork a kernel for its connection file, environment and folder, relays
-# signals to it (interrupt, terminate) and exits when it exits; if the runner or the
-# shim dies, the kernel goes too. If the server cannot give a kernel, the shim becomes
-# an ordinary kernel (exec), so a problem with the server only costs time.
-_SHIM = r"""
-import json, os, select, signal, socket, sys
-conn = sys.argv[1]
-argv = json.loads(sys.argv[2])
-try:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect("\0" + os.environ["SURVEY_WARM_KERNELS"])
-    s.sendall(json.dumps({"connection_file": conn, "env": dict(os.environ), "cwd": os.getcwd(),
-                          "pid": os.getpid()}).encode() + b"\n")
-    pid = int(s.makefile().readline())
-    s.close()
-except (OSError, ValueError):
-    os.execv(argv[0], [a.replace("{connection_file}", conn) for a in argv])
-def relay(signum, frame):
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
-for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-    signal.signal(sig, relay)
-kernel = os.pidfd_open(pid)
-parent = os.pidfd_open(os.getppid())
-ready, _, _ = select.select([kernel, parent], [], [])
-if kernel not in ready:
-    relay(signal.SIGKILL, None)
-"""
-
-
-def _warm_server() -> None:
-    """Main of the warm-kernel server (``python -c``), started by :class:`WarmKernels`.
-
-    Listens on an abstract Unix socket, imports :data:`WARM_PRELOAD`, then forks one
-    kernel per request. A forked kernel is a fresh IPython kernel whose libraries are
-    already imported; its environment, folder and ``sys.path`` are those a kernel
-    started by jupyter_client would have. If importing the libraries printed or warned
-    anything (which a fresh kernel would show in the notebook), it answers every request
-    with "no", and the shims start ordinary kernels.
-    """
-    import io
-    import select
-    import socket
-    import warnings
-
-    address, runner_pid = sys.argv[1], int(sys.argv[2])
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind("\0" + address)
-    server.listen(64)
-    print("ready", flush=True)
-    os.dup2(2, 1)  # nobody reads the pipe to the runner after this line
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped automatically
-
-    # Libraries that adapt to their surroundings when imported must see what they see in a
-    # kernel: pandas, for one, asks get_ipython() whether it runs in a Jupyter kernel to
-    # choose how many columns a DataFrame shows. IPython puts get_ipython in builtins.
-    import builtins
-
-    class _KernelShell:
-        kernel = True
-
-    builtins.get_ipython = _KernelShell
-    # Printed text and warnings are collected, not shown. The warning filters that the
-    # libraries add when imported must stay (so no warnings.catch_warnings, which would
-    # restore the list), and the streams have the encoding of a kernel's ("UTF-8").
-    problems = []
-    caught = []
-    captured = io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
-    show = warnings.showwarning
-    warnings.showwarning = lambda message, *args, **kwargs: caught.append(message)
-    warnings.simplefilter("always")
-    always = warnings.filters[0]
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        for module in WARM_PRELOAD:
-            try:
-                __import__(module)
-            except Exception as exc:
-                problems.append(f"{module}: {exc!r}")
-    warnings.filters.remove(always)
-    warnings._filters_mutated()
-    warnings.showwarning = show
-    del builtins.get_ipython
-    captured.seek(0)
-    printed = captured.buffer.getvalue().decode().strip()
-    problems += [printed] if printed else []
-    problems += [str(message) for message in caught]
-    usable = not problems
-    if problems:
-        # A fresh kernel would show these in the notebook, or fail: do not hide them.
-        print("warm kernels disabled, importing the libraries gave:", *problems, sep="\n  ",
-              file=sys.__stderr__, flush=True)
-
-    runner = os.pidfd_open(runner_pid)
-    while True:
-        ready, _, _ = select.select([server, runner], [], [])
-        if runner in ready:
-            return
-        conn, _ = server.accept()
-        with conn:
-            request = json.loads(conn.makefile().readline())
-            if not usable:
-                conn.sendall(b"no\n")
-                continue
-            pid = os.fork()
-            if pid:
-                conn.sendall(f"{pid}\n".encode())
-                continue
-        # In the forked kernel.
-        server.close()
-        os.close(runner)
-        _become_kernel(request)
-
-
-def _become_kernel(request: dict) -> None:
-    import select
-
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.environ.pop(WARM_ENV, None)
-    time.tzset()
-    os.chdir(request["cwd"])
-    # As ipykernel_launcher: no working folder on sys.path until IPython adds '' back.
-    if sys.path and sys.path[0] in ("", request["cwd"]):
-        del sys.path[0]
-    for name in [m for m in sys.modules if m == "helpers" or m.startswith("helpers.")]:
-        del sys.modules[name]
-
-    shim = os.pidfd_open(request["pid"])
-
-    def exit_with_shim():
-        select.select([shim], [], [])
-        os._exit(0)
-
-    threading.Thread(target=exit_with_shim, daemon=True).start()
-    import ipykernel_launcher
-    from ipykernel import kernelapp
-
-    sys.argv = [ipykernel_launcher.__file__, "-f", request["connection_file"]]
-    # IPKernelApp reads JPY_PARENT_PID when ipykernel is imported, which here was before
-    # this kernel's environment was set: give it explicitly.
-    if os.environ.get("JPY_PARENT_PID"):
-        sys.argv.append(f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}")
-    kernelapp.launch_new_instance()
-    os._exit(0)
-
-
-class WarmKernels:
-    """Fork notebook kernels from one process that has already imported the libraries.
-
-    Starting a kernel and importing pandas, matplotlib, scipy and statsmodels costs a few
-    CPU-seconds per notebook; forking a process that has done it once costs
-    milliseconds. Used by the runner only (nbval starts ordinary kernels, so ``make test``
-    checks that warm and fresh kernels give the same outputs). Linux only.
-    """
-
-    def __init__(self, root: Path) -> None:
-        import subprocess
-
-        self.address = f"survey-warm-kernels-{os.getpid()}-{os.urandom(4).hex()}"
-        env = dict(os.environ, **kernel_env(root))
-        self.process = subprocess.Popen(
-            [sys.executable, "-Xfrozen_modules=off", "-c", "from helpers.build import _warm_server; _warm_server()",
-             self.address, str(os.getpid())],
-            cwd=root / "notebooks", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        )
-        # The socket exists before the libraries are imported: kernels asked for
-        # meanwhile wait in the listen queue.
-        if self.process.stdout.readline().strip() != b"ready":
-            raise RuntimeError("the warm-kernel server did not start")
-
-    def argv(self) -> list[str]:
-        return [sys.executable, "-I", "-S", "-c", _SHIM, "{connection_file}", json.dumps(KERNEL_ARGV)]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
-
-    @staticmethod
-    def available() -> bool:
-        return sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and not os.environ.get("SURVEY_NO_WARM_KERNELS")
-
-
 # --------------------------------------------------------------------------- execution
 
 
@@ -456,6 +406,7 @@ class Job:
     executed: Path  # where papermill writes the executed notebook (in staging)
     staging: Path  # SURVEY_STAGING_DIR of its kernel
     destination: Path  # the committed executed notebook
+    parameters: dict = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
     nb: object | None = None
@@ -496,28 +447,22 @@ class _Kernels:
 KERNEL_ARGV = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
-def _kernel_manager(env: dict[str, str], warm: WarmKernels | None = None):
-    """An async kernel manager for ``python3`` = this interpreter, with ``env`` added.
+def _kernel_manager(env: dict[str, str]):
+    """An async kernel manager for the project's kernel = this interpreter, with ``env`` added.
 
-    The kernelspec is built here rather than looked up, so a ``python3`` kernelspec
-    installed elsewhere on the machine (e.g. in ~/.local/share/jupyter) can never
-    run the notebooks with another Python. With ``warm``, the kernel process is
-    forked from the warm-kernel server (see :class:`WarmKernels`).
+    The kernelspec is built here rather than looked up, so a kernelspec of the same name
+    installed elsewhere on the machine can never run the notebooks with another Python.
     """
     from ipykernel.kernelspec import RESOURCES
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
-    if warm is not None:
-        env = dict(env, **{WARM_ENV: warm.address})
     spec = KernelSpec(
         resource_dir=RESOURCES,
-        argv=warm.argv() if warm is not None else list(KERNEL_ARGV),
-        display_name="Python 3 (ipykernel)",
+        argv=list(KERNEL_ARGV),
+        display_name=paths.KERNEL_DISPLAY_NAME,
         language="python",
         env=env,
-        # As ipykernel's own kernel.json; with transport_encryption="auto" below the
-        # sockets are encrypted (and the kernel does not warn about plain TCP).
         metadata={"debugger": True, "supported_encryption": ["curve"]},
     )
 
@@ -531,26 +476,41 @@ def _kernel_manager(env: dict[str, str], warm: WarmKernels | None = None):
                               transport_encryption="auto")
 
 
-def _execute(job: Job, root: Path, parameters: dict | None, kernels: _Kernels,
-             warm: WarmKernels | None = None) -> Job:
+def _shutdown(km) -> None:
+    """Stop a kernel with a shutdown request, then kill it if it does not exit.
+
+    Not ``shutdown_kernel()``: that first interrupts the kernel (SIGINT), which a kernel
+    busy answering a message logs as ``KeyboardInterrupt caught in kernel`` on stderr.
+    """
+    from jupyter_core.utils import run_sync
+
+    if not km.has_kernel:
+        return
+    run_sync(km.request_shutdown)()
+    run_sync(km.finish_shutdown)(waittime=5)
+    run_sync(km.cleanup_resources)()
+
+
+def _execute(job: Job, root: Path, kernels: _Kernels) -> Job:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     job.staging.mkdir(parents=True, exist_ok=True)
-    km = _kernel_manager(kernel_env(root, job.staging), warm)
+    km = _kernel_manager(kernel_env(root, job.staging))
     started = time.monotonic()
     kernels.add(km)
     try:
         papermill.execute_notebook(
             str(job.source),
             str(job.executed),
-            parameters=parameters,
+            parameters=job.parameters,
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT_S,
             km=km,
+            # The kernel's working folder (papermill's `cwd` would chdir this whole process).
             resources={"metadata": {"path": str(root / "notebooks")}},
             record_timing=False,
         )
@@ -560,6 +520,8 @@ def _execute(job: Job, root: Path, parameters: dict | None, kernels: _Kernels,
             f"cell {exc.cell_index} (In [{exc.exec_count}]) `{first.strip()[:100]}` raised "
             f"{exc.ename}: {exc.evalue}".rstrip()
         )
+    except OSError as exc:
+        job.error = str(_no_space(exc, job.executed) or exc)
     except BaseException as exc:  # kernel died, timeout, interrupt
         job.error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         if not isinstance(exc, Exception):
@@ -568,10 +530,9 @@ def _execute(job: Job, root: Path, parameters: dict | None, kernels: _Kernels,
         job.seconds = time.monotonic() - started
         kernels.remove(km)
         with contextlib.suppress(Exception):
-            if km.has_kernel:
-                from jupyter_core.utils import run_sync
-
-                run_sync(km.shutdown_kernel)(now=True)
+            _shutdown(km)
+    if job.error is None and not job.executed.exists():
+        job.error = f"papermill wrote no executed notebook ({job.executed.name})"
     return job
 
 
@@ -615,85 +576,148 @@ def _manifest(root: Path, country: str, name: str) -> Path:
     return root / "build" / country / f"{name}.outputs.json"
 
 
-def _read_manifest(path: Path) -> list[str]:
+def _record(root: Path, country: str, name: str) -> Path:
+    return root / "build" / country / f"{name}.inputs.json"
+
+
+def _read_json(path: Path, default):
     try:
-        return list(json.loads(path.read_text(encoding="utf-8")))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return []
+        return default
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def journal_path(root: Path, country: str) -> Path:
+    return root / "build" / f"publish-{country}.json"
+
+
+def apply_journal(root: Path, journal: dict, limit: int | None = None) -> int:
+    """Carry out a publication: moves (staged file -> committed path), then removals.
+
+    Every step can be repeated: a move whose staged file is gone was done already. So
+    a journal interrupted anywhere (``kill -9``, power cut) is completed by applying
+    it again. ``limit`` stops after that many moves (tests use it to stand for a kill).
+    """
+    done = 0
+    for staged, rel in journal["moves"]:
+        if limit is not None and done >= limit:
+            return done
+        staged_path = Path(staged)
+        if staged_path.exists():
+            dest = root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged_path, dest)
+        done += 1
+    for rel in journal["remove"]:
+        with contextlib.suppress(FileNotFoundError):
+            (root / rel).unlink()
+    return done
+
+
+def complete_interrupted_publication(root: Path, say=print) -> None:
+    """Finish a publication a killed run had started (its journal is still there), for every country."""
+    for path in sorted((root / "build").glob("publish-*.json")):
+        journal = _read_json(path, None)
+        if not isinstance(journal, dict) or "moves" not in journal:
+            # Written through a temporary file and os.replace: a journal is whole or absent.
+            raise BuildError(f"{path}: unreadable publication journal; remove it and run `make report FORCE=1`")
+        apply_journal(root, journal)
+        for rel, record in journal.get("records", {}).items():
+            _write_bytes_atomic(root / rel, record.encode())
+        path.unlink()
+        if journal.get("run_dir"):
+            shutil.rmtree(journal["run_dir"], ignore_errors=True)
+        say(f"completed the publication of an interrupted build ({path.name})")
+
+
+def clean_stale_staging(root: Path) -> None:
+    """Remove ``build/staging/*`` folders whose run (its process id in the name) is not alive."""
+    import psutil
+
+    staging = root / "build" / "staging"
+    if not staging.is_dir():
+        return
+    for run_dir in staging.iterdir():
+        match = re.fullmatch(r"[A-Z]{2}-(\d+)-.*", run_dir.name)
+        if match and int(match.group(1)) != os.getpid() and psutil.pid_exists(int(match.group(1))):
+            continue
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- runner
 
 
 class Runner:
-    def __init__(self, root: Path, country: str, jobs: int = 2, out=None, warm: bool = True) -> None:
+    def __init__(self, root: Path, country: str, jobs: int = 2, out=None) -> None:
         self.root = Path(root).resolve()
-        self.country = country
-        self.jobs = max(1, jobs)
+        self.country = check_country_code(country)
+        if not isinstance(jobs, int) or jobs < 1:
+            raise BuildError(f"--jobs must be a whole number of at least 1, got {jobs!r}")
+        self.jobs = jobs
         self.out = out or sys.stdout
-        self.warm = warm and WarmKernels.available()
 
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
 
-    def check_data(self) -> None:
-        """Validate data/ once, before any kernel starts: bad input fails fast, with one clear message."""
-        data_dir = self.root / "data"
-        if not (data_dir / "toplines.csv").exists():
-            return
-        from .data import DataValidationError, load_survey_data
+    def outputs_intact(self, name: str, record: dict) -> bool:
+        outputs = record.get("outputs") or {}
+        return bool(outputs) and all(digest(self.root / rel) == value for rel, value in outputs.items())
 
-        try:
-            load_survey_data(data_dir)
-        except DataValidationError as exc:
-            raise BuildError(f"data/ does not validate, so no notebook was run and no output changed:\n{exc}") \
-                from None
-
-    def run(self, names: list[str] | None = None) -> int:
-        known = countries(self.root)
+    def run(self, names: list[str] | None = None, force: bool = True) -> int:
+        (self.root / "build").mkdir(exist_ok=True)
+        complete_interrupted_publication(self.root, self.say)
+        clean_stale_staging(self.root)
+        data = load_data(self.root)
+        known = [str(code) for code in data.countries()]
         if self.country not in known:
             raise BuildError(
                 f"unknown country {self.country!r}: expected one of {', '.join(known)} "
                 f"(the keys of countries: in data/survey.yml)"
             )
-        self.check_data()
         names = notebook_names(self.root, names)
         all_names = notebook_names(self.root, None)
-        if not names:
-            self.say("no notebooks to run")
-            return 0
+        official = official_parameters(self.root)
+        inputs_at_start = digests(self.root, input_files(self.root) + [self.root / "notebooks" / f"{n}.ipynb"
+                                                                         for n in all_names])
+        if not force:
+            current = []
+            for name in names:
+                record = _read_json(_record(self.root, self.country, name), {})
+                if record.get("inputs") == self._inputs_of(name, inputs_at_start) and self.outputs_intact(name, record):
+                    (self.root / "build" / self.country / f"{name}.stamp").touch()
+                else:
+                    current.append(name)
+            if not current:
+                self.say(f"report for {self.country} is up to date (inputs unchanged)")
+                return 0
+            names = current
 
         skip_slow_optional_imports()
         import nbformat
         import papermill  # noqa: F401  (imported once, before the threads start)
 
+        parameters = {name: notebook_parameters(self.root / "notebooks" / f"{name}.ipynb", official, self.country)
+                      for name in names}
         staging_root = self.root / "build" / "staging"
         staging_root.mkdir(parents=True, exist_ok=True)
-        run_dir = Path(tempfile.mkdtemp(prefix=f"{self.country}-", dir=staging_root))
-        parameters = None if self.country == DEFAULT_COUNTRY else {"country": self.country}
-        jobs = []
-        for name in names:
-            if self.country == DEFAULT_COUNTRY:
-                destination = self.root / "notebooks" / f"{name}.ipynb"
-            else:
-                destination = self.root / "reports" / self.country / "notebooks" / f"{name}.ipynb"
-            jobs.append(Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb",
-                            run_dir / name, destination))
+        run_dir = Path(tempfile.mkdtemp(prefix=f"{self.country}-{os.getpid()}-", dir=staging_root))
+        reports = self.root / "reports" / self.country / "notebooks"
+        jobs = [Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb", run_dir / name,
+                    reports / f"{name}.ipynb", parameters[name]) for name in names]
 
         # Longest first: the previous executed copy's size stands for the notebook's work (mostly its
         # charts), so the big notebook does not start last and leave one core idle at the end.
         jobs.sort(key=lambda job: -(job.destination.stat().st_size if job.destination.exists() else 0))
         started = time.monotonic()
-        warm = None
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
         try:
             with _interrupts_as_keyboardinterrupt():
-                if self.warm:
-                    try:
-                        warm = WarmKernels(self.root)
-                    except (OSError, RuntimeError) as exc:
-                        self.say(f"warm kernels not available ({exc}): starting ordinary kernels")
-                self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} "
-                         f"at a time, {'warm' if warm else 'fresh'} kernels")
-                futures = {pool.submit(_execute, job, self.root, parameters, kernels, warm): job for job in jobs}
+                self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time")
+                futures = {pool.submit(_execute, job, self.root, kernels): job for job in jobs}
                 for future in concurrent.futures.as_completed(futures):
                     job = future.result()
                     status = "done" if job.error is None else "FAILED"
@@ -701,10 +725,17 @@ class Runner:
                 pool.shutdown(wait=True)
                 failed = [job for job in jobs if job.error is not None]
                 for job in jobs:
-                    job.nb = nbformat.read(job.executed, as_version=4) if job.executed.exists() else None
+                    try:
+                        job.nb = nbformat.read(job.executed, as_version=4) if job.executed.exists() else None
+                    except Exception as exc:  # an executed notebook cut short (e.g. disk full)
+                        job.nb = None
+                        if job.error is None:
+                            job.error = f"cannot read the executed notebook: {exc}"
+                            failed.append(job)
                     if job.nb is not None and job.error is None:
                         normalize(job.nb, nbformat.read(job.source, as_version=4))
-                        problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir), tempfile.gettempdir() + "/"])
+                        problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir),
+                                                                      tempfile.gettempdir() + os.sep])
                         if problems:
                             job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
                             failed.append(job)
@@ -713,12 +744,17 @@ class Runner:
                 if failed or problems:
                     self._report_failure(failed, problems)
                     return 1
+                changed = [rel for rel, value in digests(self.root, [self.root / r for r in inputs_at_start]).items()
+                           if value != inputs_at_start[rel]]
+                if changed:
+                    print(f"FAILED inputs changed while the notebooks ran: {', '.join(changed)}\n"
+                          f"report for {self.country} not updated (it would mix old and new inputs): "
+                          "run `make report` again", file=sys.stderr, flush=True)
+                    return 1
                 with _signals_deferred():
-                    self._commit(jobs, complete=set(names) == set(all_names))
+                    self._publish(jobs, run_dir, inputs_at_start, complete=set(names) == set(all_names))
         except KeyboardInterrupt:
             kernels.kill_all()
-            if warm is not None:
-                warm.close()
             pool.shutdown(wait=False, cancel_futures=True)
             self.say("interrupted: kernels stopped, staging discarded, committed files untouched")
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -727,11 +763,13 @@ class Runner:
             # Worker threads may still be waiting on dead kernels; do not wait for them.
             os._exit(130)
         finally:
-            if warm is not None:
-                warm.close()
             shutil.rmtree(run_dir, ignore_errors=True)
         self.say(f"report for {self.country}: {len(jobs)} notebook(s) in {time.monotonic() - started:.1f} s")
         return 0
+
+    def _inputs_of(self, name: str, inputs: dict) -> dict:
+        own = f"notebooks/{name}.ipynb"
+        return {rel: value for rel, value in inputs.items() if not rel.startswith("notebooks/") or rel == own}
 
     def _check_outputs(self, jobs: list[Job]) -> list[str]:
         """Outputs must be under figures/C/ or reports/C/ and produced by one notebook only."""
@@ -759,81 +797,111 @@ class Runner:
                 import nbformat
 
                 normalize(job.nb, nbformat.read(job.source, as_version=4))
-                _write_bytes_atomic(copy, notebook_bytes(job.nb))
-                where = f"\n    executed copy: {copy.relative_to(self.root)}"
+                with contextlib.suppress(OSError):
+                    _write_bytes_atomic(copy, notebook_bytes(job.nb))
+                    where = f"\n    executed copy: {copy.relative_to(self.root)}"
             print(f"FAILED {job.name}.ipynb: {job.error}{where}", file=sys.stderr, flush=True)
         for problem in problems:
             print(f"FAILED {problem}", file=sys.stderr, flush=True)
         print(f"report for {self.country} not updated: committed notebooks, figures and summary are unchanged",
               file=sys.stderr, flush=True)
 
-    def _commit(self, jobs: list[Job], complete: bool) -> None:
-        """Move every output of the run into place (all notebooks succeeded)."""
-        changed = removed = 0
-        produced = set()
+    def _publish(self, jobs: list[Job], run_dir: Path, inputs: dict, complete: bool) -> None:
+        """Publish every output of the run (all notebooks succeeded) through a journal."""
+        moves: list[tuple[str, str]] = []
+        produced: set[str] = set()
+        ready = run_dir / "publish"
         for job in jobs:
-            changed += _write_bytes_atomic(job.destination, notebook_bytes(job.nb))
-            for rel in job.outputs:
-                staged = job.staging / rel
-                dest = self.root / rel
-                produced.add(rel)
-                if dest.exists() and dest.read_bytes() == staged.read_bytes():
-                    continue
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, dest)
-                changed += 1
+            rel = job.destination.relative_to(self.root).as_posix()
+            data = notebook_bytes(job.nb)
+            if digest(job.destination) != hashlib.sha256(data).hexdigest():
+                _write_bytes_atomic(ready / rel, data)
+                moves.append((str(ready / rel), rel))
+            for out in job.outputs:
+                produced.add(out)
+                staged = job.staging / out
+                if digest(self.root / out) != digest(staged):
+                    moves.append((str(staged), out))
         # Outputs a notebook wrote last time and no longer writes.
-        manifests = {job.name: _read_manifest(_manifest(self.root, self.country, job.name)) for job in jobs}
-        for job in jobs:
-            path = _manifest(self.root, self.country, job.name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_bytes_atomic(path, (json.dumps(job.outputs, indent=1) + "\n").encode())
+        previous = {job.name: _read_json(_manifest(self.root, self.country, job.name), []) for job in jobs}
         claimed = set(produced)
+        ran = {job.name for job in jobs}
         for other in (self.root / "build" / self.country).glob("*.outputs.json"):
-            claimed.update(_read_manifest(other))
-        stale = {rel for names in manifests.values() for rel in names} - claimed
+            if other.name[: -len(".outputs.json")] not in ran:
+                claimed.update(_read_json(other, []))
+        stale = {rel for names in previous.values() for rel in names} - claimed
         if complete:
             # Every notebook ran: anything else in the generated folders is stale.
             candidates = list((self.root / "figures" / self.country).rglob("*"))
-            if self.country != DEFAULT_COUNTRY:
-                candidates += list((self.root / "reports" / self.country / "notebooks").glob("*.ipynb"))
+            candidates += list((self.root / "reports" / self.country / "notebooks").glob("*.ipynb"))
             keep = produced | {job.destination.relative_to(self.root).as_posix() for job in jobs}
             stale |= {p.relative_to(self.root).as_posix() for p in candidates
                       if p.is_file() and not p.name.startswith(".")} - keep
+        records = {}
+        for job in jobs:
+            out_digests = {rel: digest(job.staging / rel) for rel in job.outputs}
+            out_digests[job.destination.relative_to(self.root).as_posix()] = hashlib.sha256(
+                notebook_bytes(job.nb)).hexdigest()
+            records[_manifest(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
+                json.dumps(job.outputs, indent=1) + "\n")
+            records[_record(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
+                json.dumps({"inputs": self._inputs_of(job.name, inputs), "outputs": out_digests},
+                           indent=1, sort_keys=True) + "\n")
+        journal = {"moves": moves, "remove": sorted(stale), "records": records, "run_dir": str(run_dir)}
+        path = journal_path(self.root, self.country)
+        _write_bytes_atomic(path, json.dumps(journal, indent=1).encode())
+        try:
+            apply_journal(self.root, journal)
+            for rel, text in records.items():
+                _write_bytes_atomic(self.root / rel, text.encode())
+        except OSError as exc:
+            raise (_no_space(exc, Path(exc.filename or "?")) or exc) from None
+        path.unlink()
         for rel in sorted(stale):
-            path = self.root / rel
-            if path.is_file():
-                path.unlink()
-                removed += 1
-                self.say(f"  removed {rel} (no notebook writes it any more)")
+            self.say(f"  removed {rel} (no notebook writes it any more)")
         stamp_dir = self.root / "build" / self.country
-        stamp_dir.mkdir(parents=True, exist_ok=True)
         for job in jobs:
             (stamp_dir / f"{job.name}.stamp").touch()
             # The executed copy of an earlier failure is out of date now.
             (self.root / "build" / "failed" / self.country / f"{job.name}.ipynb").unlink(missing_ok=True)
-        self.say(f"  {changed} file(s) updated, {removed} removed")
+        self.say(f"  {len(moves)} file(s) updated, {len(stale)} removed")
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
+    return jobs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebook names or paths (default: all in notebooks/)")
-    parser.add_argument("--country", default=DEFAULT_COUNTRY, help=f"country code (default {DEFAULT_COUNTRY})")
-    parser.add_argument("--jobs", "-j", type=int, default=int(os.environ.get("JOBS", "2")),
-                        help="notebooks run at the same time (default 2)")
+    parser.add_argument("--country", default="JP", help="country code (default JP)")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=2, help="notebooks run at the same time (default 2)")
     parser.add_argument("--root", type=Path, default=paths.ROOT, help="repository to build (default: this one)")
-    parser.add_argument("--list-countries", action="store_true", help="print the country codes and exit")
-    parser.add_argument("--no-warm", dest="warm", action="store_false",
-                        help="start an ordinary kernel per notebook instead of forking warm ones")
+    parser.add_argument("--if-changed", action="store_true",
+                        help="run only the notebooks whose inputs or committed outputs changed (by content)")
+    parser.add_argument("--list-countries", action="store_true",
+                        help="validate data/ and print the country codes, one a line")
     args = parser.parse_args(argv)
     try:
         if args.list_countries:
-            print(" ".join(countries(args.root)))
+            print("\n".join(countries(args.root)))
             return 0
-        return Runner(args.root, args.country, args.jobs, warm=args.warm).run(args.notebooks)
+        return Runner(args.root, args.country, args.jobs).run(args.notebooks, force=not args.if_changed)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            print(f"error: no space left on device while writing {exc.filename or 'a file'}; "
+                  "committed files were not changed (free some space and run again)", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -60,8 +60,8 @@ QUESTIONS_CSV = "questions.csv"
 COVERAGE_CSV = "coverage.csv"
 TOPLINES_CSV = "toplines.csv"
 CLAIMS_CSV = "release_claims.csv"
-DATA_FILES = (SURVEY_YML, QUESTIONS_CSV, COVERAGE_CSV, TOPLINES_CSV, CLAIMS_CSV)
-"""Every file of a data folder, in loading order; all are required (use it for build prerequisites)."""
+DATA_FILES = tuple(p.name for p in paths.DATA_FILES)
+"""Every file of a data folder, in loading order; all are required (defined once, in helpers.paths)."""
 
 TOPLINES_COLUMNS = (
     "country", "question_id", "option", "percent", "source", "locator",
@@ -70,7 +70,7 @@ TOPLINES_COLUMNS = (
 TOPLINES_REQUIRED = ("country", "question_id", "option", "percent", "source", "locator", "status")
 QUESTIONS_COLUMNS = (
     "question_id", "category", "wording", "question_type", "answers", "base_question", "base_option",
-    "options", "option_sides", "subject", "family", "note", "codebook_note",
+    "options", "option_sides", "subject", "family", "note", "codebook_note", "no_view",
 )
 QUESTIONS_REQUIRED = ("question_id", "category", "wording", "question_type", "answers", "options")
 COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "measure_note", "note")
@@ -241,6 +241,25 @@ class SurveyData:
             raise ValueError(f"unknown family {family!r}: {QUESTIONS_CSV} has {_known(families)}")
         return list(self.questions.loc[self.questions["family"] == family, "question_id"])
 
+    def mirror_pairs(self) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """Every pair of mirror items: respondents of A about B and respondents of B about A, one family.
+
+        Each pair is ``((question_a, country_a), (question_b, country_b))`` with ``country_a`` before
+        ``country_b`` in survey order, e.g. ``(("korea_impression", "JP"), ("japan_impression", "KR"))``.
+        Derived from ``subject``, ``family`` and the coverage; nothing stores it.
+        """
+        order = self.countries()
+        by_key = {}
+        for q in self.questions.dropna(subset=["family", "subject"]).itertuples(index=False):
+            for country in q.countries:
+                by_key[(q.family, country, q.subject)] = q.question_id
+        pairs = []
+        for (family, a, b), qid in by_key.items():
+            other = by_key.get((family, b, a))
+            if other is not None and order.index(a) < order.index(b):
+                pairs.append(((qid, a), (other, b)))
+        return sorted(pairs, key=lambda p: (order.index(p[0][1]), order.index(p[1][1]), p[0][0]))
+
     def countries_of(self, question_id: str) -> tuple[str, ...]:
         """Respondent countries with figures for a question, in survey order."""
         return tuple(self.question(question_id)["countries"])
@@ -296,8 +315,8 @@ class SurveyData:
         return list(dict.fromkeys(notes))
 
     def non_answers(self, question_id: str) -> tuple[str, ...]:
-        """Options of a question that express no view ("neither", "don't know"); interim: none marked."""
-        return ()
+        """Options of a question that express no view ("neither", "don't know"): its ``no_view`` column."""
+        return tuple(self.question(question_id)["no_view"])
 
 
 def fill_country(text: str, country_in_text: str) -> str:
@@ -390,9 +409,12 @@ def _csv_rows(path: Path, text: str):
                         "is a quote left unclosed?")
             elif "unexpected end of data" in message:
                 what = "unclosed quote: a quoted field starts on this line and is never closed"
+            elif reader.line_num > start:
+                what = (f"unclosed quote: a quoted field starts on this line and runs on to line "
+                        f"{reader.line_num}, where the next quote is")
             else:
-                what = (f"bad quoting ({message}); a quote inside a quoted field is written twice (\"\"), "
-                        f"and a field that holds one must be quoted")
+                what = (f"bad quoting ({message}): probably an unclosed quote, closed only by the next quote on "
+                        "this line; a quote inside a quoted field is written twice (\"\")")
             raise DataValidationError([f"{location(path, start)}: {what}"]) from None
         end = reader.line_num
         yield start, end, fields
@@ -638,6 +660,11 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
                 problems.append(f"{location(path, line, 'option_sides')}: sides must be +, 0 or -")
         elif sides:
             problems.append(f"{location(path, line, 'option_sides')}: only scale questions have sides")
+        no_view = split_options(r["no_view"], path, line, "no_view", problems)
+        for opt in no_view:
+            if opt not in options:
+                problems.append(f"{location(path, line, 'no_view')}: '{opt}' is not one of the question's options")
+        r["no_view"] = tuple(no_view)
         if r["subject"] and r["subject"] not in known_countries:
             problems.append(f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
                             f"({SURVEY_YML} has: {', '.join(known_countries)})")
@@ -760,15 +787,10 @@ def load_coverage(path: Path | str | None = None, survey: dict[str, Any] | None 
 
 def with_countries(codebook: pd.DataFrame, coverage: pd.DataFrame, survey: dict[str, Any]) -> pd.DataFrame:
     """The codebook with ``countries``: the respondent countries with figures, in survey order (derived
-    from ``coverage.csv``, never stored). A question without any coverage row is an error."""
+    from ``coverage.csv``, never stored). A question without any is reported by :func:`load_toplines`."""
     have = set(zip(coverage["country"], coverage["question_id"]))
     order = list(survey["countries"])
     countries = [tuple(c for c in order if (c, qid) in have) for qid in codebook["question_id"]]
-    problems = [f"{location(Path(codebook.attrs['path']), line, 'question_id')}: question '{qid}' has no "
-                f"figures for any country (no row in {COVERAGE_CSV})"
-                for qid, line, cs in zip(codebook["question_id"], codebook["line"], countries) if not cs]
-    if problems:
-        raise DataValidationError(problems)
     frame = codebook.copy()
     frame.insert(frame.columns.get_loc("options") + 2, "countries", countries)
     frame.attrs = dict(codebook.attrs)
@@ -827,6 +849,7 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
     known_countries = list(survey["countries"])
     covered = {(c.country, c.question_id, c.source): c for c in coverage.itertuples(index=False)}
     with_figures: set[tuple] = set()
+    rejected: set[str] = set()  # questions with a row already reported: no knock-on coverage or sum errors
     seen: dict[tuple, int] = {}
     valid: list[dict] = []
     for r in records:
@@ -886,12 +909,19 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
         if ok:
             r["net_parts"] = tuple(parts)
             valid.append(r)
+        else:
+            rejected.add(qid)
     for key, c in covered.items():
-        if key not in with_figures:
+        if key not in with_figures and key[1] not in rejected:
             problems.append(f"{location(Path(cpath), c.line)}: no figures for {'/'.join(key)} in "
                             f"{display_path(path)}")
 
-    problems += check_sums(path, valid, codebook, covered, cpath)
+    problems += check_sums(path, valid, codebook, covered, cpath, rejected)
+    asked = set(qid for _, qid, _ in with_figures)
+    for q in questions.itertuples(index=False):
+        if not q.countries and q.question_id not in asked:
+            problems.append(f"{location(Path(qpath), q.line, 'question_id')}: question '{q.question_id}' has no "
+                            f"figures for any country (no row in {display_path(path)} or {cpath})")
     if problems:
         raise DataValidationError(problems)
 
@@ -913,7 +943,8 @@ def sum_counts_as_single(q) -> bool:
     return q.answers == "one"
 
 
-def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, cpath: str) -> list[str]:
+def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, cpath: str,
+               rejected: set[str] = frozenset()) -> list[str]:
     """Single-answer questions sum to at most 100 (plus rounding); nets equal the sum of their parts; a
     country marked ``all`` in coverage has a figure for every option, summing to 100 (within rounding)."""
     problems: list[str] = []
@@ -941,7 +972,7 @@ def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, c
                             f"'{cover[-1].options_published}' here but '{cover[0].options_published}' on line "
                             f"{cover[0].line}; the sources of {country}/{qid} give figures of one measure, so "
                             "they agree on whether every option was published")
-        elif plain and marks == {"all"}:
+        elif plain and marks == {"all"} and qid not in rejected:
             missing = [o for o in q.options if o not in {r["option"] for r in plain}]
             if missing:
                 problems.append(f"{location(path, last, 'option')}: '{qid}' ({country}) is marked as fully "

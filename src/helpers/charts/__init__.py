@@ -1,0 +1,121 @@
+"""Charts of the survey, drawn from the tables of :mod:`helpers.tables` to a chart desk's standard.
+
+- :func:`plot_question` — one question in one country, of the kind its ``question_type`` calls for
+  (:data:`CHART_KINDS`): diverging bars for scales (:mod:`.diverging`), bars in questionnaire order for
+  single-choice questions, ranked bars for multiple answers and top reasons (:mod:`.bars`).
+- :func:`plot_single_figures` — the questions of which only one figure was published, grouped in one chart
+  (a lone published number is not drawn as a chart of its own).
+- :func:`plot_comparisons` — the cross-country dot plot of a category, or the overview (:mod:`.dots`);
+  :func:`plot_comparison` — the same for one item.
+- :func:`save_figure` — PNG (200 dpi), SVG (text as text), PDF; byte-identical on every run (:mod:`.save`).
+
+The look (fonts, colours, the two common scales) is in :mod:`.style`, the text layout in :mod:`.text`, the
+footer's wording in :mod:`.footer`. Figures are :class:`SurveyFigure` objects created outside ``pyplot``:
+nothing leaks and a notebook shows a chart where it calls ``display(fig)``. Each carries the table it drew
+(``fig.survey_table``, with ``drawn_as``) and longer notes for the notebook text (``fig.chart_notes``).
+
+Example
+-------
+>>> from helpers.data import load_survey_data
+>>> from helpers import charts
+>>> data = load_survey_data()
+>>> fig = charts.plot_question(data, "JP", "japan_nuclear_weapons")  # doctest: +SKIP
+>>> charts.save_figure(fig, charts.question_stem("JP", "japan_nuclear_weapons"))  # doctest: +SKIP
+['figures/JP/japan_nuclear_weapons.png', 'figures/JP/japan_nuclear_weapons.svg']
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from ..data import SurveyData, check_country
+from ..tables import question_row
+from . import bars, diverging
+from .bars import plot_single_figures, single_figure_questions
+from .dots import country_colour, plot_comparison, plot_comparisons
+from .rows import chart_table, lone_figure
+from .save import FIGURE_FORMATS, comparison_stem, question_stem, save_figure
+from .style import DPI, chart_style
+from .text import SurveyFigure
+
+__all__ = [
+    "CHART_KINDS", "DPI", "FIGURE_FORMATS", "RELATED_COLUMN", "SurveyFigure", "chart_style", "comparison_stem",
+    "country_colour", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
+    "question_stem", "related_questions", "save_figure", "single_figure_questions",
+]
+
+RELATED_COLUMN = "chart_group"
+"""Codebook column (optional) naming a group of related scale questions drawn as rows of one chart."""
+
+
+def related_questions(data: SurveyData, country: str, question_id: str) -> list[str]:
+    """The question and those the codebook declares related to it (same :data:`RELATED_COLUMN`), with data
+    for ``country``, in codebook order; just the question when the codebook has no such column."""
+    q = data.questions
+    if RELATED_COLUMN not in q.columns:
+        return [question_id]
+    group = q.loc[q["question_id"] == question_id, RELATED_COLUMN].iloc[0]
+    if pd.isna(group) or not str(group):
+        return [question_id]
+    same = q[(q[RELATED_COLUMN] == group) & q["countries"].map(lambda cs: country in cs)]
+    return list(same["question_id"])
+
+
+def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
+    qids = related_questions(data, country, str(q["question_id"]))
+    return diverging.plot_diverging(data, country, qids, confidence, deff)
+
+
+def _bars(data, country, q, table, confidence, deff) -> SurveyFigure:
+    return bars.plot_bars(data, country, q, table, confidence, deff, ranked=False)
+
+
+def _ranked(data, country, q, table, confidence, deff) -> SurveyFigure:
+    return bars.plot_bars(data, country, q, table, confidence, deff, ranked=True)
+
+
+Plotter = Callable[[SurveyData, str, pd.Series, pd.DataFrame, float, float], SurveyFigure]
+CHART_KINDS: dict[str, Plotter] = {
+    "scale": _diverging,
+    "single_choice": _bars,
+    "select_all": _ranked,
+    "top_reasons": _ranked,
+}
+"""The plotter of each codebook ``question_type``: adding a chart kind is one entry here and one module."""
+
+
+def plot_question(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
+                  deff: float = 1.0) -> SurveyFigure:
+    """Chart of one question in one country, of the kind its ``question_type`` calls for (:data:`CHART_KINDS`).
+
+    Parameters
+    ----------
+    data : SurveyData
+        From :func:`helpers.data.load_survey_data`.
+    country : str
+        ISO code, e.g. ``"JP"``.
+    question_id : str
+        A codebook id.
+    confidence : float, default 0.95
+        Level of the intervals drawn as whiskers.
+    deff : float, default 1.0
+        Design effect; intervals use n / deff and the footer says so.
+
+    Raises
+    ------
+    ValueError
+        For an unknown country, when the country has no figures for the question, or when only one figure
+        was published (it is drawn with the others by :func:`plot_single_figures`).
+    """
+    check_country(data, country)
+    q = question_row(data, question_id)
+    table = chart_table(data, country, question_id, confidence=confidence, deff=deff)
+    if table.empty:
+        have = ", ".join(q["countries"]) or "none"
+        raise ValueError(f"no published figures for '{question_id}' in {country} (countries with data: {have})")
+    if lone_figure(table):
+        raise ValueError(f"'{question_id}' has a single published figure in {country}: it is drawn with the "
+                         "others of its kind by charts.plot_single_figures, not as a chart of its own")
+    return CHART_KINDS[str(q["question_type"])](data, country, q, table, confidence, deff)
+

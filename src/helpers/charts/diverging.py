@@ -1,0 +1,189 @@
+"""Diverging bars of scale questions, as a chart desk draws them (Heiberger & Robbins 2014; Pew).
+
+Negative answers run left of 0 and positive answers right, each side from the centre outwards; each side's
+total (its published net, or its only answer) is printed in bold above its half of the bar, with its
+interval as a whisker at the bar's end. The midpoint ("keep at the current level") is not split across 0
+but drawn as its own toned-down column to the right, and the unpublished remainder as a thin light column
+after it — all on one scale, :data:`~helpers.charts.style.DIVERGING_IN_PER_POINT`, shared by every
+diverging chart. Related questions are rows of one chart (:func:`plot_diverging` takes several).
+The legend lists the segments in the order they are drawn, left to right.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import pandas as pd
+
+from ..data import SurveyData
+from ..tables import KIND_NOT_PUBLISHED, question_row
+from . import draw, footer, style
+from .rows import chart_table
+from .style import BAR_HEIGHT, DIVERGING_IN_PER_POINT as K, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
+from .text import Block, SurveyFigure, fits_inside, stack, text_width_in, wrap_text
+
+LABEL_IN = 1.25  # row labels: a country, a measure or a short wording
+COLUMN_GAP_IN = 0.3
+VALUE_ROOM_IN = 0.38
+ROW_IN = 0.82
+
+
+def _centre(q: pd.Series) -> float:
+    """Position of the scale's centre among the codebook's options (midpoint, or between the two sides)."""
+    sides = list(q["option_sides"])
+    zero = [i for i, s in enumerate(sides) if s == "0"]
+    if zero:
+        return sum(zero) / len(zero)
+    pos = [i for i, s in enumerate(sides) if s == "+"]
+    neg = [i for i, s in enumerate(sides) if s == "-"]
+    return (max(pos) + min(neg)) / 2 if max(pos) < min(neg) else (max(neg) + min(pos)) / 2
+
+
+def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidence: float, deff: float):
+    """(label, question, rows) for each bar: one per question and measure."""
+    out = []
+    for qid in question_ids:
+        table = chart_table(data, country, qid, confidence, deff)
+        measure = table["measure"].fillna("").astype(str)
+        for m in dict.fromkeys(measure):
+            rows = table[measure == m]
+            if len(question_ids) > 1:
+                label = str(question_row(data, qid)["wording"])
+            elif m:
+                label = str(((data.survey.get("measures") or {}).get(m) or {}).get("label", m))
+            else:
+                label = footer.country_name(data, country)
+            out.append((label, question_row(data, qid), rows, table))
+    return out
+
+
+@style.styled
+def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], confidence: float = 0.95,
+                   deff: float = 1.0, title: str | None = None) -> SurveyFigure:
+    """Diverging bars of one or several (related) scale questions of ``country``, one row each."""
+    bars = _bars(data, country, question_ids, confidence, deff)
+    fig = SurveyFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    whiskers, drawn_as = draw.Whiskers(), {}
+    legend: dict[str, tuple[float, object]] = {}
+    mids, rests = [], []
+    reach = {"-": 5.0, "+": 5.0}
+    for y, (label, q, rows, _) in enumerate(bars):
+        centre = _centre(q)
+        drawn = rows[rows["drawn"].astype(bool)]
+        for side, sign in (("-", -1), ("+", 1)):
+            seg = drawn[drawn["side"] == side].copy()
+            seg["_distance"] = (seg["order"] - centre).abs()
+            seg = seg.sort_values("_distance", kind="stable")
+            colours = style.ramp(side, len(seg))
+            edge = 0.0
+            for colour, (i, r) in zip(colours, seg.iterrows()):
+                left = edge if sign > 0 else edge - r["percent"]
+                name = draw.row_label(str(r["label"]), r["kind"], r["status"])
+                kind = r["kind"] if r["kind"] != "net" else "published"
+                ax.barh([y], [r["percent"]], left=[left], height=BAR_HEIGHT, linewidth=0, label=name,
+                        **draw.look(colour, kind, r["status"]))
+                middle = left + r["percent"] / 2
+                if fits_inside(str(r["percent_text"]), r["percent"] * K):
+                    ax.text(middle, y, str(r["percent_text"]), ha="center", va="center", fontsize=TEXT_SIZE,
+                            color=style.ink_on(colour), parse_math=False,
+                            bbox=dict(boxstyle="round,pad=0.1", fc=colour, ec="none") if kind == "derived" else None)
+                else:
+                    ax.annotate(str(r["percent_text"]), (middle, y + BAR_HEIGHT / 2), xytext=(0, -1),
+                                textcoords="offset points", ha="center", va="top", fontsize=SMALL_SIZE,
+                                color=style.TEXT_COLOUR, parse_math=False)
+                edge += sign * r["percent"]
+                drawn_as[(y, i)] = "segment"
+                legend.setdefault(name, (sign * (1000 + r["_distance"]),
+                                         draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, kind,
+                                                           r["status"])))
+            # The side's total: its only unit row (a published net or the side's single answer).
+            units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
+            if len(units) == 1:
+                i, t = units.index[0], units.iloc[0]
+                end = edge
+                if pd.notna(t["ci_low"]):
+                    low, high = (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"])) \
+                        if sign < 0 else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
+                    whiskers.add(ax, y, low, high, at=end)
+                    reach[side] = max(reach[side], abs(low), abs(high))
+                total = f"{t['label']} {t['percent_text']}"
+                reach[side] = max(reach[side], (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
+                ax.annotate(total, (0, y - BAR_HEIGHT / 2),
+                            xytext=(3 * sign, 1), textcoords="offset points", ha="left" if sign > 0 else "right",
+                            va="bottom", fontsize=TEXT_SIZE, fontweight="bold", color=style.TEXT_COLOUR,
+                            parse_math=False)
+                if drawn_as.get((y, i)) != "segment":
+                    drawn_as[(y, i)] = "total"
+            reach[side] = max(reach[side], abs(edge))
+        mids.append(drawn[drawn["side"] == "0"])
+        rests.append(drawn[drawn["kind"] == KIND_NOT_PUBLISHED])
+
+    # Each side as long as its longest bar needs (rounded up to 5 points): the scale, not the range, is shared.
+    low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
+    draw.quiet_value_axis(ax, (-low, high))
+    draw.row_labels(ax, [wrap_text(b[0], LABEL_IN) for b in bars])
+    ax.set_ylim(len(bars) - 0.45, -0.75)  # room above each bar for the totals
+    left = PAD_IN + LABEL_IN + 0.1
+    axes = [(ax, left, (low + high) * K)]
+    x = left + (low + high) * K + COLUMN_GAP_IN
+    columns = []
+    for rows_per_bar, colour, height, what in ((mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
+                                               (rests, style.REMAINDER_COLOUR, REMAINDER_HEIGHT, "remainder")):
+        if all(r.empty for r in rows_per_bar):
+            continue
+        col = fig.add_axes([0.8, 0.3, 0.1, 0.4])
+        top = 0.0
+        heads = []
+        for y, rows in enumerate(rows_per_bar):
+            for i, r in rows.iterrows():
+                name = str(r["label"])
+                col.barh([y], [r["percent"]], height=height, linewidth=0, label=name,
+                         **draw.look(colour, r["kind"], r["status"]))
+                if what == "column":
+                    whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
+                end = r["percent"] if pd.isna(r["ci_high"]) else max(r["percent"], r["ci_high"])
+                draw.value_label(col, end, y, str(r["percent_text"]), muted=what == "remainder")
+                top = max(top, end)
+                drawn_as[(y, i)] = what
+                heads.append(name)
+                legend.setdefault(name, (3000 + len(columns), draw.legend_patch(name, colour, r["kind"],
+                                                                                r["status"])))
+        width = top * K + VALUE_ROOM_IN
+        col.set_xlim(0, width / K)
+        col.set_ylim(ax.get_ylim())
+        col.set_yticks([])
+        col.set_xticks([])
+        for spine in col.spines.values():
+            spine.set_visible(False)
+        col.axvline(0, color=style.RULE_COLOUR, linewidth=0.9, zorder=0.8)
+        axes.append((col, x, width))
+        columns.append(col)
+        x += width + COLUMN_GAP_IN
+    whiskers.draw()
+
+    first_q = bars[0][1]
+    ordered = [p for _, p in sorted(legend.values(), key=lambda v: v[0])]
+    tables = [t.assign(_row=y) for y, (_, _, t, _) in enumerate(bars)]
+    table = pd.concat(tables)
+    table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
+    table = table.drop(columns="_row").reset_index(drop=True)
+    parts = [footer.interval_part(confidence, deff, "Whiskers of each side's total")]
+    if (table["kind"] == KIND_NOT_PUBLISHED).any():
+        parts.append(("Other answers (e.g. don't know) were not published; their total is shown at right.",
+                      "Other answers not published (right)."))
+    if (table["kind"] == "derived").any():
+        parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
+    notes = [f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
+             for r in table.itertuples() if r.kind == "derived"]
+    notes += footer.codebook_notes(data, question_ids)
+    subtitle = (f"% of {footer.respondents(data, country)} · "
+                f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}")
+    stack(fig, Block(title=title or str(first_q["wording"]), subtitle=subtitle,
+                     footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),
+                     axes=axes, body_in=ROW_IN * len(bars), legend=(ordered, [p.get_label() for p in ordered]),
+                     notes=notes))
+    fig.survey_table = table
+    fig.chart_kind = "diverging"
+    return fig
+

@@ -1,0 +1,191 @@
+"""Cross-country dot plots (Pew's global-attitudes style): a row per comparable item and answer, a dot per
+country in its own colour, values labelled, and beside each row the gap and whether it is significant.
+
+Mirror items (each public asked about the other, e.g. Japanese views of South Korea beside South Korean
+views of Japan) are marked ⇄ in the row label; items whose figures measure different things are shown but
+never tested, and say "different measures" where the test would be.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from ..data import SurveyData, check_country
+from ..tables import comparable_items, comparison_differences, comparison_table, question_row
+from . import draw, footer, style
+from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
+from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
+
+MIRROR_MARK = "⇄"
+DIFFERENT_MEASURES = "different measures"
+DOT_LABEL_IN = 2.9
+DOT_AXES_IN = 3.2
+GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
+DOT_SIZE = 60  # points², marker area
+
+
+def is_mirror(comparison) -> bool:
+    """Interim: the engine's ``Comparison.relation`` replaces ``mirrored``."""
+    relation = getattr(comparison, "relation", None)
+    return str(relation) == "mirror" if relation is not None else bool(getattr(comparison, "mirrored", False))
+
+
+def same_measure(comparison) -> bool:
+    return bool(getattr(comparison, "same_measure", True))
+
+
+def category_of(data: SurveyData, comparison) -> str:
+    return str(getattr(comparison, "category", None) or question_row(data, comparison.question_ids[0])["category"])
+
+
+def country_colour(data: SurveyData, country: str) -> str:
+    """Fixed colour of a country: the n-th country of ``survey.yml`` gets the n-th palette colour."""
+    return style.COUNTRY_PALETTE[data.countries().index(country) % len(style.COUNTRY_PALETTE)]
+
+
+def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
+    """The item's wording (for a mirror item, the one ``country`` was asked, marked ⇄) and the answer."""
+    qid = comparison.question_ids[0]
+    if is_mirror(comparison) and country in comparison.countries:
+        qid = comparison.question_ids[min(comparison.countries.index(country), len(comparison.question_ids) - 1)]
+    text = f"{question_row(data, qid)['wording']}: “{option}”"
+    return f"{MIRROR_MARK} {text}" if is_mirror(comparison) else text
+
+
+def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool) -> tuple[str, bool]:
+    """The gap from ``country``'s side, e.g. "−3.0" (with the other country's name when there are several),
+    "different measures" when the figures cannot be tested; bold when significant."""
+    rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
+    rows = rows[(rows["country_1"] == country) | (rows["country_2"] == country)] if not rows.empty else rows
+    lines, bold = [], False
+    for d in rows.itertuples(index=False):
+        other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
+        text = footer.signed_points(gap) if len(rows) == 1 else f"{footer.signed_points(gap)} vs {other}"
+        if not testable or not getattr(d, "testable", True):
+            text = DIFFERENT_MEASURES if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
+        else:
+            bold = bold or bool(d.significant)
+        lines.append(text)
+    return "\n".join(lines), bold
+
+
+@style.styled
+def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str, confidence: float = 0.95,
+              deff: float = 1.0) -> SurveyFigure:
+    """Dot plot of every compared answer of ``comparisons``, from ``country``'s side."""
+    fig = SurveyFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
+    labels, tables, diffs_all = [], [], []
+    countries: list[str] = []
+    drawn_as = {}
+    points: dict[str, list[tuple[float, float]]] = {}
+    for comparison in comparisons:
+        table = comparison_table(data, comparison, confidence=confidence, deff=deff)
+        if "compared" in table.columns:
+            table = table[table["compared"].astype(bool)]
+        diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
+        tables.append(table)
+        diffs_all.append(diffs.drop(columns=["difference"], errors="ignore"))
+        for option in comparison.options:
+            y = len(labels)
+            labels.append(item_label(data, comparison, option, country))
+            rows = table[table["option"] == option].sort_values("percent", kind="stable")
+            if rows.empty:
+                continue
+            ax.plot([rows["percent"].min(), rows["percent"].max()], [y, y], color=style.GAP_LINE_COLOUR,
+                    linewidth=2.2, solid_capstyle="butt", zorder=1)
+            for k, (i, r) in enumerate(rows.iterrows()):
+                points.setdefault(str(r["country"]), []).append((float(r["percent"]), y))
+                countries.append(str(r["country"]))
+                ha = "right" if k == 0 and len(rows) > 1 else "left"
+                draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
+                drawn_as[(comparison.comparison_id, i)] = "dot"
+            text, bold = _gap_text(data, country, diffs, option, same_measure(comparison))
+            gap_ax.text(0, y, text, ha="left", va="center", fontsize=TEXT_SIZE, parse_math=False,
+                        fontweight="bold" if bold else "normal", linespacing=1.2,
+                        color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR)
+    order = [c for c in data.countries() if c in countries]
+    handles = []
+    for c in order:
+        xs, ys = zip(*points[c])
+        handle = ax.scatter(xs, ys, s=DOT_SIZE, color=country_colour(data, c), zorder=3, linewidths=0.8,
+                            edgecolors="white", label=footer.country_name(data, c))
+        handles.append(handle)
+    draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])
+    ax.set_xlim(*BAR_LIMITS)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
+    ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
+    ax.grid(True, axis="x", color="#e6e6e6", linewidth=0.8)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    gap_ax.set_ylim(ax.get_ylim())
+    gap_ax.set_xlim(0, 1)
+    gap_ax.set_axis_off()
+    gap_ax.set_title("Gap (points)", loc="left", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR, pad=4)
+    table = pd.concat(tables, ignore_index=False, keys=[c.comparison_id for c in comparisons],
+                      names=["comparison_id", None]).reset_index(level=0)
+    table["drawn_as"] = [drawn_as.get((cid, i), "not drawn") for cid, i in zip(table["comparison_id"], table.index)]
+    table = table.reset_index(drop=True)
+
+    level = footer.level_text(confidence)
+    parts = [(f"Gap: {footer.country_name(data, country)} minus the other country, in points; bold if significant "
+              f"at {level}, {footer.assumption_text(deff)}.",
+              f"Gap: {footer.country_name(data, country)} minus the other; bold: significant at {level}.")]
+    if any(is_mirror(c) for c in comparisons):
+        parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
+    if not all(same_measure(c) for c in comparisons):
+        parts.append(("Different measures: shown, not tested.", "Different measures: not tested."))
+    legend = (handles, [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})"
+                        for h, c in zip(handles, order)])
+    subtitle = "% of respondents in each country giving the answer shown"
+    notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
+    press = footer.press_sources(data, table["source"].dropna())
+    if press:
+        notes.append("Figures from press reports: " + ", ".join(press) + ".")
+    left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
+    stack(fig, Block(title=title, subtitle=subtitle,
+                     footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),
+                     axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
+                     body_in=max(rows_height([wrap_text(x, DOT_LABEL_IN) for x in labels]), 0.42 * len(labels)), legend=legend, notes=notes))
+    fig.survey_table = table
+    fig.survey_differences = pd.concat(diffs_all, ignore_index=True) if diffs_all else None
+    fig.chart_kind = "dots"
+    return fig
+
+
+def comparisons_of(data: SurveyData, country: str, category: str | None = None) -> list:
+    """Comparable items ``country`` takes part in (of ``category``, or all), in codebook order."""
+    return [c for c in comparable_items(data) if country in c.countries
+            and (category is None or category_of(data, c) == category)]
+
+
+def plot_comparisons(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
+                     deff: float = 1.0) -> SurveyFigure:
+    """One dot plot of every comparable item ``country`` takes part in: of ``category``, or (None) all.
+
+    Raises ValueError when there is no such item.
+    """
+    check_country(data, country)
+    items = comparisons_of(data, country, category)
+    if not items:
+        raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))
+    name = footer.country_name(data, country)
+    title = f"{name} and the other publics: " + (category if category else "every item asked in more than one country")
+    return plot_dots(data, country, items, title, confidence, deff)
+
+
+def plot_comparison(data: SurveyData, comparison, confidence: float = 0.95, deff: float = 1.0) -> SurveyFigure:
+    """Dot plot of one comparable item (a row per shared answer), from its first country's side."""
+    if is_mirror(comparison):
+        parts = []
+        for country, qid in zip(comparison.countries, comparison.question_ids):
+            adjective = data.survey["countries"][country]["adjective"]
+            wording = str(question_row(data, qid)["wording"])
+            parts.append(f"{adjective} respondents' {wording[0].lower()}{wording[1:]}")
+        title = " vs ".join(parts)
+    else:
+        title = str(question_row(data, comparison.question_ids[0])["wording"])
+    return plot_dots(data, comparison.countries[0], [comparison], title, confidence, deff)
+

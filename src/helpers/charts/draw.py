@@ -1,0 +1,77 @@
+"""Drawing pieces every chart kind shares: how a row looks, value labels, whiskers, quiet axes."""
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from ..tables import KIND_DERIVED, KIND_NOT_PUBLISHED
+from . import style
+from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
+
+
+def look(colour, kind: str, status: str) -> dict:
+    """Fill and hatch of a bar or segment: derived values hatched, unconfirmed ones lighter and cross-hatched,
+    the unpublished remainder light grey."""
+    if kind == KIND_NOT_PUBLISHED:
+        return {"facecolor": style.REMAINDER_COLOUR, "hatch": None, "edgecolor": style.REMAINDER_COLOUR}
+    if status == "unconfirmed":
+        return {"facecolor": style.lighten(colour), "hatch": style.HATCH_UNCONFIRMED, "edgecolor": colour}
+    if kind == KIND_DERIVED:
+        return {"facecolor": colour, "hatch": style.HATCH_DERIVED, "edgecolor": style.ink_on(colour)}
+    return {"facecolor": colour, "hatch": None, "edgecolor": colour}
+
+
+def row_label(label: str, kind: str, status: str) -> str:
+    """The row's label as shown: "(derived)" and "(unconfirmed)" said in words as well as by the hatch."""
+    suffix = [s for s, on in (("derived", kind == KIND_DERIVED), ("unconfirmed", status == "unconfirmed")) if on]
+    return label + "".join(f" ({s})" for s in suffix)
+
+
+def legend_patch(label: str, colour, kind: str, status: str) -> Patch:
+    return Patch(label=label, linewidth=0, **look(colour, kind, status))
+
+
+def value_label(ax: Axes, x: float, y: float, text: str, muted: bool = False, bold: bool = False,
+                ha: str = "left", offset_pt: float = 4.0) -> None:
+    ax.annotate(text, (x, y), xytext=(offset_pt if ha == "left" else -offset_pt, 0), textcoords="offset points",
+                ha=ha, va="center", fontsize=TEXT_SIZE, parse_math=False, annotation_clip=False,
+                color=style.MUTED_COLOUR if muted else TEXT_COLOUR, fontweight="bold" if bold else "normal")
+
+
+class Whiskers:
+    """Interval whiskers collected per axes and drawn with one ``errorbar`` call each."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, tuple[Axes, list[tuple[float, float, float, float]]]] = {}
+
+    def add(self, ax: Axes, y: float, low: float, high: float, at: float) -> None:
+        """A whisker from ``low`` to ``high`` at row ``y``, around the point ``at``."""
+        if pd.isna(low) or pd.isna(high):
+            return
+        self.items.setdefault(id(ax), (ax, []))[1].append((at, y, at - low, high - at))
+
+    def draw(self) -> None:
+        for ax, items in self.items.values():
+            at, y, below, above = (list(v) for v in zip(*items))
+            ax.errorbar(at, y, xerr=[below, above], fmt="none", ecolor=style.WHISKER_COLOUR, elinewidth=0.9,
+                        capsize=2.5, capthick=0.9, zorder=4)
+
+
+def quiet_value_axis(ax: Axes, limits: tuple[float, float]) -> None:
+    """Values are labelled, so no ticks or grid (a chart desk's toplines); only the 0 line."""
+    ax.set_xlim(*limits)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.axvline(0, color=style.RULE_COLOUR, linewidth=0.9, zorder=0.8)
+
+
+def row_labels(ax: Axes, labels: list[str], bold: set[int] = frozenset()) -> None:
+    ax.set_yticks(range(len(labels)), labels, parse_math=False)
+    ax.tick_params(axis="y", length=0, pad=6, labelsize=TEXT_SIZE, colors=TEXT_COLOUR)
+    for i, tick in enumerate(ax.get_yticklabels()):
+        if i in bold:
+            tick.set_fontweight("bold")
+            tick.set_fontsize(SMALL_SIZE + 0.5)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row on top

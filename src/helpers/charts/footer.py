@@ -1,0 +1,157 @@
+"""The words around a chart: subtitle, and a footer of one "Note:" line and one "Source:" line.
+
+The footer carries what a reader needs to place the figures (Pew's practice): what the whiskers are and
+under which assumption, what is not shown; and the survey's name, the institute, the country, the mode, the
+exact fieldwork dates where the sources agree on them, n, and any press report the figures come from.
+Method detail (formulas, how a derived figure follows, the codebook's caveats) goes to
+``SurveyFigure.chart_notes`` for the notebook text and to the methodology section.
+
+Each line is kept to one line of the chart's width: a line is built from its most complete wording down to
+its shortest (:func:`helpers.charts.text.first_that_fits`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from ..data import SurveyData
+from ..tables import format_base
+from .text import NBSP, first_that_fits
+
+MINUS = "\u2212"
+
+
+# ------------------------------------------------------------------------------------------------ formats
+# Interim: helpers.formatting (branch engine) will own these; charts will call it instead.
+def level_text(confidence: float) -> str:
+    return f"{confidence * 100:g}%"
+
+
+def deff_text(deff: float) -> str:
+    text = f"{deff:g}"
+    return text if "." in text or "e" in text else f"{text}.0"
+
+
+def assumption_text(deff: float) -> str:
+    """Simple random sampling only at deff 1; otherwise the design effect assumed."""
+    return "assuming simple random sampling" if deff == 1 else f"assuming a design effect of {deff_text(deff)}"
+
+
+def signed_points(x: float) -> str:
+    return f"{x:+.1f}".replace("-", MINUS)
+
+
+def base_text(n: float, is_estimate: bool) -> str:
+    """The base, with no-break spaces so that it is never split across lines."""
+    return format_base(float(n), bool(is_estimate)).replace(" ", NBSP)
+
+
+# ------------------------------------------------------------------------------------------------ names
+def country_name(data: SurveyData, country: str) -> str:
+    return str(data.survey["countries"][country]["name"])
+
+
+def source_name(data: SurveyData, source_id: str) -> str:
+    """How a source is named: ``data.source_label`` where the data layer provides it, else its publisher."""
+    label = getattr(data, "source_label", None)
+    if callable(label):
+        return str(label(source_id))
+    return str(data.source(source_id)["publisher"])
+
+
+def press_sources(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(source_name(data, s) for s in source_ids if not pd.isna(s) and data.is_press(s)))
+
+
+def institute(data: SurveyData, country: str, short: bool = False) -> str:
+    """The institute that ran the survey in ``country`` (its id when ``short``: API, EAI, KEI)."""
+    conductor = str(data.survey["countries"][country]["conductor"])
+    if short:
+        return conductor
+    for entry in data.survey.get("institutes", []):
+        if entry["id"] == conductor:
+            return str(entry["name"]).split(" (")[0]
+    return conductor
+
+
+def fieldwork_text(data: SurveyData, country: str) -> str:
+    """"Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
+    source gives are in the methodology section)."""
+    entries = data.survey["countries"][country].get("fieldwork") or []
+    dates = {str(e["dates"]) for e in entries}
+    if len(dates) == 1:
+        start, _, end = next(iter(dates)).partition(" to ")
+        try:
+            a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end or start)
+        except ValueError:
+            return next(iter(dates))
+        month = a.strftime("%b") + ("." if a.strftime("%B") != a.strftime("%b") else "")
+        if (a.year, a.month) == (b.year, b.month):
+            return f"{month} {a.day}–{b.day}, {a.year}" if a != b else f"{month} {a.day}, {a.year}"
+        return f"{a.isoformat()} to {b.isoformat()}"
+    return str(data.survey.get("fieldwork_month", ""))
+
+
+# ------------------------------------------------------------------------------------------------ lines
+def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable[str]) -> str:
+    """The "Source:" line of a chart of one or several countries, on one line of the chart's width."""
+    survey = str(data.survey["title"])
+    press = press_sources(data, source_ids)
+    press_long = f"; figures as reported by {', '.join(press)} (press)" if press else ""
+    press_short = f"; press: {', '.join(press)}" if press else ""
+
+    def per_country(short: bool, with_dates: bool) -> str:
+        parts = []
+        for c in countries:
+            n = f"n{NBSP}={NBSP}{data.country_n(c):,}"
+            dates = f", {fieldwork_text(data, c)}" if with_dates else ""
+            parts.append(f"{country_name(data, c)} ({institute(data, c, short)}){dates}, {n}")
+        return "; ".join(parts)
+
+    candidates = []
+    for short in (False, True):
+        for with_dates in (True, False) if len(countries) > 1 else (True,):
+            body = per_country(short, with_dates)
+            candidates.append(f"Source: {survey}, online; {body}{press_long}.")
+            candidates.append(f"Source: {survey}, online; {body}{press_short}.")
+    if len(countries) == 1:
+        (c,) = countries
+        candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {country_name(data, c)}, "
+                          f"{fieldwork_text(data, c)}, n{NBSP}={NBSP}{data.country_n(c):,}{press_short}.")
+    ids = ", ".join(institute(data, c, True) for c in countries)
+    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else country_name(data, c)})"
+                      for c in countries)
+    candidates.append(f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}.")
+    return first_that_fits(candidates)
+
+
+def note_line(parts: Sequence[tuple[str, str]]) -> str:
+    """The "Note:" line from (full, short) sentences, the fullest wording that fits on one line."""
+    if not parts:
+        return ""
+    full = " ".join(p[0] for p in parts)
+    mixed = [" ".join([*(p[0] for p in parts[:k]), *(p[1] for p in parts[k:])]) for k in range(len(parts) - 1, 0, -1)]
+    short = " ".join(p[1] for p in parts)
+    return first_that_fits([f"Note: {full}", *(f"Note: {m}" for m in mixed), f"Note: {short}"])
+
+
+def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:
+    level = level_text(confidence)
+    return (f"{what}: {level} confidence intervals, {assumption_text(deff)}.",
+            f"Whiskers: {level} intervals ({assumption_text(deff).replace('assuming ', '')}).")
+
+
+def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
+    return [line for line in (note_line(note_parts), source) if line]
+
+
+def respondents(data: SurveyData, country: str) -> str:
+    return f"{data.survey['countries'][country]['adjective']} respondents"
+
+
+def codebook_notes(data: SurveyData, question_ids: Sequence[str]) -> list[str]:
+    """The codebook's notes on the questions, for the notebook text."""
+    q = data.questions.set_index("question_id")
+    return [str(q.loc[qid, "note"]) for qid in dict.fromkeys(question_ids) if not pd.isna(q.loc[qid, "note"])]

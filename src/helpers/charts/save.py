@@ -1,0 +1,68 @@
+"""Saving charts: PNG at 200 dpi, SVG with text kept as text, PDF; the same bytes on every run.
+
+Metadata that would make files differ between runs or machines is dropped: PNG's "Software" (the
+Matplotlib version; PNG has no date by default), SVG's "Date" and "Creator", PDF's "CreationDate",
+"Creator" and "Producer". The chart's title is kept as the file's title (SVG ``<title>``).
+"""
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+from typing import Sequence
+
+from matplotlib.figure import Figure
+
+from .. import paths
+from .style import DPI, chart_style
+
+SAVE_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+FIGURE_FORMATS = tuple(SAVE_METADATA)
+"""Formats :func:`save_figure` writes: ``png`` (1,600 px wide), ``svg`` and ``pdf``."""
+
+
+def metadata(fig: Figure, fmt: str) -> dict:
+    out = dict(SAVE_METADATA[fmt])
+    title = getattr(fig, "chart_title", "")
+    if title:
+        out["Title"] = title
+    return out
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buffer = BytesIO()
+    with chart_style():
+        fig.savefig(buffer, format="png", dpi=DPI, metadata=metadata(fig, "png"))
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, relative_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[str]:
+    """Write ``<relative_stem>.<format>`` for each of ``formats`` through :func:`helpers.paths.output_path`.
+
+    Returns the written paths relative to the output root, POSIX style (``["figures/JP/us_impression.png",
+    ...]``). Raises ValueError, before writing anything, for a format not in :data:`FIGURE_FORMATS`.
+    """
+    unknown = [f for f in formats if f not in SAVE_METADATA]
+    if unknown:
+        raise ValueError(f"format '{unknown[0]}' not supported (use: {', '.join(FIGURE_FORMATS)})")
+    stem = Path(relative_stem).as_posix()
+    written = []
+    with chart_style():
+        for fmt in formats:
+            relative = f"{stem}.{fmt}"
+            fig.savefig(paths.output_path(relative), format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
+            written.append(relative)
+    return written
+
+
+def question_stem(country: str, question_id: str) -> str:
+    """``figures/<country>/<question_id>``: a question's chart without extension."""
+    return f"figures/{country}/{question_id}"
+
+
+def comparison_stem(country: str, comparison_id: str) -> str:
+    """``figures/<country>/comparisons/<comparison_id>``: each country's report keeps its own copy."""
+    return f"figures/{country}/comparisons/{comparison_id}"
