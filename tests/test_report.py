@@ -16,7 +16,7 @@ from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
 
 report = pytest.importorskip(
-    "helpers.report",
+    "helpers.report", exc_type=ImportError,
     reason="helpers.report imports helpers.charts, which does not import until the charts package reads the "
            "tables v2 columns (it still imports KIND_* names that helpers.tables no longer has)")
 
