@@ -392,7 +392,7 @@ def render(root, monkeypatch) -> dict[str, bytes]:
     monkeypatch.setenv("SURVEY_STAGING_DIR", str(root))
     written = []
     for country, qid in SAMPLE:
-        written += charts.save_figure(charts.plot_question(DATA, country, qid), charts.question_stem(country, qid),
+        written += charts.save_figure(charts.plot_question(DATA, country, qid), f"figures/{country}/{qid}",
                                       charts.FIGURE_FORMATS)
     written += charts.save_figure(dots("JP"), "figures/JP/comparisons", charts.FIGURE_FORMATS)
     return {path: (root / path).read_bytes() for path in written}

@@ -495,9 +495,10 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
 
 def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:
     """Stem of the chart a question is drawn in: its own, or its category's chart of single figures."""
-    from .tables import single_figure
+    from .charts import single_figure_questions
 
-    table = question_table(data, country, question_id)
-    if single_figure(table):
-        return outputs.single_figures_figure(country, str(data.question(question_id)["category"]), figures_dir)
+    category = str(data.question(question_id)["category"])
+    grouped = single_figure_questions(data, country, category)
+    if question_id in grouped:
+        return outputs.single_figures_figure(country, category if len(grouped) >= 2 else None, figures_dir)
     return outputs.question_figure(country, question_id, figures_dir)

@@ -156,25 +156,30 @@ def show_question(r: Report, question_id: str) -> None:
     data.check_question(question_id, r.country)
     table = question_table(data, r.country, question_id, r.confidence, r.deff)
     display(Markdown(f"### {data.wording(question_id, r.country)}"))
+    notes: list[str] = []
     if not single_figure(table):
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
+        notes = list(getattr(fig, "chart_notes", []))
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff)
-    if finding is not None:
-        display(Markdown(finding.text))
+    text = finding.text if finding is not None else ""
+    notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
+    if notes:
+        text += "\n\n" + " ".join(f"*Note:* {n}" if i == 0 else n for i, n in enumerate(notes))
+    if text:
+        display(Markdown(text.strip()))
     _show_table(numbers_table(r, table), base_caption(r, table))
 
 
-def single_figure_questions(r: Report, category: str) -> list[str]:
-    return [qid for qid in questions(r, category)
-            if single_figure(question_table(r.data, r.country, qid, r.confidence, r.deff))]
-
-
-def show_single_figures(r: Report, category: str) -> None:
-    """The chart of the category's questions with a single published figure each (if any)."""
-    if not single_figure_questions(r, category):
+def show_single_figures(r: Report, category: str | None) -> None:
+    """The chart of the questions with a single published figure each: a category's when it has two or
+    more (one alone is said in its section and drawn in the summary's overview), or (``None``) every
+    category's."""
+    grouped = charts.single_figure_questions(r.data, r.country, category, r.confidence, r.deff)
+    if len(grouped) < (1 if category is None else 2):
         return
-    display(Markdown("### Questions with one published figure"))
+    if category is not None:
+        display(Markdown("### Questions with one published figure"))
     fig = charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
     _show_figure(r, fig, outputs.single_figures_figure(r.country, category, r.figures_dir))
 
@@ -209,15 +214,18 @@ def show_headlines(r: Report) -> None:
 
 def show_key_charts(r: Report) -> None:
     """The chart of each headline, with its finding (the charts are those the category notebooks save)."""
+    drawn: set[str] = set()
     for h in narrative.headline_findings(r.data, r.country, r.confidence, r.deff):
         display(Markdown(f"**{h.title}.** {h.text}"))
         table = question_table(r.data, r.country, h.question_id, r.confidence, r.deff)
         category = str(r.data.question(h.question_id)["category"])
-        if single_figure(table):
-            fig = charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
-        else:
-            fig = charts.plot_question(r.data, r.country, h.question_id, confidence=r.confidence, deff=r.deff)
-        _display_drawn(r, fig)
+        if not single_figure(table):
+            _display_drawn(r, charts.plot_question(r.data, r.country, h.question_id, confidence=r.confidence,
+                                                   deff=r.deff))
+        elif len(charts.single_figure_questions(r.data, r.country, category)) >= 2 and category not in drawn:
+            drawn.add(category)
+            _display_drawn(r, charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence,
+                                                         deff=r.deff))
 
 
 def _display_drawn(r: Report, fig) -> None:

@@ -20,7 +20,7 @@ Example
 >>> from helpers import charts
 >>> data = load_survey_data()
 >>> fig = charts.plot_question(data, "JP", "japan_nuclear_weapons")  # doctest: +SKIP
->>> charts.save_figure(fig, charts.question_stem("JP", "japan_nuclear_weapons"))  # doctest: +SKIP
+>>> charts.save_figure(fig, "figures/JP/japan_nuclear_weapons")  # doctest: +SKIP
 ['figures/JP/japan_nuclear_weapons.png', 'figures/JP/japan_nuclear_weapons.svg']
 """
 from __future__ import annotations
@@ -35,14 +35,14 @@ from . import bars, diverging
 from .bars import plot_single_figures, single_figure_questions
 from .dots import country_colour, plot_comparison, plot_comparisons
 from .rows import chart_table, lone_figure
-from .save import FIGURE_FORMATS, comparison_stem, question_stem, save_figure
+from .save import FIGURE_FORMATS, figure_bytes, save_figure
 from .style import DPI, chart_style
 from .text import SurveyFigure
 
 __all__ = [
-    "CHART_KINDS", "DPI", "FIGURE_FORMATS", "RELATED_COLUMN", "SurveyFigure", "chart_style", "comparison_stem",
+    "CHART_KINDS", "DPI", "FIGURE_FORMATS", "RELATED_COLUMN", "SurveyFigure", "chart_style", "figure_bytes",
     "country_colour", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
-    "question_stem", "related_questions", "save_figure", "single_figure_questions",
+    "related_questions", "save_figure", "single_figure_questions",
 ]
 
 RELATED_COLUMN = "chart_group"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import SurveyData
-from ..tables import KIND_NOT_PUBLISHED, question_row
+from ..kinds import Kind
+from ..tables import question_row
 from . import draw, footer, style
 from .rows import chart_table, lone_figure
 from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN, REMAINDER_HEIGHT
@@ -41,14 +42,14 @@ def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiske
     """Bars of ``rows`` from row ``start``; returns their labels. A bar's artist label is prefixed with its
     ``section`` (the measure) where a chart has several, so that every bar is found by one name."""
     labels = []
-    published = rows.loc[rows["kind"] != KIND_NOT_PUBLISHED, "percent"]
+    published = rows.loc[rows["kind"] != Kind.NOT_PUBLISHED, "percent"]
     longest = float(published.max()) if not published.empty else 0.0
     for k, (i, r) in enumerate(rows.iterrows()):
         y = start + k
         label = draw.row_label(str(r["label"]), r["kind"], r["status"])
         labels.append(label)
         label = f"{section}: {label}" if section else label
-        if r["kind"] == KIND_NOT_PUBLISHED:
+        if r["kind"] == Kind.NOT_PUBLISHED:
             text = f"{r['percent_text']}%"
             if r["percent"] <= longest:
                 ax.barh([y], [r["percent"]], height=REMAINDER_HEIGHT, linewidth=0, label=label,
@@ -70,10 +71,10 @@ def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiske
 
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
     parts = [footer.interval_part(confidence, deff)]
-    if str(q["options_published"]) == "some":
+    if table.attrs.get("options_published") == "some":
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
-        elif (table["kind"] == KIND_NOT_PUBLISHED).any():
+        elif (table["kind"] == Kind.NOT_PUBLISHED).any():
             parts.append(("Other answers were not published.", "Other answers not published."))
         else:
             parts.append(("Answer format not disclosed, so no remainder is shown.", "No remainder shown."))
@@ -124,7 +125,7 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
-    _finish(fig, ax, labels, bold, str(q["wording"]), subtitle, _note_parts(q, table, confidence, deff, ranked),
+    _finish(fig, ax, labels, bold, data.wording(str(q["question_id"]), country), subtitle, _note_parts(q, table, confidence, deff, ranked),
             footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn_as)
     fig.chart_kind = "ranked" if ranked else "bars"
     return fig
@@ -167,9 +168,9 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     tables, labels = [], []
     for qid in qids:
         table = chart_table(data, country, qid, confidence, deff)
-        row = table[table["drawn"].astype(bool) & (table["kind"] != KIND_NOT_PUBLISHED)]
+        row = table[table["drawn"].astype(bool) & (table["kind"] != Kind.NOT_PUBLISHED)]
         r = row.iloc[0]
-        wording = str(question_row(data, qid)["wording"])
+        wording = data.wording(qid, country)
         base = "" if not bool(r["base_is_estimate"]) else f" ({footer.base_text(r['base_n'], True)})"
         label = draw.row_label(f"{wording}: “{r['label']}”{base}", r["kind"], r["status"])
         y = len(labels)

@@ -16,7 +16,8 @@ from typing import Sequence
 import pandas as pd
 
 from ..data import SurveyData
-from ..tables import KIND_NOT_PUBLISHED, question_row
+from ..kinds import Kind
+from ..tables import question_row
 from . import draw, footer, style
 from .rows import chart_table
 from .style import BAR_HEIGHT, DIVERGING_IN_PER_POINT as K, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
@@ -48,7 +49,7 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
         for m in dict.fromkeys(measure):
             rows = table[measure == m]
             if len(question_ids) > 1:
-                label = str(question_row(data, qid)["wording"])
+                label = data.wording(qid, country)
             elif m:
                 label = str(((data.survey.get("measures") or {}).get(m) or {}).get("label", m))
             else:
@@ -117,7 +118,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                     drawn_as[(y, i)] = "total"
             reach[side] = max(reach[side], abs(edge))
         mids.append(drawn[drawn["side"] == "0"])
-        rests.append(drawn[drawn["kind"] == KIND_NOT_PUBLISHED])
+        rests.append(drawn[drawn["kind"] == Kind.NOT_PUBLISHED])
 
     # Each side as long as its longest bar needs (rounded up to 5 points): the scale, not the range, is shared.
     low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
@@ -169,7 +170,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
     table = table.drop(columns="_row").reset_index(drop=True)
     parts = [footer.interval_part(confidence, deff, "Whiskers of each side's total")]
-    if (table["kind"] == KIND_NOT_PUBLISHED).any():
+    if (table["kind"] == Kind.NOT_PUBLISHED).any():
         parts.append(("Other answers (e.g. don't know) were not published; their total is shown at right.",
                       "Other answers not published (right)."))
     if (table["kind"] == "derived").any():
@@ -179,7 +180,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     notes += footer.codebook_notes(data, question_ids)
     subtitle = (f"% of {footer.respondents(data, country)} · "
                 f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}")
-    stack(fig, Block(title=title or str(first_q["wording"]), subtitle=subtitle,
+    stack(fig, Block(title=title or data.wording(str(first_q["question_id"]), country), subtitle=subtitle,
                      footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),
                      axes=axes, body_in=ROW_IN * len(bars), legend=(ordered, [p.get_label() for p in ordered]),
                      notes=notes))

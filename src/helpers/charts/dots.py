@@ -12,7 +12,8 @@ from typing import Sequence
 import pandas as pd
 
 from ..data import SurveyData, check_country
-from ..tables import comparable_items, comparison_differences, comparison_table, question_row
+from ..kinds import Relation
+from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title, question_row
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
@@ -26,17 +27,15 @@ DOT_SIZE = 60  # points², marker area
 
 
 def is_mirror(comparison) -> bool:
-    """Interim: the engine's ``Comparison.relation`` replaces ``mirrored``."""
-    relation = getattr(comparison, "relation", None)
-    return str(relation) == "mirror" if relation is not None else bool(getattr(comparison, "mirrored", False))
+    return comparison.relation == Relation.MIRROR
 
 
 def same_measure(comparison) -> bool:
-    return bool(getattr(comparison, "same_measure", True))
+    return comparison.same_measure
 
 
 def category_of(data: SurveyData, comparison) -> str:
-    return str(getattr(comparison, "category", None) or question_row(data, comparison.question_ids[0])["category"])
+    return comparison.category
 
 
 def country_colour(data: SurveyData, country: str) -> str:
@@ -49,7 +48,8 @@ def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
     qid = comparison.question_ids[0]
     if is_mirror(comparison) and country in comparison.countries:
         qid = comparison.question_ids[min(comparison.countries.index(country), len(comparison.question_ids) - 1)]
-    text = f"{question_row(data, qid)['wording']}: “{option}”"
+    asked = comparison.countries[comparison.question_ids.index(qid)] if is_mirror(comparison) else country
+    text = f"{data.wording(qid, asked if asked in comparison.countries else comparison.countries[0])}: “{option}”"
     return f"{MIRROR_MARK} {text}" if is_mirror(comparison) else text
 
 
@@ -178,14 +178,6 @@ def plot_comparisons(data: SurveyData, country: str, category: str | None = None
 
 def plot_comparison(data: SurveyData, comparison, confidence: float = 0.95, deff: float = 1.0) -> SurveyFigure:
     """Dot plot of one comparable item (a row per shared answer), from its first country's side."""
-    if is_mirror(comparison):
-        parts = []
-        for country, qid in zip(comparison.countries, comparison.question_ids):
-            adjective = data.survey["countries"][country]["adjective"]
-            wording = str(question_row(data, qid)["wording"])
-            parts.append(f"{adjective} respondents' {wording[0].lower()}{wording[1:]}")
-        title = " vs ".join(parts)
-    else:
-        title = str(question_row(data, comparison.question_ids[0])["wording"])
+    title = comparison_title(data, comparison)
     return plot_dots(data, comparison.countries[0], [comparison], title, confidence, deff)
 

@@ -5,7 +5,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from ..tables import KIND_DERIVED, KIND_NOT_PUBLISHED
+from ..kinds import Kind
 from . import style
 from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
 
@@ -13,18 +13,18 @@ from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
 def look(colour, kind: str, status: str) -> dict:
     """Fill and hatch of a bar or segment: derived values hatched, unconfirmed ones lighter and cross-hatched,
     the unpublished remainder light grey."""
-    if kind == KIND_NOT_PUBLISHED:
+    if kind == Kind.NOT_PUBLISHED:
         return {"facecolor": style.REMAINDER_COLOUR, "hatch": None, "edgecolor": style.REMAINDER_COLOUR}
     if status == "unconfirmed":
         return {"facecolor": style.lighten(colour), "hatch": style.HATCH_UNCONFIRMED, "edgecolor": colour}
-    if kind == KIND_DERIVED:
+    if kind == Kind.DERIVED:
         return {"facecolor": colour, "hatch": style.HATCH_DERIVED, "edgecolor": style.ink_on(colour)}
     return {"facecolor": colour, "hatch": None, "edgecolor": colour}
 
 
 def row_label(label: str, kind: str, status: str) -> str:
     """The row's label as shown: "(derived)" and "(unconfirmed)" said in words as well as by the hatch."""
-    suffix = [s for s, on in (("derived", kind == KIND_DERIVED), ("unconfirmed", status == "unconfirmed")) if on]
+    suffix = [s for s, on in (("derived", kind == Kind.DERIVED), ("unconfirmed", status == "unconfirmed")) if on]
     return label + "".join(f" ({s})" for s in suffix)
 
 

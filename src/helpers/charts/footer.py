@@ -17,48 +17,44 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from ..data import SurveyData
-from ..tables import format_base
+from .. import formatting as fmt
 from .text import NBSP, first_that_fits
 
-MINUS = "\u2212"
+MINUS = fmt.MINUS
 
 
 # ------------------------------------------------------------------------------------------------ formats
 # Interim: helpers.formatting (branch engine) will own these; charts will call it instead.
 def level_text(confidence: float) -> str:
-    return f"{confidence * 100:g}%"
+    return fmt.level(confidence)
 
 
 def deff_text(deff: float) -> str:
-    text = f"{deff:g}"
-    return text if "." in text or "e" in text else f"{text}.0"
+    return fmt.deff(deff)
 
 
 def assumption_text(deff: float) -> str:
     """Simple random sampling only at deff 1; otherwise the design effect assumed."""
-    return "assuming simple random sampling" if deff == 1 else f"assuming a design effect of {deff_text(deff)}"
+    return fmt.precision_assumption(deff)
 
 
 def signed_points(x: float) -> str:
-    return f"{x:+.1f}".replace("-", MINUS)
+    return fmt.signed_points(x, 1)
 
 
 def base_text(n: float, is_estimate: bool) -> str:
     """The base, with no-break spaces so that it is never split across lines."""
-    return format_base(float(n), bool(is_estimate)).replace(" ", NBSP)
+    return fmt.base(float(n), bool(is_estimate)).replace(" ", NBSP)
 
 
 # ------------------------------------------------------------------------------------------------ names
 def country_name(data: SurveyData, country: str) -> str:
-    return str(data.survey["countries"][country]["name"])
+    return data.country_name(country)
 
 
 def source_name(data: SurveyData, source_id: str) -> str:
     """How a source is named: ``data.source_label`` where the data layer provides it, else its publisher."""
-    label = getattr(data, "source_label", None)
-    if callable(label):
-        return str(label(source_id))
-    return str(data.source(source_id)["publisher"])
+    return data.source_label(source_id)
 
 
 def press_sources(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
@@ -148,7 +144,7 @@ def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
 
 
 def respondents(data: SurveyData, country: str) -> str:
-    return f"{data.survey['countries'][country]['adjective']} respondents"
+    return data.respondents(country)
 
 
 def codebook_notes(data: SurveyData, question_ids: Sequence[str]) -> list[str]:

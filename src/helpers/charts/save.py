@@ -6,6 +6,8 @@ Matplotlib version; PNG has no date by default), SVG's "Date" and "Creator", PDF
 """
 from __future__ import annotations
 
+import io
+
 from io import BytesIO
 from pathlib import Path
 from typing import Sequence
@@ -39,30 +41,29 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """The bytes of ``fig`` in one format, exactly as :func:`save_figure` writes them."""
+    if fmt not in SAVE_METADATA:
+        raise ValueError(f"format '{fmt}' not supported (use: {', '.join(FIGURE_FORMATS)})")
+    buffer = io.BytesIO()
+    with chart_style():
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
+    return buffer.getvalue()
+
+
 def save_figure(fig: Figure, relative_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[str]:
     """Write ``<relative_stem>.<format>`` for each of ``formats`` through :func:`helpers.paths.output_path`.
 
-    Returns the written paths relative to the output root, POSIX style (``["figures/JP/us_impression.png",
-    ...]``). Raises ValueError, before writing anything, for a format not in :data:`FIGURE_FORMATS`.
+    Returns the written paths relative to the output root, POSIX style. Raises ValueError, before writing
+    anything, for a format not in :data:`FIGURE_FORMATS`.
     """
     unknown = [f for f in formats if f not in SAVE_METADATA]
     if unknown:
         raise ValueError(f"format '{unknown[0]}' not supported (use: {', '.join(FIGURE_FORMATS)})")
     stem = Path(relative_stem).as_posix()
     written = []
-    with chart_style():
-        for fmt in formats:
-            relative = f"{stem}.{fmt}"
-            fig.savefig(paths.output_path(relative), format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
-            written.append(relative)
+    for fmt in formats:
+        relative = f"{stem}.{fmt}"
+        paths.output_path(relative).write_bytes(figure_bytes(fig, fmt))
+        written.append(relative)
     return written
-
-
-def question_stem(country: str, question_id: str) -> str:
-    """``figures/<country>/<question_id>``: a question's chart without extension."""
-    return f"figures/{country}/{question_id}"
-
-
-def comparison_stem(country: str, comparison_id: str) -> str:
-    """``figures/<country>/comparisons/<comparison_id>``: each country's report keeps its own copy."""
-    return f"figures/{country}/comparisons/{comparison_id}"
