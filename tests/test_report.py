@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
+from IPython.display import SVG
 
 from helpers import formatting as fmt
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
 
-report = pytest.importorskip(
-    "helpers.report", exc_type=ImportError,
-    reason="helpers.report imports helpers.charts, which does not import until the charts package reads the "
-           "tables v2 columns (it still imports KIND_* names that helpers.tables no longer has)")
+from helpers import narrative, outputs, report
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +211,84 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
 def test_show_question_rejects_a_question_the_country_was_not_asked(shown):
     with pytest.raises(ValueError, match="korea_nuclear_weapons"):
         report.show_question(report.open_report(country="US"), "korea_nuclear_weapons")
+
+
+def test_show_question_at_another_design_effect_states_the_effective_n(r15, shown, tmp_path):
+    report.show_question(r15, "us_impression")
+    table = next(o for o in shown if isinstance(o, dict))
+    assert table["text/plain"].startswith(f"Japanese respondents, n = 1,037 (effective n ≈ {round(1037 / 1.5):,})")
+    assert "90% interval" in table["text/plain"] and "95%" not in table["text/plain"]
+    finding = narrative.question_finding(r15.data, "JP", "us_impression", 0.9, 1.5)
+    assert any(finding.text in plain(o) for o in shown)
+
+
+def test_show_question_of_a_single_figure_draws_no_lone_chart(r, shown, tmp_path):
+    report.show_question(r, "taiwan_us_response")
+    assert not any("<svg" in plain(o) for o in shown)
+    assert not (tmp_path / "figures" / "JP" / "taiwan_us_response.svg").exists()
+    assert any("(41.4%)" in plain(o) for o in shown)
+
+
+def test_show_comparisons_of_a_category(r, shown, tmp_path):
+    report.show_comparisons(r, "bilateral relations")
+    stem = outputs.comparisons_figure("JP", "bilateral relations", r.figures_dir)
+    assert (tmp_path / f"{stem}.svg").exists() and (tmp_path / f"{stem}.png").exists()
+    found = narrative.comparison_findings(r.data, "JP", "bilateral relations")
+    tables = [o for o in shown if isinstance(o, dict)]
+    assert len(tables) == len(found)
+    for (comparison, title, text), table in zip(found, tables):
+        assert any(plain(o) == f"**{title}.** {text}" for o in shown)
+        caption = table["text/plain"].splitlines()[0]
+        for c in comparison.countries:  # (capitals: test_base_caption_of_another_country)
+            assert f"{r.data.respondents(c)}, n = {r.data.country_n(c):,}".lower() in caption.lower()
+        assert "Public" in table["text/plain"].splitlines()[1]
+        for token in internal_tokens(r.data):
+            assert token not in table["text/html"], token
+
+
+def test_show_comparisons_without_items_says_so(shown):
+    report.show_comparisons(report.open_report(country="US"), "security")
+    assert len(shown) == 1 and "No item of this category" in plain(shown[0])
+
+
+def test_show_key_charts_shows_the_charts_the_category_notebooks_save(r, shown, tmp_path):
+    heads = narrative.headline_findings(r.data, "JP")
+    report.show_key_charts(r)
+    svgs = [plain(o) for o in shown if "<svg" in plain(o)]
+    assert svgs, "the summary shows charts"
+    for h in heads:
+        assert any(plain(o) == f"**{h.title}.** {h.text}" for o in shown)
+    # the first headline's chart, drawn again, is byte for byte the file its category notebook saves
+    first = next(h for h in heads if not report.single_figure(question_table(r.data, "JP", h.question_id)))
+    shown.clear()
+    report.show_question(r, first.question_id)
+    saved = (tmp_path / f"{outputs.question_figure('JP', first.question_id, r.figures_dir)}.svg").read_text(
+        encoding="utf-8")
+    assert SVG(data=saved).data in svgs  # as the notebook shows it (IPython drops the XML prolog)
+
+
+def test_show_methodology_states_the_level_and_assumption_used(r15, shown):
+    report.show_methodology(r15)
+    text = plain(shown[0])
+    assert text.startswith("### Methodology and disclosure")
+    assert "90% Wilson intervals" in text and "95% interval" not in text
+    precision = text.split("Precision")[1].split("###")[0]
+    assert "simple random sampling" not in precision and "design effect of 1.5" in precision
+
+
+def test_show_notebook_links_only_to_categories_with_figures(shown):
+    us = report.open_report(country="US")
+    report.show_notebook_links(us)
+    links = plain(shown[0]).splitlines()
+    with_figures = [c for c in narrative.CATEGORIES if report.questions(us, c)]
+    assert len(links) == len(with_figures)
+    for c, line in zip(with_figures, links):
+        assert line.endswith(f"({outputs.NOTEBOOK_OF[c]}.ipynb)")
+
+
+def test_write_summary_writes_the_summary_under_the_output_root(r, shown, tmp_path):
+    relative = report.write_summary(r)
+    assert relative == outputs.summary_file("JP")
+    written = (tmp_path / relative).read_text(encoding="utf-8")
+    assert written == narrative.build_summary(r.data, "JP", r.confidence, r.deff, image_format="png")
+    assert str(tmp_path) not in written  # links are relative, no absolute path
