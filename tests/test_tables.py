@@ -1,0 +1,361 @@
+"""helpers.tables: the question and comparison tables every chart and sentence reads.
+
+Expected values are worked out here from the rows of data/toplines.csv (in decimal, as published), not
+copied from the module's output.
+"""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from helpers import narrative
+from helpers.data import load_survey_data, sum_counts_as_single
+from helpers.kinds import MULTIPLE_ANSWER_TYPES, Kind, QuestionType, Relation
+from helpers.stats import effective_n, wilson_interval
+from helpers.tables import (
+    REMAINDER_LABEL,
+    TABLE_COLUMNS,
+    comparable_items,
+    comparison_differences,
+    comparison_table,
+    own_measure,
+    question_table,
+    units,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_survey_data()
+
+
+def published(data, country, question_id, option, measure=None):
+    """The figure of one option as published (text), read straight from the toplines."""
+    t = data.toplines
+    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option)]
+    rows = rows[rows["measure"].isna()] if measure is None else rows[rows["measure"] == measure]
+    assert len(rows) == 1, f"{country}/{question_id}/{option}: expected one published row"
+    return str(rows["percent_text"].iloc[0])
+
+
+def every_table(data, confidence=0.95, deff=1.0):
+    for qid in data.questions["question_id"]:
+        for country in data.countries_of(qid):
+            yield country, qid, question_table(data, country, qid, confidence=confidence, deff=deff)
+
+
+def by_option(table):
+    return {str(r["option"]): r for _, r in table.iterrows()}
+
+
+# ------------------------------------------------------------------------------------------ one question
+
+
+def test_table_has_the_contract_columns_and_attrs(data):
+    table = question_table(data, "JP", "korea_nuclear_weapons", confidence=0.9, deff=1.5)
+    assert list(table.columns) == TABLE_COLUMNS
+    assert table.attrs["confidence"] == 0.9 and table.attrs["deff"] == 1.5
+    assert table.attrs["question_type"] == QuestionType.SCALE
+    assert table.attrs["options_published"] == data.options_published("JP", "korea_nuclear_weapons")
+    assert set(table["kind"]) <= set(Kind)
+
+
+def test_derived_part_is_the_net_minus_its_published_part(data):
+    rows = by_option(question_table(data, "JP", "korea_nuclear_weapons"))
+    net, part = published(data, "JP", "korea_nuclear_weapons", "opposed"), \
+        published(data, "JP", "korea_nuclear_weapons", "strongly opposed")
+    derived = rows["somewhat opposed"]
+    assert derived["kind"] == Kind.DERIVED
+    assert Decimal(derived["percent_text"]) == Decimal(net) - Decimal(part)
+    assert (net, part, derived["percent_text"]) == ("65.0", "40.9", "24.1")  # the source case
+    assert derived["in_net"] == "opposed" and derived["parts"] == ()
+    assert derived["drawn"] and derived["overlaps"] and not derived["unit"]
+
+
+def test_a_net_without_published_parts_is_drawn_and_a_net_with_parts_is_not(data):
+    rows = by_option(question_table(data, "JP", "korea_nuclear_weapons"))
+    in_favor, opposed = rows["in favor"], rows["opposed"]
+    assert in_favor["kind"] == opposed["kind"] == Kind.NET
+    # no part of "in favor" was published (nor follows from it): the net itself is the bar
+    assert not {"strongly in favor", "somewhat in favor"} & set(rows)
+    assert in_favor["drawn"] and not in_favor["overlaps"]
+    # "opposed" is shown through its parts (one published, one derived): drawing it too would count twice
+    assert not opposed["drawn"] and opposed["overlaps"]
+    assert opposed["parts"] == ("somewhat opposed", "strongly opposed")
+    assert rows["strongly opposed"]["in_net"] == "opposed" and rows["strongly opposed"]["overlaps"]
+
+
+def test_units_of_a_scale_are_its_sides_nets(data):
+    table = question_table(data, "JP", "korea_nuclear_weapons")
+    assert set(units(table)["option"]) == {"in favor", "opposed"}
+    assert list(units(table)["option"]) == ["opposed", "in favor"]  # largest first
+    assert units(table)["option"].iloc[0] == "opposed"
+
+
+def test_a_published_net_overlaps_its_published_parts(data):
+    rows = by_option(question_table(data, "JP", "defense_spending"))
+    net = rows["increase"]
+    assert net["kind"] == Kind.NET and net["overlaps"] and not net["drawn"]
+    parts = net["parts"]
+    assert parts == ("increase substantially", "increase somewhat")
+    for p in parts:
+        assert rows[p]["kind"] == Kind.PUBLISHED and rows[p]["in_net"] == "increase"
+        assert rows[p]["overlaps"] and rows[p]["drawn"] and not rows[p]["unit"]
+    assert sum(Decimal(rows[p]["percent_text"]) for p in parts) == Decimal(net["percent_text"])
+    # the sides' unit answers: the "increase" net, and the options in no net
+    assert set(units(pd.DataFrame([r for r in rows.values()]))["option"]) == {
+        "increase", "keep at the current level", "reduce"}
+
+
+def test_a_net_sits_before_its_parts(data):
+    table = question_table(data, "JP", "defense_spending")
+    order = list(table["option"])
+    assert order.index("increase") < order.index("increase substantially") < order.index("increase somewhat")
+    assert order[-1] == REMAINDER_LABEL
+
+
+def test_remainder_only_for_one_answer_questions_with_some_options_published(data):
+    seen_remainder = seen_multiple = 0
+    for country, qid, table in every_table(data):
+        q = data.question(qid)
+        rest = table[table["kind"] == Kind.NOT_PUBLISHED]
+        if q["question_type"] in MULTIPLE_ANSWER_TYPES or not sum_counts_as_single(q):
+            seen_multiple += 1
+            assert rest.empty, f"{country}/{qid}: answers overlap, so nothing is left over to show"
+            continue
+        if table.attrs["options_published"] == "all":
+            assert rest.empty, f"{country}/{qid}: every option was published"
+            continue
+        own = own_measure(table)
+        known = own[own["kind"].isin([Kind.PUBLISHED, Kind.DERIVED])]
+        covered = {p for _, r in known.iterrows() for p in (r["parts"] or (r["option"],))}
+        total = sum((Decimal(t) for t in known["percent_text"]), Decimal(0))
+        for _, net in own[own["kind"] == Kind.NET].iterrows():
+            if not covered & set(net["parts"]):
+                total += Decimal(net["percent_text"])
+        if total >= 100:
+            assert rest.empty, f"{country}/{qid}: the published figures leave nothing over"
+            continue
+        seen_remainder += 1
+        assert len(rest) == 1, f"{country}/{qid}: one remainder row expected"
+        r = rest.iloc[0]
+        assert r["option"] == REMAINDER_LABEL and Decimal(r["percent_text"]) == 100 - total
+        assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]), "an unpublished remainder has no interval"
+        assert r["drawn"] and not r["unit"] and not r["overlaps"]
+    assert seen_remainder and seen_multiple  # both branches were exercised
+
+
+def test_select_all_never_gets_a_remainder(data):
+    table = question_table(data, "JP", "economic_partners")
+    assert table.attrs["question_type"] == QuestionType.SELECT_ALL
+    assert table.attrs["options_published"] == "some"
+    assert (table["kind"] != Kind.NOT_PUBLISHED).all()
+
+
+def test_drawn_rows_of_a_one_answer_question_never_count_a_share_twice(data):
+    checked = 0
+    for country, qid, table in every_table(data):
+        if not sum_counts_as_single(data.question(qid)):
+            continue
+        own = own_measure(table)
+        drawn = own[own["drawn"]]
+        total = sum((Decimal(t) for t in drawn["percent_text"]), Decimal(0))
+        if (own["kind"] == Kind.NOT_PUBLISHED).any():
+            assert total == 100, f"{country}/{qid}: drawn rows with the remainder sum to {total}"
+            checked += 1
+        else:
+            assert total <= Decimal("100.5") + len(drawn) * Decimal("0.05"), f"{country}/{qid}: {total}"
+        # a unit is never inside another unit
+        unit_rows = own[own["unit"]]
+        inside = {p for parts in unit_rows["parts"] for p in parts}
+        assert not inside & set(unit_rows["option"]), f"{country}/{qid}: a unit counted inside another"
+    assert checked
+
+
+def test_bases_and_intervals_follow_the_design_effect(data):
+    at1 = question_table(data, "JP", "us_impression")
+    at15 = question_table(data, "JP", "us_impression", deff=1.5)
+    n = data.country_n("JP")
+    assert (at1["base_n"] == n).all() and (at1["n_eff"] == n).all()
+    assert at15["n_eff"].iloc[0] == pytest.approx(effective_n(n, 1.5)) == pytest.approx(n / 1.5)
+    row = at15[at15["option"] == "favorable"].iloc[0]
+    low, high = wilson_interval(row["percent"], n, confidence=0.95, deff=1.5)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    wide = (at15["ci_high"] - at15["ci_low"]).dropna()
+    narrow = (at1["ci_high"] - at1["ci_low"]).dropna()
+    assert (wide.to_numpy() > narrow.to_numpy()).all()
+
+
+def test_subgroup_base_is_an_estimate_from_the_parent_share(data):
+    table = question_table(data, "JP", "us_favorable_reasons")
+    parent = Decimal(published(data, "JP", "us_impression", "favorable"))
+    assert table["base_is_estimate"].all()
+    assert table["base_n"].iloc[0] == pytest.approx(float(data.country_n("JP") * parent / 100))
+
+
+def test_every_published_figure_is_in_its_table_as_published(data):
+    t = data.toplines
+    for country, qid, table in every_table(data):
+        rows = t[(t["country"] == country) & (t["question_id"] == qid)]
+        shown = table[table["kind"].isin([Kind.PUBLISHED, Kind.NET])]
+        assert sorted(shown["percent_text"]) == sorted(rows["percent_text"]), f"{country}/{qid}"
+
+
+def test_a_country_without_figures_gets_an_empty_table_and_a_bad_code_an_error(data):
+    assert "US" not in data.countries_of("korea_nuclear_weapons")
+    empty = question_table(data, "US", "korea_nuclear_weapons", deff=1.5)
+    assert empty.empty and list(empty.columns) == TABLE_COLUMNS and empty.attrs["deff"] == 1.5
+    assert narrative.question_finding(data, "US", "korea_nuclear_weapons") is None
+    with pytest.raises(ValueError, match="nope"):
+        question_table(data, "JP", "nope")
+    with pytest.raises(ValueError, match="XX"):
+        question_table(data, "XX", "us_impression")
+
+
+def test_all_tables_are_cheap_to_compute_on_demand(data):
+    import time
+
+    start = time.perf_counter()
+    count = sum(1 for _ in every_table(data))
+    elapsed = time.perf_counter() - start
+    assert count > 40
+    assert elapsed < 10, f"{count} tables took {elapsed:.2f} s"
+
+
+# ------------------------------------------------------------------------------------------ no stale memo
+
+
+def set_figure(data, country, question_id, option, text):
+    t = data.toplines
+    where = (t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option) \
+        & t["measure"].isna()
+    assert where.sum() == 1
+    t.loc[where, "percent"] = float(text)
+    if "percent_text" in t.columns:  # the loader keeps the figure as published beside the float
+        t.loc[where, "percent_text"] = text
+
+
+def test_editing_a_loaded_dataset_changes_the_next_table_and_sentence():
+    data = load_survey_data()  # our own copy: the edit must not leak into other tests
+    before = question_table(data, "JP", "us_impression")
+    finding_before = narrative.question_finding(data, "JP", "us_impression")
+    assert "60.0%" not in finding_before.text
+    set_figure(data, "JP", "us_impression", "favorable", "60.0")
+    after = by_option(question_table(data, "JP", "us_impression"))
+    assert after["favorable"]["percent_text"] == "60.0" and after["favorable"]["percent"] == 60.0
+    assert after["favorable"]["ci_low"] != before[before["option"] == "favorable"]["ci_low"].iloc[0]
+    text = narrative.question_finding(data, "JP", "us_impression").text
+    assert "60.0%" in text and "40.5%" not in text
+
+
+def test_editing_a_net_changes_the_derived_part():
+    data = load_survey_data()
+    question_table(data, "JP", "korea_nuclear_weapons")  # computed once before the edit
+    set_figure(data, "JP", "korea_nuclear_weapons", "opposed", "70.0")
+    rows = by_option(question_table(data, "JP", "korea_nuclear_weapons"))
+    assert rows["somewhat opposed"]["percent_text"] == str(Decimal("70.0") - Decimal(rows["strongly opposed"]
+                                                                                     ["percent_text"]))
+    assert "70.0%" in narrative.question_finding(data, "JP", "korea_nuclear_weapons").text
+
+
+# ------------------------------------------------------------------------------------------ comparisons
+
+
+@pytest.fixture(scope="module")
+def comparisons(data):
+    return comparable_items(data)
+
+
+def test_there_are_comparisons_of_both_kinds(comparisons):
+    assert {c.relation for c in comparisons} == {Relation.SAME_ITEM, Relation.MIRROR}
+
+
+def test_every_comparison_is_a_valid_pair(data, comparisons):
+    for c in comparisons:
+        assert len(c.countries) == len(c.question_ids) >= 2 and len(set(c.countries)) == len(c.countries)
+        for country, qid in zip(c.countries, c.question_ids):
+            assert country in data.countries_of(qid), f"{c.comparison_id}: {country} was not asked {qid}"
+        if c.relation == Relation.SAME_ITEM:
+            # one item, so one subject, asked of several publics
+            assert len(set(c.question_ids)) == 1, c.comparison_id
+            assert c.subject == data.subject(c.question_ids[0])
+        else:
+            (qa, qb), (a, b) = c.question_ids, c.countries
+            assert qa != qb and c.subject is None
+            assert data.family(qa) is not None and data.family(qa) == data.family(qb), c.comparison_id
+            # A is asked about B and B about A
+            assert data.subject(qa) == b and data.subject(qb) == a, c.comparison_id
+        assert c.options, c.comparison_id
+
+
+def test_no_comparison_pairs_different_subjects(data, comparisons):
+    for c in comparisons:
+        subjects = [data.subject(q) for q in c.question_ids]
+        if c.relation == Relation.SAME_ITEM:
+            assert len(set(subjects)) == 1, c.comparison_id
+        else:
+            # a mirror's subjects differ by design, and each is the other public
+            assert subjects == list(reversed(c.countries)), c.comparison_id
+
+
+def test_comparable_items_finds_every_shared_item(data, comparisons):
+    """Every question asked of two publics with a confirmed option in common is compared."""
+    t = data.toplines
+    ids = {c.question_ids[0] for c in comparisons if c.relation == Relation.SAME_ITEM}
+    for qid in data.questions["question_id"]:
+        publics = data.countries_of(qid)
+        if len(publics) < 2:
+            continue
+        confirmed = [set(t[(t["country"] == p) & (t["question_id"] == qid) & t["measure"].isna()
+                           & (t["status"] == "published")]["option"]) for p in publics]
+        if set.intersection(*confirmed):
+            assert qid in ids, f"{qid} is asked of {publics} but not compared"
+
+
+def test_comparisons_of_one_country_are_those_it_takes_part_in(data, comparisons):
+    for country in data.countries():
+        mine = comparable_items(data, country)
+        assert mine == [c for c in comparisons if country in c.countries]
+
+
+def test_comparison_table_shows_each_public_in_full(data, comparisons):
+    for c in comparisons:
+        table = comparison_table(data, c)
+        assert list(dict.fromkeys(table["country"])) == list(c.countries)
+        for country, qid in zip(c.countries, c.question_ids):
+            own = own_measure(question_table(data, country, qid))
+            own = own[own["status"] == "published"]
+            mine = table[table["country"] == country]
+            assert list(mine["option"]) == list(own["option"]), f"{c.comparison_id}/{country}"
+        compared = table[table["compared"]]
+        assert set(compared["option"]) == set(c.options)
+        assert (compared["kind"] == Kind.PUBLISHED).all()
+
+
+def test_different_measures_are_shown_but_never_tested(data, comparisons):
+    different = [c for c in comparisons if not c.same_measure]
+    assert different, "the data has comparisons of different measures (e.g. a change against a state)"
+    for c in different:
+        assert c.measure_notes and set(c.measure_notes) <= set(c.countries)
+        for country, note in c.measure_notes.items():
+            assert note == data.measure_note(country, c.question_ids[c.countries.index(country)])
+        diffs = comparison_differences(data, c)
+        assert len(diffs) == len(c.options) * len(c.pairs)
+        assert not diffs["testable"].any() and not diffs["significant"].any()
+        assert diffs["ci_low"].isna().all() and diffs["ci_high"].isna().all()
+        assert diffs["reason"].str.contains("different measures").all()
+        assert "not tested" in narrative.comparison_finding(data, c)
+
+
+def test_same_measure_comparisons_are_tested(data, comparisons):
+    same = [c for c in comparisons if c.same_measure]
+    assert same
+    for c in same:
+        diffs = comparison_differences(data, c)
+        for r in diffs.itertuples():
+            assert r.testable and r.diff == pytest.approx(r.percent_1 - r.percent_2)
+            assert r.ci_low <= r.diff <= r.ci_high
+            assert r.significant == (r.ci_low > 0 or r.ci_high < 0)
