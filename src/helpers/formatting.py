@@ -7,7 +7,7 @@ published or estimated; the precision assumption is worded for the design effect
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 MINUS = "\u2212"
 """The minus sign (U+2212), not a hyphen."""
@@ -19,8 +19,12 @@ def _is_missing(value) -> bool:
 
 
 def number(value: float | Decimal | str, decimals: int = 1) -> str:
-    """``value`` with ``decimals`` places and a true minus sign (text is kept as written)."""
-    text = value if isinstance(value, str) else f"{value:.{decimals}f}"
+    """``value`` with ``decimals`` places, halves rounded up in decimal (40.5 → 41, 2.675 → 2.68, never a
+    binary floating-point surprise), and a true minus sign; text is kept as written."""
+    if isinstance(value, str):
+        return value.replace("-", MINUS)
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    text = f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
     return text.replace("-", MINUS)
 
 

@@ -195,9 +195,12 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
     note = table.attrs.get("measure_note")
     if note:
         sentences.append(f"The {data.survey['countries'][country]['adjective']} figure measures {note}.")
-    if top is None:
-        return None
     title = data.wording(question_id, country)
+    if top is None:  # only unconfirmed figures: said, but never a headline
+        if not sentences:
+            return None
+        return Finding(question_id, title, " ".join(sentences), "", float("-inf"),
+                       data.subject(question_id) is not None, False)
     headline = (f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
                 + (f" ({rank_word})" if rank_word and rank_word not in (Word.MINORITY, Word.ABOUT_HALF) else "")
                 + ".")
@@ -237,7 +240,8 @@ def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, 
     data.check_country(country)
     heads = []
     for category in CATEGORIES:
-        ranked = ranked_findings(data, category_findings(data, country, category, confidence, deff))
+        ranked = [f for f in ranked_findings(data, category_findings(data, country, category, confidence, deff))
+                  if f.headline]
         if ranked:
             heads.append(ranked[0])
     return heads

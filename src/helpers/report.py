@@ -126,7 +126,7 @@ def base_caption(r: Report, table: pd.DataFrame, country: str | None = None) -> 
     """``Japanese respondents, n = 1,037`` (with the effective n when deff ≠ 1, and who was asked)."""
     country = country or r.country
     row = table.iloc[0]
-    return (f"{r.data.respondents(country).capitalize()}, "
+    return (f"{narrative.capitalise(r.data.respondents(country))}, "
             f"{fmt.base_with_effective(row['base_n'], bool(row['base_is_estimate']), row['n_eff'], r.deff)}")
 
 

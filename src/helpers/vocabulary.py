@@ -172,8 +172,8 @@ def describe_share(
 
     Examples
     --------
-    >>> describe_share(50.7, 1037), describe_share(54.1, 1037), describe_share(85.9, 1037)
-    ('about half', 'a majority', 'a large majority')
+    >>> [str(describe_share(p, 1037)) for p in (50.7, 54.1, 85.9)]
+    ['about half', 'a majority', 'a large majority']
     """
     low, high = wilson_interval(percent, n, confidence=confidence, deff=deff)
     if low > LARGE_MAJORITY:
@@ -212,9 +212,9 @@ def describe_difference(d: Difference) -> Word:
     Examples
     --------
     >>> from helpers.stats import compare_within_question
-    >>> describe_difference(compare_within_question(40.5, 34.5, 1037))
+    >>> str(describe_difference(compare_within_question(40.5, 34.5, 1037)))
     'narrow lead'
-    >>> describe_difference(compare_within_question(40.5, 34.5, 1037, deff=1.5))
+    >>> str(describe_difference(compare_within_question(40.5, 34.5, 1037, deff=1.5)))
     'statistical tie'
     """
     if not d.testable:
