@@ -107,7 +107,8 @@ def test_numbers_table_figures_and_notes(r):
     table = question_table(r.data, "JP", "korea_nuclear_weapons")
     shown = report.numbers_table(r, table).set_index("Answer")
     assert shown.loc["somewhat opposed", "%"] == "24.1%"
-    assert "derived" in shown.loc["somewhat opposed", "Note"] and "“opposed”" in shown.loc["somewhat opposed", "Note"]
+    derived_note = shown.loc["somewhat opposed", "Note"]
+    assert "derived" in derived_note and "“opposed”" in derived_note
     assert shown.loc["opposed", "Note"] == "total of “somewhat opposed” and “strongly opposed”"
     remainder = table[table["kind"] == Kind.NOT_PUBLISHED]["label"].iloc[0]
     assert shown.loc[remainder, "95% interval"] == ""
