@@ -18,7 +18,7 @@ import numbers
 from dataclasses import dataclass
 
 import pandas as pd
-from IPython.display import Image, Markdown, SVG, display
+from IPython.display import Image, Markdown, display
 
 from . import charts, narrative, outputs
 from . import formatting as fmt
@@ -81,7 +81,8 @@ def _show_figure(r: Report, fig, stem: str) -> None:
     light; else PNG), so the notebook shows exactly the committed figure and it is not drawn twice."""
     charts.save_figure(fig, stem, formats=r.figure_formats)
     if "svg" in r.figure_formats:
-        display(SVG(data=output_path(f"{stem}.svg").read_text(encoding="utf-8")))
+        # raw, so the output is the file's text itself (IPython's SVG class would re-serialise it)
+        display({"image/svg+xml": output_path(f"{stem}.svg").read_text(encoding="utf-8")}, raw=True)
     elif "png" in r.figure_formats:
         display(Image(data=output_path(f"{stem}.png").read_bytes(), format="png"))
     else:
@@ -213,28 +214,13 @@ def show_headlines(r: Report) -> None:
 
 
 def show_key_charts(r: Report) -> None:
-    """The chart of each headline, with its finding (the charts are those the category notebooks save)."""
-    drawn: set[str] = set()
+    """Each headline with its chart. The chart is the file its category notebook saved, linked relative to
+    the executed summary notebook rather than drawn again (one copy of each image in the repository)."""
+    here = outputs.executed_notebook(r.country, outputs.SUMMARY_NOTEBOOK)
+    ext = "svg" if "svg" in r.figure_formats else r.figure_formats[0]
     for h in narrative.headline_findings(r.data, r.country, r.confidence, r.deff):
-        display(Markdown(f"**{h.title}.** {h.text}"))
-        table = question_table(r.data, r.country, h.question_id, r.confidence, r.deff)
-        category = str(r.data.question(h.question_id)["category"])
-        if not single_figure(table):
-            _display_drawn(r, charts.plot_question(r.data, r.country, h.question_id, confidence=r.confidence,
-                                                   deff=r.deff))
-        elif len(charts.single_figure_questions(r.data, r.country, category)) >= 2 and category not in drawn:
-            drawn.add(category)
-            _display_drawn(r, charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence,
-                                                         deff=r.deff))
-
-
-def _display_drawn(r: Report, fig) -> None:
-    """Show a chart without saving it: the category notebook saves it; drawn by the same code, its bytes
-    are those of the saved file (the site links the file instead of repeating it)."""
-    if "svg" in r.figure_formats:
-        display(SVG(data=charts.figure_bytes(fig, "svg").decode("utf-8")))
-    else:
-        display(Image(data=charts.figure_bytes(fig, "png"), format="png"))
+        stem = narrative.key_figure(r.data, r.country, h.question_id, r.figures_dir)
+        display(Markdown(f"**{h.title}.** {h.text}\n\n![{h.title}]({outputs.relative(f'{stem}.{ext}', here)})"))
 
 
 def show_notebook_links(r: Report) -> None:

@@ -48,7 +48,6 @@ from nbconvert import HTMLExporter
 
 from . import paths
 from .data import CATEGORIES, DataValidationError, load_survey_data
-from .narrative import country_in_text
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
@@ -382,7 +381,7 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
             headlines = rewrite_urls(markdown_html(text), root, source, index_page, routes)
         cards.append({"code": country.code, "name": country.name, "meta": country.meta, "headlines": headlines,
                       "pages": [(p.label, relative_href(p.page, index_page)) for p in country.pages]})
-    names = [country_in_text(data, c.code) for c in countries]
+    names = [data.country_in_text(c.code) for c in countries]
     modes = {str(data.survey["countries"][c.code]["mode"]) for c in countries}
     fielded = f"Fielded {modes.pop()} in " if len(modes) == 1 else "Fielded in "
     lede = (f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey['fieldwork_month']}. For each "
