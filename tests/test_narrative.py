@@ -401,6 +401,14 @@ def test_summary_cites_sources_by_name_never_by_key(data, summaries):
         assert f"({s['id']})" not in body
 
 
+@pytest.mark.xfail(strict=True, reason="the AAPOR texts of data/survey.yml cite sources by key, e.g. "
+                                       "'(ihj-project-page)', and disclosure_text prints them as they are")
+def test_methodology_cites_sources_by_name_never_by_key(data):
+    text = narrative.methodology_section(data)
+    keys = [s["id"] for s in data.survey["sources"] if f"({s['id']})" in text]
+    assert not keys, f"source keys in the methodology: {keys}"
+
+
 def test_summary_links_are_relative(summaries):
     for summary in summaries.values():
         for target in re.findall(r"\]\(([^)]+)\)", summary):

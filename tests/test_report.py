@@ -7,9 +7,9 @@ when a design effect other than 1 is assumed.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
-from IPython.display import SVG
 
 from helpers import formatting as fmt
 from helpers.kinds import Kind
@@ -107,7 +107,8 @@ def test_numbers_table_figures_and_notes(r):
     table = question_table(r.data, "JP", "korea_nuclear_weapons")
     shown = report.numbers_table(r, table).set_index("Answer")
     assert shown.loc["somewhat opposed", "%"] == "24.1%"
-    assert "derived" in shown.loc["somewhat opposed", "Note"] and "“opposed”" in shown.loc["somewhat opposed", "Note"]
+    derived_note = shown.loc["somewhat opposed", "Note"]
+    assert "derived" in derived_note and "“opposed”" in derived_note
     assert shown.loc["opposed", "Note"] == "total of “somewhat opposed” and “strongly opposed”"
     remainder = table[table["kind"] == Kind.NOT_PUBLISHED]["label"].iloc[0]
     assert shown.loc[remainder, "95% interval"] == ""
@@ -180,9 +181,14 @@ def shown(monkeypatch, tmp_path):
 
 
 def plain(obj) -> str:
+    """The text of a displayed object: a table's plain form, an SVG's markup, a Markdown's source."""
     if isinstance(obj, dict):
-        return obj.get("text/plain", "")
+        return obj.get("text/plain") or obj.get("image/svg+xml", "")
     return str(getattr(obj, "data", obj))
+
+
+def tables_in(shown: list) -> list[dict]:
+    return [o for o in shown if isinstance(o, dict) and "text/html" in o]
 
 
 def test_show_key_findings_says_not_published_once(r, shown):
@@ -203,7 +209,7 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
     assert texts[0] == f"### {r.data.wording('korea_nuclear_weapons', 'JP')}"
     assert any("<svg" in t for t in texts)
     assert (tmp_path / "figures" / "JP" / "korea_nuclear_weapons.svg").exists()
-    table = next(o for o in shown if isinstance(o, dict))
+    table = tables_in(shown)[0]
     assert table["text/plain"].startswith("Japanese respondents, n = 1,037\n")
     assert "<table" in table["text/html"] and "korea_nuclear_weapons" not in table["text/html"]
 
@@ -215,7 +221,7 @@ def test_show_question_rejects_a_question_the_country_was_not_asked(shown):
 
 def test_show_question_at_another_design_effect_states_the_effective_n(r15, shown, tmp_path):
     report.show_question(r15, "us_impression")
-    table = next(o for o in shown if isinstance(o, dict))
+    table = tables_in(shown)[0]
     assert table["text/plain"].startswith(f"Japanese respondents, n = 1,037 (effective n ≈ {round(1037 / 1.5):,})")
     assert "90% interval" in table["text/plain"] and "95%" not in table["text/plain"]
     finding = narrative.question_finding(r15.data, "JP", "us_impression", 0.9, 1.5)
@@ -234,7 +240,7 @@ def test_show_comparisons_of_a_category(r, shown, tmp_path):
     stem = outputs.comparisons_figure("JP", "bilateral relations", r.figures_dir)
     assert (tmp_path / f"{stem}.svg").exists() and (tmp_path / f"{stem}.png").exists()
     found = narrative.comparison_findings(r.data, "JP", "bilateral relations")
-    tables = [o for o in shown if isinstance(o, dict)]
+    tables = tables_in(shown)
     assert len(tables) == len(found)
     for (comparison, title, text), table in zip(found, tables):
         assert any(plain(o) == f"**{title}.** {text}" for o in shown)
@@ -251,20 +257,26 @@ def test_show_comparisons_without_items_says_so(shown):
     assert len(shown) == 1 and "No item of this category" in plain(shown[0])
 
 
-def test_show_key_charts_shows_the_charts_the_category_notebooks_save(r, shown, tmp_path):
+def test_show_key_charts_links_the_charts_the_category_notebooks_save(r, shown, tmp_path):
+    import posixpath
+
     heads = narrative.headline_findings(r.data, "JP")
     report.show_key_charts(r)
-    svgs = [plain(o) for o in shown if "<svg" in plain(o)]
-    assert svgs, "the summary shows charts"
-    for h in heads:
-        assert any(plain(o) == f"**{h.title}.** {h.text}" for o in shown)
-    # the first headline's chart, drawn again, is byte for byte the file its category notebook saves
+    assert len(shown) == len(heads)
+    assert not any("<svg" in plain(o) for o in shown), "the summary links each image, it does not repeat it"
+    here = outputs.executed_notebook("JP", outputs.SUMMARY_NOTEBOOK)
+    for h, o in zip(heads, shown):
+        text = plain(o)
+        assert text.startswith(f"**{h.title}.** {h.text}")
+        target = re.search(r"!\[[^\]]*\]\(([^)]+)\)", text).group(1)
+        assert not target.startswith("/") and "://" not in target
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
+        assert resolved == f"{narrative.key_figure(r.data, 'JP', h.question_id, r.figures_dir)}.svg"
+    # the first headline with a chart of its own: the link is the file its category notebook writes
     first = next(h for h in heads if not report.single_figure(question_table(r.data, "JP", h.question_id)))
     shown.clear()
     report.show_question(r, first.question_id)
-    saved = (tmp_path / f"{outputs.question_figure('JP', first.question_id, r.figures_dir)}.svg").read_text(
-        encoding="utf-8")
-    assert SVG(data=saved).data in svgs  # as the notebook shows it (IPython drops the XML prolog)
+    assert (tmp_path / f"{narrative.key_figure(r.data, 'JP', first.question_id, r.figures_dir)}.svg").exists()
 
 
 def test_show_methodology_states_the_level_and_assumption_used(r15, shown):
