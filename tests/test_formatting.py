@@ -33,8 +33,6 @@ def test_percent_of_a_number_has_the_decimals_asked_for(value, decimals, shown):
     assert fmt.percent(value, decimals) == shown
 
 
-@pytest.mark.xfail(strict=True, reason="formatting.percent rounds binary floats half to even (40.5 -> 40, "
-                                       "2.675 -> 2.67); the earlier format_percent rounded half up in decimal")
 @pytest.mark.parametrize("value, decimals, shown", [(40.5, 0, "41%"), (0.125, 2, "0.13%"), (2.675, 2, "2.68%")])
 def test_percent_rounds_half_up_like_the_headlines(value, decimals, shown):
     assert fmt.percent(value, decimals) == shown

@@ -256,8 +256,6 @@ def test_press_figures_are_marked_as_press_reports(data):
     assert "press report" not in finding(data, "us_impression")
 
 
-@pytest.mark.xfail(strict=True, reason="question_finding returns None when a country's only figure is "
-                                       "unconfirmed, so the 'unconfirmed' sentence is never written")
 def test_unconfirmed_figures_are_flagged(data, summaries):
     f = narrative.question_finding(data, "KR", "us_forces_cost_share")
     assert f is not None and "“too much” at 53% is unconfirmed" in f.text
@@ -401,8 +399,6 @@ def test_summary_cites_sources_by_name_never_by_key(data, summaries):
         assert f"({s['id']})" not in body
 
 
-@pytest.mark.xfail(strict=True, reason="the AAPOR texts of data/survey.yml cite sources by key, e.g. "
-                                       "'(ihj-project-page)', and disclosure_text prints them as they are")
 def test_methodology_cites_sources_by_name_never_by_key(data):
     text = narrative.methodology_section(data)
     keys = [s["id"] for s in data.survey["sources"] if f"({s['id']})" in text]

@@ -152,8 +152,6 @@ def test_base_caption_of_a_subgroup_says_the_base_is_estimated(r):
     assert f"{round(table['base_n'].iloc[0]):,}" in caption
 
 
-@pytest.mark.xfail(strict=True, reason="base_caption uses str.capitalize(), which lowers the rest: "
-                                       "'South korean respondents'")
 def test_base_caption_of_another_country(r):
     table = question_table(r.data, "KR", "us_tariffs")
     assert report.base_caption(r, table, "KR") == f"South Korean respondents, n = {r.data.country_n('KR'):,}"

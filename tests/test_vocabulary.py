@@ -386,8 +386,6 @@ def test_word_flags():
     assert Word.TIE == "statistical tie" and isinstance(Word.TIE, str)
 
 
-@pytest.mark.xfail(strict=True, reason="the examples of describe_share and describe_difference show plain strings; "
-                                       "the functions return Word members, whose repr differs")
 def test_docstring_examples_run():
     result = doctest.testmod(vocabulary, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

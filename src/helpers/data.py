@@ -203,8 +203,8 @@ class SurveyData:
     def check_question(self, question_id: str, country: str | None = None) -> str:
         """Return ``question_id`` if the codebook has it (and, given ``country``, if that country has figures
         for it); otherwise a ValueError naming the bad value and the valid ones."""
-        ids = list(self.questions["question_id"])
-        if question_id not in ids:
+        if not (self.questions["question_id"].to_numpy() == question_id).any():
+            ids = list(self.questions["question_id"])
             raise ValueError(f"unknown question {question_id!r}: {QUESTIONS_CSV} has {_known(ids)}")
         if country is not None:
             self.check_country(country)
@@ -216,8 +216,10 @@ class SurveyData:
 
     def question(self, question_id: str) -> pd.Series:
         """The codebook row of a question (``options`` and ``countries`` as tuples)."""
-        self.check_question(question_id)
-        return self.questions[self.questions["question_id"] == question_id].iloc[0]
+        found = (self.questions["question_id"].to_numpy() == question_id).nonzero()[0]
+        if not len(found):
+            self.check_question(question_id)  # raises, naming the valid ids
+        return self.questions.iloc[int(found[0])]
 
     def wording(self, question_id: str, country: str) -> str:
         """The question's wording for the respondents of ``country``, ``{country}`` filled in."""
@@ -277,9 +279,11 @@ class SurveyData:
 
     # ------------------------------------------------------------------------------------------- coverage
     def _coverage_rows(self, country: str, question_id: str) -> pd.DataFrame:
-        self.check_question(question_id, country)
         c = self.coverage
-        return c[(c["country"] == country) & (c["question_id"] == question_id)]
+        rows = c[(c["country"].to_numpy() == country) & (c["question_id"].to_numpy() == question_id)]
+        if rows.empty:
+            self.check_question(question_id, country)  # raises, naming what is valid
+        return rows
 
     def options_published(self, country: str, question_id: str, source: str | None = None) -> str:
         """``all`` or ``some``: whether a country's figures for a question leave no option unpublished.

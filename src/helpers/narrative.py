@@ -14,6 +14,7 @@ Example
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -78,7 +79,8 @@ def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
     if word == Word.TIE:
         return f"statistically tied with {b}"
     if word == Word.NARROW_LEAD:
-        return f"narrowly ahead of {b}: the {gap} gap could be as small as {fmt.points(difference.gap_low)}"
+        return (f"narrowly ahead of {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
+                f"{fmt.points(difference.gap_low)}")
     if word == Word.CLEAR_LEAD:
         return f"clearly ahead of {b}, by {gap}"
     if word == Word.OVERWHELMING_LEAD:
@@ -401,7 +403,8 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
             "the figures below describe sampling error only under the stated assumption and leave out "
             "coverage and nonresponse error.", ""]
     out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
-    out += ["", f"Each published percentage gets a {fmt.intervals_phrase(confidence, deff)} (intervals use the "
+    out += ["", f"Each published percentage gets a {fmt.level(confidence)} Wilson interval, "
+            f"{fmt.precision_assumption(deff)} (intervals use the "
             f"effective sample size n / deff, deff = {fmt.deff(deff)}). Follow-up questions asked only of a "
             "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
             "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
@@ -420,10 +423,18 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
     return "\n".join(out)
 
 
+def cite_sources(data: SurveyData, text: str) -> str:
+    """Replace the source ids that ``survey.yml`` texts cite (``(ihj-project-page)``, ``(dailian; …)``) by the
+    sources' names, so a reader never meets an internal key."""
+    ids = sorted((s["id"] for s in data.survey["sources"]), key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])")
+    return pattern.sub(lambda m: data.source_label(m.group(1)), text)
+
+
 def disclosure_text(data: SurveyData, element: dict) -> str:
     """Text of one AAPOR element; fieldwork and sample size are built from the per-country metadata."""
     if "disclosed" in element:
-        return " ".join(str(element["disclosed"]).split())
+        return cite_sources(data, " ".join(str(element["disclosed"]).split()))
     countries = [data.survey["countries"][c] for c in data.countries()]
     if element["from_countries"] == "fieldwork":
         return "; ".join(
@@ -477,7 +488,8 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
         out += [f"- **{f.title}.** {f.text}" for f in key]
         out += ["", f"![{key[0].title}]({link(key_figure(data, country, key[0].question_id, figures_dir))}"
                     f".{image_format})", "",
-                f"All {len(findings)} questions, with charts and tables: "
+                ("The question, with its chart and table: " if len(findings) == 1 else
+                 f"All {len(findings)} questions, with charts and tables: ") +
                 f"[{capitalise(category)} notebook]({link(outputs.executed_notebook(country, name, reports_dir))})."]
     comparisons = comparison_findings(data, country, None, confidence, deff)
     out += ["", "## Compared with the other publics", ""]

@@ -125,6 +125,7 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
+    notes += footer.press_notes(data, table["source"].dropna())
     _finish(fig, ax, labels, bold, data.wording(str(q["question_id"]), country), subtitle, _note_parts(q, table, confidence, deff, ranked),
             footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn_as)
     fig.chart_kind = "ranked" if ranked else "bars"
@@ -194,6 +195,7 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     if (table["status"] == "unconfirmed").any():
         parts.append(("Cross-hatched: unconfirmed.", "Cross-hatched: unconfirmed."))
     notes = footer.codebook_notes(data, qids)
+    notes += footer.press_notes(data, table["source"].dropna())
     _finish(fig, ax, [wrap_text(label, LABEL_IN) for label in labels], set(), title, subtitle, parts,
             footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn)
     fig.chart_kind = "single figures"

@@ -178,6 +178,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     notes = [f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
              for r in table.itertuples() if r.kind == "derived"]
     notes += footer.codebook_notes(data, question_ids)
+    notes += footer.press_notes(data, table["source"].dropna())
     subtitle = (f"% of {footer.respondents(data, country)} · "
                 f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}")
     stack(fig, Block(title=title or data.wording(str(first_q["question_id"]), country), subtitle=subtitle,

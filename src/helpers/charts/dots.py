@@ -63,7 +63,7 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         text = footer.signed_points(gap) if len(rows) == 1 else f"{footer.signed_points(gap)} vs {other}"
         if not testable or not getattr(d, "testable", True):
-            text = DIFFERENT_MEASURES if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
+            text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         else:
             bold = bold or bool(d.significant)
         lines.append(text)
@@ -99,7 +99,8 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
             for k, (i, r) in enumerate(rows.iterrows()):
                 points.setdefault(str(r["country"]), []).append((float(r["percent"]), y))
                 countries.append(str(r["country"]))
-                ha = "right" if k == 0 and len(rows) > 1 else "left"
+                # the lowest value left of its dot, the highest right of it, any between above it
+                ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
                 draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
             text, bold = _gap_text(data, country, diffs, option, same_measure(comparison))
@@ -141,9 +142,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
                         for h, c in zip(handles, order)])
     subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
-    press = footer.press_sources(data, table["source"].dropna())
-    if press:
-        notes.append("Figures from press reports: " + ", ".join(press) + ".")
+    notes += footer.press_notes(data, table["source"].dropna())
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(fig, Block(title=title, subtitle=subtitle,
                      footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),

@@ -34,8 +34,10 @@ def legend_patch(label: str, colour, kind: str, status: str) -> Patch:
 
 def value_label(ax: Axes, x: float, y: float, text: str, muted: bool = False, bold: bool = False,
                 ha: str = "left", offset_pt: float = 4.0) -> None:
-    ax.annotate(text, (x, y), xytext=(offset_pt if ha == "left" else -offset_pt, 0), textcoords="offset points",
-                ha=ha, va="center", fontsize=TEXT_SIZE, parse_math=False, annotation_clip=False,
+    """A value beside a mark: right of it (``ha="left"``), left of it (``"right"``) or above it (``"center"``)."""
+    offset = {"left": (offset_pt, 0), "right": (-offset_pt, 0), "center": (0, offset_pt)}[ha]
+    ax.annotate(text, (x, y), xytext=offset, textcoords="offset points",
+                ha=ha, va="bottom" if ha == "center" else "center", fontsize=TEXT_SIZE, parse_math=False, annotation_clip=False,
                 color=style.MUTED_COLOUR if muted else TEXT_COLOUR, fontweight="bold" if bold else "normal")
 
 

@@ -61,6 +61,13 @@ def press_sources(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(source_name(data, s) for s in source_ids if not pd.isna(s) and data.is_press(s)))
 
 
+def press_notes(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
+    """The press reports behind a chart's figures, named in full for the notebook text (the Source line
+    may only flag them)."""
+    press = press_sources(data, source_ids)
+    return ["Figures from press reports: " + ", ".join(press) + "."] if press else []
+
+
 def institute(data: SurveyData, country: str, short: bool = False) -> str:
     """The institute that ran the survey in ``country`` (its id when ``short``: API, EAI, KEI)."""
     conductor = str(data.survey["countries"][country]["conductor"])
@@ -120,6 +127,11 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
     sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else country_name(data, c)})"
                       for c in countries)
     candidates.append(f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}.")
+    if len(countries) > 1:
+        counts = "/".join(f"{data.country_n(c):,}" for c in countries)
+        institutes = "/".join(institute(data, c, True) for c in countries)
+        candidates.append(f"Source: {survey} ({institutes}), online; n{NBSP}={NBSP}{counts} "
+                          f"({'/'.join(countries)}){'; incl. press reports' if press else ''}.")
     return first_that_fits(candidates)
 
 
