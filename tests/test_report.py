@@ -281,7 +281,7 @@ def test_show_methodology_states_the_level_and_assumption_used(r15, shown):
     report.show_methodology(r15)
     text = plain(shown[0])
     assert text.startswith("### Methodology and disclosure")
-    assert "90% Wilson intervals" in text and "95% interval" not in text
+    assert "90% Wilson interval" in text and "95% interval" not in text
     precision = text.split("Precision")[1].split("###")[0]
     assert "simple random sampling" not in precision and "design effect of 1.5" in precision
 
