@@ -444,7 +444,7 @@ class _Kernels:
                 km.cleanup_connection_file()
 
 
-KERNEL_ARGV = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
 def _kernel_manager(env: dict[str, str]):
