@@ -638,3 +638,17 @@ def test_report_notebook_is_clean(path):
     assert "build/scratch" not in text and "outputs of this run go to" not in text
     problems = build.absolute_paths_in_outputs(nb, [str(ROOT), "/tmp/", "/home/", "/root/"])
     assert not problems, "\n".join(problems)
+
+
+def test_kernels_ignore_the_users_ipython_profile(repo, tmp_path):
+    """A startup file in the user's IPython folder neither runs in the build's kernels nor shows in outputs."""
+    startup = tmp_path / "user-ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-hello.py").write_text("print('from a startup file')\n", encoding="utf-8")
+    write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
+    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(repo), "zz_ok"], cwd=repo,
+                            env=dict(copy_env(repo), IPYTHONDIR=str(startup.parents[1])),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    executed = (repo / "reports" / "JP" / "notebooks" / "zz_ok.ipynb").read_text(encoding="utf-8")
+    assert "saved zz_ok" in executed and "from a startup file" not in executed

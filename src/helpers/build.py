@@ -103,7 +103,8 @@ def kernel_env(root: Path | None = None, staging_dir: Path | None = None) -> dic
 
     They remove the sources of run-to-run differences in outputs: hash seed, SVG ids
     and dates in saved figures, the debugger's frozen-modules warning, the matplotlib
-    backend (inline, whatever the caller's MPLBACKEND), the time zone and locale. The
+    backend (inline, whatever the caller's MPLBACKEND), the time zone and locale, and
+    the user's IPython profile (startup files, settings). The
     project's ``src`` comes first on ``sys.path`` so a copy of the repository imports
     its own ``helpers``.
     """
@@ -120,6 +121,8 @@ def kernel_env(root: Path | None = None, staging_dir: Path | None = None) -> dic
         "TZ": "UTC",
         "LC_ALL": "C.UTF-8",
         "JUPYTER_PLATFORM_DIRS": "1",
+        # The kernels' own IPython folder: no user startup file or profile setting can change outputs.
+        "IPYTHONDIR": str(root / "build" / "ipython"),
         "PYTHONPATH": os.pathsep.join(pythonpath),
     }
     if staging_dir is not None:
@@ -444,7 +447,8 @@ class _Kernels:
                 km.cleanup_connection_file()
 
 
-KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+# No input history: nothing to write to an SQLite file per kernel (and two kernels never share one).
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.enabled=False"]
 
 
 def _kernel_manager(env: dict[str, str]):
