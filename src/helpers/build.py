@@ -439,12 +439,16 @@ class _Kernels:
             self.stopping = True
             managers = list(self._managers)
         for km in managers:
-            process = getattr(getattr(km, "provisioner", None), "process", None)
-            with contextlib.suppress(Exception):
-                if process is not None and process.poll() is None:
-                    process.kill()
-            with contextlib.suppress(Exception):
-                km.cleanup_connection_file()
+            self.kill(km)
+
+    @staticmethod
+    def kill(km) -> None:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        with contextlib.suppress(Exception):
+            if process is not None and process.poll() is None:
+                process.kill()
+        with contextlib.suppress(Exception):
+            km.cleanup_connection_file()
 
 
 # No input history: nothing to write to an SQLite file per kernel (and two kernels never share one).
@@ -495,7 +499,17 @@ def _shutdown(km) -> None:
     run_sync(km.cleanup_resources)()
 
 
-def _execute(job: Job, root: Path, kernels: _Kernels) -> Job:
+def _stop(km, kernels: _Kernels) -> None:
+    try:
+        _shutdown(km)
+    except Exception:
+        kernels.kill(km)
+    finally:
+        kernels.remove(km)
+
+
+def _execute(job: Job, root: Path, kernels: _Kernels, stopper: concurrent.futures.Executor) -> Job:
+    """Run one notebook; its kernel is then stopped by ``stopper``, so the next notebook need not wait."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -532,9 +546,7 @@ def _execute(job: Job, root: Path, kernels: _Kernels) -> Job:
             raise
     finally:
         job.seconds = time.monotonic() - started
-        kernels.remove(km)
-        with contextlib.suppress(Exception):
-            _shutdown(km)
+        stopper.submit(_stop, km, kernels)
     if job.error is None and not job.executed.exists():
         job.error = f"papermill wrote no executed notebook ({job.executed.name})"
     return job
@@ -718,15 +730,17 @@ class Runner:
         started = time.monotonic()
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
+        stopper = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="shutdown")
         try:
             with _interrupts_as_keyboardinterrupt():
                 self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time")
-                futures = {pool.submit(_execute, job, self.root, kernels): job for job in jobs}
+                futures = {pool.submit(_execute, job, self.root, kernels, stopper): job for job in jobs}
                 for future in concurrent.futures.as_completed(futures):
                     job = future.result()
                     status = "done" if job.error is None else "FAILED"
                     self.say(f"  {status:6} {job.name}.ipynb  {job.seconds:.1f} s")
                 pool.shutdown(wait=True)
+                stopper.shutdown(wait=True)
                 failed = [job for job in jobs if job.error is not None]
                 for job in jobs:
                     try:
@@ -760,6 +774,7 @@ class Runner:
         except KeyboardInterrupt:
             kernels.kill_all()
             pool.shutdown(wait=False, cancel_futures=True)
+            stopper.shutdown(wait=False, cancel_futures=True)
             self.say("interrupted: kernels stopped, staging discarded, committed files untouched")
             shutil.rmtree(run_dir, ignore_errors=True)
             self.out.flush()
