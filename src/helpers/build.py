@@ -686,19 +686,13 @@ class Runner:
         (self.root / "build").mkdir(exist_ok=True)
         complete_interrupted_publication(self.root, self.say)
         clean_stale_staging(self.root)
-        data = load_data(self.root)
-        known = [str(code) for code in data.countries()]
-        if self.country not in known:
-            raise BuildError(
-                f"unknown country {self.country!r}: expected one of {', '.join(known)} "
-                f"(the keys of countries: in data/survey.yml)"
-            )
         names = notebook_names(self.root, names)
         all_names = notebook_names(self.root, None)
-        official = official_parameters(self.root)
         inputs_at_start = digests(self.root, input_files(self.root) + [self.root / "notebooks" / f"{n}.ipynb"
                                                                          for n in all_names])
         if not force:
+            # Current by content: inputs and committed outputs as they were after the last successful run
+            # (data/ was validated then, and has not changed since).
             current = []
             for name in names:
                 record = _read_json(_record(self.root, self.country, name), {})
@@ -710,6 +704,14 @@ class Runner:
                 self.say(f"report for {self.country} is up to date (inputs unchanged)")
                 return 0
             names = current
+        data = load_data(self.root)
+        known = [str(code) for code in data.countries()]
+        if self.country not in known:
+            raise BuildError(
+                f"unknown country {self.country!r}: expected one of {', '.join(known)} "
+                f"(the keys of countries: in data/survey.yml)"
+            )
+        official = official_parameters(self.root)
 
         skip_slow_optional_imports()
         import nbformat
