@@ -57,7 +57,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml environment.yml scripts/setup_env
 
 ## Regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
 lock:
-	uv pip compile pyproject.toml --extra test --generate-hashes --universal \
+	$(or $(wildcard $(VENV)/bin/uv),uv) pip compile pyproject.toml --extra test --generate-hashes --universal \
 		--no-emit-package japan-us-korea-survey-2025 --custom-compile-command "make lock" -o requirements.lock
 
 ## Build the report for COUNTRY and the site: run the notebooks whose inputs changed (FORCE=1: all)

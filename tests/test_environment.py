@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -249,3 +250,17 @@ def test_project_kernel_is_registered_in_this_environment():
     spec = json.loads(kernel_json.read_text(encoding="utf-8"))
     assert spec["argv"][0] == sys.executable
     assert spec["display_name"] == paths.KERNEL_DISPLAY_NAME
+
+
+def test_make_env_with_a_folder_it_did_not_make_refuses_and_keeps_the_file(tmp_path):
+    if not shutil.which("make"):
+        pytest.skip("needs make")
+    prefix = tmp_path / "mine"
+    prefix.mkdir()
+    (prefix / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = subprocess.run(["make", "--no-print-directory", "env", f"VENV={prefix}", f"PYTHON={sys.executable}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "has no .japan-us-korea-survey-env file" in result.stderr
+    assert sorted(p.name for p in prefix.iterdir()) == ["notes.txt"]
+    assert (prefix / "notes.txt").read_text(encoding="utf-8") == "keep me"

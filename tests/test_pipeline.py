@@ -520,16 +520,16 @@ def test_outputs_a_notebook_no_longer_writes_are_removed(repo):
     assert "removed figures/JP/zz_old.png" in result.stdout
 
 
-def test_output_path_outside_the_runner_goes_to_scratch_and_says_so(monkeypatch, capsys):
+def test_output_path_outside_the_runner_goes_to_scratch_and_says_so(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv(paths.STAGING_ENV, raising=False)
     monkeypatch.setattr(paths, "_told", False)
     first = paths.output_path("figures/JP/zz_probe.png")
     second = paths.output_path("figures/JP/zz_probe.svg")
     assert first.parent == paths.SCRATCH_DIR / "figures" / "JP" == second.parent
     assert capsys.readouterr().out == "outputs of this run go to build/scratch/ (only `make report` writes figures/ and reports/)\n"
-    monkeypatch.setenv(paths.STAGING_ENV, "/some/staging")
-    assert paths.output_path("reports/JP/summary.md") == Path("/some/staging/reports/JP/summary.md").resolve() \
-        or str(paths.output_path("reports/JP/summary.md")).endswith("reports/JP/summary.md")
+    monkeypatch.setenv(paths.STAGING_ENV, str(tmp_path))
+    assert paths.output_path("reports/JP/summary.md") == tmp_path / "reports" / "JP" / "summary.md"
+    assert capsys.readouterr().out == "", "the runner's outputs must not print the scratch line"
     with pytest.raises(ValueError, match="relative"):
         paths.output_path("../outside.png")
 
@@ -638,3 +638,17 @@ def test_report_notebook_is_clean(path):
     assert "build/scratch" not in text and "outputs of this run go to" not in text
     problems = build.absolute_paths_in_outputs(nb, [str(ROOT), "/tmp/", "/home/", "/root/"])
     assert not problems, "\n".join(problems)
+
+
+def test_kernels_ignore_the_users_ipython_profile(repo, tmp_path):
+    """A startup file in the user's IPython folder neither runs in the build's kernels nor shows in outputs."""
+    startup = tmp_path / "user-ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-hello.py").write_text("print('from a startup file')\n", encoding="utf-8")
+    write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
+    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(repo), "zz_ok"], cwd=repo,
+                            env=dict(copy_env(repo), IPYTHONDIR=str(startup.parents[1])),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    executed = (repo / "reports" / "JP" / "notebooks" / "zz_ok.ipynb").read_text(encoding="utf-8")
+    assert "saved zz_ok" in executed and "from a startup file" not in executed

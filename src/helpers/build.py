@@ -103,7 +103,8 @@ def kernel_env(root: Path | None = None, staging_dir: Path | None = None) -> dic
 
     They remove the sources of run-to-run differences in outputs: hash seed, SVG ids
     and dates in saved figures, the debugger's frozen-modules warning, the matplotlib
-    backend (inline, whatever the caller's MPLBACKEND), the time zone and locale. The
+    backend (inline, whatever the caller's MPLBACKEND), the time zone and locale, and
+    the user's IPython profile (startup files, settings). The
     project's ``src`` comes first on ``sys.path`` so a copy of the repository imports
     its own ``helpers``.
     """
@@ -120,6 +121,8 @@ def kernel_env(root: Path | None = None, staging_dir: Path | None = None) -> dic
         "TZ": "UTC",
         "LC_ALL": "C.UTF-8",
         "JUPYTER_PLATFORM_DIRS": "1",
+        # The kernels' own IPython folder: no user startup file or profile setting can change outputs.
+        "IPYTHONDIR": str(root / "build" / "ipython"),
         "PYTHONPATH": os.pathsep.join(pythonpath),
     }
     if staging_dir is not None:
@@ -436,15 +439,20 @@ class _Kernels:
             self.stopping = True
             managers = list(self._managers)
         for km in managers:
-            process = getattr(getattr(km, "provisioner", None), "process", None)
-            with contextlib.suppress(Exception):
-                if process is not None and process.poll() is None:
-                    process.kill()
-            with contextlib.suppress(Exception):
-                km.cleanup_connection_file()
+            self.kill(km)
+
+    @staticmethod
+    def kill(km) -> None:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        with contextlib.suppress(Exception):
+            if process is not None and process.poll() is None:
+                process.kill()
+        with contextlib.suppress(Exception):
+            km.cleanup_connection_file()
 
 
-KERNEL_ARGV = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+# No input history: nothing to write to an SQLite file per kernel (and two kernels never share one).
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.enabled=False"]
 
 
 def _kernel_manager(env: dict[str, str]):
@@ -491,7 +499,17 @@ def _shutdown(km) -> None:
     run_sync(km.cleanup_resources)()
 
 
-def _execute(job: Job, root: Path, kernels: _Kernels) -> Job:
+def _stop(km, kernels: _Kernels) -> None:
+    try:
+        _shutdown(km)
+    except Exception:
+        kernels.kill(km)
+    finally:
+        kernels.remove(km)
+
+
+def _execute(job: Job, root: Path, kernels: _Kernels, stopper: concurrent.futures.Executor) -> Job:
+    """Run one notebook; its kernel is then stopped by ``stopper``, so the next notebook need not wait."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -528,9 +546,7 @@ def _execute(job: Job, root: Path, kernels: _Kernels) -> Job:
             raise
     finally:
         job.seconds = time.monotonic() - started
-        kernels.remove(km)
-        with contextlib.suppress(Exception):
-            _shutdown(km)
+        stopper.submit(_stop, km, kernels)
     if job.error is None and not job.executed.exists():
         job.error = f"papermill wrote no executed notebook ({job.executed.name})"
     return job
@@ -670,19 +686,13 @@ class Runner:
         (self.root / "build").mkdir(exist_ok=True)
         complete_interrupted_publication(self.root, self.say)
         clean_stale_staging(self.root)
-        data = load_data(self.root)
-        known = [str(code) for code in data.countries()]
-        if self.country not in known:
-            raise BuildError(
-                f"unknown country {self.country!r}: expected one of {', '.join(known)} "
-                f"(the keys of countries: in data/survey.yml)"
-            )
         names = notebook_names(self.root, names)
         all_names = notebook_names(self.root, None)
-        official = official_parameters(self.root)
         inputs_at_start = digests(self.root, input_files(self.root) + [self.root / "notebooks" / f"{n}.ipynb"
                                                                          for n in all_names])
         if not force:
+            # Current by content: inputs and committed outputs as they were after the last successful run
+            # (data/ was validated then, and has not changed since).
             current = []
             for name in names:
                 record = _read_json(_record(self.root, self.country, name), {})
@@ -694,6 +704,14 @@ class Runner:
                 self.say(f"report for {self.country} is up to date (inputs unchanged)")
                 return 0
             names = current
+        data = load_data(self.root)
+        known = [str(code) for code in data.countries()]
+        if self.country not in known:
+            raise BuildError(
+                f"unknown country {self.country!r}: expected one of {', '.join(known)} "
+                f"(the keys of countries: in data/survey.yml)"
+            )
+        official = official_parameters(self.root)
 
         skip_slow_optional_imports()
         import nbformat
@@ -714,15 +732,17 @@ class Runner:
         started = time.monotonic()
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
+        stopper = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="shutdown")
         try:
             with _interrupts_as_keyboardinterrupt():
                 self.say(f"running {len(jobs)} notebook(s) for {self.country}, {min(self.jobs, len(jobs))} at a time")
-                futures = {pool.submit(_execute, job, self.root, kernels): job for job in jobs}
+                futures = {pool.submit(_execute, job, self.root, kernels, stopper): job for job in jobs}
                 for future in concurrent.futures.as_completed(futures):
                     job = future.result()
                     status = "done" if job.error is None else "FAILED"
                     self.say(f"  {status:6} {job.name}.ipynb  {job.seconds:.1f} s")
                 pool.shutdown(wait=True)
+                stopper.shutdown(wait=True)
                 failed = [job for job in jobs if job.error is not None]
                 for job in jobs:
                     try:
@@ -756,6 +776,7 @@ class Runner:
         except KeyboardInterrupt:
             kernels.kill_all()
             pool.shutdown(wait=False, cancel_futures=True)
+            stopper.shutdown(wait=False, cancel_futures=True)
             self.say("interrupted: kernels stopped, staging discarded, committed files untouched")
             shutil.rmtree(run_dir, ignore_errors=True)
             self.out.flush()
