@@ -40,6 +40,24 @@ def dots(country: str, category: str | None = None):
     return charts.plot_comparisons(DATA, country, category)
 
 
+def all_bars(ax) -> dict[str, list]:
+    """Every bar patch of an axes by its label (a chart of grouped questions draws a label once per row)."""
+    found: dict[str, list] = {}
+    for container in ax.containers:
+        if isinstance(container, BarContainer):
+            found.setdefault(container.get_label(), []).extend(container.patches)
+    return found
+
+
+def group_of(case) -> list[str]:
+    return charts.related_questions(DATA, case[0], case[1])
+
+
+def group_table(case) -> pd.DataFrame:
+    """The tables of every question drawn in the case's chart."""
+    return pd.concat([chart_table(DATA, case[0], q) for q in group_of(case)], ignore_index=True)
+
+
 def bars(ax) -> dict[str, BarContainer]:
     found = {}
     for container in ax.containers:
@@ -80,7 +98,10 @@ def inches_per_point(ax) -> float:
 def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(case):
     country, qid = case
     fig = chart(country, qid)
-    assert fig.chart_title == DATA.wording(qid, country)
+    group = charts.related_questions(DATA, country, qid)
+    expected = (DATA.wording(qid, country) if len(group) == 1
+                else str(getattr(QUESTIONS[qid], charts.RELATED_COLUMN)).replace("_", " ").capitalize())
+    assert fig.chart_title == expected
     assert DATA.survey["countries"][country]["adjective"] in fig.chart_subtitle
     lines = footer_lines(fig)
     assert len(lines) <= 2 and lines[0].startswith("Note: ") and lines[-1].startswith("Source: ")
@@ -110,15 +131,17 @@ def test_chart_kind_chosen_from_a_dict_keyed_by_question_type():
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_every_drawn_row_is_drawn_with_its_published_value(case):
     fig = chart(*case)
-    table = chart_table(DATA, *case)
+    table = group_table(case)
     drawn = fig.survey_table[~fig.survey_table["drawn_as"].isin(["not drawn", "total"])]
-    assert set(drawn["option"]) == set(table.loc[table["drawn"], "option"])
+    assert set(zip(drawn["question_id"], drawn["option"])) == set(
+        zip(table.loc[table["drawn"], "question_id"], table.loc[table["drawn"], "option"]))
     shown = texts(fig)
     for r in drawn.itertuples(index=False):
         assert any(r.percent_text in s for s in shown), f"{r.option}: {r.percent_text} not labelled"
-    lengths = {label: sum(p.get_width() for p in c.patches) for ax in fig.axes for label, c in bars(ax).items()}
-    for label, length in lengths.items():
-        assert any(abs(length - p) < TOLERANCE for p in table["percent"]), label
+    for ax in fig.axes:
+        for label, patches in all_bars(ax).items():
+            for patch in patches:
+                assert any(abs(patch.get_width() - p) < TOLERANCE for p in table["percent"]), label
 
 
 # ----------------------------------------------------------------------------------------------- bars
@@ -167,12 +190,10 @@ def test_every_bar_chart_shares_one_0_to_100_scale():
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_no_remainder_bar_longer_than_every_published_bar(case):
     fig = chart(*case)
-    published = [sum(p.get_width() for p in c.patches) for ax in fig.axes for label, c in bars(ax).items()
+    published = [p.get_width() for ax in fig.axes for label, ps in all_bars(ax).items() for p in ps
                  if not label.endswith(REMAINDER_LABEL)]
     for ax in fig.axes:
-        drawn = bars(ax)
-        if REMAINDER_LABEL in drawn:
-            (patch,) = drawn[REMAINDER_LABEL].patches
+        for patch in all_bars(ax).get(REMAINDER_LABEL, []):
             assert published and patch.get_width() <= max(published)
             assert patch.get_height() < style.BAR_HEIGHT  # thin
             assert mpl.colors.to_hex(patch.get_facecolor()) == style.REMAINDER_COLOUR
@@ -236,19 +257,23 @@ def test_every_scale_chart_has_hand_computed_segments():
 def test_diverging_segments_totals_and_legend_in_segment_order(case):
     fig = chart(*case)
     main = fig.axes[0]
-    drawn = bars(main)
-    assert set(drawn) == set(SEGMENTS[case])
+    drawn = all_bars(main)
+    # every segment of every question drawn in the chart (one row each), each where it was computed by hand
+    assert set(drawn) == {label for q in group_of(case) for label in SEGMENTS[(case[0], q)]}
     for label, (left, right) in SEGMENTS[case].items():
-        (patch,) = drawn[label].patches
-        assert patch.get_x() == pytest.approx(left) and patch.get_x() + patch.get_width() == pytest.approx(right)
+        assert any(patch.get_x() == pytest.approx(left) and patch.get_x() + patch.get_width() == pytest.approx(right)
+                   for patch in drawn[label]), label
     # Legend: the segments left to right, then the columns.
     fig.draw_without_rendering()  # the legend places its entries when drawn
     renderer = fig.canvas.get_renderer()
     entries = [(-round(t.get_window_extent(renderer).y0), t.get_window_extent(renderer).x0, t.get_text())
                for t in fig.legends[0].get_texts() if t.get_text()]
     legend = [text.replace("\n", " ") for _, _, text in sorted(entries)]  # reading order
-    by_x = sorted(SEGMENTS[case], key=lambda k: SEGMENTS[case][k][0])
-    assert legend[:len(by_x)] == by_x
+    if len(group_of(case)) == 1:
+        by_x = sorted(SEGMENTS[case], key=lambda k: SEGMENTS[case][k][0])
+        assert legend[:len(by_x)] == by_x
+    else:  # one legend entry per label, the segments before the columns
+        assert len(legend) == len(set(legend)) and set(drawn) <= set(legend)
     # Both sides' totals labelled.
     table = chart_table(DATA, *case)
     for side in ("-", "+"):
@@ -431,3 +456,12 @@ def test_unknown_format_country_or_question_without_data_raise():
         charts.plot_question(DATA, "JP", "us_trust")
     with pytest.raises(ValueError, match="unknown country"):
         charts.plot_question(DATA, "XX", "us_trust")
+
+
+def test_related_scale_questions_are_rows_of_one_chart_on_one_scale():
+    group = charts.related_questions(DATA, "JP", "japan_nuclear_weapons")
+    assert group == ["japan_nuclear_weapons", "korea_nuclear_weapons"]
+    fig = chart("JP", "korea_nuclear_weapons")
+    assert fig.survey_table["question_id"].unique().tolist() == group  # the same chart, from either question
+    rows = {round(p.get_y() + p.get_height() / 2, 6) for ps in all_bars(fig.axes[0]).values() for p in ps}
+    assert len(rows) >= 2

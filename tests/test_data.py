@@ -126,7 +126,7 @@ RULES = [
     pytest.param("questions.csv", ",family,note", ",note",
                  "questions.csv, line 1, column 'family'", "missing column",
                  id="questions-missing-column"),
-    pytest.param("questions.csv", "codebook_note,no_view\n", "codebook_note,no_view,comment\n",
+    pytest.param("questions.csv", "no_view,chart_group\n", "no_view,chart_group,comment\n",
                  "questions.csv, line 1, column 'comment'", "unexpected column",
                  id="questions-unexpected-column"),
     pytest.param("coverage.csv", ",measure_note,note", ",note",
@@ -164,10 +164,16 @@ RULES = [
                  id="toplines-duplicate-key"),
     # A second, shorter definition of economic_partners inserted before the original one (now line 8).
     pytest.param("questions.csv", "\neconomic_partners,",
-                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,"
+                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,,"
                  "\neconomic_partners,",
                  "questions.csv, line 8, column 'question_id'", "duplicate key 'economic_partners' (first on line 7)",
                  id="questions-duplicate-question-id"),
+    pytest.param("questions.csv", "US,impression,,,neither,", "US,impression,,,undecided,",
+                 "questions.csv, line 2, column 'no_view'", "'undecided' is not one of the question's options",
+                 id="questions-no-view-not-an-option"),
+    pytest.param("questions.csv", "A note for readers.,,,\n", "A note for readers.,,,weapons\n",
+                 "questions.csv, line 7, column 'chart_group'", "needs the same question type, options and sides",
+                 id="questions-chart-group-of-different-questions"),
     pytest.param("toplines.csv", 'JP,economic_partners,"EU', 'JP,economic_partner,"EU',
                  "toplines.csv, line 22, column 'question_id'",
                  "'economic_partner' is not in the codebook (questions.csv)",

@@ -276,7 +276,7 @@ def test_comparisons_say_which_country_is_higher_and_whether_it_is_significant(s
     jp = summaries["JP"]
     assert "no significant difference" in comparison_line(jp, "President Donald Trump")
     tariffs = comparison_line(jp, "tariffs")
-    assert "South Korean respondents higher by 4.4 points (95% interval of the gap" in tariffs
+    assert "South Korean respondents higher than Japanese by 4.4 points (95% interval of the gap" in tariffs
 
 
 def test_comparisons_of_different_measures_warn_and_are_not_tested(data, summaries):

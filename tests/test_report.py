@@ -280,7 +280,8 @@ def test_show_key_charts_links_the_charts_the_category_notebooks_save(r, shown, 
 def test_show_methodology_states_the_level_and_assumption_used(r15, shown):
     report.show_methodology(r15)
     text = plain(shown[0])
-    assert text.startswith("### Methodology and disclosure")
+    # under the notebook's own "Methodology" heading: no second title, subsections one level below
+    assert not text.startswith("#") and "\n### Precision\n" in text
     assert "90% Wilson interval" in text and "95% interval" not in text
     precision = text.split("Precision")[1].split("###")[0]
     assert "simple random sampling" not in precision and "design effect of 1.5" in precision

@@ -70,7 +70,7 @@ TOPLINES_COLUMNS = (
 TOPLINES_REQUIRED = ("country", "question_id", "option", "percent", "source", "locator", "status")
 QUESTIONS_COLUMNS = (
     "question_id", "category", "wording", "question_type", "answers", "base_question", "base_option",
-    "options", "option_sides", "subject", "family", "note", "codebook_note", "no_view",
+    "options", "option_sides", "subject", "family", "note", "codebook_note", "no_view", "chart_group",
 )
 QUESTIONS_REQUIRED = ("question_id", "category", "wording", "question_type", "answers", "options")
 COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "measure_note", "note")
@@ -669,6 +669,9 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
             if opt not in options:
                 problems.append(f"{location(path, line, 'no_view')}: '{opt}' is not one of the question's options")
         r["no_view"] = tuple(no_view)
+        if r["chart_group"] and not ID_PATTERN.match(r["chart_group"]):
+            problems.append(f"{location(path, line, 'chart_group')}: '{r['chart_group']}' is not a valid id "
+                            "(lower case letters, digits and _)")
         if r["subject"] and r["subject"] not in known_countries:
             problems.append(f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
                             f"({SURVEY_YML} has: {', '.join(known_countries)})")
@@ -698,7 +701,7 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
     if problems:
         raise DataValidationError(problems)
     frame = _frame(records, ("question_id", "category", "wording", "question_type", "answers", "base_question",
-                             "base_option", "subject", "family", "note", "codebook_note"), path)
+                             "base_option", "subject", "family", "note", "codebook_note", "chart_group"), path)
     frame["category"] = pd.Categorical(frame["category"], categories=list(CATEGORIES))
     return frame
 
@@ -739,6 +742,16 @@ def check_families(path: Path, records: list[dict]) -> list[str]:
                 problems.append(f"{location(path, r['_line'], 'question_type')}: '{r['question_type']}' differs "
                                 f"from '{rows[0]['question_type']}' of '{rows[0]['question_id']}' (line "
                                 f"{rows[0]['_line']}); items of family '{family}' ask the same kind of question")
+    groups: dict[str, dict] = {}
+    for r in records:
+        if not r["chart_group"]:
+            continue
+        first = groups.setdefault(r["chart_group"], r)
+        if (r["question_type"], r["options"], r["option_sides"]) != (first["question_type"], first["options"],
+                                                                      first["option_sides"]):
+            problems.append(f"{location(path, r['_line'], 'chart_group')}: '{r['question_id']}' is drawn with "
+                            f"'{first['question_id']}' (line {first['_line']}) in chart group "
+                            f"'{r['chart_group']}', so it needs the same question type, options and sides")
     return problems
 
 

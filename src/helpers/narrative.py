@@ -134,7 +134,7 @@ def _one_answer_text(data: SurveyData, country: str, table: pd.DataFrame, ranked
     word = voc.describe_difference(largest.difference)
     opener = share_opener(top["percent_text"], largest.share_word, who, _interval_text(top, confidence))
     text = f"{opener} answered {quoted(top['label'])}, {lead_clause(word, second, largest.difference)}."
-    if largest.rank_word == Word.MOST_COMMON_PUBLISHED:
+    if largest.rank_word == Word.MOST_COMMON_PUBLISHED and word != Word.TIE:
         text += f" It is {Word.MOST_COMMON_PUBLISHED}."
     return text, top, largest.rank_word
 
@@ -265,11 +265,12 @@ def _gap_text(data: SurveyData, r, confidence: float) -> str:
     adj2 = data.survey["countries"][r.country_2]["adjective"]
     if not r.testable:
         return f"{adj1} and {adj2} figures not tested ({r.reason})"
-    higher, low, high = (adj2, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, r.ci_low, r.ci_high)
+    higher, lower, low, high = ((adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0
+                                else (adj1, adj2, r.ci_low, r.ci_high))
     gap = fmt.points(abs(r.diff))
     if r.significant:
-        return (f"{higher} respondents higher by {gap} ({fmt.level(confidence)} interval of the gap "
-                f"{fmt.interval(low, high)})")
+        return (f"{higher} respondents higher than {lower} by {gap} ({fmt.level(confidence)} interval of the "
+                f"gap {fmt.interval(low, high)})")
     return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between {adj1} and {adj2} respondents ({gap})"
 
 
@@ -511,10 +512,10 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
 
 def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:
     """Stem of the chart a question is drawn in: its own, or its category's chart of single figures."""
-    from .charts import single_figure_questions
+    from .charts import related_questions, single_figure_questions
 
     category = str(data.question(question_id)["category"])
     grouped = single_figure_questions(data, country, category)
     if question_id in grouped:
         return outputs.single_figures_figure(country, category if len(grouped) >= 2 else None, figures_dir)
-    return outputs.question_figure(country, question_id, figures_dir)
+    return outputs.question_figure(country, related_questions(data, country, question_id)[0], figures_dir)

@@ -158,7 +158,12 @@ def show_question(r: Report, question_id: str) -> None:
     table = question_table(data, r.country, question_id, r.confidence, r.deff)
     display(Markdown(f"### {data.wording(question_id, r.country)}"))
     notes: list[str] = []
-    if not single_figure(table):
+    group = charts.related_questions(data, r.country, question_id)
+    if single_figure(table):
+        pass
+    elif group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
+        notes.append(f"Drawn with “{data.wording(group[0], r.country)}”, as one chart on one scale.")
+    else:
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
         notes = list(getattr(fig, "chart_notes", []))
@@ -237,7 +242,9 @@ def show_release_wording(r: Report) -> None:
 
 
 def show_methodology(r: Report) -> None:
-    display(Markdown(narrative.methodology_section(r.data, r.confidence, r.deff).replace("## ", "### ", 1)))
+    """The methodology, under the notebook's own "Methodology" heading (its subsections one level below)."""
+    text = narrative.methodology_section(r.data, r.confidence, r.deff)
+    display(Markdown(text.split("\n", 1)[1].strip()))
 
 
 def write_summary(r: Report, reports_dir: str = "reports") -> str:

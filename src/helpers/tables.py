@@ -40,6 +40,11 @@ TABLE_COLUMNS = [
 ]
 
 
+_DTYPES = {**{c: "string" for c in ("country", "question_id", "source", "measure", "status", "option", "label",
+                                     "percent_text", "in_net", "note")},
+           **{c: bool for c in ("overlaps", "drawn", "unit", "base_is_estimate")}, "decimals": "int64"}
+
+
 # ------------------------------------------------------------------------------------------ codebook access
 
 def question_row(data: SurveyData, question_id: str) -> pd.Series:
@@ -122,6 +127,9 @@ def _remainder(rows: list[dict]) -> str | None:
 
     Options known individually count once; options known only through a net count through the net.
     """
+    rows = [r for r in rows if r["status"] == "published"]  # an unconfirmed figure says nothing of the rest
+    if not rows:
+        return None
     plain = [r for r in rows if r["kind"] in (Kind.PUBLISHED, Kind.DERIVED)]
     covered = {p for r in plain for p in (r["parts"] or (r["option"],))}
     total = sum((Decimal(r["percent_text"]) for r in plain), Decimal(0))
@@ -215,25 +223,21 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
             attrs["options_published"] = "all" if all_published else "some"
     attrs["measure_note"] = data.measure_note(country, question_id)
     n, estimate = base_of(data, country, question_id)
-    table = pd.DataFrame.from_records(out)
-    table["percent_text"] = table["percent_text"].astype(str)
-    table["percent"] = table["percent_text"].astype(float)
-    table["decimals"] = table["percent_text"].map(decimals_of).astype("int64")
-    table["base_n"] = n
-    table["base_is_estimate"] = estimate
-    table["n_eff"] = effective_n(n, deff) if not math.isnan(n) else math.nan
+    out.sort(key=lambda r: (r["measure_rank"], r["order"], r["option"]))
+    n_eff = effective_n(n, deff) if not math.isnan(n) else math.nan
+    for r in out:
+        r["percent_text"] = str(r["percent_text"])
+        r["percent"] = float(r["percent_text"])
+        r["decimals"] = decimals_of(r["percent_text"])
+        r["base_n"], r["base_is_estimate"], r["n_eff"] = n, estimate, n_eff
+    table = pd.DataFrame.from_records(out, columns=TABLE_COLUMNS)
     table["ci_low"] = math.nan
     table["ci_high"] = math.nan
     has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
     if has_ci.any():
-        with_ci = add_intervals(table[has_ci], confidence=confidence, deff=deff)
+        with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=deff)
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
-    table = table.sort_values(["measure_rank", "order", "option"], kind="stable").reset_index(drop=True)
-    for c in ("country", "question_id", "source", "measure", "status", "option", "label", "percent_text", "in_net",
-              "note"):
-        table[c] = table[c].astype("string")
-    for c in ("overlaps", "drawn", "unit", "base_is_estimate"):
-        table[c] = table[c].astype(bool)
+    table = table.astype(_DTYPES)
     table = table[TABLE_COLUMNS]
     table.attrs.update(attrs)
     return table

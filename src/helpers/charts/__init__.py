@@ -64,7 +64,10 @@ def related_questions(data: SurveyData, country: str, question_id: str) -> list[
 
 def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
     qids = related_questions(data, country, str(q["question_id"]))
-    return diverging.plot_diverging(data, country, qids, confidence, deff)
+    title = None
+    if len(qids) > 1:  # the group's name, as the codebook spells it ("own_nuclear_weapons" → "Own nuclear weapons")
+        title = str(q[RELATED_COLUMN]).replace("_", " ").capitalize()
+    return diverging.plot_diverging(data, country, qids, confidence, deff, title=title)
 
 
 def _bars(data, country, q, table, confidence, deff) -> SurveyFigure:
