@@ -202,14 +202,23 @@ def test_show_key_findings_of_an_empty_category(shown):
 
 
 def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path):
-    report.show_question(r, "korea_nuclear_weapons")
+    report.show_question(r, "japan_nuclear_weapons")
     texts = [plain(o) for o in shown]
-    assert texts[0] == f"### {r.data.wording('korea_nuclear_weapons', 'JP')}"
+    assert texts[0] == f"### {r.data.wording('japan_nuclear_weapons', 'JP')}"
     assert any("<svg" in t for t in texts)
-    assert (tmp_path / "figures" / "JP" / "korea_nuclear_weapons.svg").exists()
+    assert (tmp_path / "figures" / "JP" / "japan_nuclear_weapons.svg").exists()
     table = tables_in(shown)[0]
     assert table["text/plain"].startswith("Japanese respondents, n = 1,037\n")
-    assert "<table" in table["text/html"] and "korea_nuclear_weapons" not in table["text/html"]
+    assert "<table" in table["text/html"] and "japan_nuclear_weapons" not in table["text/html"]
+
+
+def test_a_question_of_a_chart_group_points_to_the_groups_chart(r, shown, tmp_path):
+    report.show_question(r, "korea_nuclear_weapons")  # drawn as the second row of Japan's chart
+    texts = [plain(o) for o in shown]
+    assert not any("<svg" in t for t in texts)
+    assert not (tmp_path / "figures" / "JP" / "korea_nuclear_weapons.svg").exists()
+    assert any(f"Drawn with “{r.data.wording('japan_nuclear_weapons', 'JP')}”" in t for t in texts)
+    assert tables_in(shown)
 
 
 def test_show_question_rejects_a_question_the_country_was_not_asked(shown):

@@ -66,6 +66,8 @@ def share_opener(percent_text: str, share_word: Word, who: str, interval: str = 
     pct = fmt.percent(percent_text)
     if share_word.is_majority:
         return f"{capitalise(share_word)} of {who} ({pct}{interval})"
+    if share_word == Word.ABOUT_HALF:
+        return f"About half of {who} ({pct})"
     tens = voc.in_tens(percent_text)
     if tens:
         return f"{capitalise(tens)} {who} ({pct})"
@@ -109,14 +111,25 @@ def _interval_text(row: pd.Series, confidence: float) -> str:
     return f", {fmt.level(confidence)} interval {fmt.interval(row['ci_low'], row['ci_high'])}%"
 
 
+def _ahead_of_remainder(table: pd.DataFrame, top: pd.Series, n: float, confidence: float, deff: float) -> bool:
+    """Whether the leading published answer is significantly larger than all unpublished answers together,
+    and so larger than any one of them: then it is the largest answer, not only the largest published one."""
+    rest = table[table["kind"] == Kind.NOT_PUBLISHED]
+    if rest.empty:
+        return False
+    d = compare_within_question(top["percent"], float(rest["percent"].iloc[0]), n, confidence=confidence, deff=deff)
+    return d.significant and d.diff > 0
+
+
 def _one_answer_text(data: SurveyData, country: str, table: pd.DataFrame, ranked: pd.DataFrame,
                      confidence: float, deff: float) -> tuple[str, pd.Series, Word]:
     """Sentences for a one-answer question with two or more published answers; the leader and its word."""
     n = float(table["base_n"].iloc[0])
     who = data.respondents(country)
-    all_published = table.attrs["options_published"] == "all"
-    non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     top = ranked.iloc[0]
+    all_published = table.attrs["options_published"] == "all" or _ahead_of_remainder(table, top, n, confidence,
+                                                                                      deff)
+    non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     if top["option"] in non_answers:
         sided = ranked[~ranked["option"].isin(non_answers)]
         opener = share_opener(top["percent_text"], voc.describe_share(top["percent"], n, confidence, deff), who)
@@ -196,7 +209,7 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
         sentences.append(f"Figures reported by {', '.join(press)}.")
     note = table.attrs.get("measure_note")
     if note:
-        sentences.append(f"The {data.survey['countries'][country]['adjective']} figure measures {note}.")
+        sentences.append(f"The {data.survey['countries'][country]['adjective']} figure is the {note}.")
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
@@ -306,7 +319,7 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
     if made_of:
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
     if not comparison.same_measure:
-        notes = "; ".join(f"the {data.survey['countries'][c]['adjective']} figure measures {note}"
+        notes = "; ".join(f"the {data.survey['countries'][c]['adjective']} figure is the {note}"
                           for c, note in comparison.measure_notes.items())
         text += f" Different measures: {notes}. The figures are shown side by side, not tested as one question."
     return text
