@@ -82,7 +82,7 @@ CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead
 SHARE_READINGS = ("majority", "about half")
 SURVEY_KEYS = ("title", "countries", "sources", "aapor_disclosure", "measures", "fieldwork_month")
 SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor", "mode", "fieldwork",
-                       "population", "margin_of_error")
+                       "population", "margin_of_error", "margin_of_error_source")
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
 MEASURE_KEYS = ("label", "answers", "description")
 AAPOR_ELEMENTS = 11
@@ -599,6 +599,11 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
         ids.append(source.get("id"))
     for sid in sorted({str(s) for s in ids if ids.count(s) > 1}):
         problems.append(f"{location(path)}, key 'sources': id '{sid}' appears more than once")
+    for code, country in survey["countries"].items():
+        cited = country.get("margin_of_error_source") if isinstance(country, dict) else None
+        if cited is not None and cited not in ids:
+            problems.append(f"{location(path)}, key 'countries.{code}.margin_of_error_source': unknown source "
+                            f"'{cited}' (not under sources:)")
     for mid, measure in (survey["measures"] or {}).items():
         if not isinstance(measure, dict) or any(k not in measure for k in MEASURE_KEYS):
             problems.append(f"{location(path)}, key 'measures.{mid}': needs {', '.join(MEASURE_KEYS)}")

@@ -108,13 +108,15 @@ _RULES = {
     Word.OVERWHELMING_LEAD: "the end of the difference's {level} interval nearest 0 is at least {overwhelming}",
     Word.NOT_TESTABLE: "no valid test exists: two answers of a question allowing several answers (that needs"
                        " microdata), or figures of two publics that measure different things",
-    Word.PLURALITY: "the largest answer of a one-answer question whose every answer was published, not a"
-                    " majority, and significantly ahead of the runner-up at {level}",
+    Word.PLURALITY: "the largest answer of a one-answer question, not a majority, significantly ahead of the"
+                    " runner-up at {level}, and known to be the largest: every answer was published, or it is"
+                    " significantly ahead of all unpublished answers together",
     Word.TIED_WITH: "the largest answer of a one-answer question whose lead over the runner-up is a statistical"
                     " tie",
     Word.MOST_OFTEN_NAMED: "the largest answer of a question allowing several answers, not a majority",
     Word.MOST_COMMON_PUBLISHED: "the largest published answer of a one-answer question whose other answers"
-                                " were not published, not a majority (an unpublished answer could be larger)",
+                                " were not published, not a majority, and not significantly ahead of all"
+                                " unpublished answers together (one of them could be larger)",
 }
 
 QUESTION_TYPES_ONE_ANSWER = (QuestionType.SINGLE_CHOICE, QuestionType.SCALE)

@@ -123,8 +123,9 @@ OKABE_ITO = {
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
 }
 """Okabe & Ito (2008), "Color Universal Design"."""
-COUNTRY_PALETTE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"])
-"""Colours of the countries of ``survey.yml``, in its order."""
+COUNTRY_PALETTE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"], OKABE_ITO["sky blue"])
+"""Colours of the countries of ``survey.yml``, in its order (four Okabe–Ito colours that share no hue with the
+answer colours; a fifth country would repeat the first)."""
 
 # CIECAM02 JCh (J, C) per step, from the centre outwards; hues below. Converted with colorspacious:
 #   cspace_convert([J, C, h], "JCh", "sRGB1") for (82, 24), (66, 36), (50, 44), (34, 44).
