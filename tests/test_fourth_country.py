@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -20,16 +18,11 @@ from helpers import charts, paths
 from helpers.data import load_survey_data
 from helpers.kinds import Relation
 from helpers.tables import comparable_items
+from repo_copy import copy_repository, run_build
 
 ROOT = paths.ROOT
 FIXTURE = ROOT / "tests" / "fixtures" / "data" / "fourth_country"
 CODE = "XA"
-
-
-def tracked(root: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
-                         capture_output=True, check=True).stdout
-    return [n for n in out.decode().split("\0") if n and (root / n).is_file()]
 
 
 def digests(root: Path, folders: tuple[str, ...]) -> dict[str, str]:
@@ -40,17 +33,11 @@ def digests(root: Path, folders: tuple[str, ...]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """A copy of the repository whose data/ is the fixture, with the XA report built by the runner."""
-    copy = tmp_path_factory.mktemp("fourth") / "repo"
-    for name in tracked(ROOT):
-        dest = copy / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest)
+    copy = copy_repository(tmp_path_factory.mktemp("fourth") / "repo")
     shutil.rmtree(copy / "data")
     shutil.copytree(FIXTURE, copy / "data")
     before = digests(copy, ("figures/JP", "figures/KR", "figures/US", "reports/JP", "reports/KR", "reports/US"))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(copy), "PYTHONPATH": str(copy / "src")}
-    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(copy), "--country", CODE],
-                            cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+    result = run_build(copy, "--country", CODE)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (copy / "before.json").write_text(repr(before), encoding="utf-8")
     return copy

@@ -23,6 +23,7 @@ import nbformat
 import pytest
 
 from helpers import build, paths
+from repo_copy import copy_env, copy_repository, run_build
 
 ROOT = paths.ROOT
 KERNELSPEC = {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
@@ -31,38 +32,10 @@ KERNELSPEC = {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NA
 # --------------------------------------------------------------------------- helpers
 
 
-def tracked_files(root: Path) -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, check=True,
-    ).stdout
-    return [name for name in out.decode().split("\0") if name and (root / name).is_file()]
-
-
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A copy of the repository's files (as git lists them) under a temporary folder."""
-    copy = tmp_path / "repo"
-    for name in tracked_files(ROOT):
-        dest = copy / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest)
-    return copy
-
-
-def copy_env(copy: Path) -> dict[str, str]:
-    """Environment for a subprocess working on ``copy``: its own ``helpers`` comes first."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(copy / "src")
-    env.pop(paths.STAGING_ENV, None)
-    return env
-
-
-def run_build(copy: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers.build", "--root", str(copy), *args],
-        cwd=copy, env=copy_env(copy), capture_output=True, text=True, timeout=timeout,
-    )
+    return copy_repository(tmp_path / "repo")
 
 
 def make(copy: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

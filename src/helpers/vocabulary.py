@@ -116,7 +116,7 @@ _RULES = {
     Word.MOST_OFTEN_NAMED: "the largest answer of a question allowing several answers, not a majority",
     Word.MOST_COMMON_PUBLISHED: "the largest published answer of a one-answer question whose other answers"
                                 " were not published, not a majority, and not significantly ahead of all"
-                                " unpublished answers together (one of them could be larger)",
+                                " unpublished answers together at {level} (one of them could be larger)",
 }
 
 QUESTION_TYPES_ONE_ANSWER = (QuestionType.SINGLE_CHOICE, QuestionType.SCALE)
