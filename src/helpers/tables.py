@@ -85,14 +85,18 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
         return n, False
     parent_n, _ = base_of(data, country, str(q["base_question"]))
     t = data.toplines
-    parent = t[(t["country"] == country) & (t["question_id"] == q["base_question"])
-               & (t["option"] == q["base_option"]) & t["measure"].isna()]
+    parent = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == q["base_question"])
+               & (t["option"].to_numpy() == q["base_option"]) & t["measure"].isna().to_numpy()]
     if parent.empty or math.isnan(parent_n):
         return math.nan, True
     return parent_n * float(parent["percent"].iloc[0]) / 100.0, True
 
 
 # ------------------------------------------------------------------------------------------ rows
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
 
 def decimals_of(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
@@ -189,14 +193,14 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     data.check_country(country)
     q = question_row(data, question_id)
     t = data.toplines
-    published = t[(t["country"] == country) & (t["question_id"] == question_id)]
+    published = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == question_id)]
     attrs = {"confidence": confidence, "deff": deff, "question_type": QuestionType(q["question_type"]),
              "options_published": None, "measure_note": None}
     if published.empty:
         empty = pd.DataFrame(columns=TABLE_COLUMNS)
         empty.attrs.update(attrs)
         return empty
-    records = published.astype(object).where(published.notna(), None).to_dict("records")
+    records = [{k: (None if _missing(v) else v) for k, v in r.items()} for r in published.to_dict("records")]
     options = tuple(q["options"])
     sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
     one_answer = sum_counts_as_single(q)
