@@ -164,10 +164,15 @@ def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
 
 
 def question_finding(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                     deff: float = 1.0) -> Finding | None:
-    """What a question shows in ``country``, in one to three sentences; None when it has no figures there."""
+                     deff: float = 1.0, table: pd.DataFrame | None = None) -> Finding | None:
+    """What a question shows in ``country``, in one to three sentences; None when it has no figures there.
+
+    ``table``: the question's table at this confidence and design effect, when the caller has it already
+    (:func:`helpers.tables.question_table`); computed otherwise.
+    """
     q = data.question(question_id)
-    table = question_table(data, country, question_id, confidence=confidence, deff=deff)
+    if table is None:
+        table = question_table(data, country, question_id, confidence=confidence, deff=deff)
     if table.empty:
         return None
     who = data.respondents(country)
@@ -291,8 +296,8 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
                        deff: float = 1.0) -> str:
     """The sentence(s) of one comparison: each public's figure, each gap and whether it is significant,
     what the gap is made of where many gave no view, and a warning where the measures differ."""
-    diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
+    diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=table)
     pieces = []
     for option in comparison.options:
         rows = diffs[diffs["option"] == option]

@@ -164,10 +164,10 @@ def show_question(r: Report, question_id: str) -> None:
     elif group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
         notes.append(f"Drawn with “{data.wording(group[0], r.country)}”, as one chart on one scale.")
     else:
-        fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff)
+        fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff, table=table)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
         notes = list(getattr(fig, "chart_notes", []))
-    finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff)
+    finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     text = finding.text if finding is not None else ""
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
     if notes:

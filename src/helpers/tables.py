@@ -414,7 +414,7 @@ def comparison_table(data: SurveyData, comparison: Comparison, confidence: float
 
 
 def comparison_differences(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
-                           deff: float = 1.0) -> pd.DataFrame:
+                           deff: float = 1.0, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Between-country gaps for every shared option and pair of publics of a comparison.
 
     One row per option and pair: ``option``, ``country_1``, ``country_2``, ``question_id_1``,
@@ -424,7 +424,8 @@ def comparison_differences(data: SurveyData, comparison: Comparison, confidence:
     in both publics. When the publics' figures are different measures the gap is not tested
     (``testable`` False, with the reason).
     """
-    table = comparison_table(data, comparison, confidence=confidence, deff=deff)
+    if table is None:  # the comparison's table, when the caller has it already
+        table = comparison_table(data, comparison, confidence=confidence, deff=deff)
     rows = []
     for option in comparison.options:
         sub = table[table["compared"] & (table["option"] == option)].reset_index(drop=True)

@@ -89,7 +89,7 @@ CHART_KINDS: dict[str, Plotter] = {
 
 
 def plot_question(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                  deff: float = 1.0) -> SurveyFigure:
+                  deff: float = 1.0, table: pd.DataFrame | None = None) -> SurveyFigure:
     """Chart of one question in one country, of the kind its ``question_type`` calls for (:data:`CHART_KINDS`).
 
     Parameters
@@ -104,6 +104,8 @@ def plot_question(data: SurveyData, country: str, question_id: str, confidence: 
         Level of the intervals drawn as whiskers.
     deff : float, default 1.0
         Design effect; intervals use n / deff and the footer says so.
+    table : pandas.DataFrame, optional
+        The question's table at this confidence and design effect, when the caller has it already.
 
     Raises
     ------
@@ -113,7 +115,8 @@ def plot_question(data: SurveyData, country: str, question_id: str, confidence: 
     """
     check_country(data, country)
     q = question_row(data, question_id)
-    table = chart_table(data, country, question_id, confidence=confidence, deff=deff)
+    if table is None:
+        table = chart_table(data, country, question_id, confidence=confidence, deff=deff)
     if table.empty:
         have = ", ".join(q["countries"]) or "none"
         raise ValueError(f"no published figures for '{question_id}' in {country} (countries with data: {have})")

@@ -82,10 +82,9 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     drawn_as = {}
     points: dict[str, list[tuple[float, float]]] = {}
     for comparison in comparisons:
-        table = comparison_table(data, comparison, confidence=confidence, deff=deff)
-        if "compared" in table.columns:
-            table = table[table["compared"].astype(bool)]
-        diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff)
+        full = comparison_table(data, comparison, confidence=confidence, deff=deff)
+        diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=full)
+        table = full[full["compared"]]
         tables.append(table)
         diffs_all.append(diffs.drop(columns=["difference"], errors="ignore"))
         for option in comparison.options:
