@@ -627,3 +627,13 @@ def test_kernels_ignore_the_users_ipython_profile(repo, tmp_path):
     assert result.returncode == 0, result.stderr
     executed = (repo / "reports" / "JP" / "notebooks" / "zz_ok.ipynb").read_text(encoding="utf-8")
     assert "saved zz_ok" in executed and "from a startup file" not in executed
+
+
+def test_the_runner_remembers_how_long_each_notebook_took(tmp_path):
+    """Durations of the last successful run order the next one (longest first); a bad file is ignored."""
+    assert build._read_durations(tmp_path, "JP") == {}
+    build._write_durations(tmp_path, "JP", {"summary": 11.1, "security": 5.0})
+    build._write_durations(tmp_path, "JP", {"security": 4.5})
+    assert build._read_durations(tmp_path, "JP") == {"summary": 11.1, "security": 4.5}
+    (tmp_path / "build" / "JP" / "durations.json").write_text("not json", encoding="utf-8")
+    assert build._read_durations(tmp_path, "JP") == {}

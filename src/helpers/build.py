@@ -726,9 +726,12 @@ class Runner:
         jobs = [Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb", run_dir / name,
                     reports / f"{name}.ipynb", parameters[name]) for name in names]
 
-        # Longest first: the previous executed copy's size stands for the notebook's work (mostly its
-        # charts), so the big notebook does not start last and leave one core idle at the end.
-        jobs.sort(key=lambda job: -(job.destination.stat().st_size if job.destination.exists() else 0))
+        # Longest first, so the longest notebook does not start last and leave a core idle at the end: by the
+        # seconds each took in the last successful run (build/C/durations.json), else by the size of its
+        # executed copy (which stands for its work on a fresh clone).
+        durations = _read_durations(self.root, self.country)
+        jobs.sort(key=lambda job: (-durations.get(job.name, -1.0),
+                                   -(job.destination.stat().st_size if job.destination.exists() else 0)))
         started = time.monotonic()
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
@@ -881,11 +884,33 @@ class Runner:
         for rel in sorted(stale):
             self.say(f"  removed {rel} (no notebook writes it any more)")
         stamp_dir = self.root / "build" / self.country
+        _write_durations(self.root, self.country, {job.name: round(job.seconds, 2) for job in jobs})
         for job in jobs:
             (stamp_dir / f"{job.name}.stamp").touch()
             # The executed copy of an earlier failure is out of date now.
             (self.root / "build" / "failed" / self.country / f"{job.name}.ipynb").unlink(missing_ok=True)
         self.say(f"  {len(moves)} file(s) updated, {len(stale)} removed")
+
+
+def _durations_file(root: Path, country: str) -> Path:
+    return root / "build" / country / "durations.json"
+
+
+def _read_durations(root: Path, country: str) -> dict[str, float]:
+    """Seconds each notebook took in the last successful run of ``country`` (empty when unknown)."""
+    try:
+        found = json.loads(_durations_file(root, country).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))} if isinstance(found, dict) else {}
+
+
+def _write_durations(root: Path, country: str, seconds: dict[str, float]) -> None:
+    """Record this run's seconds per notebook (merged with the others'), for the next run's order."""
+    path = _durations_file(root, country)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_bytes_atomic(path, (json.dumps({**_read_durations(root, country), **seconds}, indent=1,
+                                          sort_keys=True) + "\n").encode())
 
 
 def _jobs(value: str) -> int:
