@@ -465,3 +465,17 @@ def test_related_scale_questions_are_rows_of_one_chart_on_one_scale():
     assert fig.survey_table["question_id"].unique().tolist() == group  # the same chart, from either question
     rows = {round(p.get_y() + p.get_height() / 2, 6) for ps in all_bars(fig.axes[0]).values() for p in ps}
     assert len(rows) >= 2
+
+
+def test_footers_state_the_level_and_design_effect_used():
+    """At 90% and a design effect of 1.5, every chart kind says so, and never 'simple random sampling'."""
+    figs = [charts.plot_question(DATA, "JP", "us_impression", confidence=0.90, deff=1.5),
+            charts.plot_question(DATA, "JP", "defense_spending", confidence=0.90, deff=1.5),
+            charts.plot_comparisons(DATA, "JP", None, confidence=0.90, deff=1.5),
+            charts.plot_single_figures(DATA, "JP", None, confidence=0.90, deff=1.5)]
+    for fig in figs:
+        note = footer_lines(fig)[0]
+        assert "90%" in note and "95%" not in note, note
+        assert "simple random sampling" not in note
+    for fig in figs[:2] + figs[3:]:
+        assert "design effect of 1.5" in footer_lines(fig)[0]

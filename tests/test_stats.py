@@ -24,9 +24,7 @@ from helpers.stats import (
     effective_n,
     estimate_design_effect,
     estimate_subgroup_n,
-    kish_design_effect,
     margin_of_error,
-    summarise_design,
     wilson_interval,
     z_critical,
 )
@@ -224,43 +222,7 @@ def test_margin_of_error_rejects_bad_input(kwargs):
 
 
 # ------------------------------------------------------------------------------------------ Kish
-def test_kish_design_effect_small_vector():
-    # w = [1, 1, 2, 2]: mean 1.5, population sd 0.5 → 1 + (0.5/1.5)² = 10/9
-    assert kish_design_effect([1, 1, 2, 2]) == pytest.approx(10 / 9, rel=1e-12)
-    # the sample sd (ddof = 1, 0.577) would give 1.148: make sure it is not used
-    assert kish_design_effect([1, 1, 2, 2]) != pytest.approx(1 + (np.std([1, 1, 2, 2], ddof=1) / 1.5) ** 2)
-
-
-def test_kish_design_effect_equals_n_sum_w2_over_sum_w_squared():
-    # w = [0.5, 1, 1.5, 3]: n·Σw²/(Σw)² = 4·12.5/36 = 1.3889; 1 + 0.875/2.25 = 1.3889
-    w = [0.5, 1.0, 1.5, 3.0]
-    assert kish_design_effect(w) == pytest.approx(4 * 12.5 / 36, rel=1e-12)
-    assert kish_design_effect(pd.Series(w)) == pytest.approx(1 + 0.875 / 2.25, rel=1e-12)
-    assert kish_design_effect([2.0, 2.0, 2.0]) == pytest.approx(1.0)
-
-
-@pytest.mark.parametrize("weights", [[], [1.0, -1.0], [0.0, 0.0], [1.0, math.nan], [1.0, math.inf]])
-def test_kish_design_effect_rejects_bad_weights(weights):
-    with pytest.raises(ValueError, match="weight"):
-        kish_design_effect(weights)
-
-
 # ------------------------------------------------------------------------------------------ summary, subgroups
-def test_summarise_design_one_tidy_row():
-    out = summarise_design(1037, deff=1.5)
-    assert list(out.columns) == ["n", "deff", "n_eff", "moe", "confidence"]
-    assert len(out) == 1
-    row = out.iloc[0]
-    assert row["n"] == 1037 and row["deff"] == 1.5 and row["confidence"] == 0.95
-    assert row["n_eff"] == pytest.approx(1037 / 1.5)
-    assert row["moe"] == pytest.approx(Z95 * math.sqrt(0.25 * 1.5 / 1037) * 100)  # 3.727
-
-
-def test_summarise_design_rejects_bad_input():
-    with pytest.raises(ValueError, match="deff"):
-        summarise_design(1037, deff=-1)
-
-
 def test_estimate_subgroup_n():
     # reasons asked of the 40.5% with a good impression of the U.S., n = 1,037: 1037 × 0.405 = 419.985
     assert estimate_subgroup_n(1037, 40.5) == pytest.approx(419.985)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -40,9 +39,7 @@ __all__ = [
     "effective_n",
     "estimate_design_effect",
     "estimate_subgroup_n",
-    "kish_design_effect",
     "margin_of_error",
-    "summarise_design",
     "wilson_interval",
     "z_critical",
 ]
@@ -134,7 +131,7 @@ def effective_n(n: float, deff: float = 1.0) -> float:
     A design effect below 1 is accepted on purpose: a well-stratified design can be more precise than simple
     random sampling, and a deff taken from a source's published margin may come out below 1 through rounding.
     It is unusual for an online panel, though, and it *narrows* every interval, so a report should never
-    assume one. The Kish weighting effect (:func:`kish_design_effect`) is always ≥ 1.
+    assume one.
 
     Examples
     --------
@@ -360,83 +357,6 @@ def estimate_design_effect(
     if srs == 0.0:
         raise ValueError("percent must be strictly between 0 and 100 to infer a design effect")
     return (margin / srs) ** 2
-
-
-def kish_design_effect(weights: Iterable[float]) -> float:
-    """Kish's design effect due to unequal weighting.
-
-    Formula (Kish 1965): deff = 1 + CV² = 1 + (sd(w) / mean(w))², where sd is the **population** standard
-    deviation (ddof = 0). Equivalently deff = n · Σw² / (Σw)².
-
-    Parameters
-    ----------
-    weights : iterable of float
-        One weight per respondent; ≥ 0, finite, at least one > 0.
-
-    Returns
-    -------
-    float
-        The design effect, ≥ 1 (exactly 1 for equal weights).
-
-    Pitfalls
-    --------
-    Respondents with weight 0 still count in n and so raise deff; that is consistent as long as the same n
-    is passed to :func:`effective_n` (n_eff = (Σw)²/Σw² either way). ``numpy.std`` defaults to ddof = 0 but
-    ``pandas.Series.std`` to ddof = 1: the sample sd gives a slightly larger deff.
-
-    Examples
-    --------
-    >>> kish_design_effect([1, 1, 2, 2])  # mean 1.5, sd 0.5 → 1 + (1/3)²
-    1.1111111111111112
-    """
-    w = np.asarray(list(weights), dtype=float)
-    if w.size == 0:
-        raise ValueError("weights must not be empty")
-    if not np.all(np.isfinite(w)) or np.any(w < 0.0):
-        raise ValueError("weights must be finite and ≥ 0")
-    mean = w.mean()
-    if mean <= 0.0:
-        raise ValueError("at least one weight must be > 0")
-    return float(1.0 + (w.std(ddof=0) / mean) ** 2)
-
-
-def summarise_design(n: float, deff: float = 1.0, confidence: float = 0.95) -> pd.DataFrame:
-    """One-row summary of a sample's precision: n, deff, effective n and margin of error.
-
-    Formulas: n_eff = n / deff (:func:`effective_n`); moe = z · √(0.25 / n_eff) · 100, the maximum margin
-    at 50% (:func:`margin_of_error`).
-
-    Parameters
-    ----------
-    n : float
-        Sample size, > 0.
-    deff : float, default 1.0
-        Design effect.
-    confidence : float, default 0.95
-        Confidence level of the margin.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``n``, ``deff``, ``n_eff``, ``moe`` (points) and ``confidence``; one row. Concatenate several
-        (e.g. one per country) with ``pandas.concat``.
-
-    Examples
-    --------
-    >>> summarise_design(1037, deff=1.5).round(2)
-            n  deff   n_eff   moe  confidence
-    0  1037.0   1.5  691.33  3.73        0.95
-    """
-    n_eff = effective_n(n, deff)
-    return pd.DataFrame(
-        {
-            "n": [float(n)],
-            "deff": [float(deff)],
-            "n_eff": [n_eff],
-            "moe": [margin_of_error(n, confidence=confidence, deff=deff)],
-            "confidence": [float(confidence)],
-        }
-    )
 
 
 def estimate_subgroup_n(n: float, parent_percent: float) -> float:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .data import SurveyData, sum_counts_as_single
 from .kinds import Kind, QuestionType, Relation
-from .stats import add_intervals, compare_between_countries, effective_n
+from .stats import add_intervals, compare_between_countries, effective_n, estimate_subgroup_n
 
 REMAINDER_LABEL = "other answers (not published)"
 """Option label of the remainder of a one-answer question whose other options the source left out."""
@@ -89,7 +89,7 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
                & (t["option"].to_numpy() == q["base_option"]) & t["measure"].isna().to_numpy()]
     if parent.empty or math.isnan(parent_n):
         return math.nan, True
-    return parent_n * float(parent["percent"].iloc[0]) / 100.0, True
+    return estimate_subgroup_n(parent_n, float(parent["percent"].iloc[0])), True
 
 
 # ------------------------------------------------------------------------------------------ rows
