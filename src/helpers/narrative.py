@@ -255,13 +255,21 @@ HEADLINE_RULE = ("One headline per category: among the questions asked of all re
                  "answer's interval) comes first.")
 
 
-def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[Finding]:
-    """One headline per category (:data:`HEADLINE_RULE`)."""
+def findings_by_category(data: SurveyData, country: str, confidence: float = 0.95,
+                         deff: float = 1.0) -> dict[str, list[Finding]]:
+    """:func:`category_findings` of every category, computed once for a whole summary."""
     data.check_country(country)
+    return {category: category_findings(data, country, category, confidence, deff) for category in CATEGORIES}
+
+
+def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0,
+                      by_category: dict[str, list[Finding]] | None = None) -> list[Finding]:
+    """One headline per category (:data:`HEADLINE_RULE`); ``by_category`` when the caller has the findings."""
+    if by_category is None:
+        by_category = findings_by_category(data, country, confidence, deff)
     heads = []
     for category in CATEGORIES:
-        ranked = [f for f in ranked_findings(data, category_findings(data, country, category, confidence, deff))
-                  if f.headline]
+        ranked = [f for f in ranked_findings(data, by_category[category]) if f.headline]
         if ranked:
             heads.append(ranked[0])
     return heads
@@ -494,10 +502,11 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
            f"Findings for {data.respondents(country)} ({fmt.base(int(c['n']), False)}; {c['mode']}; "
            f"{data.survey['fieldwork_month']}). Every number is computed from the published figures; the words "
            "for sizes and gaps follow the rules under Methodology.", "", "## Headlines", ""]
-    heads = headline_findings(data, country, confidence, deff)
+    by_category = findings_by_category(data, country, confidence, deff)
+    heads = headline_findings(data, country, confidence, deff, by_category)
     out += [f"- {h.headline}" for h in heads] or ["No published figures for this country."]
     for category in CATEGORIES:
-        findings = category_findings(data, country, category, confidence, deff)
+        findings = by_category[category]
         name = outputs.NOTEBOOK_OF[category]
         out += ["", f"## {capitalise(category)}", ""]
         if not findings:

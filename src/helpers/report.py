@@ -25,7 +25,7 @@ from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
-from .tables import comparison_table, question_table, questions_in_category, single_figure
+from .tables import comparison_table, comparisons_in_category, question_table, questions_in_category, single_figure
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,7 @@ def show_single_figures(r: Report, category: str | None) -> None:
 def show_comparisons(r: Report, category: str | None) -> None:
     """The comparison with the other publics: one dot plot of the category (None: every category), then
     each item's figures, gaps and tests in a sentence, and its numbers."""
-    found = narrative.comparison_findings(r.data, r.country, category, r.confidence, r.deff)
-    if not found:
+    if not comparisons_in_category(r.data, r.country, category):
         display(Markdown(f"No item of this category was published for both {r.data.country_in_text(r.country)} "
                          "and another public."))
         return
@@ -202,7 +201,7 @@ def show_comparisons(r: Report, category: str | None) -> None:
     _show_figure(r, fig, outputs.comparisons_figure(r.country, category, r.figures_dir))
     if category is None:
         return
-    for comparison, title, text in found:
+    for comparison, title, text in narrative.comparison_findings(r.data, r.country, category, r.confidence, r.deff):
         display(Markdown(f"**{title}.** {text}"))
         table = comparison_table(r.data, comparison, r.confidence, r.deff)
         frame = numbers_table(r, table)
