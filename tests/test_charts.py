@@ -479,3 +479,10 @@ def test_footers_state_the_level_and_design_effect_used():
         assert "simple random sampling" not in note
     for fig in figs[:2] + figs[3:]:
         assert "design effect of 1.5" in footer_lines(fig)[0]
+
+
+def test_a_single_figure_of_another_measure_is_labelled_with_what_it_measures():
+    fig = charts.plot_single_figures(DATA, "KR", "bilateral relations")
+    labels = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels())
+    note = DATA.measure_note("KR", "us_relations_state")
+    assert note and note in labels and "“bad”" not in labels

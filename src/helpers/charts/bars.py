@@ -173,7 +173,9 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
         r = row.iloc[0]
         wording = data.wording(qid, country)
         base = "" if not bool(r["base_is_estimate"]) else f" ({footer.base_text(r['base_n'], True)})"
-        label = draw.row_label(f"{wording}: “{r['label']}”{base}", r["kind"], r["status"])
+        # a figure that measures something else than the wording says what it is instead of the answer
+        what = f"the {table.attrs['measure_note']}" if table.attrs.get("measure_note") else f"“{r['label']}”"
+        label = draw.row_label(f"{wording}: {what}{base}", r["kind"], r["status"])
         y = len(labels)
         ax.barh([y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label,
                 **draw.look(colour, r["kind"], r["status"]))
