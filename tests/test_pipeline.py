@@ -637,3 +637,10 @@ def test_the_runner_remembers_how_long_each_notebook_took(tmp_path):
     assert build._read_durations(tmp_path, "JP") == {"summary": 11.1, "security": 4.5}
     (tmp_path / "build" / "JP" / "durations.json").write_text("not json", encoding="utf-8")
     assert build._read_durations(tmp_path, "JP") == {}
+
+
+def test_every_module_of_the_package_is_an_input_of_the_report():
+    """A change in a subpackage (the charts) makes the notebooks stale, like one in a top-level module."""
+    inputs = {p.relative_to(ROOT).as_posix() for p in build.input_files(ROOT)}
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "src" / "helpers").rglob("*.py")}
+    assert "src/helpers/charts/bars.py" in modules and modules <= inputs

@@ -230,7 +230,7 @@ def notebook_names(root: Path, requested: list[str] | None) -> list[str]:
 def input_files(root: Path) -> list[Path]:
     """Every file a notebook's outputs depend on, besides the notebook itself."""
     files = [root / "data" / p.name for p in paths.DATA_FILES]
-    files += sorted((root / "src" / "helpers").glob("*.py"))
+    files += sorted((root / "src" / "helpers").rglob("*.py"))  # subpackages (charts/) too
     files.append(root / paths.REPORT_TOML.name)
     return files
 
