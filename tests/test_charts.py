@@ -18,14 +18,20 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from helpers import charts
 from helpers.kinds import Relation
 from helpers.charts import style
-from helpers.charts.rows import REMAINDER_LABEL, chart_table, lone_figure
 from helpers.data import QUESTION_TYPES, load_survey_data
-from helpers.tables import comparable_items, comparison_differences, comparison_table
+from helpers.tables import (
+    REMAINDER_LABEL,
+    comparable_items,
+    comparison_differences,
+    comparison_table,
+    question_table,
+    single_figure,
+)
 
 DATA = load_survey_data()
 QUESTIONS = {q.question_id: q for q in DATA.questions.itertuples(index=False)}
 ALL_CASES = [(c, q.question_id) for q in DATA.questions.itertuples(index=False) for c in q.countries]
-LONE = [case for case in ALL_CASES if lone_figure(chart_table(DATA, *case))]
+LONE = [case for case in ALL_CASES if single_figure(question_table(DATA, *case))]
 CASES = [case for case in ALL_CASES if case not in LONE]
 TOLERANCE = 1e-9
 
@@ -55,7 +61,7 @@ def group_of(case) -> list[str]:
 
 def group_table(case) -> pd.DataFrame:
     """The tables of every question drawn in the case's chart."""
-    return pd.concat([chart_table(DATA, case[0], q) for q in group_of(case)], ignore_index=True)
+    return pd.concat([question_table(DATA, case[0], q) for q in group_of(case)], ignore_index=True)
 
 
 def bars(ax) -> dict[str, BarContainer]:
@@ -153,7 +159,7 @@ def test_bars_with_interval_whiskers_in_order(case):
     country, qid = case
     fig = chart(country, qid)
     (ax,) = fig.axes
-    table = chart_table(DATA, country, qid).set_index("label")
+    table = question_table(DATA, country, qid).set_index("label")
     at = whiskers(ax)
     for label, container in bars(ax).items():
         key = label.split(": ", 1)[-1] if table["measure"].notna().any() else label
@@ -275,7 +281,7 @@ def test_diverging_segments_totals_and_legend_in_segment_order(case):
     else:  # one legend entry per label, the segments before the columns
         assert len(legend) == len(set(legend)) and set(drawn) <= set(legend)
     # Both sides' totals labelled.
-    table = chart_table(DATA, *case)
+    table = question_table(DATA, *case)
     for side in ("-", "+"):
         unit = table[table["unit"] & (table["side"] == side)].iloc[0]
         assert f"{unit['label']} {unit['percent_text']}" in texts(fig)
@@ -360,7 +366,7 @@ def test_stated_level_and_assumption_follow_the_parameters():
     fig = charts.plot_question(DATA, "JP", "us_impression", confidence=0.90, deff=1.5)
     note = footer_lines(fig)[0]
     assert "90%" in note and "design effect of 1.5" in note and "simple random sampling" not in note
-    table = chart_table(DATA, "JP", "us_impression", confidence=0.90, deff=1.5)
+    table = question_table(DATA, "JP", "us_impression", confidence=0.90, deff=1.5)
     at = whiskers(fig.axes[0])
     assert sorted(at.values()) == sorted(zip(table["ci_low"].dropna(), table["ci_high"].dropna()))
 

@@ -27,6 +27,8 @@ from .kinds import Kind, Relation
 from .stats import compare_within_question, estimate_design_effect, margin_of_error
 from .tables import (
     Comparison,
+    related_questions,
+    single_figure_questions,
     comparable_items,
     comparison_differences,
     comparison_table,
@@ -539,8 +541,6 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
 
 def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:
     """Stem of the chart a question is drawn in: its own, or its category's chart of single figures."""
-    from .charts import related_questions, single_figure_questions
-
     category = str(data.question(question_id)["category"])
     grouped = single_figure_questions(data, country, category)
     if question_id in grouped:

@@ -266,6 +266,31 @@ def single_figure(table: pd.DataFrame) -> bool:
     return int((rows["kind"] != Kind.NOT_PUBLISHED).sum()) == 1 and len(measure_groups(table)) == 1
 
 
+def single_figure_questions(data: SurveyData, country: str, category: str | None = None,
+                            confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+    """Questions of ``country`` (in ``category``, or all) of which a single figure was published."""
+    q = data.questions
+    if category is not None:
+        q = q[q["category"] == category]
+    return [str(qid) for qid, countries in zip(q["question_id"], q["countries"])
+            if country in countries and single_figure(question_table(data, country, qid, confidence, deff))]
+
+
+RELATED_COLUMN = "chart_group"
+"""Codebook column naming a group of related scale questions drawn as rows of one chart."""
+
+
+def related_questions(data: SurveyData, country: str, question_id: str) -> list[str]:
+    """The question and those the codebook puts in its chart group (:data:`RELATED_COLUMN`), with data for
+    ``country``, in codebook order; just the question when it is in no group."""
+    group = data.question(question_id)[RELATED_COLUMN]
+    if pd.isna(group) or not str(group):
+        return [question_id]
+    q = data.questions
+    same = q[(q[RELATED_COLUMN] == group) & q["countries"].map(lambda cs: country in cs)]
+    return list(same["question_id"])
+
+
 def comparison_title(data: SurveyData, comparison: "Comparison") -> str:
     """What a comparison compares, naming each public where their items differ.
 

@@ -30,11 +30,10 @@ from typing import Callable
 import pandas as pd
 
 from ..data import SurveyData, check_country
-from ..tables import question_row
+from ..tables import RELATED_COLUMN, question_row, question_table, related_questions, single_figure, single_figure_questions
 from . import bars, diverging
-from .bars import plot_single_figures, single_figure_questions
+from .bars import plot_single_figures
 from .dots import country_colour, plot_comparison, plot_comparisons
-from .rows import chart_table, lone_figure
 from .save import FIGURE_FORMATS, figure_bytes, save_figure
 from .style import DPI, chart_style
 from .text import SurveyFigure
@@ -44,23 +43,6 @@ __all__ = [
     "country_colour", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
     "related_questions", "save_figure", "single_figure_questions",
 ]
-
-RELATED_COLUMN = "chart_group"
-"""Codebook column (optional) naming a group of related scale questions drawn as rows of one chart."""
-
-
-def related_questions(data: SurveyData, country: str, question_id: str) -> list[str]:
-    """The question and those the codebook declares related to it (same :data:`RELATED_COLUMN`), with data
-    for ``country``, in codebook order; just the question when the codebook has no such column."""
-    q = data.questions
-    if RELATED_COLUMN not in q.columns:
-        return [question_id]
-    group = q.loc[q["question_id"] == question_id, RELATED_COLUMN].iloc[0]
-    if pd.isna(group) or not str(group):
-        return [question_id]
-    same = q[(q[RELATED_COLUMN] == group) & q["countries"].map(lambda cs: country in cs)]
-    return list(same["question_id"])
-
 
 def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
     qids = related_questions(data, country, str(q["question_id"]))
@@ -116,11 +98,11 @@ def plot_question(data: SurveyData, country: str, question_id: str, confidence: 
     check_country(data, country)
     q = question_row(data, question_id)
     if table is None:
-        table = chart_table(data, country, question_id, confidence=confidence, deff=deff)
+        table = question_table(data, country, question_id, confidence=confidence, deff=deff)
     if table.empty:
         have = ", ".join(q["countries"]) or "none"
         raise ValueError(f"no published figures for '{question_id}' in {country} (countries with data: {have})")
-    if lone_figure(table):
+    if single_figure(table):
         raise ValueError(f"'{question_id}' has a single published figure in {country}: it is drawn with the "
                          "others of its kind by charts.plot_single_figures, not as a chart of its own")
     return CHART_KINDS[str(q["question_type"])](data, country, q, table, confidence, deff)

@@ -12,9 +12,8 @@ import pandas as pd
 
 from ..data import SurveyData
 from ..kinds import Kind
-from ..tables import question_row
+from ..tables import question_table, single_figure_questions
 from . import draw, footer, style
-from .rows import chart_table, lone_figure
 from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN, REMAINDER_HEIGHT
 from .text import Block, SurveyFigure, rows_height, stack, wrap_text
 
@@ -25,7 +24,7 @@ ANSWERS_TEXT = {"one": "one answer", "up to 2": "up to 2 answers", "multiple": "
 
 def who(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame) -> str:
     """"% of Japanese respondents" (and, for a follow-up question, who was asked), with the base."""
-    text = f"% of {footer.respondents(data, country)}"
+    text = f"% of {data.respondents(country)}"
     if isinstance(q["base_option"], str) and q["base_option"]:
         text += f" who answered “{q['base_option']}”"
     return f"{text} · {footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}"
@@ -132,19 +131,6 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
     return fig
 
 
-def single_figure_questions(data: SurveyData, country: str, category: str | None = None,
-                            confidence: float = 0.95, deff: float = 1.0) -> list[str]:
-    """Questions of ``country`` (in ``category``, or all) of which a single figure was published."""
-    q = data.questions
-    if category is not None:
-        q = q[q["category"] == category]
-    out = []
-    for qid, countries in zip(q["question_id"], q["countries"]):
-        if country in countries and lone_figure(chart_table(data, country, qid, confidence, deff)):
-            out.append(str(qid))
-    return out
-
-
 @style.styled
 def plot_single_figures(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
                         deff: float = 1.0) -> SurveyFigure:
@@ -168,7 +154,7 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     whiskers, drawn_as = draw.Whiskers(), {}
     tables, labels = [], []
     for qid in qids:
-        table = chart_table(data, country, qid, confidence, deff)
+        table = question_table(data, country, qid, confidence, deff)
         row = table[table["drawn"].astype(bool) & (table["kind"] != Kind.NOT_PUBLISHED)]
         r = row.iloc[0]
         wording = data.wording(qid, country)
@@ -188,9 +174,9 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     table = pd.concat(tables, ignore_index=True)
     drawn = {i: drawn_as.get(k, "not drawn") for i, k in zip(table.index, table["_key"])}
     table = table.drop(columns="_key")
-    name = footer.country_name(data, country)
+    name = data.country_name(country)
     title = f"{name}: answers to questions with one published figure" + (f" ({category})" if category else "")
-    subtitle = (f"% of {footer.respondents(data, country)} giving the answer shown · "
+    subtitle = (f"% of {data.respondents(country)} giving the answer shown · "
                 f"{footer.base_text(data.country_n(country), False)} unless stated")
     parts = [footer.interval_part(confidence, deff),
              ("The sources published no other answer to these questions.", "No other answers published.")]

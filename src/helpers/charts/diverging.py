@@ -17,9 +17,8 @@ import pandas as pd
 
 from ..data import SurveyData
 from ..kinds import Kind
-from ..tables import question_row
+from ..tables import question_row, question_table
 from . import draw, footer, style
-from .rows import chart_table
 from .style import BAR_HEIGHT, DIVERGING_IN_PER_POINT as K, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
 from .text import Block, SurveyFigure, fits_inside, stack, text_width_in, wrap_text
 
@@ -44,7 +43,7 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
     """(label, question, rows) for each bar: one per question and measure."""
     out = []
     for qid in question_ids:
-        table = chart_table(data, country, qid, confidence, deff)
+        table = question_table(data, country, qid, confidence, deff)
         measure = table["measure"].fillna("").astype(str)
         for m in dict.fromkeys(measure):
             rows = table[measure == m]
@@ -53,7 +52,7 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
             elif m:
                 label = str(((data.survey.get("measures") or {}).get(m) or {}).get("label", m))
             else:
-                label = footer.country_name(data, country)
+                label = data.country_name(country)
             out.append((label, question_row(data, qid), rows, table))
     return out
 
@@ -179,7 +178,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
              for r in table.itertuples() if r.kind == "derived"]
     notes += footer.codebook_notes(data, question_ids)
     notes += footer.press_notes(data, table["source"].dropna())
-    subtitle = (f"% of {footer.respondents(data, country)} · "
+    subtitle = (f"% of {data.respondents(country)} · "
                 f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}")
     stack(fig, Block(title=title or data.wording(str(first_q["question_id"]), country), subtitle=subtitle,
                      footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..data import SurveyData, check_country
 from ..kinds import Relation
-from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title, question_row
+from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title
+from .. import formatting as fmt
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
@@ -61,7 +62,7 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
     lines, bold = [], False
     for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
-        text = footer.signed_points(gap) if len(rows) == 1 else f"{footer.signed_points(gap)} vs {other}"
+        text = fmt.signed_points(gap, 1) if len(rows) == 1 else f"{fmt.signed_points(gap, 1)} vs {other}"
         if not testable or not getattr(d, "testable", True):
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         else:
@@ -111,7 +112,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     for c in order:
         xs, ys = zip(*points[c])
         handle = ax.scatter(xs, ys, s=DOT_SIZE, color=country_colour(data, c), zorder=3, linewidths=0.8,
-                            edgecolors="white", label=footer.country_name(data, c))
+                            edgecolors="white", label=data.country_name(c))
         handles.append(handle)
     draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])
     ax.set_xlim(*BAR_LIMITS)
@@ -129,10 +130,10 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     table["drawn_as"] = [drawn_as.get((cid, i), "not drawn") for cid, i in zip(table["comparison_id"], table.index)]
     table = table.reset_index(drop=True)
 
-    level = footer.level_text(confidence)
-    parts = [(f"Gap: {footer.country_name(data, country)} minus the other country, in points; bold if significant "
-              f"at {level}, {footer.assumption_text(deff)}.",
-              f"Gap: {footer.country_name(data, country)} minus the other; bold: significant at {level}.")]
+    level = fmt.level(confidence)
+    parts = [(f"Gap: {data.country_name(country)} minus the other country, in points; bold if significant "
+              f"at {level}, {fmt.precision_assumption(deff)}.",
+              f"Gap: {data.country_name(country)} minus the other; bold: significant at {level}.")]
     if any(is_mirror(c) for c in comparisons):
         parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
     if not all(same_measure(c) for c in comparisons):
@@ -169,7 +170,7 @@ def plot_comparisons(data: SurveyData, country: str, category: str | None = None
     items = comparisons_of(data, country, category)
     if not items:
         raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))
-    name = footer.country_name(data, country)
+    name = data.country_name(country)
     title = f"{name} and the other publics: " + (category if category else "every item asked in more than one country")
     return plot_dots(data, country, items, title, confidence, deff)
 

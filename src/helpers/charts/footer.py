@@ -20,36 +20,15 @@ from ..data import SurveyData
 from .. import formatting as fmt
 from .text import NBSP, first_that_fits
 
-MINUS = fmt.MINUS
 
 
 # ------------------------------------------------------------------------------------------------ formats
-# Interim: helpers.formatting (branch engine) will own these; charts will call it instead.
-def level_text(confidence: float) -> str:
-    return fmt.level(confidence)
-
-
-def deff_text(deff: float) -> str:
-    return fmt.deff(deff)
-
-
-def assumption_text(deff: float) -> str:
-    """Simple random sampling only at deff 1; otherwise the design effect assumed."""
-    return fmt.precision_assumption(deff)
-
-
-def signed_points(x: float) -> str:
-    return fmt.signed_points(x, 1)
-
-
 def base_text(n: float, is_estimate: bool) -> str:
     """The base, with no-break spaces so that it is never split across lines."""
     return fmt.base(float(n), bool(is_estimate)).replace(" ", NBSP)
 
 
 # ------------------------------------------------------------------------------------------------ names
-def country_name(data: SurveyData, country: str) -> str:
-    return data.country_name(country)
 
 
 def source_name(data: SurveyData, source_id: str) -> str:
@@ -110,7 +89,7 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
         for c in countries:
             n = f"n{NBSP}={NBSP}{data.country_n(c):,}"
             dates = f", {fieldwork_text(data, c)}" if with_dates else ""
-            parts.append(f"{country_name(data, c)} ({institute(data, c, short)}){dates}, {n}")
+            parts.append(f"{data.country_name(c)} ({institute(data, c, short)}){dates}, {n}")
         return "; ".join(parts)
 
     candidates = []
@@ -121,10 +100,10 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
             candidates.append(f"Source: {survey}, online; {body}{press_short}.")
     if len(countries) == 1:
         (c,) = countries
-        candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {country_name(data, c)}, "
+        candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {data.country_name(c)}, "
                           f"{fieldwork_text(data, c)}, n{NBSP}={NBSP}{data.country_n(c):,}{press_short}.")
     ids = ", ".join(institute(data, c, True) for c in countries)
-    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else country_name(data, c)})"
+    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else data.country_name(c)})"
                       for c in countries)
     candidates.append(f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}.")
     if len(countries) > 1:
@@ -146,17 +125,13 @@ def note_line(parts: Sequence[tuple[str, str]]) -> str:
 
 
 def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:
-    level = level_text(confidence)
-    return (f"{what}: {level} confidence intervals, {assumption_text(deff)}.",
-            f"Whiskers: {level} intervals ({assumption_text(deff).replace('assuming ', '')}).")
+    level = fmt.level(confidence)
+    return (f"{what}: {level} confidence intervals, {fmt.precision_assumption(deff)}.",
+            f"Whiskers: {level} intervals ({fmt.precision_assumption(deff).replace('assuming ', '')}).")
 
 
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
     return [line for line in (note_line(note_parts), source) if line]
-
-
-def respondents(data: SurveyData, country: str) -> str:
-    return data.respondents(country)
 
 
 def codebook_notes(data: SurveyData, question_ids: Sequence[str]) -> list[str]:
