@@ -44,6 +44,43 @@ def wilson_closed_form(percent: float, n_eff: float, z: float) -> tuple[float, f
     return (centre - half) * 100, (centre + half) * 100
 
 
+# ------------------------------------------------------------------------------------------ the libraries
+# The module computes the Wilson interval and the normal distribution itself (statsmodels and scipy cost
+# about 0.9 s to import in every kernel); here they are the reference it must agree with.
+SHARES = [0.0, 0.1, 1.0, 2.5, 12.0, 33.3, 40.5, 50.0, 73.1, 99.0, 99.9, 100.0]
+BASES = [1, 7.5, 30, 419.985, 1037, 1500, 1585, 20000]
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_wilson_interval_equals_statsmodels_proportion_confint(confidence):
+    from statsmodels.stats.proportion import proportion_confint
+
+    for percent in SHARES:
+        for n in BASES:
+            for deff in (0.8, 1.0, 1.5, 2.3):
+                m = n / deff
+                low, high = proportion_confint(percent / 100 * m, m, alpha=1 - confidence, method="wilson")
+                assert wilson_interval(percent, n, confidence, deff) == pytest.approx(
+                    (low * 100, high * 100), rel=1e-12, abs=1e-12), (percent, n, deff)
+    table = pd.DataFrame({"percent": SHARES * len(BASES), "base_n": [n for n in BASES for _ in SHARES]})
+    low, high = proportion_confint(table["percent"] / 100 * table["base_n"] / 1.5, table["base_n"] / 1.5,
+                                   alpha=1 - confidence, method="wilson")
+    out = add_intervals(table, confidence=confidence, deff=1.5)
+    np.testing.assert_allclose(out["ci_low"], np.asarray(low) * 100, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out["ci_high"], np.asarray(high) * 100, rtol=1e-12, atol=1e-12)
+
+
+def test_normal_quantile_and_p_values_equal_scipy():
+    from scipy.stats import norm
+
+    for confidence in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.999999):
+        assert z_critical(confidence) == pytest.approx(norm.ppf(1 - (1 - confidence) / 2), rel=1e-13)
+    for gap in (0.0, 0.5, 1.96, 3.0, 8.0, 20.0):  # n = 5,000 each: se ≈ 1 point, so z ≈ gap (far tails too)
+        d = compare_between_countries(50.0 + gap / 2, 5000, 50.0 - gap / 2, 5000)
+        assert d.z == pytest.approx(gap, rel=0.03)
+        assert d.p_value == pytest.approx(2 * norm.sf(abs(d.z)), rel=1e-12, abs=0.0)
+
+
 # ------------------------------------------------------------------------------------------ z, n_eff
 def test_z_critical_matches_normal_quantile():
     assert z_critical(0.95) == pytest.approx(1.959964, abs=1e-6)

@@ -8,7 +8,7 @@ deep inside.
 from importlib.util import find_spec as _find_spec
 
 # Import names of the libraries src/helpers uses (pyproject.toml declares their packages).
-_NEEDED = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "yaml", "IPython")
+_NEEDED = ("numpy", "pandas", "matplotlib", "yaml", "IPython")
 
 
 def _check_environment() -> None:
