@@ -219,14 +219,28 @@ def test_a_country_without_figures_gets_an_empty_table_and_a_bad_code_an_error(d
         question_table(data, "XX", "us_impression")
 
 
-def test_all_tables_are_cheap_to_compute_on_demand(data):
-    import time
+def test_a_remembered_table_is_each_callers_own_copy(data):
+    first = question_table(data, "JP", "us_impression")
+    first.loc[first.index[0], "percent"] = -1.0
+    first.attrs["deff"] = 99
+    again = question_table(data, "JP", "us_impression")
+    assert again["percent"].iloc[0] != -1.0 and again.attrs["deff"] == 1.0
+    assert again is not question_table(data, "JP", "us_impression")
 
-    start = time.perf_counter()
-    count = sum(1 for _ in every_table(data))
-    elapsed = time.perf_counter() - start
-    assert count > 40
-    assert elapsed < 10, f"{count} tables took {elapsed:.2f} s"
+
+def test_the_memo_never_takes_a_bad_argument_for_a_good_one(data):
+    question_table(data, "JP", "us_impression", deff=1.0)  # remembered under deff = 1.0
+    with pytest.raises(ValueError, match="deff"):
+        question_table(data, "JP", "us_impression", deff=True)  # True == 1.0, but refused
+    with pytest.raises(ValueError, match="unknown country"):
+        question_table(data, ["JP"], "us_impression")  # cannot be a key: the function itself says why
+
+
+def test_a_dataset_loaded_twice_gives_equal_tables_and_fingerprints(data):
+    other = load_survey_data()
+    assert other.fingerprint() == data.fingerprint()
+    pd.testing.assert_frame_equal(question_table(other, "KR", "japan_impression"),
+                                  question_table(data, "KR", "japan_impression"))
 
 
 # ------------------------------------------------------------------------------------------ no stale memo

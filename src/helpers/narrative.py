@@ -24,6 +24,7 @@ from . import outputs
 from . import vocabulary as voc
 from .data import CATEGORIES, SurveyData, sum_counts_as_single
 from .kinds import Kind, Relation
+from .memo import by_content
 from .stats import compare_within_question, estimate_design_effect, margin_of_error
 from .tables import (
     Comparison,
@@ -232,6 +233,7 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
                    table.attrs["options_published"] == "some" and sum_counts_as_single(q))
 
 
+@by_content
 def category_findings(data: SurveyData, country: str, category: str, confidence: float = 0.95,
                       deff: float = 1.0) -> list[Finding]:
     """Findings of every question of a category with figures for ``country``, in codebook order."""

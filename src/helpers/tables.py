@@ -9,8 +9,10 @@ also counted in another row, whether a chart draws it, and whether it is one of 
 answers a sentence ranks. Charts and narrative only read these columns; they never re-derive a value or
 re-parse a data column.
 
-Tables are computed on demand from the :class:`~helpers.data.SurveyData` they are given, so an edit to a
-loaded dataset shows in every table built afterwards (a whole question table takes about a millisecond).
+Tables are computed on demand from the :class:`~helpers.data.SurveyData` they are given and remembered by
+the data's content (:mod:`helpers.memo`): a report asks for the same table many times (chart, sentence,
+headlines, summary), and a table takes several milliseconds to build but well under one to look up. An
+edit to a loaded dataset shows in every table asked for afterwards, and each caller gets its own copy.
 
 Example
 -------
@@ -28,6 +30,7 @@ import pandas as pd
 
 from .data import SurveyData, sum_counts_as_single
 from .kinds import Kind, QuestionType, Relation
+from .memo import by_content
 from .stats import add_intervals, compare_between_countries, effective_n, estimate_subgroup_n
 
 REMAINDER_LABEL = "other answers (not published)"
@@ -177,6 +180,7 @@ def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str]
             r["unit"] = confirmed and r["kind"] == Kind.PUBLISHED
 
 
+@by_content
 def question_table(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
                    deff: float = 1.0) -> pd.DataFrame:
     """Every figure of one question in one country, in display order, with what its consumers need.
@@ -378,39 +382,43 @@ def comparable_items(data: SurveyData, country: str | None = None) -> list[Compa
     """
     if country is not None:
         data.check_country(country)
+    return [c for c in _all_comparable_items(data) if country is None or country in c.countries]
+
+
+@by_content
+def _all_comparable_items(data: SurveyData) -> list[Comparison]:
     items: list[Comparison] = []
-    ids = list(data.questions["question_id"])
+    codebook = data.questions
+    ids = list(codebook["question_id"])
+    countries_of = dict(zip(ids, (tuple(c) for c in codebook["countries"])))
+    subject = dict(zip(ids, (None if pd.isna(v) else str(v) for v in codebook["subject"])))
+    family = dict(zip(ids, (None if pd.isna(v) else str(v) for v in codebook["family"])))
     for qid in ids:
-        publics = tuple(data.countries_of(qid))
+        publics = countries_of[qid]
         if len(publics) >= 2:
-            item = _comparison(data, qid, Relation.SAME_ITEM, (qid,) * len(publics), publics, data.subject(qid))
+            item = _comparison(data, qid, Relation.SAME_ITEM, (qid,) * len(publics), publics, subject[qid])
             if item is not None:
                 items.append(item)
+
+    def pairs(qa: str, qb: str) -> list[tuple[str, str]]:
+        """The (A, B) of mirror pairs two items form: A asked qa about B, B asked qb about A."""
+        return [(a, subject[qa]) for a in countries_of[qa] if subject[qb] == a and subject[qa] in countries_of[qb]]
+
     for i, qa in enumerate(ids):
-        family, subject_a = data.family(qa), data.subject(qa)
-        if not family or not subject_a:
+        if not family[qa] or not subject[qa]:
             continue
         for qb in ids[i + 1:]:
-            if data.family(qb) != family or not data.subject(qb):
+            if family[qb] != family[qa] or not subject[qb]:
                 continue
-            for a in data.countries_of(qa):
-                b = subject_a
-                if data.subject(qb) == a and b in data.countries_of(qb):
-                    item = _comparison(data, f"{qa}_vs_{qb}" if _pair_count(data, qa, qb) == 1
-                                       else f"{qa}_{a}_vs_{qb}_{b}", Relation.MIRROR, (qa, qb), (a, b), None)
-                    if item is not None:
-                        items.append(item)
+            found = pairs(qa, qb)
+            for a, b in found:
+                item = _comparison(data, f"{qa}_vs_{qb}" if len(found) == 1 else f"{qa}_{a}_vs_{qb}_{b}",
+                                   Relation.MIRROR, (qa, qb), (a, b), None)
+                if item is not None:
+                    items.append(item)
     order = {qid: k for k, qid in enumerate(ids)}
     items.sort(key=lambda c: (order[c.question_ids[0]], c.relation != Relation.SAME_ITEM, c.comparison_id))
-    if country is not None:
-        items = [c for c in items if country in c.countries]
     return items
-
-
-def _pair_count(data: SurveyData, qa: str, qb: str) -> int:
-    """How many mirror pairs two items form (more than one only if several publics were asked both)."""
-    return sum(1 for a in data.countries_of(qa)
-               if data.subject(qb) == a and data.subject(qa) in data.countries_of(qb))
 
 
 def comparisons_in_category(data: SurveyData, country: str, category: str | None = None) -> list[Comparison]:
