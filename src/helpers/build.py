@@ -414,6 +414,7 @@ class Job:
     error: str | None = None
     nb: object | None = None
     outputs: list[str] = field(default_factory=list)
+    data: bytes = b""  # the normalised executed notebook, as it is published
 
 
 class _Kernels:
@@ -744,38 +745,27 @@ class Runner:
                     job = future.result()
                     status = "done" if job.error is None else "FAILED"
                     self.say(f"  {status:6} {job.name}.ipynb  {job.seconds:.1f} s")
+                    # Checked while the other notebooks still run, not after the last one.
+                    self._check_executed(job, run_dir, nbformat)
                 pool.shutdown(wait=True)
-                stopper.shutdown(wait=True)
                 failed = [job for job in jobs if job.error is not None]
-                for job in jobs:
-                    try:
-                        job.nb = nbformat.read(job.executed, as_version=4) if job.executed.exists() else None
-                    except Exception as exc:  # an executed notebook cut short (e.g. disk full)
-                        job.nb = None
-                        if job.error is None:
-                            job.error = f"cannot read the executed notebook: {exc}"
-                            failed.append(job)
-                    if job.nb is not None and job.error is None:
-                        normalize(job.nb, nbformat.read(job.source, as_version=4))
-                        problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir),
-                                                                      tempfile.gettempdir() + os.sep])
-                        if problems:
-                            job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
-                            failed.append(job)
-                        job.outputs = _relative_outputs(job.staging)
                 problems = self._check_outputs(jobs)
                 if failed or problems:
+                    stopper.shutdown(wait=True)
                     self._report_failure(failed, problems)
                     return 1
                 changed = [rel for rel, value in digests(self.root, [self.root / r for r in inputs_at_start]).items()
                            if value != inputs_at_start[rel]]
                 if changed:
+                    stopper.shutdown(wait=True)
                     print(f"FAILED inputs changed while the notebooks ran: {', '.join(changed)}\n"
                           f"report for {self.country} not updated (it would mix old and new inputs): "
                           "run `make report` again", file=sys.stderr, flush=True)
                     return 1
                 with _signals_deferred():
                     self._publish(jobs, run_dir, inputs_at_start, complete=set(names) == set(all_names))
+                # The last kernels stop while the outputs are published; nothing they do touches them.
+                stopper.shutdown(wait=True)
         except KeyboardInterrupt:
             kernels.kill_all()
             pool.shutdown(wait=False, cancel_futures=True)
@@ -790,6 +780,23 @@ class Runner:
             shutil.rmtree(run_dir, ignore_errors=True)
         self.say(f"report for {self.country}: {len(jobs)} notebook(s) in {time.monotonic() - started:.1f} s")
         return 0
+
+    def _check_executed(self, job: Job, run_dir: Path, nbformat) -> None:
+        """Read a finished notebook back, normalise it and list its outputs; a problem becomes ``job.error``."""
+        try:
+            job.nb = nbformat.read(job.executed, as_version=4) if job.executed.exists() else None
+        except Exception as exc:  # an executed notebook cut short (e.g. disk full)
+            job.nb = None
+            if job.error is None:
+                job.error = f"cannot read the executed notebook: {exc}"
+        if job.nb is None or job.error is not None:
+            return
+        normalize(job.nb, nbformat.read(job.source, as_version=4))
+        problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir), tempfile.gettempdir() + os.sep])
+        if problems:
+            job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
+        job.outputs = _relative_outputs(job.staging)
+        job.data = notebook_bytes(job.nb)
 
     def _inputs_of(self, name: str, inputs: dict) -> dict:
         own = f"notebooks/{name}.ipynb"
@@ -837,9 +844,8 @@ class Runner:
         ready = run_dir / "publish"
         for job in jobs:
             rel = job.destination.relative_to(self.root).as_posix()
-            data = notebook_bytes(job.nb)
-            if digest(job.destination) != hashlib.sha256(data).hexdigest():
-                _write_bytes_atomic(ready / rel, data)
+            if digest(job.destination) != hashlib.sha256(job.data).hexdigest():
+                _write_bytes_atomic(ready / rel, job.data)
                 moves.append((str(ready / rel), rel))
             for out in job.outputs:
                 produced.add(out)
@@ -864,8 +870,7 @@ class Runner:
         records = {}
         for job in jobs:
             out_digests = {rel: digest(job.staging / rel) for rel in job.outputs}
-            out_digests[job.destination.relative_to(self.root).as_posix()] = hashlib.sha256(
-                notebook_bytes(job.nb)).hexdigest()
+            out_digests[job.destination.relative_to(self.root).as_posix()] = hashlib.sha256(job.data).hexdigest()
             records[_manifest(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
                 json.dumps(job.outputs, indent=1) + "\n")
             records[_record(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
