@@ -7,6 +7,7 @@ design effect other than 1 "simple random sampling".
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -139,3 +140,15 @@ def test_intervals_phrase_states_the_level_and_the_assumption_used():
     text = fmt.intervals_phrase(0.9, 1.5, 1037 / 1.5)
     assert text.startswith("90% Wilson intervals, ")
     assert "simple random sampling" not in text and "effective n ≈ 691" in text and "95%" not in text
+
+
+@pytest.mark.parametrize("value, decimals, expected", [
+    (44.5, 0, "45"), (0.5, 0, "1"), (2.675, 2, "2.68"), ("26.0", 0, "26"), ("33.25", 1, "33.3"),
+    (-0.05, 1, "-0.1"), (Decimal("12.5"), 0, "13"),
+])
+def test_one_rounding_rule_for_numbers_headlines_and_tenths(value, decimals, expected):
+    from helpers import vocabulary as voc
+
+    assert fmt.rounded(value, decimals) == Decimal(expected)
+    if decimals == 0 and not str(value).startswith("-"):
+        assert voc.round_for_headline(value).endswith(f"{int(Decimal(expected))}%")

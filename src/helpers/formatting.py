@@ -18,14 +18,23 @@ def _is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def rounded(value: float | Decimal | str, decimals: int = 0) -> Decimal:
+    """The report's one rounding rule: ``value`` to ``decimals`` places, halves up, in decimal.
+
+    A float is taken at its shortest repr, so 44.5 is exactly 44.5 and rounds to 45, and 2.675 rounds to
+    2.68 (never a binary floating-point surprise); a string is read as written ("26.0").
+    """
+    exact = value if isinstance(value, Decimal) else Decimal(value.strip() if isinstance(value, str)
+                                                             else repr(float(value)))
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def number(value: float | Decimal | str, decimals: int = 1) -> str:
-    """``value`` with ``decimals`` places, halves rounded up in decimal (40.5 → 41, 2.675 → 2.68, never a
-    binary floating-point surprise), and a true minus sign; text is kept as written."""
+    """``value`` with ``decimals`` places (:func:`rounded`: 40.5 → 41 at none, 2.675 → 2.68 at two) and a
+    true minus sign; text is kept as written."""
     if isinstance(value, str):
         return value.replace("-", MINUS)
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    text = f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
-    return text.replace("-", MINUS)
+    return f"{rounded(value, decimals):f}".replace("-", MINUS)
 
 
 def percent(value: float | Decimal | str, decimals: int | None = None) -> str:

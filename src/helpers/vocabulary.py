@@ -11,11 +11,11 @@ Vocabulary (word → rule), 95% intervals unless stated:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Mapping
 
-from .formatting import level
+from .formatting import level, rounded
 from .kinds import QuestionType
 from .stats import (
     Difference,
@@ -318,7 +318,7 @@ def in_tens(percent) -> str | None:
     ('about four-in-ten', 'four-in-ten', None, None)
     """
     value = float(_to_decimal(percent))
-    tenth = int(Decimal(str(value / 10)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    tenth = int(rounded(value / 10))
     if tenth not in TENS or abs(value - tenth * 10) > IN_TENS_TOLERANCE:
         return None
     return TENS[tenth] if value == tenth * 10 else f"about {TENS[tenth]}"
@@ -341,9 +341,10 @@ def _to_decimal(percent) -> Decimal:
 def round_for_headline(percent) -> str:
     """Round a share for a headline or press summary.
 
-    Rule: round to the nearest whole percent, halves up (done in decimal, so 44.5 → 45, never a binary
-    floating-point surprise); prefix "about" when rounding changed the value. Shares that would round to 0%
-    or 100% without being exactly that read "less than 1%" / "more than 99%".
+    Rule: round to the nearest whole percent by the report's one rounding rule
+    (:func:`helpers.formatting.rounded`: halves up, in decimal, so 44.5 → 45); prefix "about" when rounding
+    changed the value. Shares that would round to 0% or 100% without being exactly that read "less than 1%" /
+    "more than 99%".
 
     Parameters
     ----------
@@ -361,11 +362,11 @@ def round_for_headline(percent) -> str:
     ('about 45%', '63%', '33%')
     """
     value = _to_decimal(percent)
-    rounded = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if rounded == value:
-        return f"{int(rounded)}%"
-    if rounded == 0:
+    whole = rounded(value)
+    if whole == value:
+        return f"{int(whole)}%"
+    if whole == 0:
         return "less than 1%"
-    if rounded == 100:
+    if whole == 100:
         return "more than 99%"
-    return f"about {int(rounded)}%"
+    return f"about {int(whole)}%"
