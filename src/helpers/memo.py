@@ -8,13 +8,16 @@ ever served from data that has since changed. Each caller gets its own copy of a
 so changing a returned value changes nothing else.
 
 The key holds each argument's type as well as its value, so ``deff=True`` is not taken for ``deff=1.0``
-(the function itself refuses it); an argument that cannot be a key (a list, a table) skips the memo and
-the function runs as written.
+(the function itself refuses it); an argument that cannot be a key (a list, a table), or data that cannot
+be fingerprinted, skips the memo and the function runs as written. Results are kept for the few most
+recent versions of the data only, so a session that edits its data again and again does not accumulate
+results it can never be served.
 """
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections import OrderedDict
 from typing import Callable, TypeVar
 
@@ -22,22 +25,25 @@ import pandas as pd
 
 F = TypeVar("F", bound=Callable)
 
+VERSIONS_KEPT = 4
+"""Versions of the data (fingerprints) whose results a function keeps; the least recently used is dropped."""
 MAX_ENTRIES = 4096
-"""Results kept per function (every table of a few countries at a few parameter values); oldest dropped."""
+"""Results kept per function and version (every table of every country at a few parameter values)."""
 
 
 def _own_copy(value):
     if isinstance(value, pd.DataFrame):
         return value.copy()
     if isinstance(value, list):
-        return list(value)  # of frozen items (findings, comparisons)
+        return list(value)  # of immutable items (findings, comparisons)
     return value
 
 
 def by_content(function: F) -> F:
     """Decorator: remember ``function(data, ...)`` per content of ``data`` and value of the other arguments."""
     signature = inspect.signature(function)
-    store: OrderedDict[tuple, object] = OrderedDict()
+    versions: OrderedDict[str, OrderedDict[tuple, object]] = OrderedDict()  # fingerprint → arguments → result
+    lock = threading.Lock()
 
     @functools.wraps(function)
     def remembered(data, *args, **kwargs):
@@ -46,20 +52,34 @@ def by_content(function: F) -> F:
         except TypeError:
             return function(data, *args, **kwargs)  # let Python report the bad call as it would
         bound.apply_defaults()
-        rest = tuple((name, type(value), value) for name, value in list(bound.arguments.items())[1:])
+        key = tuple((name, type(value), value) for name, value in list(bound.arguments.items())[1:])
         try:
-            key = (data.fingerprint(), rest)
             hash(key)
-        except (AttributeError, TypeError):
+            version = data.fingerprint()
+        except Exception:  # unhashable arguments, or data that cannot be fingerprinted: no memo
             return function(data, *args, **kwargs)
-        if key in store:
-            store.move_to_end(key)
-            return _own_copy(store[key])
+        with lock:
+            results = versions.get(version)
+            if results is not None and key in results:
+                versions.move_to_end(version)
+                results.move_to_end(key)
+                return _own_copy(results[key])
         value = function(data, *args, **kwargs)
-        store[key] = value
-        while len(store) > MAX_ENTRIES:
-            store.popitem(last=False)
+        with lock:
+            results = versions.setdefault(version, OrderedDict())
+            versions.move_to_end(version)
+            results[key] = value
+            while len(results) > MAX_ENTRIES:
+                results.popitem(last=False)
+            while len(versions) > VERSIONS_KEPT:
+                versions.popitem(last=False)
         return _own_copy(value)
 
-    remembered.cache_clear = store.clear  # type: ignore[attr-defined]
+    def cache_info() -> tuple[int, int]:
+        """(versions of the data kept, results kept)."""
+        with lock:
+            return len(versions), sum(len(results) for results in versions.values())
+
+    remembered.cache_clear = versions.clear  # type: ignore[attr-defined]
+    remembered.cache_info = cache_info  # type: ignore[attr-defined]
     return remembered  # type: ignore[return-value]

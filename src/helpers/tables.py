@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
+from typing import Mapping
 
 import pandas as pd
 
@@ -336,7 +338,8 @@ class Comparison:
     subject: str | None
     options: tuple[str, ...]
     same_measure: bool
-    measure_notes: dict = field(default_factory=dict, compare=False, hash=False)
+    measure_notes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False,
+                                             hash=False)
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
@@ -364,7 +367,7 @@ def _comparison(data: SurveyData, comparison_id: str, relation: Relation, questi
         return None
     notes = {c: data.measure_note(c, qid) for c, qid in zip(countries, question_ids) if data.measure_note(c, qid)}
     return Comparison(comparison_id, str(q["category"]), relation, question_ids, countries, subject, options,
-                      not notes, notes)
+                      not notes, MappingProxyType(notes))
 
 
 def comparable_items(data: SurveyData, country: str | None = None) -> list[Comparison]:

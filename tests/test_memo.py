@@ -1,0 +1,77 @@
+"""Tests for helpers.memo: results remembered by the data's content are never stale, shared or unbounded."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from helpers import memo, narrative
+from helpers.data import load_survey_data
+from helpers.tables import comparable_items, question_table
+
+
+@pytest.fixture
+def data():
+    return load_survey_data()  # our own copy: these tests edit it
+
+
+def test_every_edit_is_a_new_version_and_old_versions_are_dropped(data):
+    t = data.toplines
+    where = (t["country"] == "JP") & (t["question_id"] == "us_impression") & (t["option"] == "favorable")
+    seen = set()
+    for step in range(3 * memo.VERSIONS_KEPT):
+        t.loc[where, "percent_text"] = f"{30 + step}.0"
+        t.loc[where, "percent"] = 30.0 + step
+        table = question_table(data, "JP", "us_impression")
+        assert table.loc[table["option"] == "favorable", "percent"].iloc[0] == 30.0 + step
+        seen.add(data.fingerprint())
+    assert len(seen) == 3 * memo.VERSIONS_KEPT
+    versions, _ = question_table.cache_info()
+    assert versions <= memo.VERSIONS_KEPT
+
+
+def test_remembered_comparisons_cannot_be_changed_by_a_caller(data):
+    with_notes = [c for c in comparable_items(data) if c.measure_notes]
+    assert with_notes, "the data has comparisons of different measures"
+    with pytest.raises(AttributeError):
+        with_notes[0].measure_notes.clear()  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        with_notes[0].measure_notes["JP"] = "changed"  # type: ignore[index]
+    assert comparable_items(data) == comparable_items(data)
+
+
+def test_data_that_cannot_be_fingerprinted_is_computed_without_the_memo(data):
+    data.survey["unpicklable"] = lambda: None
+    with pytest.raises(Exception):
+        data.fingerprint()
+    table = question_table(data, "JP", "us_impression")
+    assert not table.empty
+    assert narrative.category_findings(data, "JP", "security")
+
+
+def test_threads_sharing_a_memo_get_their_own_results(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 1)  # evictions on nearly every call
+
+    class Data:
+        def fingerprint(self):
+            return "one version"
+
+    @memo.by_content
+    def square(data, x):
+        return [x * x]
+
+    errors = []
+
+    def work(offset):
+        try:
+            for i in range(300):
+                assert square(Data(), (i + offset) % 7) == [((i + offset) % 7) ** 2]
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
