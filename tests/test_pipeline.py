@@ -482,6 +482,33 @@ def test_every_country_writes_its_own_outputs_reproducibly(repo):
     assert figure.read_bytes() == outputs[figure]
 
 
+def test_a_file_a_kernel_writes_on_its_way_out_is_published(repo):
+    """Outputs are listed once the notebook's kernel has stopped, not as soon as its last cell ran."""
+    write_notebook(repo / "notebooks" / "zz_late.ipynb", "name = 'zz_late'",
+                   "import atexit, time\nfrom helpers.paths import output_path\nlate = output_path('figures/JP/zz_late.txt')\n"
+                   "atexit.register(lambda: (time.sleep(1), late.write_text('written at exit\\n')))")
+    result = run_build(repo, "zz_late")
+    assert result.returncode == 0, result.stderr
+    assert (repo / "figures" / "JP" / "zz_late.txt").read_text() == "written at exit\n"
+    assert "figures/JP/zz_late.txt" in (repo / "build" / "JP" / "zz_late.outputs.json").read_text()
+
+
+def test_a_notebook_that_breaks_its_own_source_fails_the_build_cleanly(repo):
+    """An error while checking one finished notebook is that notebook's failure, and the others stop."""
+    write_notebook(repo / "notebooks" / "zz_gone.ipynb", "import os\nos.remove('zz_gone.ipynb')")
+    write_notebook(repo / "notebooks" / "zz_slow.ipynb", "import time\ntime.sleep(4)")
+    before = {k: v for k, v in snapshot(repo).items() if k != "notebooks/zz_gone.ipynb"}
+
+    result = run_build(repo, "zz_gone", "zz_slow")
+
+    assert result.returncode == 1
+    assert "FAILED zz_gone.ipynb: cannot check the executed notebook: FileNotFoundError" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(repo) == before
+    assert not any((repo / "build" / "staging").iterdir())
+    assert not [pid for pid in kernel_pids(repo) if not _is_zombie(pid)]
+
+
 def test_outputs_a_notebook_no_longer_writes_are_removed(repo):
     notebook = repo / "notebooks" / "zz_ok.ipynb"
     write_notebook(notebook, "name = 'zz_old'", SMALL_FIGURE)

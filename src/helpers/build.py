@@ -415,6 +415,7 @@ class Job:
     nb: object | None = None
     outputs: list[str] = field(default_factory=list)
     data: bytes = b""  # the normalised executed notebook, as it is published
+    stopped: concurrent.futures.Future | None = None  # done when the notebook's kernel has stopped
 
 
 class _Kernels:
@@ -547,7 +548,7 @@ def _execute(job: Job, root: Path, kernels: _Kernels, stopper: concurrent.future
             raise
     finally:
         job.seconds = time.monotonic() - started
-        stopper.submit(_stop, km, kernels)
+        job.stopped = stopper.submit(_stop, km, kernels)
     if job.error is None and not job.executed.exists():
         job.error = f"papermill wrote no executed notebook ({job.executed.name})"
     return job
@@ -750,22 +751,19 @@ class Runner:
                 pool.shutdown(wait=True)
                 failed = [job for job in jobs if job.error is not None]
                 problems = self._check_outputs(jobs)
+                stopper.shutdown(wait=True)
                 if failed or problems:
-                    stopper.shutdown(wait=True)
                     self._report_failure(failed, problems)
                     return 1
                 changed = [rel for rel, value in digests(self.root, [self.root / r for r in inputs_at_start]).items()
                            if value != inputs_at_start[rel]]
                 if changed:
-                    stopper.shutdown(wait=True)
                     print(f"FAILED inputs changed while the notebooks ran: {', '.join(changed)}\n"
                           f"report for {self.country} not updated (it would mix old and new inputs): "
                           "run `make report` again", file=sys.stderr, flush=True)
                     return 1
                 with _signals_deferred():
                     self._publish(jobs, run_dir, inputs_at_start, complete=set(names) == set(all_names))
-                # The last kernels stop while the outputs are published; nothing they do touches them.
-                stopper.shutdown(wait=True)
         except KeyboardInterrupt:
             kernels.kill_all()
             pool.shutdown(wait=False, cancel_futures=True)
@@ -776,13 +774,23 @@ class Runner:
             sys.stderr.flush()
             # Worker threads may still be waiting on dead kernels; do not wait for them.
             os._exit(130)
+        except BaseException:
+            # A bug or an unexpected error while notebooks still run: stop them before reporting it.
+            kernels.kill_all()
+            pool.shutdown(wait=False, cancel_futures=True)
+            stopper.shutdown(wait=False, cancel_futures=True)
+            raise
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
         self.say(f"report for {self.country}: {len(jobs)} notebook(s) in {time.monotonic() - started:.1f} s")
         return 0
 
     def _check_executed(self, job: Job, run_dir: Path, nbformat) -> None:
-        """Read a finished notebook back, normalise it and list its outputs; a problem becomes ``job.error``."""
+        """Read a finished notebook back, normalise it and list its outputs; a problem becomes ``job.error``.
+
+        Called as each notebook finishes, while the others still run. Its outputs are listed only once its
+        kernel has stopped, so that nothing the kernel writes on its way out is missed.
+        """
         try:
             job.nb = nbformat.read(job.executed, as_version=4) if job.executed.exists() else None
         except Exception as exc:  # an executed notebook cut short (e.g. disk full)
@@ -791,12 +799,18 @@ class Runner:
                 job.error = f"cannot read the executed notebook: {exc}"
         if job.nb is None or job.error is not None:
             return
-        normalize(job.nb, nbformat.read(job.source, as_version=4))
-        problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir), tempfile.gettempdir() + os.sep])
-        if problems:
-            job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
-        job.outputs = _relative_outputs(job.staging)
-        job.data = notebook_bytes(job.nb)
+        try:
+            normalize(job.nb, nbformat.read(job.source, as_version=4))
+            problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir),
+                                                          tempfile.gettempdir() + os.sep])
+            if problems:
+                job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
+            job.data = notebook_bytes(job.nb)
+            if job.stopped is not None:
+                job.stopped.result()
+            job.outputs = _relative_outputs(job.staging)
+        except Exception as exc:  # e.g. the source notebook removed or broken during the run
+            job.error = f"cannot check the executed notebook: {type(exc).__name__}: {exc}"
 
     def _inputs_of(self, name: str, inputs: dict) -> dict:
         own = f"notebooks/{name}.ipynb"
@@ -827,7 +841,8 @@ class Runner:
                 copy = failed_dir / f"{job.name}.ipynb"
                 import nbformat
 
-                normalize(job.nb, nbformat.read(job.source, as_version=4))
+                with contextlib.suppress(Exception):  # a source gone or broken: keep the copy as it ran
+                    normalize(job.nb, nbformat.read(job.source, as_version=4))
                 with contextlib.suppress(OSError):
                     _write_bytes_atomic(copy, notebook_bytes(job.nb))
                     where = f"\n    executed copy: {copy.relative_to(self.root)}"
