@@ -152,3 +152,10 @@ def test_one_rounding_rule_for_numbers_headlines_and_tenths(value, decimals, exp
     assert fmt.rounded(value, decimals) == Decimal(expected)
     if decimals == 0 and not str(value).startswith("-"):
         assert voc.round_for_headline(value).endswith(f"{int(Decimal(expected))}%")
+
+
+def test_rounding_to_zero_drops_the_sign_and_bad_values_are_named():
+    assert fmt.number(-0.04, 1) == "0.0" and fmt.rounded(-0.4) == 0 and str(fmt.rounded(-0.4)) == "0"
+    for bad in ("abc", math.inf, math.nan, None):
+        with pytest.raises(ValueError, match="abc|inf|nan|None"):
+            fmt.rounded(bad)

@@ -73,8 +73,8 @@ def test_wilson_interval_equals_statsmodels_proportion_confint(confidence):
 def test_normal_quantile_and_p_values_equal_scipy():
     from scipy.stats import norm
 
-    for confidence in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.999999):
-        assert z_critical(confidence) == pytest.approx(norm.ppf(1 - (1 - confidence) / 2), rel=1e-13)
+    for confidence in (1e-9, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.999999, 1 - 1e-12, 1 - 2**-53):
+        assert z_critical(confidence) == pytest.approx(norm.isf((1 - confidence) / 2), rel=1e-14)
     for gap in (0.0, 0.5, 1.96, 3.0, 8.0, 20.0):  # n = 5,000 each: se ≈ 1 point, so z ≈ gap (far tails too)
         d = compare_between_countries(50.0 + gap / 2, 5000, 50.0 - gap / 2, 5000)
         assert d.z == pytest.approx(gap, rel=0.03)

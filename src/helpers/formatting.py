@@ -7,7 +7,7 @@ published or estimated; the precision assumption is worded for the design effect
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MINUS = "\u2212"
 """The minus sign (U+2212), not a hyphen."""
@@ -22,11 +22,18 @@ def rounded(value: float | Decimal | str, decimals: int = 0) -> Decimal:
     """The report's one rounding rule: ``value`` to ``decimals`` places, halves up, in decimal.
 
     A float is taken at its shortest repr, so 44.5 is exactly 44.5 and rounds to 45, and 2.675 rounds to
-    2.68 (never a binary floating-point surprise); a string is read as written ("26.0").
+    2.68 (never a binary floating-point surprise); a string is read as written ("26.0"). A value that
+    rounds to zero has no sign. A ValueError names anything that is not a finite number.
     """
-    exact = value if isinstance(value, Decimal) else Decimal(value.strip() if isinstance(value, str)
-                                                             else repr(float(value)))
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    try:
+        exact = value if isinstance(value, Decimal) else Decimal(value.strip() if isinstance(value, str)
+                                                                 else repr(float(value)))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"not a number: {value!r}") from None
+    if not exact.is_finite():
+        raise ValueError(f"cannot round {value!r}: not a finite number")
+    result = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return abs(result) if result == 0 else result  # −0.04 → 0.0, never "−0.0"
 
 
 def number(value: float | Decimal | str, decimals: int = 1) -> str:

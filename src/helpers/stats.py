@@ -112,7 +112,8 @@ def _wilson(p, n_eff, z: float):
 def z_critical(confidence: float = 0.95) -> float:
     """Two-sided critical value of the standard normal distribution for a confidence level.
 
-    Formula: z = Φ⁻¹(1 − α/2) with α = 1 − confidence (:meth:`statistics.NormalDist.inv_cdf`).
+    Formula: z = Φ⁻¹(1 − α/2) = −Φ⁻¹(α/2) with α = 1 − confidence (:meth:`statistics.NormalDist.inv_cdf`),
+    as statsmodels' ``norm.isf(α/2)``.
 
     Parameters
     ----------
@@ -130,7 +131,8 @@ def z_critical(confidence: float = 0.95) -> float:
     1.96
     """
     confidence = _check_confidence(confidence)
-    return _STANDARD_NORMAL.inv_cdf(1.0 - (1.0 - confidence) / 2.0)
+    # −Φ⁻¹(α/2) rather than Φ⁻¹(1 − α/2): 1 − α/2 rounds to 1.0 for levels very close to 1
+    return -_STANDARD_NORMAL.inv_cdf((1.0 - confidence) / 2.0)
 
 
 def effective_n(n: float, deff: float = 1.0) -> float:
