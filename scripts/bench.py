@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--country", default="JP")
-    parser.add_argument("--repeat", type=int, default=2, help="full and naive runs, alternated (best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="full and naive runs, alternated (best is kept)")
     args = parser.parse_args(argv)
 
     venv = Path(sys.prefix)

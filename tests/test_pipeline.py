@@ -486,7 +486,7 @@ def test_a_file_a_kernel_writes_on_its_way_out_is_published(repo):
     """Outputs are listed once the notebook's kernel has stopped, not as soon as its last cell ran."""
     write_notebook(repo / "notebooks" / "zz_late.ipynb", "name = 'zz_late'",
                    "import atexit, time\nfrom helpers.paths import output_path\nlate = output_path('figures/JP/zz_late.txt')\n"
-                   "atexit.register(lambda: (time.sleep(1), late.write_text('written at exit\\n')))")
+                   "atexit.register(lambda: (time.sleep(0.2), late.write_text('written at exit\\n')))")
     result = run_build(repo, "zz_late")
     assert result.returncode == 0, result.stderr
     assert (repo / "figures" / "JP" / "zz_late.txt").read_text() == "written at exit\n"

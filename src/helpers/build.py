@@ -486,18 +486,29 @@ def _kernel_manager(env: dict[str, str]):
                               transport_encryption="auto")
 
 
+KERNEL_EXIT_WAIT_S = 2.0
+"""Seconds a stopping kernel gets: terminated after half of it, killed after all of it (see _shutdown)."""
+
+
 def _shutdown(km) -> None:
     """Stop a kernel with a shutdown request, then kill it if it does not exit.
 
     Not ``shutdown_kernel()``: that first interrupts the kernel (SIGINT), which a kernel
     busy answering a message logs as ``KeyboardInterrupt caught in kernel`` on stderr.
+
+    A kernel that does not exit within half of :data:`KERNEL_EXIT_WAIT_S` is terminated,
+    and killed at the end of it. A report kernel exits in 0.2–0.7 s, but now and then
+    ipykernel's control thread waits on an IOPub thread that is already stopping (its
+    flush has a 10 s timeout), and the kernel stays up until terminated: with the
+    default 5 s that cost 2.5 s at the end of a build. Its work is done by then: every
+    output was written while its cells ran.
     """
     from jupyter_core.utils import run_sync
 
     if not km.has_kernel:
         return
     run_sync(km.request_shutdown)()
-    run_sync(km.finish_shutdown)(waittime=5)
+    run_sync(km.finish_shutdown)(waittime=KERNEL_EXIT_WAIT_S)
     run_sync(km.cleanup_resources)()
 
 
