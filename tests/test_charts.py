@@ -492,3 +492,18 @@ def test_a_single_figure_of_another_measure_is_labelled_with_what_it_measures():
     labels = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels())
     note = DATA.measure_note("KR", "us_relations_state")
     assert note and note in labels and "“bad”" not in labels
+
+
+def test_every_public_up_to_twenty_has_a_look_of_its_own():
+    """A fifth country repeats no look: the colours come round again with another dot shape."""
+    from dataclasses import replace
+
+    codes = [f"X{letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]
+    survey = dict(DATA.survey, countries={code: dict(DATA.survey["countries"]["JP"], name=code) for code in codes})
+    many = replace(DATA, survey=survey)
+    looks = [style.country_look(many, code) for code in codes]
+    assert len(set(looks)) == len(codes)
+    assert [look[1] for look in looks[:4]] == ["o"] * 4  # the report's publics keep their round dots
+    assert {look[0] for look in looks} == set(style.COUNTRY_PALETTE)
+    with pytest.raises(ValueError, match="unknown country"):
+        style.country_look(many, "JP")

@@ -33,14 +33,14 @@ from ..data import SurveyData, check_country
 from ..tables import RELATED_COLUMN, question_row, question_table, related_questions, single_figure, single_figure_questions
 from . import bars, diverging
 from .bars import plot_single_figures
-from .dots import country_colour, plot_comparison, plot_comparisons
+from .dots import plot_comparison, plot_comparisons
 from .save import FIGURE_FORMATS, figure_bytes, save_figure
-from .style import DPI, chart_style
+from .style import DPI, chart_style, country_colour, country_look
 from .text import SurveyFigure
 
 __all__ = [
     "CHART_KINDS", "DPI", "FIGURE_FORMATS", "RELATED_COLUMN", "SurveyFigure", "chart_style", "figure_bytes",
-    "country_colour", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
+    "country_colour", "country_look", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
     "related_questions", "save_figure", "single_figure_questions",
 ]
 

@@ -103,7 +103,7 @@ def _finish(fig: SurveyFigure, ax, labels: list[str], bold: set[int], title: str
 def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame, confidence: float,
               deff: float, ranked: bool = False) -> SurveyFigure:
     """Bars of one question; one section per measure when two sources report different measures."""
-    colour = style.COUNTRY_PALETTE[data.countries().index(country) % len(style.COUNTRY_PALETTE)]
+    colour = style.country_colour(data, country)
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     whiskers, drawn_as = draw.Whiskers(), {}
@@ -148,7 +148,7 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
                          "a chart needs two (the overview, category=None, shows them all)")
     if not qids:
         raise ValueError(f"{country} has no question with a single published figure")
-    colour = style.COUNTRY_PALETTE[data.countries().index(country) % len(style.COUNTRY_PALETTE)]
+    colour = style.country_colour(data, country)
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     whiskers, drawn_as = draw.Whiskers(), {}

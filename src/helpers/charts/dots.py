@@ -39,11 +39,6 @@ def category_of(data: SurveyData, comparison) -> str:
     return comparison.category
 
 
-def country_colour(data: SurveyData, country: str) -> str:
-    """Fixed colour of a country: the n-th country of ``survey.yml`` gets the n-th palette colour."""
-    return style.COUNTRY_PALETTE[data.countries().index(country) % len(style.COUNTRY_PALETTE)]
-
-
 def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
     """The item's wording (for a mirror item, the one ``country`` was asked, marked ⇄) and the answer."""
     qid = comparison.question_ids[0]
@@ -111,7 +106,8 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     handles = []
     for c in order:
         xs, ys = zip(*points[c])
-        handle = ax.scatter(xs, ys, s=DOT_SIZE, color=country_colour(data, c), zorder=3, linewidths=0.8,
+        colour, marker = style.country_look(data, c)
+        handle = ax.scatter(xs, ys, s=DOT_SIZE, color=colour, marker=marker, zorder=3, linewidths=0.8,
                             edgecolors="white", label=data.country_name(c))
         handles.append(handle)
     draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])

@@ -125,7 +125,22 @@ OKABE_ITO = {
 """Okabe & Ito (2008), "Color Universal Design"."""
 COUNTRY_PALETTE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"], OKABE_ITO["sky blue"])
 """Colours of the countries of ``survey.yml``, in its order (four Okabe–Ito colours that share no hue with the
-answer colours; a fifth country would repeat the first)."""
+answer colours)."""
+COUNTRY_MARKERS = ("o", "s", "D", "^", "v")
+"""Dot shapes of the countries: the first four are circles in the four colours, the next four squares in the
+same colours, then diamonds and so on, so that up to twenty publics each have a look of their own."""
+
+
+def country_look(data, country: str) -> tuple[str, str]:
+    """(colour, marker) of a country: fixed by its place in ``survey.yml``, the same on every chart."""
+    index = data.countries().index(data.check_country(country))
+    shape, colour = divmod(index, len(COUNTRY_PALETTE))
+    return COUNTRY_PALETTE[colour], COUNTRY_MARKERS[shape % len(COUNTRY_MARKERS)]
+
+
+def country_colour(data, country: str) -> str:
+    """The colour of :func:`country_look` (the n-th country of ``survey.yml``, the n-th palette colour)."""
+    return country_look(data, country)[0]
 
 # CIECAM02 JCh (J, C) per step, from the centre outwards; hues below. Converted with colorspacious:
 #   cspace_convert([J, C, h], "JCh", "sRGB1") for (82, 24), (66, 36), (50, 44), (34, 44).
