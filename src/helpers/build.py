@@ -497,7 +497,7 @@ def _shutdown(km) -> None:
     busy answering a message logs as ``KeyboardInterrupt caught in kernel`` on stderr.
 
     A kernel that does not exit within half of :data:`KERNEL_EXIT_WAIT_S` is terminated,
-    and killed at the end of it. A report kernel exits in 0.2–0.7 s, but now and then
+    and killed at the end of it. A report kernel exits in 0.2–0.8 s, but now and then
     ipykernel's control thread waits on an IOPub thread that is already stopping (its
     flush has a 10 s timeout), and the kernel stays up until terminated: with the
     default 5 s that cost 2.5 s at the end of a build. Its work is done by then: every
