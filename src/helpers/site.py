@@ -46,8 +46,8 @@ import mistune
 import nbformat
 from nbconvert import HTMLExporter
 
-from . import paths
-from .data import CATEGORIES, DataValidationError, load_survey_data
+from . import outputs, paths
+from .data import DataValidationError, load_survey_data
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
@@ -58,7 +58,7 @@ FIGURES_DIR = "figures"
 FIGURE_MIMETYPES = {"image/png": ".png", "image/svg+xml": ".svg"}
 HEADLINES_HEADING = "Headlines"
 SUMMARY_LABEL = "Summary report"
-SUMMARY_NOTEBOOK = "summary"
+SUMMARY_NOTEBOOK = outputs.SUMMARY_NOTEBOOK
 FOOTER = ("Rendered by python -m helpers.site from the committed summaries, executed notebooks and figures; "
           "every figure is generated from data/ by src/helpers.")
 
@@ -77,7 +77,7 @@ LEGACY_NOTEBOOKS_DIRS = {"JP": "notebooks"}
 
 def notebooks_dir(country: str) -> str:
     """Where the executed notebooks of a country are, relative to the repository root."""
-    return f"reports/{country}/notebooks"
+    return posixpath.dirname(outputs.executed_notebook(country, SUMMARY_NOTEBOOK))
 
 
 def find_notebooks_dir(root: Path, country: str) -> str:
@@ -88,8 +88,7 @@ def find_notebooks_dir(root: Path, country: str) -> str:
     return default
 
 
-def summary_source(country: str) -> str:
-    return f"reports/{country}/summary.md"
+summary_source = outputs.summary_file
 
 
 def summary_page(country: str) -> str:
@@ -125,14 +124,9 @@ class Country:
 
 # ------------------------------------------------------------------------------------------------ plan
 
-def category_slug(category: str) -> str:
-    """A category's notebook name: ``economy & trade`` → ``economy_trade``."""
-    return re.sub(r"[^a-z0-9]+", "_", category.lower()).strip("_")
-
-
 def notebook_order(name: str) -> tuple:
     """The summary notebook first, then the categories in codebook order, then any other notebook by name."""
-    order = [SUMMARY_NOTEBOOK] + [category_slug(c) for c in CATEGORIES]
+    order = [SUMMARY_NOTEBOOK, *outputs.NOTEBOOK_OF.values()]
     return (order.index(name) if name in order else len(order), name)
 
 
@@ -185,7 +179,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
 
 def relative_href(target: str, page: str) -> str:
     """The relative URL of a repository path as seen from a page (both relative to the root)."""
-    return quote(posixpath.relpath(target, posixpath.dirname(page)))
+    return quote(outputs.relative(target, page))
 
 
 def rewrite_urls(html: str, root: Path, source: str, page: str, routes: dict[str, str]) -> str:
@@ -260,7 +254,7 @@ def link_figures(nb, source: str, country: str, figures: dict[str, list[str]], d
                 own = [f for f in candidates if f.startswith(f"{FIGURES_DIR}/{country}/")]
                 figure = (own or candidates)[0]
                 size = png_size(raw) if mimetype == "image/png" else None
-                site = {"src": posixpath.relpath(figure, posixpath.dirname(source)),
+                site = {"src": outputs.relative(figure, source),
                         "alt": figure_alt(data, figure),
                         "width": size[0] if size else None, "height": size[1] if size else None}
                 output.metadata.setdefault("site", {})[mimetype] = site
