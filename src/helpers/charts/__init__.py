@@ -25,6 +25,7 @@ Example
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import pandas as pd
@@ -52,12 +53,8 @@ def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
     return diverging.plot_diverging(data, country, qids, confidence, deff, title=title)
 
 
-def _bars(data, country, q, table, confidence, deff) -> SurveyFigure:
-    return bars.plot_bars(data, country, q, table, confidence, deff, ranked=False)
-
-
-def _ranked(data, country, q, table, confidence, deff) -> SurveyFigure:
-    return bars.plot_bars(data, country, q, table, confidence, deff, ranked=True)
+_bars = functools.partial(bars.plot_bars, ranked=False)
+_ranked = functools.partial(bars.plot_bars, ranked=True)
 
 
 Plotter = Callable[[SurveyData, str, pd.Series, pd.DataFrame, float, float], SurveyFigure]

@@ -36,6 +36,13 @@ def _order(rows: pd.DataFrame, ranked: bool) -> pd.DataFrame:
     return rows  # the table is in display (questionnaire) order, the remainder last
 
 
+def _bar(ax, y, r, colour, whiskers, label):
+    ax.barh([y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label,
+            **draw.look(colour, r["kind"], r["status"]))
+    whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
+    draw.value_label(ax, draw.bar_end(r), y, str(r["percent_text"]))
+
+
 def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict,
                section: str = "") -> list[str]:
     """Bars of ``rows`` from row ``start``; returns their labels. A bar's artist label is prefixed with its
@@ -59,11 +66,7 @@ def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiske
                 draw.value_label(ax, 0, y, f"{text}, not shown as a bar", muted=True, offset_pt=2)
                 drawn_as[i] = "remainder note"
             continue
-        ax.barh([y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label,
-                **draw.look(colour, r["kind"], r["status"]))
-        whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
-        end = r["percent"] if pd.isna(r["ci_high"]) else max(r["percent"], r["ci_high"])
-        draw.value_label(ax, end, y, str(r["percent_text"]))
+        _bar(ax, y, r, colour, whiskers, label)
         drawn_as[i] = "bar"
     return labels
 
@@ -93,7 +96,7 @@ def _finish(fig: SurveyFigure, ax, labels: list[str], bold: set[int], title: str
     draw.quiet_value_axis(ax, BAR_LIMITS)
     whiskers.draw()
     stack(fig, Block(title=title, subtitle=subtitle, footer=footer.footer(note_parts, source),
-                     axes=[(ax, AXES_LEFT_IN, style.BAR_AXES_IN)], body_in=rows_height(labels), notes=notes))
+                     axes=[(ax, AXES_LEFT_IN, style.BAR_AXES_IN)], body_in=rows_height(wrapped), notes=notes))
     recorded = table.copy()
     recorded["drawn_as"] = [drawn_as.get(i, "not drawn") for i in recorded.index]
     fig.survey_table = recorded
@@ -116,7 +119,7 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
         rows = _order(table[(measure == m) & table["drawn"].astype(bool)], ranked)
         if len(measures) > 1:
             spec = (data.survey.get("measures") or {}).get(m) or {}
-            sources = "; ".join(dict.fromkeys(footer.source_name(data, s) for s in rows["source"].dropna()))
+            sources = "; ".join(dict.fromkeys(data.source_label(s) for s in rows["source"].dropna()))
             bold.add(len(labels))
             labels.append(f"{str(spec.get('label') or m.replace('_', ' ')).capitalize()} ({sources})")
             notes.append(f"{spec.get('label', m)}: {str(spec.get('description', '')).strip()}")
@@ -163,11 +166,7 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
         what = f"the {table.attrs['measure_note']}" if table.attrs.get("measure_note") else f"“{r['label']}”"
         label = draw.row_label(f"{wording}: {what}{base}", r["kind"], r["status"])
         y = len(labels)
-        ax.barh([y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label,
-                **draw.look(colour, r["kind"], r["status"]))
-        whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
-        end = r["percent"] if pd.isna(r["ci_high"]) else max(r["percent"], r["ci_high"])
-        draw.value_label(ax, end, y, str(r["percent_text"]))
+        _bar(ax, y, r, colour, whiskers, label)
         drawn_as[(qid, row.index[0])] = "bar"
         labels.append(label)
         tables.append(table.assign(_key=[(qid, i) for i in table.index]))
@@ -184,7 +183,7 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
         parts.append(("Cross-hatched: unconfirmed.", "Cross-hatched: unconfirmed."))
     notes = footer.codebook_notes(data, qids)
     notes += footer.press_notes(data, table["source"].dropna())
-    _finish(fig, ax, [wrap_text(label, LABEL_IN) for label in labels], set(), title, subtitle, parts,
+    _finish(fig, ax, labels, set(), title, subtitle, parts,
             footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn)
     fig.chart_kind = "single figures"
     return fig

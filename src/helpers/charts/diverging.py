@@ -53,7 +53,7 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
                 label = str(((data.survey.get("measures") or {}).get(m) or {}).get("label", m))
             else:
                 label = data.country_name(country)
-            out.append((label, question_row(data, qid), rows, table))
+            out.append((label, question_row(data, qid), rows))
     return out
 
 
@@ -68,7 +68,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     legend: dict[str, tuple[float, object]] = {}
     mids, rests = [], []
     reach = {"-": 5.0, "+": 5.0}
-    for y, (label, q, rows, _) in enumerate(bars):
+    for y, (label, q, rows) in enumerate(bars):
         centre = _centre(q)
         drawn = rows[rows["drawn"].astype(bool)]
         for side, sign in (("-", -1), ("+", 1)):
@@ -142,7 +142,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                          **draw.look(colour, r["kind"], r["status"]))
                 if what == "column":
                     whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
-                end = r["percent"] if pd.isna(r["ci_high"]) else max(r["percent"], r["ci_high"])
+                end = draw.bar_end(r)
                 draw.value_label(col, end, y, str(r["percent_text"]), muted=what == "remainder")
                 top = max(top, end)
                 drawn_as[(y, i)] = what
@@ -150,13 +150,9 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                 legend.setdefault(name, (3000 + len(columns), draw.legend_patch(name, colour, r["kind"],
                                                                                 r["status"])))
         width = top * K + VALUE_ROOM_IN
-        col.set_xlim(0, width / K)
+        draw.quiet_value_axis(col, (0, width / K))
         col.set_ylim(ax.get_ylim())
         col.set_yticks([])
-        col.set_xticks([])
-        for spine in col.spines.values():
-            spine.set_visible(False)
-        col.axvline(0, color=style.RULE_COLOUR, linewidth=0.9, zorder=0.8)
         axes.append((col, x, width))
         columns.append(col)
         x += width + COLUMN_GAP_IN
@@ -164,7 +160,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
 
     first_q = bars[0][1]
     ordered = [p for _, p in sorted(legend.values(), key=lambda v: v[0])]
-    tables = [t.assign(_row=y) for y, (_, _, t, _) in enumerate(bars)]
+    tables = [t.assign(_row=y) for y, (_, _, t) in enumerate(bars)]
     table = pd.concat(tables)
     table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
     table = table.drop(columns="_row").reset_index(drop=True)

@@ -31,14 +31,6 @@ def is_mirror(comparison) -> bool:
     return comparison.relation == Relation.MIRROR
 
 
-def same_measure(comparison) -> bool:
-    return comparison.same_measure
-
-
-def category_of(data: SurveyData, comparison) -> str:
-    return comparison.category
-
-
 def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
     """The item's wording (for a mirror item, the one ``country`` was asked, marked ⇄) and the answer."""
     qid = comparison.question_ids[0]
@@ -98,7 +90,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
                 ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
                 draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
-            text, bold = _gap_text(data, country, diffs, option, same_measure(comparison))
+            text, bold = _gap_text(data, country, diffs, option, comparison.same_measure)
             gap_ax.text(0, y, text, ha="left", va="center", fontsize=TEXT_SIZE, parse_math=False,
                         fontweight="bold" if bold else "normal", linespacing=1.2,
                         color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR)
@@ -132,7 +124,7 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
               f"Gap: {data.country_name(country)} minus the other; bold: significant at {level}.")]
     if any(is_mirror(c) for c in comparisons):
         parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
-    if not all(same_measure(c) for c in comparisons):
+    if not all(c.same_measure for c in comparisons):
         parts.append(("Different measures: shown, not tested.", "Different measures: not tested."))
     legend = (handles, [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})"
                         for h, c in zip(handles, order)])
@@ -150,12 +142,6 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     return fig
 
 
-def comparisons_of(data: SurveyData, country: str, category: str | None = None) -> list:
-    """Comparable items ``country`` takes part in (of ``category``, or all), in codebook order."""
-    return [c for c in comparable_items(data) if country in c.countries
-            and (category is None or category_of(data, c) == category)]
-
-
 def plot_comparisons(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
                      deff: float = 1.0) -> SurveyFigure:
     """One dot plot of every comparable item ``country`` takes part in: of ``category``, or (None) all.
@@ -163,7 +149,7 @@ def plot_comparisons(data: SurveyData, country: str, category: str | None = None
     Raises ValueError when there is no such item.
     """
     check_country(data, country)
-    items = comparisons_of(data, country, category)
+    items = [c for c in comparable_items(data, country) if category is None or c.category == category]
     if not items:
         raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))
     name = data.country_name(country)

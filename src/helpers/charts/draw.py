@@ -41,6 +41,11 @@ def value_label(ax: Axes, x: float, y: float, text: str, muted: bool = False, bo
                 color=style.MUTED_COLOUR if muted else TEXT_COLOUR, fontweight="bold" if bold else "normal")
 
 
+def bar_end(r) -> float:
+    """Where a bar's value label goes: past its whisker when it has one."""
+    return r["percent"] if pd.isna(r["ci_high"]) else max(r["percent"], r["ci_high"])
+
+
 class Whiskers:
     """Interval whiskers collected per axes and drawn with one ``errorbar`` call each."""
 

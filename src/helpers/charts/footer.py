@@ -31,13 +31,8 @@ def base_text(n: float, is_estimate: bool) -> str:
 # ------------------------------------------------------------------------------------------------ names
 
 
-def source_name(data: SurveyData, source_id: str) -> str:
-    """How a source is named: ``data.source_label`` where the data layer provides it, else its publisher."""
-    return data.source_label(source_id)
-
-
 def press_sources(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(source_name(data, s) for s in source_ids if not pd.isna(s) and data.is_press(s)))
+    return list(dict.fromkeys(data.source_label(s) for s in source_ids if not pd.isna(s) and data.is_press(s)))
 
 
 def press_notes(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
@@ -87,7 +82,7 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
     def per_country(short: bool, with_dates: bool) -> str:
         parts = []
         for c in countries:
-            n = f"n{NBSP}={NBSP}{data.country_n(c):,}"
+            n = base_text(data.country_n(c), False)
             dates = f", {fieldwork_text(data, c)}" if with_dates else ""
             parts.append(f"{data.country_name(c)} ({institute(data, c, short)}){dates}, {n}")
         return "; ".join(parts)
@@ -101,7 +96,7 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
     if len(countries) == 1:
         (c,) = countries
         candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {data.country_name(c)}, "
-                          f"{fieldwork_text(data, c)}, n{NBSP}={NBSP}{data.country_n(c):,}{press_short}.")
+                          f"{fieldwork_text(data, c)}, {base_text(data.country_n(c), False)}{press_short}.")
     ids = ", ".join(institute(data, c, True) for c in countries)
     sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else data.country_name(c)})"
                       for c in countries)

@@ -6,8 +6,6 @@ Matplotlib version; PNG has no date by default), SVG's "Date" and "Creator", PDF
 """
 from __future__ import annotations
 
-import io
-
 from io import BytesIO
 from pathlib import Path
 from typing import Sequence
@@ -34,18 +32,11 @@ def metadata(fig: Figure, fmt: str) -> dict:
     return out
 
 
-def png_bytes(fig: Figure) -> bytes:
-    buffer = BytesIO()
-    with chart_style():
-        fig.savefig(buffer, format="png", dpi=DPI, metadata=metadata(fig, "png"))
-    return buffer.getvalue()
-
-
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The bytes of ``fig`` in one format, exactly as :func:`save_figure` writes them."""
     if fmt not in SAVE_METADATA:
         raise ValueError(f"format '{fmt}' not supported (use: {', '.join(FIGURE_FORMATS)})")
-    buffer = io.BytesIO()
+    buffer = BytesIO()
     with chart_style():
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
     return buffer.getvalue()

@@ -144,7 +144,6 @@ def country_colour(data, country: str) -> str:
 
 # CIECAM02 JCh (J, C) per step, from the centre outwards; hues below. Converted with colorspacious:
 #   cspace_convert([J, C, h], "JCh", "sRGB1") for (82, 24), (66, 36), (50, 44), (34, 44).
-POSITIVE_HUE, NEGATIVE_HUE = 295.0, 95.0
 POSITIVE_RAMP = ("#e3d2fa", "#c3aaea", "#a181d1", "#7859a6")
 NEGATIVE_RAMP = ("#e6d9a1", "#c7b665", "#a39030", "#796805")
 MIDPOINT_COLOUR = "#a3a3a3"

@@ -17,10 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 
+from ..formatting import NBSP
 from . import style
 from .style import DPI, FONT, GAP_IN, PAD_IN, SMALL_SIZE, SUBTITLE_SIZE, TEXT_SIZE, TITLE_SIZE, WIDTH_IN
 
-NBSP = "\u00a0"
 INNER_IN = WIDTH_IN - 2 * PAD_IN
 
 
@@ -56,9 +56,9 @@ class SurveyFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         """PNG for notebooks (``display(fig)``), rendered as :func:`helpers.charts.save_figure` does."""
-        from .save import png_bytes
+        from .save import figure_bytes
 
-        return png_bytes(self)
+        return figure_bytes(self, "png")
 
 
 # ------------------------------------------------------------------------------------------------ measuring
@@ -133,8 +133,6 @@ class Block:
     axes: Sequence[tuple[Axes, float, float]]  # (axes, left in inches, width in inches)
     body_in: float
     legend: tuple[list, list] | None = None
-    legend_cols: int | None = None
-    extra_top_in: float = 0.0  # room above the axes for column heads drawn in axes coordinates
     notes: list[str] = field(default_factory=list)
 
 
@@ -165,7 +163,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     legend = None
     if block.legend is not None and block.legend[0]:
         handles, labels = block.legend
-        columns = [block.legend_cols] if block.legend_cols else list(range(len(handles), 0, -1))
+        columns = list(range(len(handles), 0, -1))
         for ncol in columns:
             ordered_handles, ordered_labels = row_major(handles, labels, ncol)
             legend = fig.legend(ordered_handles, ordered_labels, ncol=ncol, loc="upper left", bbox_to_anchor=(0, 0),
@@ -183,7 +181,6 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         box = ax.get_window_extent(renderer)
         top_over = max(top_over, (tight.y1 - box.y1) / DPI)
         bottom_over = max(bottom_over, (box.y0 - tight.y0) / DPI)
-    top_over = max(top_over, block.extra_top_in)
 
     heights = [height(title), height(subtitle)] + ([height(legend)] if legend is not None else [])
     total = (2 * PAD_IN + sum(heights) + GAP_IN * len(heights) + top_over + block.body_in + bottom_over + GAP_IN
