@@ -40,6 +40,7 @@ import pandas as pd
 import yaml
 
 from . import paths
+from .kinds import AnswerFormat, QuestionType
 
 CATEGORIES = (
     "bilateral relations",
@@ -50,8 +51,8 @@ CATEGORIES = (
 )
 """The five survey categories, in the order of the release's survey overview."""
 
-QUESTION_TYPES = ("single_choice", "scale", "select_all", "top_reasons")
-ANSWER_FORMATS = ("one", "up to 2", "multiple", "not disclosed")
+QUESTION_TYPES = tuple(QuestionType)
+ANSWER_FORMATS = tuple(AnswerFormat)
 STATUSES = ("published", "unconfirmed")
 SIDES = ("+", "0", "-")
 OPTIONS_PUBLISHED = ("all", "some")
@@ -243,6 +244,11 @@ class SurveyData:
         """The country a question is about ("US" for impressions of the United States), or None."""
         value = self.question(question_id)["subject"]
         return None if pd.isna(value) else str(value)
+
+    def base_question(self, question_id: str) -> str | None:
+        """The question whose answer routes respondents to this one (a follow-up), or None."""
+        value = self.question(question_id)["base_question"]
+        return None if pd.isna(value) or not value else str(value)
 
     def family(self, question_id: str) -> str | None:
         """The family of items asking the same thing about different subjects ("impression"), or None."""
@@ -498,10 +504,14 @@ def split_options(value: str, path: Path, line: int, column: str, problems: list
     return [v for v in parts if v]
 
 
+def decimals_of(percent_text: str) -> int:
+    """How many decimals a figure was published with ("26.0" → 1, "26" → 0)."""
+    return len(percent_text.split(".")[1]) if "." in percent_text else 0
+
+
 def half_unit(percent_text: str) -> Decimal:
     """Half of the last published digit: the most a figure can be off through rounding (26.0 → 0.05)."""
-    decimals = len(percent_text.split(".")[1]) if "." in percent_text else 0
-    return Decimal(5) / (Decimal(10) ** (decimals + 1))
+    return Decimal(5) / (Decimal(10) ** (decimals_of(percent_text) + 1))
 
 
 def _frame(records: list[dict], string_columns, path: Path) -> pd.DataFrame:
@@ -963,7 +973,7 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
     frame = _frame(valid, ("country", "question_id", "option", "source", "locator", "net_of", "measure",
                            "status", "corroborated_by", "note"), path)
     frame["percent_text"] = frame["percent"].astype("string")
-    frame["decimals"] = frame["percent_text"].map(lambda t: len(t.split(".")[1]) if "." in t else 0).astype("int64")
+    frame["decimals"] = frame["percent_text"].map(decimals_of).astype("int64")
     frame["percent"] = frame["percent_text"].astype(float)
     frame["is_net"] = frame["net_parts"].map(bool)
     return frame

@@ -31,10 +31,6 @@ class QuestionType(StrEnum):
     SELECT_ALL = "select_all"
     TOP_REASONS = "top_reasons"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
 
 MULTIPLE_ANSWER_TYPES = frozenset({QuestionType.SELECT_ALL, QuestionType.TOP_REASONS})
 """Question types whose answers overlap: ranked, never tested against each other."""

@@ -30,10 +30,10 @@ from .tables import (
     Comparison,
     related_questions,
     single_figure_questions,
-    comparable_items,
     comparison_differences,
     comparison_table,
     comparison_title,
+    comparisons_in_category,
     measure_groups,
     question_table,
     questions_in_category,
@@ -183,7 +183,7 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
     sentences: list[str] = []
     top = None
     rank_word: Word | None = None
-    subgroup = not (pd.isna(q["base_question"]) or not q["base_question"])
+    subgroup = data.base_question(question_id) is not None
     if subgroup:
         base = fmt.base(n, bool(table["base_is_estimate"].iloc[0]))
         sentences.append(f"Asked of those who answered {quoted(str(q['base_option']))} ({base}).")
@@ -196,7 +196,7 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
                     f"({data.survey['measures'][measure]['label']}), ")
         if ranked.empty:
             continue
-        if len(ranked) >= 2 and (answers == "one" and sum_counts_as_single(q) if not measure else answers == "one"):
+        if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
             text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
         elif len(ranked) >= 2:
             text, leader, word = _several_answers_text(ranked, answers), ranked.iloc[0], Word.MOST_OFTEN_NAMED
@@ -247,8 +247,7 @@ def ranked_findings(data: SurveyData, findings: list[Finding]) -> list[Finding]:
     respondents' own country (or no single country) before items about another country; then the most
     decisive first (highest lower end of the leading answer's interval); codebook order on ties."""
     def key(f: Finding):
-        q = data.question(f.question_id)
-        follow_up = not (pd.isna(q["base_question"]) or not q["base_question"])
+        follow_up = data.base_question(f.question_id) is not None
         return (follow_up, f.about_other_country, -f.decisiveness)
     return sorted(findings, key=key)
 
@@ -345,7 +344,7 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
 def comparison_findings(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
                         deff: float = 1.0) -> list[tuple[Comparison, str, str]]:
     """(comparison, title, text) of every comparison ``country`` takes part in (of one category, or all)."""
-    items = [c for c in comparable_items(data, country) if category is None or c.category == category]
+    items = comparisons_in_category(data, country, category)
     return [(c, comparison_title(data, c), comparison_finding(data, c, confidence, deff)) for c in items]
 
 

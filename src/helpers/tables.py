@@ -30,7 +30,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .data import SurveyData, sum_counts_as_single
+from .data import SurveyData, decimals_of, sum_counts_as_single
 from .kinds import Kind, QuestionType, Relation
 from .memo import by_content
 from .stats import add_intervals, compare_between_countries, effective_n, estimate_subgroup_n
@@ -86,11 +86,12 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
     """
     q = question_row(data, question_id)
     n = float(data.country_n(country))
-    if pd.isna(q["base_question"]) or not q["base_question"]:
+    parent_question = data.base_question(question_id)
+    if parent_question is None:
         return n, False
-    parent_n, _ = base_of(data, country, str(q["base_question"]))
+    parent_n, _ = base_of(data, country, parent_question)
     t = data.toplines
-    parent = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == q["base_question"])
+    parent = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == parent_question)
                & (t["option"].to_numpy() == q["base_option"]) & t["measure"].isna().to_numpy()]
     if parent.empty or math.isnan(parent_n):
         return math.nan, True
@@ -101,10 +102,6 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def decimals_of(text: str) -> int:
-    return len(text.split(".")[1]) if "." in text else 0
 
 
 def _derive_missing_parts(rows: list[dict]) -> list[dict]:
@@ -365,7 +362,7 @@ def _comparison(data: SurveyData, comparison_id: str, relation: Relation, questi
     options = tuple(o for o in q["options"] if o in (shared or set()))
     if not options:
         return None
-    notes = {c: data.measure_note(c, qid) for c, qid in zip(countries, question_ids) if data.measure_note(c, qid)}
+    notes = {c: note for c, qid in zip(countries, question_ids) if (note := data.measure_note(c, qid))}
     return Comparison(comparison_id, str(q["category"]), relation, question_ids, countries, subject, options,
                       not notes, MappingProxyType(notes))
 

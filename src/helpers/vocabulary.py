@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Mapping
 
 from .formatting import level, rounded
-from .kinds import QuestionType
 from .stats import (
     Difference,
     compare_select_all,
@@ -118,9 +117,6 @@ _RULES = {
                                 " were not published, not a majority, and not significantly ahead of all"
                                 " unpublished answers together at {level} (one of them could be larger)",
 }
-
-QUESTION_TYPES_ONE_ANSWER = (QuestionType.SINGLE_CHOICE, QuestionType.SCALE)
-
 
 def _pct(value: float) -> str:
     return f"{value:.1f}%" if value != int(value) else f"{value:.0f}%"
