@@ -269,6 +269,7 @@ def single_figure(table: pd.DataFrame) -> bool:
     return int((rows["kind"] != Kind.NOT_PUBLISHED).sum()) == 1 and len(measure_groups(table)) == 1
 
 
+@by_content
 def single_figure_questions(data: SurveyData, country: str, category: str | None = None,
                             confidence: float = 0.95, deff: float = 1.0) -> list[str]:
     """Questions of ``country`` (in ``category``, or all) of which a single figure was published."""
@@ -428,6 +429,7 @@ def comparisons_in_category(data: SurveyData, country: str, category: str | None
     return [c for c in comparable_items(data, country) if category is None or c.category == category]
 
 
+@by_content
 def comparison_table(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
                      deff: float = 1.0) -> pd.DataFrame:
     """The full published distribution of each public of a comparison, with intervals.
