@@ -152,12 +152,8 @@ def load_data(root: Path):
 
 
 def countries(root: Path) -> list[str]:
-    """Country codes of the survey (validated data), each checked to be two capital letters."""
-    codes = [str(code) for code in load_data(root).countries()]
-    for code in codes:
-        if not COUNTRY_CODE.fullmatch(code):
-            raise BuildError(f"data/survey.yml: country key {code!r} is not two capital letters (e.g. JP)")
-    return codes
+    """Country codes of the survey (validated data: the loader refuses any that is not two capital letters)."""
+    return [str(code) for code in load_data(root).countries()]
 
 
 def official_parameters(root: Path) -> dict:
@@ -190,10 +186,9 @@ def notebook_parameters(source: Path, official: dict, country: str) -> dict:
         raise BuildError(f"notebooks/{source.name}: cannot read its parameters cell: {exc}") from None
     if not declared:
         raise BuildError(f"notebooks/{source.name}: no cell tagged `parameters`")
-    chosen = {}
+    chosen = {"country": country}
     for name, info in declared.items():
         if name in RUN_PARAMETERS:
-            chosen[name] = country
             continue
         if name not in official:
             raise BuildError(f"notebooks/{source.name}: parameter {name!r} is not in report.toml "
@@ -210,7 +205,7 @@ def notebook_parameters(source: Path, official: dict, country: str) -> dict:
                 f"papermill -p {name} ... : its outputs then go to build/scratch/, not to the report."
             )
         chosen[name] = official[name]
-    return {"country": country, **{k: v for k, v in chosen.items() if k != "country"}}
+    return chosen
 
 
 def notebook_names(root: Path, requested: list[str] | None) -> list[str]:
@@ -624,7 +619,7 @@ def journal_path(root: Path, country: str) -> Path:
 
 
 def apply_journal(root: Path, journal: dict, limit: int | None = None) -> int:
-    """Carry out a publication: moves (staged file -> committed path), then removals.
+    """Carry out a publication: moves (staged file -> committed path), removals, then the build records.
 
     Every step can be repeated: a move whose staged file is gone was done already. So
     a journal interrupted anywhere (``kill -9``, power cut) is completed by applying
@@ -643,6 +638,8 @@ def apply_journal(root: Path, journal: dict, limit: int | None = None) -> int:
     for rel in journal["remove"]:
         with contextlib.suppress(FileNotFoundError):
             (root / rel).unlink()
+    for rel, record in journal.get("records", {}).items():
+        _write_bytes_atomic(root / rel, record.encode())
     return done
 
 
@@ -654,8 +651,6 @@ def complete_interrupted_publication(root: Path, say=print) -> None:
             # Written through a temporary file and os.replace: a journal is whole or absent.
             raise BuildError(f"{path}: unreadable publication journal; remove it and run `make report FORCE=1`")
         apply_journal(root, journal)
-        for rel, record in journal.get("records", {}).items():
-            _write_bytes_atomic(root / rel, record.encode())
         path.unlink()
         if journal.get("run_dir"):
             shutil.rmtree(journal["run_dir"], ignore_errors=True)
@@ -717,8 +712,7 @@ class Runner:
                 self.say(f"report for {self.country} is up to date (inputs unchanged)")
                 return 0
             names = current
-        data = load_data(self.root)
-        known = [str(code) for code in data.countries()]
+        known = countries(self.root)
         if self.country not in known:
             raise BuildError(
                 f"unknown country {self.country!r}: expected one of {', '.join(known)} "
@@ -868,16 +862,18 @@ class Runner:
         moves: list[tuple[str, str]] = []
         produced: set[str] = set()
         ready = run_dir / "publish"
+        out_digests: dict[str, dict[str, str]] = {}  # job → its outputs' digests, the notebook's included
         for job in jobs:
             rel = job.destination.relative_to(self.root).as_posix()
-            if digest(job.destination) != hashlib.sha256(job.data).hexdigest():
+            staged = {out: digest(job.staging / out) for out in job.outputs}
+            out_digests[job.name] = {**staged, rel: hashlib.sha256(job.data).hexdigest()}
+            if digest(job.destination) != out_digests[job.name][rel]:
                 _write_bytes_atomic(ready / rel, job.data)
                 moves.append((str(ready / rel), rel))
-            for out in job.outputs:
+            for out, value in staged.items():
                 produced.add(out)
-                staged = job.staging / out
-                if digest(self.root / out) != digest(staged):
-                    moves.append((str(staged), out))
+                if digest(self.root / out) != value:
+                    moves.append((str(job.staging / out), out))
         # Outputs a notebook wrote last time and no longer writes.
         previous = {job.name: _read_json(_manifest(self.root, self.country, job.name), []) for job in jobs}
         claimed = set(produced)
@@ -895,20 +891,16 @@ class Runner:
                       if p.is_file() and not p.name.startswith(".")} - keep
         records = {}
         for job in jobs:
-            out_digests = {rel: digest(job.staging / rel) for rel in job.outputs}
-            out_digests[job.destination.relative_to(self.root).as_posix()] = hashlib.sha256(job.data).hexdigest()
             records[_manifest(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
                 json.dumps(job.outputs, indent=1) + "\n")
             records[_record(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
-                json.dumps({"inputs": self._inputs_of(job.name, inputs), "outputs": out_digests},
+                json.dumps({"inputs": self._inputs_of(job.name, inputs), "outputs": out_digests[job.name]},
                            indent=1, sort_keys=True) + "\n")
         journal = {"moves": moves, "remove": sorted(stale), "records": records, "run_dir": str(run_dir)}
         path = journal_path(self.root, self.country)
         _write_bytes_atomic(path, json.dumps(journal, indent=1).encode())
         try:
             apply_journal(self.root, journal)
-            for rel, text in records.items():
-                _write_bytes_atomic(self.root / rel, text.encode())
         except OSError as exc:
             raise (_no_space(exc, Path(exc.filename or "?")) or exc) from None
         path.unlink()
