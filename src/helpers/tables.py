@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -389,35 +390,23 @@ def comparable_items(data: SurveyData, country: str | None = None) -> list[Compa
 @by_content
 def _all_comparable_items(data: SurveyData) -> list[Comparison]:
     items: list[Comparison] = []
-    codebook = data.questions
-    ids = list(codebook["question_id"])
-    countries_of = dict(zip(ids, (tuple(c) for c in codebook["countries"])))
-    subject = dict(zip(ids, (None if pd.isna(v) else str(v) for v in codebook["subject"])))
-    family = dict(zip(ids, (None if pd.isna(v) else str(v) for v in codebook["family"])))
+    ids = list(data.questions["question_id"])
+    order = {qid: k for k, qid in enumerate(ids)}
     for qid in ids:
-        publics = countries_of[qid]
+        publics = data.countries_of(qid)
         if len(publics) >= 2:
-            item = _comparison(data, qid, Relation.SAME_ITEM, (qid,) * len(publics), publics, subject[qid])
+            item = _comparison(data, qid, Relation.SAME_ITEM, (qid,) * len(publics), publics, data.subject(qid))
             if item is not None:
                 items.append(item)
-
-    def pairs(qa: str, qb: str) -> list[tuple[str, str]]:
-        """The (A, B) of mirror pairs two items form: A asked qa about B, B asked qb about A."""
-        return [(a, subject[qa]) for a in countries_of[qa] if subject[qb] == a and subject[qa] in countries_of[qb]]
-
-    for i, qa in enumerate(ids):
-        if not family[qa] or not subject[qa]:
-            continue
-        for qb in ids[i + 1:]:
-            if family[qb] != family[qa] or not subject[qb]:
-                continue
-            found = pairs(qa, qb)
-            for a, b in found:
-                item = _comparison(data, f"{qa}_vs_{qb}" if len(found) == 1 else f"{qa}_{a}_vs_{qb}_{b}",
-                                   Relation.MIRROR, (qa, qb), (a, b), None)
-                if item is not None:
-                    items.append(item)
-    order = {qid: k for k, qid in enumerate(ids)}
+    # Each mirror with the item that comes first in the codebook first; two items that form more than one
+    # mirror (several publics asked both) get the publics in their ids.
+    mirrors = [(pair if order[pair[0][0]] < order[pair[1][0]] else pair[::-1]) for pair in data.mirror_pairs()]
+    count = Counter((qa, qb) for (qa, _), (qb, _) in mirrors)
+    for (qa, a), (qb, b) in mirrors:
+        item = _comparison(data, f"{qa}_vs_{qb}" if count[(qa, qb)] == 1 else f"{qa}_{a}_vs_{qb}_{b}",
+                           Relation.MIRROR, (qa, qb), (a, b), None)
+        if item is not None:
+            items.append(item)
     items.sort(key=lambda c: (order[c.question_ids[0]], c.relation != Relation.SAME_ITEM, c.comparison_id))
     return items
 
