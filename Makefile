@@ -41,7 +41,7 @@ STAMPS    := $(NAMES:%=build/$(COUNTRY)/%.stamp)
 NB_TESTED := $(wildcard reports/*/notebooks/*.ipynb)
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env lock report report-country report-all test lab bench clean distclean _always
+.PHONY: help env lock report report-country report-all test lint lab bench clean distclean _always
 
 ## List the targets and the variables they use
 help:
@@ -91,6 +91,11 @@ report-all: $(ENV_STAMP)
 ## Run the unit tests, then check every executed notebook with nbval (strict) and its files
 test: $(ENV_STAMP)
 	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile $(PYTEST_NBVAL) tests $(NB_TESTED)
+
+## Check the code against the lint and format rules of pyproject.toml ([tool.ruff])
+lint: $(ENV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## Start JupyterLab with the project's kernel; saving normalises notebooks/, refuses reports/
 lab: $(ENV_STAMP)

@@ -11,6 +11,7 @@ with the committed ones, byte for byte: nbval compares the notebook's text but n
 the figures on disk, and this proves the committed figures and summaries are what the
 code draws now. It costs no extra kernel (the files are those nbval's run wrote).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,9 +62,10 @@ class CommittedOutputs(pytest.Item):
             for child in _staging.iterdir():
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         if problems:
-            raise OutputsDiffer(f"{self.parent.name}: {len(problems)} of {len(written)} output file(s) are not "
-                                "what the code produces (run `make report`, or `make report-all`):\n  "
-                                + "\n  ".join(problems))
+            raise OutputsDiffer(
+                f"{self.parent.name}: {len(problems)} of {len(written)} output file(s) are not "
+                "what the code produces (run `make report`, or `make report-all`):\n  " + "\n  ".join(problems)
+            )
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, OutputsDiffer):

@@ -13,6 +13,7 @@ and print the seconds and the ratio full / naive (targets: ratio <= 0.40, no-op 
 The three are measured in the same run, on the same machine load. The environment is
 taken as it is (``make -o``): the benchmark never remakes it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,16 @@ NOOP_TARGET_S = 0.5
 
 
 def copy_repository(dest: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         if (ROOT / name).is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -75,14 +82,27 @@ def main(argv: list[str] | None = None) -> int:
         notebooks = sorted((copy / "notebooks").glob("*.ipynb"))
         env = dict(os.environ, PYTHONPATH=str(copy / "src"))
         env.pop("SURVEY_STAGING_DIR", None)
-        base = ["make", "--no-print-directory", "-C", str(copy), "-o", f"{venv}/.installed",
-                f"COUNTRY={args.country}", f"JOBS={args.jobs}", f"VENV={venv}"]
+        base = [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(copy),
+            "-o",
+            f"{venv}/.installed",
+            f"COUNTRY={args.country}",
+            f"JOBS={args.jobs}",
+            f"VENV={venv}",
+        ]
         # The notebooks only (report-country), against the naive loop that runs the notebooks only; the no-op
         # is timed on `make report`, which also checks the site.
-        notebooks_only, make = base + ["report-country"], base + ["report"]
+        notebooks_only, make = [*base, "report-country"], [*base, "report"]
 
-        print(f"{len(notebooks)} notebooks, country {args.country}, {args.jobs} at a time, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "")
+        print(
+            f"{len(notebooks)} notebooks, country {args.country}, {args.jobs} at a time, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}"
+            if hasattr(os, "getloadavg")
+            else ""
+        )
         # The naive way: one papermill process per notebook, one after another. Outputs the
         # notebooks write go to a staging folder, as in the runner.
         out = Path(tmp) / "naive"
@@ -92,21 +112,38 @@ def main(argv: list[str] | None = None) -> int:
         def naive_loop() -> float:
             started = time.perf_counter()
             for nb in notebooks:
-                timed([str(venv / "bin" / "papermill"), "--no-progress-bar", "-k", KERNEL_NAME,
-                       "-p", "country", args.country, str(nb), str(out / nb.name)], env=naive_env, cwd=copy / "notebooks")
+                timed(
+                    [
+                        str(venv / "bin" / "papermill"),
+                        "--no-progress-bar",
+                        "-k",
+                        KERNEL_NAME,
+                        "-p",
+                        "country",
+                        args.country,
+                        str(nb),
+                        str(out / nb.name),
+                    ],
+                    env=naive_env,
+                    cwd=copy / "notebooks",
+                )
             return time.perf_counter() - started
 
         # Alternated, best of --repeat each: the machine's other load weighs on both alike.
         fulls, naives = [], []
         for _ in range(args.repeat):
             cpu = children_cpu()
-            fulls.append(timed(notebooks_only + ["FORCE=1"], env=env))
-            print(f"full rebuild (make report-country FORCE=1): {fulls[-1]:6.2f} s  ({children_cpu() - cpu:.1f} CPU-s)",
-                  flush=True)
+            fulls.append(timed([*notebooks_only, "FORCE=1"], env=env))
+            print(
+                f"full rebuild (make report-country FORCE=1): {fulls[-1]:6.2f} s  ({children_cpu() - cpu:.1f} CPU-s)",
+                flush=True,
+            )
             cpu = children_cpu()
             naives.append(naive_loop())
-            print(f"naive (papermill CLI per notebook):   {naives[-1]:6.2f} s  ({children_cpu() - cpu:.1f} CPU-s)",
-                  flush=True)
+            print(
+                f"naive (papermill CLI per notebook):   {naives[-1]:6.2f} s  ({children_cpu() - cpu:.1f} CPU-s)",
+                flush=True,
+            )
         full, naive = min(fulls), min(naives)
 
         timed(make, env=env)  # the first `make report` after a notebooks-only build renders the site
@@ -117,14 +154,21 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("data/toplines.csv", "src/helpers/charts/__init__.py"):
                 os.utime(copy / name)
             touched.append(timed(make, env=env))
-        print(f"make report after touching inputs, contents unchanged (best/worst of 3): "
-              f"{min(touched):.3f} / {max(touched):.3f} s", flush=True)
+        print(
+            f"make report after touching inputs, contents unchanged (best/worst of 3): "
+            f"{min(touched):.3f} / {max(touched):.3f} s",
+            flush=True,
+        )
 
     ratio = full / naive
     print()
-    print(f"ratio full / naive (best of {args.repeat} each): {ratio:.2f}  "
-          f"(target <= {RATIO_TARGET:.2f}: {'met' if ratio <= RATIO_TARGET else 'NOT met'})")
-    print(f"no-op: {max(noops):.3f} s  (target < {NOOP_TARGET_S} s: {'met' if max(noops) < NOOP_TARGET_S else 'NOT met'})")
+    print(
+        f"ratio full / naive (best of {args.repeat} each): {ratio:.2f}  "
+        f"(target <= {RATIO_TARGET:.2f}: {'met' if ratio <= RATIO_TARGET else 'NOT met'})"
+    )
+    print(
+        f"no-op: {max(noops):.3f} s  (target < {NOOP_TARGET_S} s: {'met' if max(noops) < NOOP_TARGET_S else 'NOT met'})"
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ before any package is installed). In this order:
    the project (:data:`KERNEL_NAME`, the name in pyproject.toml), which the notebooks
    use, pointing at the environment's interpreter.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,12 @@ def required_python() -> str:
 
 def python_version(python: str) -> str:
     try:
-        out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except (OSError, subprocess.CalledProcessError) as exc:
         raise SetupError(f"cannot run the Python interpreter {python!r}: {exc}") from None
     return out.stdout.strip()
@@ -75,18 +80,24 @@ def check_prefix(prefix: Path) -> bool:
     if not prefix.exists() and not prefix.is_symlink():
         return False
     if prefix.is_symlink() or not prefix.is_dir():
-        raise SetupError(f"{prefix} exists and is not a folder made by `make env`; nothing was changed. "
-                         "Choose another VENV= or remove it yourself.")
+        raise SetupError(
+            f"{prefix} exists and is not a folder made by `make env`; nothing was changed. "
+            "Choose another VENV= or remove it yourself."
+        )
     active = [os.environ.get(name) for name in ("CONDA_PREFIX", "VIRTUAL_ENV")]
     ours = (prefix / MARKER).is_file()
     if not ours and any(a and Path(a).resolve() == prefix for a in active):
-        raise SetupError(f"{prefix} is the active environment and was not made by `make env`; "
-                         "nothing was changed. Choose another VENV=.")
+        raise SetupError(
+            f"{prefix} is the active environment and was not made by `make env`; "
+            "nothing was changed. Choose another VENV=."
+        )
     if ours:
         return True
     if any(prefix.iterdir()):
-        raise SetupError(f"{prefix} is not empty and has no {MARKER} file, so it is not an environment "
-                         "`make env` made; nothing was changed. Choose another VENV= or remove it yourself.")
+        raise SetupError(
+            f"{prefix} is not empty and has no {MARKER} file, so it is not an environment "
+            "`make env` made; nothing was changed. Choose another VENV= or remove it yourself."
+        )
     return False
 
 
@@ -116,8 +127,10 @@ def create(prefix: Path, python: str, use_conda: bool | None) -> None:
     if not conda:
         found = python_version(python)
         if found != wanted:
-            raise SetupError(f"pyproject.toml requires Python {wanted} but {python!r} is Python {found}; "
-                             f"nothing was changed. Run e.g. `make env PYTHON=python{wanted}`, or install conda/mamba.")
+            raise SetupError(
+                f"pyproject.toml requires Python {wanted} but {python!r} is Python {found}; "
+                f"nothing was changed. Run e.g. `make env PYTHON=python{wanted}`, or install conda/mamba."
+            )
     if not LOCK.is_file():
         raise SetupError(f"{LOCK.name} is missing: run `make lock`")
     if check_prefix(prefix):
@@ -130,23 +143,36 @@ def create(prefix: Path, python: str, use_conda: bool | None) -> None:
     else:
         run([python, "-m", "venv", prefix])
         (prefix / MARKER).write_text("made by scripts/setup_env.py\n", encoding="utf-8")
-        run([env_python(prefix), "-m", "pip", "install", "--no-input", "--require-hashes", "--no-deps",
-             "-r", LOCK])
+        run([env_python(prefix), "-m", "pip", "install", "--no-input", "--require-hashes", "--no-deps", "-r", LOCK])
 
     interpreter = env_python(prefix)
     found = python_version(str(interpreter))
     if found != wanted:
         raise SetupError(f"{interpreter} is Python {found}, pyproject.toml requires {wanted}")
     run([interpreter, "-m", "pip", "install", "--no-input", "--no-deps", "-e", ROOT])
-    run([interpreter, "-m", "ipykernel", "install", "--sys-prefix",
-         "--name", kernel_name(), "--display-name", f"Python {wanted} ({kernel_name()})"])
+    run(
+        [
+            interpreter,
+            "-m",
+            "ipykernel",
+            "install",
+            "--sys-prefix",
+            "--name",
+            kernel_name(),
+            "--display-name",
+            f"Python {wanted} ({kernel_name()})",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prefix", default=str(ROOT / ".venv"), help="where to create the environment")
-    parser.add_argument("--python", default=os.environ.get("PYTHON", "python3"),
-                        help="interpreter used to create a venv when conda/mamba is not available")
+    parser.add_argument(
+        "--python",
+        default=os.environ.get("PYTHON", "python3"),
+        help="interpreter used to create a venv when conda/mamba is not available",
+    )
     way = parser.add_mutually_exclusive_group()
     way.add_argument("--conda", dest="use_conda", action="store_true", default=None, help="require conda/mamba")
     way.add_argument("--venv", dest="use_conda", action="store_false", help="use venv + pip even if conda is present")
@@ -160,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make env: {exc}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as exc:
-        print(f"make env: `{' '.join(map(str, exc.cmd))}` failed (exit {exc.returncode}); "
-              f"the incomplete environment {prefix} is removed by the next `make env`", file=sys.stderr)
+        print(
+            f"make env: `{' '.join(map(str, exc.cmd))}` failed (exit {exc.returncode}); "
+            f"the incomplete environment {prefix} is removed by the next `make env`",
+            file=sys.stderr,
+        )
         return 1
     (prefix / STAMP).write_text("made from requirements.lock by scripts/setup_env.py\n", encoding="utf-8")
     print(f"environment ready at {prefix} in {time.monotonic() - started:.0f} s", flush=True)

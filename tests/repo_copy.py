@@ -1,4 +1,5 @@
 """Copies of the repository for tests that build or break things: never the working tree itself."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,9 @@ def tracked_files(root: Path) -> list[str]:
     """The files git knows about (committed or not yet, and not ignored)."""
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, check=True,
+        cwd=root,
+        capture_output=True,
+        check=True,
     ).stdout
     return [name for name in out.decode().split("\0") if name and (root / name).is_file()]
 
@@ -42,5 +45,9 @@ def run_build(copy: Path, *args: str, timeout: float = 600) -> subprocess.Comple
     """``python -m helpers.build`` on ``copy``."""
     return subprocess.run(
         [sys.executable, "-m", "helpers.build", "--root", str(copy), *args],
-        cwd=copy, env=copy_env(copy), capture_output=True, text=True, timeout=timeout,
+        cwd=copy,
+        env=copy_env(copy),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -4,10 +4,11 @@ Values come from bar rectangles, whisker lines, scatter offsets and text labels,
 expected values come from :func:`helpers.tables.question_table` and the comparison tables, or are written
 out by hand for the scale questions.
 """
+
 from __future__ import annotations
 
 import struct
-from functools import lru_cache
+from functools import cache
 
 import matplotlib as mpl
 import pandas as pd
@@ -16,9 +17,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 
 from helpers import charts
-from helpers.kinds import Relation
 from helpers.charts import style
 from helpers.data import QUESTION_TYPES, load_survey_data
+from helpers.kinds import Relation
 from helpers.tables import (
     REMAINDER_LABEL,
     comparable_items,
@@ -36,12 +37,12 @@ CASES = [case for case in ALL_CASES if case not in LONE]
 TOLERANCE = 1e-9
 
 
-@lru_cache(maxsize=None)
+@cache
 def chart(country: str, question_id: str):
     return charts.plot_question(DATA, country, question_id)
 
 
-@lru_cache(maxsize=None)
+@cache
 def dots(country: str, category: str | None = None):
     return charts.plot_comparisons(DATA, country, category)
 
@@ -105,8 +106,11 @@ def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(
     country, qid = case
     fig = chart(country, qid)
     group = charts.related_questions(DATA, country, qid)
-    expected = (DATA.wording(qid, country) if len(group) == 1
-                else str(getattr(QUESTIONS[qid], charts.RELATED_COLUMN)).replace("_", " ").capitalize())
+    expected = (
+        DATA.wording(qid, country)
+        if len(group) == 1
+        else str(getattr(QUESTIONS[qid], charts.RELATED_COLUMN)).replace("_", " ").capitalize()
+    )
     assert fig.chart_title == expected
     assert DATA.survey["countries"][country]["adjective"] in fig.chart_subtitle
     lines = footer_lines(fig)
@@ -114,7 +118,12 @@ def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(
     source = lines[-1].replace("\u00a0", " ")
     assert DATA.survey["title"] in source and "online" in source and DATA.survey["countries"][country]["name"] in source
     assert f"n = {DATA.country_n(country):,}" in source
-    assert "Whiskers" in lines[0] and "95% " in lines[0] and "intervals" in lines[0] and "simple random sampling" in lines[0]
+    assert (
+        "Whiskers" in lines[0]
+        and "95% " in lines[0]
+        and "intervals" in lines[0]
+        and "simple random sampling" in lines[0]
+    )
     renderer = charts.text.measuring_renderer()
     canvas = fig.bbox
     boxes = [t.get_window_extent(renderer) for t in fig.texts]
@@ -130,8 +139,12 @@ def test_chart_kind_chosen_from_a_dict_keyed_by_question_type():
     kinds = {}
     for country, qid in CASES:
         kinds.setdefault(QUESTIONS[qid].question_type, set()).add(chart(country, qid).chart_kind)
-    assert kinds == {"scale": {"diverging"}, "single_choice": {"bars"}, "select_all": {"ranked"},
-                     "top_reasons": {"ranked"}}
+    assert kinds == {
+        "scale": {"diverging"},
+        "single_choice": {"bars"},
+        "select_all": {"ranked"},
+        "top_reasons": {"ranked"},
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -140,7 +153,8 @@ def test_every_drawn_row_is_drawn_with_its_published_value(case):
     table = group_table(case)
     drawn = fig.survey_table[~fig.survey_table["drawn_as"].isin(["not drawn", "total"])]
     assert set(zip(drawn["question_id"], drawn["option"])) == set(
-        zip(table.loc[table["drawn"], "question_id"], table.loc[table["drawn"], "option"]))
+        zip(table.loc[table["drawn"], "question_id"], table.loc[table["drawn"], "option"])
+    )
     shown = texts(fig)
     for r in drawn.itertuples(index=False):
         assert any(r.percent_text in s for s in shown), f"{r.option}: {r.percent_text} not labelled"
@@ -165,7 +179,11 @@ def test_bars_with_interval_whiskers_in_order(case):
         key = label.split(": ", 1)[-1] if table["measure"].notna().any() else label
         key = key.replace(" (derived)", "").replace(" (unconfirmed)", "")
         rows = table.loc[[key]]
-        row = rows.iloc[0] if len(rows) == 1 else rows[(rows["percent"] - container.patches[0].get_width()).abs() < TOLERANCE].iloc[0]
+        row = (
+            rows.iloc[0]
+            if len(rows) == 1
+            else rows[(rows["percent"] - container.patches[0].get_width()).abs() < TOLERANCE].iloc[0]
+        )
         (patch,) = container.patches
         assert patch.get_x() == 0 and abs(patch.get_width() - row["percent"]) < TOLERANCE
         centre = round(patch.get_y() + patch.get_height() / 2, 6)
@@ -185,7 +203,7 @@ def test_bars_with_interval_whiskers_in_order(case):
 
 def test_every_bar_chart_shares_one_0_to_100_scale():
     scales = set()
-    for case in BAR_CASES + [("JP", None)]:
+    for case in [*BAR_CASES, ("JP", None)]:
         fig = chart(*case) if case[1] else charts.plot_single_figures(DATA, "JP")
         (ax,) = fig.axes
         assert ax.get_xlim() == (0.0, 100.0)
@@ -196,8 +214,13 @@ def test_every_bar_chart_shares_one_0_to_100_scale():
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_no_remainder_bar_longer_than_every_published_bar(case):
     fig = chart(*case)
-    published = [p.get_width() for ax in fig.axes for label, ps in all_bars(ax).items() for p in ps
-                 if not label.endswith(REMAINDER_LABEL)]
+    published = [
+        p.get_width()
+        for ax in fig.axes
+        for label, ps in all_bars(ax).items()
+        for p in ps
+        if not label.endswith(REMAINDER_LABEL)
+    ]
     for ax in fig.axes:
         for patch in all_bars(ax).get(REMAINDER_LABEL, []):
             assert published and patch.get_width() <= max(published)
@@ -246,12 +269,22 @@ def test_a_category_chart_of_single_figures_needs_two():
 SCALES = [case for case in CASES if QUESTIONS[case[1]].question_type == "scale"]
 # Hand-computed (left, right) of each segment: negative left of 0, positive right; the midpoint is a column.
 SEGMENTS = {
-    ("JP", "japan_nuclear_weapons"): {"strongly opposed": (-63.0, -19.4), "somewhat opposed": (-19.4, 0.0),
-                                      "somewhat in favor": (0.0, 15.5), "strongly in favor": (15.5, 23.7)},
-    ("JP", "korea_nuclear_weapons"): {"strongly opposed": (-65.0, -24.1), "somewhat opposed (derived)": (-24.1, 0.0),
-                                      "in favor": (0.0, 15.5)},
-    ("JP", "defense_spending"): {"reduce": (-16.9, 0.0), "increase somewhat": (0.0, 26.4),
-                                 "increase substantially": (26.4, 33.7)},
+    ("JP", "japan_nuclear_weapons"): {
+        "strongly opposed": (-63.0, -19.4),
+        "somewhat opposed": (-19.4, 0.0),
+        "somewhat in favor": (0.0, 15.5),
+        "strongly in favor": (15.5, 23.7),
+    },
+    ("JP", "korea_nuclear_weapons"): {
+        "strongly opposed": (-65.0, -24.1),
+        "somewhat opposed (derived)": (-24.1, 0.0),
+        "in favor": (0.0, 15.5),
+    },
+    ("JP", "defense_spending"): {
+        "reduce": (-16.9, 0.0),
+        "increase somewhat": (0.0, 26.4),
+        "increase substantially": (26.4, 33.7),
+    },
 }
 
 
@@ -267,17 +300,22 @@ def test_diverging_segments_totals_and_legend_in_segment_order(case):
     # every segment of every question drawn in the chart (one row each), each where it was computed by hand
     assert set(drawn) == {label for q in group_of(case) for label in SEGMENTS[(case[0], q)]}
     for label, (left, right) in SEGMENTS[case].items():
-        assert any(patch.get_x() == pytest.approx(left) and patch.get_x() + patch.get_width() == pytest.approx(right)
-                   for patch in drawn[label]), label
+        assert any(
+            patch.get_x() == pytest.approx(left) and patch.get_x() + patch.get_width() == pytest.approx(right)
+            for patch in drawn[label]
+        ), label
     # Legend: the segments left to right, then the columns.
     fig.draw_without_rendering()  # the legend places its entries when drawn
     renderer = fig.canvas.get_renderer()
-    entries = [(-round(t.get_window_extent(renderer).y0), t.get_window_extent(renderer).x0, t.get_text())
-               for t in fig.legends[0].get_texts() if t.get_text()]
+    entries = [
+        (-round(t.get_window_extent(renderer).y0), t.get_window_extent(renderer).x0, t.get_text())
+        for t in fig.legends[0].get_texts()
+        if t.get_text()
+    ]
     legend = [text.replace("\n", " ") for _, _, text in sorted(entries)]  # reading order
     if len(group_of(case)) == 1:
         by_x = sorted(SEGMENTS[case], key=lambda k: SEGMENTS[case][k][0])
-        assert legend[:len(by_x)] == by_x
+        assert legend[: len(by_x)] == by_x
     else:  # one legend entry per label, the segments before the columns
         assert len(legend) == len(set(legend)) and set(drawn) <= set(legend)
     # Both sides' totals labelled.
@@ -327,15 +365,17 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
             assert labels[y].startswith(charts.dots.MIRROR_MARK) == (comp.relation == Relation.MIRROR)
             for r in table[table["option"] == option].itertuples(index=False):
                 assert (pytest.approx(r.percent), y) == drawn[names[r.country]][
-                    [yy for _, yy in drawn[names[r.country]]].index(y)]
+                    [yy for _, yy in drawn[names[r.country]]].index(y)
+                ]
                 assert r.percent_text in texts(fig)
             text = gaps[y]
             if not comp.same_measure:  # shown, never tested
                 assert text.get_text().replace("\n", " ") == "different measures" and text.get_fontweight() != "bold"
                 y += 1
                 continue
-            own = diffs[(diffs["option"] == option)
-                        & ((diffs["country_1"] == country) | (diffs["country_2"] == country))]
+            own = diffs[
+                (diffs["option"] == option) & ((diffs["country_1"] == country) | (diffs["country_2"] == country))
+            ]
             for d in own.itertuples():
                 gap = d.diff if d.country_1 == country else -d.diff
                 assert f"{gap:+.1f}".replace("-", "\u2212") in text.get_text()
@@ -351,8 +391,11 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
 
 def test_dot_plot_per_category_has_only_its_items():
     for category in sorted(set(DATA.questions["category"])):
-        items = [c for c in comparable_items(DATA) if "JP" in c.countries
-                 and QUESTIONS[c.question_ids[0]].category == category]
+        items = [
+            c
+            for c in comparable_items(DATA)
+            if "JP" in c.countries and QUESTIONS[c.question_ids[0]].category == category
+        ]
         if not items:
             with pytest.raises(ValueError, match="no comparable item"):
                 charts.plot_comparisons(DATA, "JP", category)
@@ -373,8 +416,11 @@ def test_stated_level_and_assumption_follow_the_parameters():
 
 def test_press_sources_flagged_in_the_source_line():
     fig = chart("KR", "japan_favorable_reasons")
-    press = [DATA.source_label(s).removesuffix(" (press report)")
-             for s in fig.survey_table["source"].dropna().unique() if DATA.is_press(s)]
+    press = [
+        DATA.source_label(s).removesuffix(" (press report)")
+        for s in fig.survey_table["source"].dropna().unique()
+        if DATA.is_press(s)
+    ]
     # the Source line flags them; their names, too long for one line, are in the chart's notes
     notes = " ".join(fig.chart_notes)
     assert press and "press" in footer_lines(fig)[-1]
@@ -403,15 +449,21 @@ def test_country_and_answer_colours_never_share_a_hue_and_survive_colour_blindne
         for answer in style.answer_colours():
             distance = abs(hue(country) - hue(answer)) % 360
             assert min(distance, 360 - distance) >= 40, (country, answer)
-    shown_together = [list(style.COUNTRY_PALETTE), list(style.POSITIVE_RAMP) + list(style.NEGATIVE_RAMP)
-                      + [style.MIDPOINT_COLOUR]]
+    shown_together = [
+        list(style.COUNTRY_PALETTE),
+        list(style.POSITIVE_RAMP) + list(style.NEGATIVE_RAMP) + [style.MIDPOINT_COLOUR],
+    ]
     for cvd in ("deuteranomaly", "protanomaly", "tritanomaly"):
         space = {"name": "sRGB1+CVD", "cvd_type": cvd, "severity": 100}
         for group in shown_together:
             seen = [colorspacious.cspace_convert(mpl.colors.to_rgb(c), space, "CAM02-UCS") for c in group]
             for i in range(len(seen)):
                 for j in range(i + 1, len(seen)):
-                    assert colorspacious.deltaE(seen[i], seen[j], input_space="CAM02-UCS") >= 8, (cvd, group[i], group[j])
+                    assert colorspacious.deltaE(seen[i], seen[j], input_space="CAM02-UCS") >= 8, (
+                        cvd,
+                        group[i],
+                        group[j],
+                    )
 
 
 # ----------------------------------------------------------------------------------------------- files
@@ -425,7 +477,7 @@ def png_size(content: bytes) -> tuple[int, int]:
 
 def png_dpi(content: bytes) -> float:
     at = content.index(b"pHYs")
-    per_metre, _, unit = struct.unpack(">IIB", content[at + 4:at + 13])
+    per_metre, _, unit = struct.unpack(">IIB", content[at + 4 : at + 13])
     assert unit == 1
     return per_metre * 0.0254
 
@@ -434,8 +486,9 @@ def render(root, monkeypatch) -> dict[str, bytes]:
     monkeypatch.setenv("SURVEY_STAGING_DIR", str(root))
     written = []
     for country, qid in SAMPLE:
-        written += charts.save_figure(charts.plot_question(DATA, country, qid), f"figures/{country}/{qid}",
-                                      charts.FIGURE_FORMATS)
+        written += charts.save_figure(
+            charts.plot_question(DATA, country, qid), f"figures/{country}/{qid}", charts.FIGURE_FORMATS
+        )
     written += charts.save_figure(dots("JP"), "figures/JP/comparisons", charts.FIGURE_FORMATS)
     return {path: (root / path).read_bytes() for path in written}
 
@@ -475,10 +528,12 @@ def test_related_scale_questions_are_rows_of_one_chart_on_one_scale():
 
 def test_footers_state_the_level_and_design_effect_used():
     """At 90% and a design effect of 1.5, every chart kind says so, and never 'simple random sampling'."""
-    figs = [charts.plot_question(DATA, "JP", "us_impression", confidence=0.90, deff=1.5),
-            charts.plot_question(DATA, "JP", "defense_spending", confidence=0.90, deff=1.5),
-            charts.plot_comparisons(DATA, "JP", None, confidence=0.90, deff=1.5),
-            charts.plot_single_figures(DATA, "JP", None, confidence=0.90, deff=1.5)]
+    figs = [
+        charts.plot_question(DATA, "JP", "us_impression", confidence=0.90, deff=1.5),
+        charts.plot_question(DATA, "JP", "defense_spending", confidence=0.90, deff=1.5),
+        charts.plot_comparisons(DATA, "JP", None, confidence=0.90, deff=1.5),
+        charts.plot_single_figures(DATA, "JP", None, confidence=0.90, deff=1.5),
+    ]
     for fig in figs:
         note = footer_lines(fig)[0]
         assert "90%" in note and "95%" not in note, note

@@ -15,6 +15,7 @@ Line numbers in the expected messages refer to the good fixtures:
 * ``coverage.csv``: 2 JP us_impression, 3-4 KR us_impression (press-a, press-b), 5 us_favorable_reasons,
   6 korea_impression, 7-8 KR japan_impression (press-a, press-b), 9 nuclear_weapons, 10 economic_partners.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,11 +31,10 @@ from helpers import paths
 from helpers.data import (
     CATEGORIES,
     DATA_FILES,
-    DataValidationError,
     MAX_FIELD_CHARS,
+    DataValidationError,
     check_country,
     display_path,
-    load_coverage,
     load_questions,
     load_survey,
     load_survey_data,
@@ -47,6 +47,7 @@ CSV_FILES = tuple(name for name in DATA_FILES if name.endswith(".csv"))
 
 
 # ------------------------------------------------------------------------------------------------ helpers
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
@@ -84,13 +85,18 @@ def assert_reported(problems: list[str], where: str, what: str, only: bool = Tru
 
 # ------------------------------------------------------------------------------------------ good fixture
 
+
 def test_good_fixture_set_loads():
     data = load_survey_data(GOOD)
     assert data.countries() == ["JP", "KR", "US"]
     assert data.country_n("KR") == 1585
     assert list(data.questions["question_id"]) == [
-        "us_impression", "us_favorable_reasons", "korea_impression", "japan_impression",
-        "nuclear_weapons", "economic_partners",
+        "us_impression",
+        "us_favorable_reasons",
+        "korea_impression",
+        "japan_impression",
+        "nuclear_weapons",
+        "economic_partners",
     ]
     assert len(data.toplines) == 22
     assert data.toplines["is_net"].sum() == 2
@@ -101,8 +107,12 @@ def test_good_fixture_set_loads():
     assert list(data.coverage["line"]) == list(range(2, 11))
     # Respondent countries are derived from coverage.csv, in survey order.
     assert data.questions.set_index("question_id")["countries"].to_dict() == {
-        "us_impression": ("JP", "KR"), "us_favorable_reasons": ("JP",), "korea_impression": ("JP",),
-        "japan_impression": ("KR",), "nuclear_weapons": ("JP",), "economic_partners": ("JP",),
+        "us_impression": ("JP", "KR"),
+        "us_favorable_reasons": ("JP",),
+        "korea_impression": ("JP",),
+        "japan_impression": ("KR",),
+        "nuclear_weapons": ("JP",),
+        "economic_partners": ("JP",),
     }
 
 
@@ -117,202 +127,464 @@ def test_messages_show_repository_relative_paths_or_bare_file_names(tmp_path):
 # (file, text to replace, replacement, where the message must point, what it must say)
 RULES = [
     # --- headers
-    pytest.param("toplines.csv", ",measure,status", ",status",
-                 "toplines.csv, line 1, column 'measure'", "missing column",
-                 id="toplines-missing-column"),
-    pytest.param("toplines.csv", "corroborated_by,note\n", "corroborated_by,note,extra\n",
-                 "toplines.csv, line 1, column 'extra'", "unexpected column",
-                 id="toplines-unexpected-column"),
-    pytest.param("questions.csv", ",family,note", ",note",
-                 "questions.csv, line 1, column 'family'", "missing column",
-                 id="questions-missing-column"),
-    pytest.param("questions.csv", "no_view,chart_group\n", "no_view,chart_group,comment\n",
-                 "questions.csv, line 1, column 'comment'", "unexpected column",
-                 id="questions-unexpected-column"),
-    pytest.param("coverage.csv", ",measure_note,note", ",note",
-                 "coverage.csv, line 1, column 'measure_note'", "missing column",
-                 id="coverage-missing-column"),
+    pytest.param(
+        "toplines.csv",
+        ",measure,status",
+        ",status",
+        "toplines.csv, line 1, column 'measure'",
+        "missing column",
+        id="toplines-missing-column",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "corroborated_by,note\n",
+        "corroborated_by,note,extra\n",
+        "toplines.csv, line 1, column 'extra'",
+        "unexpected column",
+        id="toplines-unexpected-column",
+    ),
+    pytest.param(
+        "questions.csv",
+        ",family,note",
+        ",note",
+        "questions.csv, line 1, column 'family'",
+        "missing column",
+        id="questions-missing-column",
+    ),
+    pytest.param(
+        "questions.csv",
+        "no_view,chart_group\n",
+        "no_view,chart_group,comment\n",
+        "questions.csv, line 1, column 'comment'",
+        "unexpected column",
+        id="questions-unexpected-column",
+    ),
+    pytest.param(
+        "coverage.csv",
+        ",measure_note,note",
+        ",note",
+        "coverage.csv, line 1, column 'measure_note'",
+        "missing column",
+        id="coverage-missing-column",
+    ),
     # --- line structure and required values
-    pytest.param("coverage.csv", "JP,korea_impression,release,some,,", "JP,korea_impression,release,,,",
-                 "coverage.csv, line 6, column 'options_published'", "empty, a value is required",
-                 id="coverage-required-value-empty"),
-    pytest.param("toplines.csv", "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,,\n",
-                 "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,\n",
-                 "toplines.csv, line 12", "10 fields, expected 11",
-                 id="toplines-wrong-number-of-fields"),
-    pytest.param("toplines.csv", "press-b,paragraph 5,", "press-b,,",
-                 "toplines.csv, line 7, column 'locator'", "empty, a value is required",
-                 id="toplines-required-value-empty"),
-    pytest.param("questions.csv", "Overall impression of South Korea", "",
-                 "questions.csv, line 4, column 'wording'", "empty, a value is required",
-                 id="questions-required-value-empty"),
+    pytest.param(
+        "coverage.csv",
+        "JP,korea_impression,release,some,,",
+        "JP,korea_impression,release,,,",
+        "coverage.csv, line 6, column 'options_published'",
+        "empty, a value is required",
+        id="coverage-required-value-empty",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,,\n",
+        "KR,japan_impression,favorable,52.4,press-a,paragraph 3,,,published,\n",
+        "toplines.csv, line 12",
+        "10 fields, expected 11",
+        id="toplines-wrong-number-of-fields",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "press-b,paragraph 5,",
+        "press-b,,",
+        "toplines.csv, line 7, column 'locator'",
+        "empty, a value is required",
+        id="toplines-required-value-empty",
+    ),
+    pytest.param(
+        "questions.csv",
+        "Overall impression of South Korea",
+        "",
+        "questions.csv, line 4, column 'wording'",
+        "empty, a value is required",
+        id="questions-required-value-empty",
+    ),
     # --- percent
-    pytest.param("toplines.csv", "JP,korea_impression,favorable,24.8", "JP,korea_impression,favorable,4O.8",
-                 "toplines.csv, line 10, column 'percent'", "'4O.8' is not a number",
-                 id="percent-not-a-number"),
-    pytest.param("toplines.csv", "JP,economic_partners,United States,66.4",
-                 "JP,economic_partners,United States,100.5",
-                 "toplines.csv, line 20, column 'percent'", "100.5 is outside 0–100",
-                 id="percent-above-100"),
-    pytest.param("toplines.csv", "JP,economic_partners,China,37.3", "JP,economic_partners,China,-3",
-                 "toplines.csv, line 21, column 'percent'", "-3 is outside 0–100",
-                 id="percent-negative"),
+    pytest.param(
+        "toplines.csv",
+        "JP,korea_impression,favorable,24.8",
+        "JP,korea_impression,favorable,4O.8",
+        "toplines.csv, line 10, column 'percent'",
+        "'4O.8' is not a number",
+        id="percent-not-a-number",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "JP,economic_partners,United States,66.4",
+        "JP,economic_partners,United States,100.5",
+        "toplines.csv, line 20, column 'percent'",
+        "100.5 is outside 0–100",
+        id="percent-above-100",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "JP,economic_partners,China,37.3",
+        "JP,economic_partners,China,-3",
+        "toplines.csv, line 21, column 'percent'",
+        "-3 is outside 0–100",
+        id="percent-negative",
+    ),
     # --- keys
-    pytest.param("toplines.csv", "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n",
-                 "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n" * 2,
-                 "toplines.csv, line 14", "duplicate key KR/japan_impression/unfavorable/press-a (first on line 13)",
-                 id="toplines-duplicate-key"),
+    pytest.param(
+        "toplines.csv",
+        "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n",
+        "KR,japan_impression,unfavorable,37.1,press-a,paragraph 3,,,published,,\n" * 2,
+        "toplines.csv, line 14",
+        "duplicate key KR/japan_impression/unfavorable/press-a (first on line 13)",
+        id="toplines-duplicate-key",
+    ),
     # A second, shorter definition of economic_partners inserted before the original one (now line 8).
-    pytest.param("questions.csv", "\neconomic_partners,",
-                 "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,,"
-                 "\neconomic_partners,",
-                 "questions.csv, line 8, column 'question_id'", "duplicate key 'economic_partners' (first on line 7)",
-                 id="questions-duplicate-question-id"),
-    pytest.param("questions.csv", "US,impression,,,neither,", "US,impression,,,undecided,",
-                 "questions.csv, line 2, column 'no_view'", "'undecided' is not one of the question's options",
-                 id="questions-no-view-not-an-option"),
-    pytest.param("survey.yml", "margin_of_error_source: press-a\n", "margin_of_error_source: press-z\n",
-                 "survey.yml, key 'countries.KR.margin_of_error_source'", "unknown source 'press-z'",
-                 id="survey-margin-source-unknown"),
-    pytest.param("questions.csv", "A note for readers.,,,\n", "A note for readers.,,,weapons\n",
-                 "questions.csv, line 7, column 'chart_group'", "needs the same question type, options and sides",
-                 id="questions-chart-group-of-different-questions"),
-    pytest.param("toplines.csv", 'JP,economic_partners,"EU', 'JP,economic_partner,"EU',
-                 "toplines.csv, line 22, column 'question_id'",
-                 "'economic_partner' is not in the codebook (questions.csv)",
-                 id="toplines-question-not-in-codebook"),
-    pytest.param("coverage.csv", "JP,economic_partners,release,some,", "KR,economic_partners,release,some,,\n"
-                 "JP,economic_partners,release,some,",
-                 "coverage.csv, line 10", "no figures for KR/economic_partners/release in toplines.csv",
-                 id="coverage-row-without-figures"),
-    pytest.param("coverage.csv", "JP,korea_impression,release,some,,\n", "",
-                 "toplines.csv, line 10, column 'source'",
-                 "no row for JP/korea_impression/release in coverage.csv",
-                 id="figures-without-coverage-row-reported-once"),
-    pytest.param("coverage.csv", "KR,japan_impression,press-b,all,,\n", "KR,japan_impression,press-b,all,,\n" * 2,
-                 "coverage.csv, line 9", "duplicate key KR/japan_impression/press-b (first on line 8)",
-                 id="coverage-duplicate-key"),
-    pytest.param("coverage.csv", "KR,japan_impression,press-b,all", "KR,japan_impression,press-b,most",
-                 "coverage.csv, line 8, column 'options_published'", "'most' must be one of all, some",
-                 id="coverage-options-published-vocabulary"),
-    pytest.param("coverage.csv", "KR,japan_impression,press-b,all", "KR,japan_impression,press-b,some",
-                 "coverage.csv, line 8, column 'options_published'",
-                 "'some' here but 'all' on line 7",
-                 id="coverage-sources-of-one-measure-disagree"),
-    pytest.param("coverage.csv", "JP,nuclear_weapons,release", "JP,nuclear_weapons,press-q",
-                 "coverage.csv, line 9, column 'source'", "unknown source 'press-q'",
-                 id="coverage-unknown-source"),
+    pytest.param(
+        "questions.csv",
+        "\neconomic_partners,",
+        "\neconomic_partners,economy & trade,Partners,select_all,multiple,,,China,,,,,,,\neconomic_partners,",
+        "questions.csv, line 8, column 'question_id'",
+        "duplicate key 'economic_partners' (first on line 7)",
+        id="questions-duplicate-question-id",
+    ),
+    pytest.param(
+        "questions.csv",
+        "US,impression,,,neither,",
+        "US,impression,,,undecided,",
+        "questions.csv, line 2, column 'no_view'",
+        "'undecided' is not one of the question's options",
+        id="questions-no-view-not-an-option",
+    ),
+    pytest.param(
+        "survey.yml",
+        "margin_of_error_source: press-a\n",
+        "margin_of_error_source: press-z\n",
+        "survey.yml, key 'countries.KR.margin_of_error_source'",
+        "unknown source 'press-z'",
+        id="survey-margin-source-unknown",
+    ),
+    pytest.param(
+        "questions.csv",
+        "A note for readers.,,,\n",
+        "A note for readers.,,,weapons\n",
+        "questions.csv, line 7, column 'chart_group'",
+        "needs the same question type, options and sides",
+        id="questions-chart-group-of-different-questions",
+    ),
+    pytest.param(
+        "toplines.csv",
+        'JP,economic_partners,"EU',
+        'JP,economic_partner,"EU',
+        "toplines.csv, line 22, column 'question_id'",
+        "'economic_partner' is not in the codebook (questions.csv)",
+        id="toplines-question-not-in-codebook",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "JP,economic_partners,release,some,",
+        "KR,economic_partners,release,some,,\nJP,economic_partners,release,some,",
+        "coverage.csv, line 10",
+        "no figures for KR/economic_partners/release in toplines.csv",
+        id="coverage-row-without-figures",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "JP,korea_impression,release,some,,\n",
+        "",
+        "toplines.csv, line 10, column 'source'",
+        "no row for JP/korea_impression/release in coverage.csv",
+        id="figures-without-coverage-row-reported-once",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "KR,japan_impression,press-b,all,,\n",
+        "KR,japan_impression,press-b,all,,\n" * 2,
+        "coverage.csv, line 9",
+        "duplicate key KR/japan_impression/press-b (first on line 8)",
+        id="coverage-duplicate-key",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "KR,japan_impression,press-b,all",
+        "KR,japan_impression,press-b,most",
+        "coverage.csv, line 8, column 'options_published'",
+        "'most' must be one of all, some",
+        id="coverage-options-published-vocabulary",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "KR,japan_impression,press-b,all",
+        "KR,japan_impression,press-b,some",
+        "coverage.csv, line 8, column 'options_published'",
+        "'some' here but 'all' on line 7",
+        id="coverage-sources-of-one-measure-disagree",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "JP,nuclear_weapons,release",
+        "JP,nuclear_weapons,press-q",
+        "coverage.csv, line 9, column 'source'",
+        "unknown source 'press-q'",
+        id="coverage-unknown-source",
+    ),
     # --- vocabularies
-    pytest.param("questions.csv", "security,Whether", "defence,Whether",
-                 "questions.csv, line 6, column 'category'", "unknown category 'defence'",
-                 id="questions-unknown-category"),
-    pytest.param("toplines.csv", "KR,japan_impression,favorable", "CN,japan_impression,favorable",
-                 "toplines.csv, line 12, column 'country'", "unknown country 'CN'",
-                 id="toplines-unknown-country"),
-    pytest.param("coverage.csv", "KR,japan_impression,press-a", "CN,japan_impression,press-a",
-                 "coverage.csv, line 7, column 'country'", "unknown country 'CN'",
-                 id="coverage-unknown-country"),
-    pytest.param("questions.csv", "neither,,JP,impression", "neither,,CN,impression",
-                 "questions.csv, line 5, column 'subject'", "unknown country 'CN'",
-                 id="questions-unknown-subject"),
-    pytest.param("toplines.csv", "JP,korea_impression,unfavorable", "KR,korea_impression,unfavorable",
-                 "toplines.csv, line 11, column 'source'", "no row for KR/korea_impression/release in coverage.csv",
-                 id="toplines-country-without-coverage"),
-    pytest.param("toplines.csv", "10.0,press-b", "10.0,press-c",
-                 "toplines.csv, line 7, column 'source'", "unknown source 'press-c'",
-                 id="toplines-unknown-source"),
-    pytest.param("toplines.csv", "published,press-a,", "published,press-z,",
-                 "toplines.csv, line 2, column 'corroborated_by'", "unknown source 'press-z'",
-                 id="toplines-unknown-corroborating-source"),
-    pytest.param("toplines.csv", "16.0,release,\"Findings §1, bullet 1\",,main_reason",
-                 "16.0,release,\"Findings §1, bullet 1\",,main_reasons",
-                 "toplines.csv, line 9, column 'measure'", "unknown measure 'main_reasons'",
-                 id="toplines-unknown-measure"),
-    pytest.param("toplines.csv", "JP,economic_partners,China", "JP,economic_partners,Chinaa",
-                 "toplines.csv, line 21, column 'option'", "'Chinaa' is not an option of 'economic_partners'",
-                 id="toplines-option-not-in-codebook"),
-    pytest.param("toplines.csv", "strongly in favor;somewhat in favor", "strongly in favor;rather in favor",
-                 "toplines.csv, line 18, column 'net_of'", "'rather in favor' is not an option of 'nuclear_weapons'",
-                 id="toplines-net-part-not-an-option"),
+    pytest.param(
+        "questions.csv",
+        "security,Whether",
+        "defence,Whether",
+        "questions.csv, line 6, column 'category'",
+        "unknown category 'defence'",
+        id="questions-unknown-category",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "KR,japan_impression,favorable",
+        "CN,japan_impression,favorable",
+        "toplines.csv, line 12, column 'country'",
+        "unknown country 'CN'",
+        id="toplines-unknown-country",
+    ),
+    pytest.param(
+        "coverage.csv",
+        "KR,japan_impression,press-a",
+        "CN,japan_impression,press-a",
+        "coverage.csv, line 7, column 'country'",
+        "unknown country 'CN'",
+        id="coverage-unknown-country",
+    ),
+    pytest.param(
+        "questions.csv",
+        "neither,,JP,impression",
+        "neither,,CN,impression",
+        "questions.csv, line 5, column 'subject'",
+        "unknown country 'CN'",
+        id="questions-unknown-subject",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "JP,korea_impression,unfavorable",
+        "KR,korea_impression,unfavorable",
+        "toplines.csv, line 11, column 'source'",
+        "no row for KR/korea_impression/release in coverage.csv",
+        id="toplines-country-without-coverage",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "10.0,press-b",
+        "10.0,press-c",
+        "toplines.csv, line 7, column 'source'",
+        "unknown source 'press-c'",
+        id="toplines-unknown-source",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "published,press-a,",
+        "published,press-z,",
+        "toplines.csv, line 2, column 'corroborated_by'",
+        "unknown source 'press-z'",
+        id="toplines-unknown-corroborating-source",
+    ),
+    pytest.param(
+        "toplines.csv",
+        '16.0,release,"Findings §1, bullet 1",,main_reason',
+        '16.0,release,"Findings §1, bullet 1",,main_reasons',
+        "toplines.csv, line 9, column 'measure'",
+        "unknown measure 'main_reasons'",
+        id="toplines-unknown-measure",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "JP,economic_partners,China",
+        "JP,economic_partners,Chinaa",
+        "toplines.csv, line 21, column 'option'",
+        "'Chinaa' is not an option of 'economic_partners'",
+        id="toplines-option-not-in-codebook",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "strongly in favor;somewhat in favor",
+        "strongly in favor;rather in favor",
+        "toplines.csv, line 18, column 'net_of'",
+        "'rather in favor' is not an option of 'nuclear_weapons'",
+        id="toplines-net-part-not-an-option",
+    ),
     # --- codebook structure
-    pytest.param("questions.csv", "+|+|-|-", "+|+|-",
-                 "questions.csv, line 6, column 'option_sides'", "3 sides for 4 options",
-                 id="questions-scale-sides-count"),
-    pytest.param("questions.csv", "us_impression,favorable,a security partner",
-                 "us_impression,favourable,a security partner",
-                 "questions.csv, line 3, column 'base_option'", "'favourable' is not an option of 'us_impression'",
-                 id="questions-base-option-not-an-option"),
-    pytest.param("questions.csv", 'Union",,,,,', 'Union",,JP,,,',
-                 "coverage.csv, line 10, column 'country'",
-                 "'economic_partners' is about JP (its subject in questions.csv), so it cannot be asked of JP",
-                 id="subject-is-a-respondent-country"),
-    pytest.param("questions.csv", "+|+|-|-,,,", "+|+|-|-,,own_arms,",
-                 "questions.csv, line 6, column 'subject'", "'nuclear_weapons' is in family 'own_arms', so it needs",
-                 id="family-member-without-subject"),
-    pytest.param("questions.csv", "neither,,JP,impression", "neither,,KR,impression",
-                 "questions.csv, line 5, column 'subject'",
-                 "'japan_impression' and 'korea_impression' (line 4) are both about KR in family 'impression'",
-                 id="family-two-items-about-one-subject"),
-    pytest.param("questions.csv", "Overall impression of South Korea", "Overall impression of the host country",
-                 "questions.csv, line 4, column 'wording'", "'host country' is vague; write {country}",
-                 id="wording-vague-country"),
-    pytest.param("questions.csv", "Overall impression of South Korea", "Overall impression of {name}",
-                 "questions.csv, line 4, column 'wording'", "the only placeholder a wording may hold is {country}",
-                 id="wording-unknown-placeholder"),
+    pytest.param(
+        "questions.csv",
+        "+|+|-|-",
+        "+|+|-",
+        "questions.csv, line 6, column 'option_sides'",
+        "3 sides for 4 options",
+        id="questions-scale-sides-count",
+    ),
+    pytest.param(
+        "questions.csv",
+        "us_impression,favorable,a security partner",
+        "us_impression,favourable,a security partner",
+        "questions.csv, line 3, column 'base_option'",
+        "'favourable' is not an option of 'us_impression'",
+        id="questions-base-option-not-an-option",
+    ),
+    pytest.param(
+        "questions.csv",
+        'Union",,,,,',
+        'Union",,JP,,,',
+        "coverage.csv, line 10, column 'country'",
+        "'economic_partners' is about JP (its subject in questions.csv), so it cannot be asked of JP",
+        id="subject-is-a-respondent-country",
+    ),
+    pytest.param(
+        "questions.csv",
+        "+|+|-|-,,,",
+        "+|+|-|-,,own_arms,",
+        "questions.csv, line 6, column 'subject'",
+        "'nuclear_weapons' is in family 'own_arms', so it needs",
+        id="family-member-without-subject",
+    ),
+    pytest.param(
+        "questions.csv",
+        "neither,,JP,impression",
+        "neither,,KR,impression",
+        "questions.csv, line 5, column 'subject'",
+        "'japan_impression' and 'korea_impression' (line 4) are both about KR in family 'impression'",
+        id="family-two-items-about-one-subject",
+    ),
+    pytest.param(
+        "questions.csv",
+        "Overall impression of South Korea",
+        "Overall impression of the host country",
+        "questions.csv, line 4, column 'wording'",
+        "'host country' is vague; write {country}",
+        id="wording-vague-country",
+    ),
+    pytest.param(
+        "questions.csv",
+        "Overall impression of South Korea",
+        "Overall impression of {name}",
+        "questions.csv, line 4, column 'wording'",
+        "the only placeholder a wording may hold is {country}",
+        id="wording-unknown-placeholder",
+    ),
     # An empty entry is reported once, and the sides of the scale are not counted against the broken list.
-    pytest.param("questions.csv", "strongly in favor|somewhat in favor|", "strongly in favor||somewhat in favor|",
-                 "questions.csv, line 6, column 'options'", "entry 2 of the list is empty",
-                 id="options-with-an-empty-entry"),
-    pytest.param("questions.csv", '"United States|China|', '"United States|China||',
-                 "questions.csv, line 7, column 'options'", "entry 3 of the list is empty",
-                 id="options-with-an-empty-entry-select-all"),
-    pytest.param("toplines.csv", "JP,korea_impression,favorable,24.8", "JP,korea_impression,favorable,024.8",
-                 "toplines.csv, line 10, column 'percent'",
-                 "'024.8' has a leading zero (expected digits with an optional decimal part and no leading zero",
-                 id="percent-leading-zero"),
+    pytest.param(
+        "questions.csv",
+        "strongly in favor|somewhat in favor|",
+        "strongly in favor||somewhat in favor|",
+        "questions.csv, line 6, column 'options'",
+        "entry 2 of the list is empty",
+        id="options-with-an-empty-entry",
+    ),
+    pytest.param(
+        "questions.csv",
+        '"United States|China|',
+        '"United States|China||',
+        "questions.csv, line 7, column 'options'",
+        "entry 3 of the list is empty",
+        id="options-with-an-empty-entry-select-all",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "JP,korea_impression,favorable,24.8",
+        "JP,korea_impression,favorable,024.8",
+        "toplines.csv, line 10, column 'percent'",
+        "'024.8' has a leading zero (expected digits with an optional decimal part and no leading zero",
+        id="percent-leading-zero",
+    ),
     # --- sums
-    pytest.param("toplines.csv", "JP,us_impression,neither,25.0", "JP,us_impression,neither,25.2",
-                 "toplines.csv, line 4, column 'percent'",
-                 "'us_impression' (JP, release) sum to 100.2, more than 100 plus rounding (0.15)",
-                 id="single-choice-sum-over-100"),
-    pytest.param("toplines.csv", "in favor,23.7", "in favor,23.9",
-                 "toplines.csv, line 18, column 'percent'",
-                 "net 'in favor' of 'nuclear_weapons' (JP) is 23.9 but its parts sum to 23.7",
-                 id="net-differs-from-parts"),
-    pytest.param("toplines.csv", "KR,us_impression,neither,10.0,press-b", "KR,us_impression,unfavorable,10.0,press-b",
-                 "toplines.csv, line 6, column 'option'",
-                 "'us_impression' (KR) is marked as fully published in coverage.csv but has no row for: neither",
-                 id="options-published-all-with-missing-option"),
-    pytest.param("toplines.csv", "KR,us_impression,neither,10.0", "KR,us_impression,neither,5.0",
-                 "toplines.csv, line 7, column 'percent'",
-                 "'us_impression' (KR) is marked as fully published in coverage.csv but its options sum to 95.0",
-                 id="options-published-all-sum-short-of-100"),
+    pytest.param(
+        "toplines.csv",
+        "JP,us_impression,neither,25.0",
+        "JP,us_impression,neither,25.2",
+        "toplines.csv, line 4, column 'percent'",
+        "'us_impression' (JP, release) sum to 100.2, more than 100 plus rounding (0.15)",
+        id="single-choice-sum-over-100",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "in favor,23.7",
+        "in favor,23.9",
+        "toplines.csv, line 18, column 'percent'",
+        "net 'in favor' of 'nuclear_weapons' (JP) is 23.9 but its parts sum to 23.7",
+        id="net-differs-from-parts",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "KR,us_impression,neither,10.0,press-b",
+        "KR,us_impression,unfavorable,10.0,press-b",
+        "toplines.csv, line 6, column 'option'",
+        "'us_impression' (KR) is marked as fully published in coverage.csv but has no row for: neither",
+        id="options-published-all-with-missing-option",
+    ),
+    pytest.param(
+        "toplines.csv",
+        "KR,us_impression,neither,10.0",
+        "KR,us_impression,neither,5.0",
+        "toplines.csv, line 7, column 'percent'",
+        "'us_impression' (KR) is marked as fully published in coverage.csv but its options sum to 95.0",
+        id="options-published-all-sum-short-of-100",
+    ),
     # --- survey.yml
-    pytest.param("survey.yml", "title: Test survey", "title: Test: survey",
-                 "survey.yml, line 3", "not valid YAML",
-                 id="survey-invalid-yaml"),
-    pytest.param("survey.yml", "    n: 1585", "    n: 0",
-                 "survey.yml, key 'countries.KR.n'", "0 is not a positive integer",
-                 id="survey-country-n-not-positive"),
-    pytest.param("survey.yml", "  - element: Weighting\n    disclosed: not disclosed in the source\n", "",
-                 "survey.yml, key 'aapor_disclosure'", "10 elements, expected 11",
-                 id="survey-aapor-elements-count"),
-    pytest.param("survey.yml", "id: press-b", "id: press-a",
-                 "survey.yml, key 'sources'", "id 'press-a' appears more than once",
-                 id="survey-duplicate-source-id"),
-    pytest.param("survey.yml", "    n: 1037\n", "    n: 1037\n    n: 1038\n",
-                 "survey.yml, line 12", "key 'n' appears twice in one mapping (first on line 11)",
-                 id="survey-duplicate-key"),
-    pytest.param("survey.yml", "aapor_disclosure:\n", "aapor_disclosure: 11\nold_aapor_disclosure:\n",
-                 "survey.yml, key 'aapor_disclosure'", "expected a list of 11 elements",
-                 id="survey-aapor-not-a-list"),
+    pytest.param(
+        "survey.yml",
+        "title: Test survey",
+        "title: Test: survey",
+        "survey.yml, line 3",
+        "not valid YAML",
+        id="survey-invalid-yaml",
+    ),
+    pytest.param(
+        "survey.yml",
+        "    n: 1585",
+        "    n: 0",
+        "survey.yml, key 'countries.KR.n'",
+        "0 is not a positive integer",
+        id="survey-country-n-not-positive",
+    ),
+    pytest.param(
+        "survey.yml",
+        "  - element: Weighting\n    disclosed: not disclosed in the source\n",
+        "",
+        "survey.yml, key 'aapor_disclosure'",
+        "10 elements, expected 11",
+        id="survey-aapor-elements-count",
+    ),
+    pytest.param(
+        "survey.yml",
+        "id: press-b",
+        "id: press-a",
+        "survey.yml, key 'sources'",
+        "id 'press-a' appears more than once",
+        id="survey-duplicate-source-id",
+    ),
+    pytest.param(
+        "survey.yml",
+        "    n: 1037\n",
+        "    n: 1037\n    n: 1038\n",
+        "survey.yml, line 12",
+        "key 'n' appears twice in one mapping (first on line 11)",
+        id="survey-duplicate-key",
+    ),
+    pytest.param(
+        "survey.yml",
+        "aapor_disclosure:\n",
+        "aapor_disclosure: 11\nold_aapor_disclosure:\n",
+        "survey.yml, key 'aapor_disclosure'",
+        "expected a list of 11 elements",
+        id="survey-aapor-not-a-list",
+    ),
     # A code with a shell metacharacter is refused before anything else looks at the country.
-    pytest.param("survey.yml", "  KR:\n", "  K`touch pwned`R:\n",
-                 "survey.yml, key 'countries'", "'K`touch pwned`R' is not a country code (two capital letters",
-                 id="survey-country-code-with-backquote"),
-    pytest.param("survey.yml", "  KR:\n", "  kr:\n",
-                 "survey.yml, key 'countries'", "'kr' is not a country code",
-                 id="survey-country-code-lower-case"),
+    pytest.param(
+        "survey.yml",
+        "  KR:\n",
+        "  K`touch pwned`R:\n",
+        "survey.yml, key 'countries'",
+        "'K`touch pwned`R' is not a country code (two capital letters",
+        id="survey-country-code-with-backquote",
+    ),
+    pytest.param(
+        "survey.yml",
+        "  KR:\n",
+        "  kr:\n",
+        "survey.yml, key 'countries'",
+        "'kr' is not a country code",
+        id="survey-country-code-lower-case",
+    ),
 ]
 
 
@@ -367,6 +639,7 @@ def test_all_problems_of_a_pass_are_reported_together(data_dir):
 
 # ------------------------------------------------------------------------------ empty and unreadable files
 
+
 @pytest.mark.parametrize("content", [pytest.param(b"", id="0-bytes"), pytest.param(b" \n\t\n  ", id="whitespace")])
 @pytest.mark.parametrize("name", FILES)
 def test_empty_file(data_dir, name, content):
@@ -402,11 +675,19 @@ MULTILINE_NOTE = (
     ("old", "new", "where"),
     [
         # The row holding the multi-line field is named by the line it starts on.
-        pytest.param("a security partner,31.0", "a security partner,4O.5", "toplines.csv, line 8, column 'percent'",
-                     id="on-the-multiline-row"),
+        pytest.param(
+            "a security partner,31.0",
+            "a security partner,4O.5",
+            "toplines.csv, line 8, column 'percent'",
+            id="on-the-multiline-row",
+        ),
         # korea_impression 'favorable' was on line 10; the embedded newline moves it to line 11.
-        pytest.param("korea_impression,favorable,24.8", "korea_impression,favorable,4O.5",
-                     "toplines.csv, line 11, column 'percent'", id="on-a-later-row"),
+        pytest.param(
+            "korea_impression,favorable,24.8",
+            "korea_impression,favorable,4O.5",
+            "toplines.csv, line 11, column 'percent'",
+            id="on-a-later-row",
+        ),
     ],
 )
 def test_error_near_a_multiline_field_names_the_physical_line(data_dir, old, new, where):
@@ -424,6 +705,7 @@ def test_rows_after_a_multiline_field_keep_their_physical_line(data_dir):
 
 
 # ------------------------------------------------------------------------------------------ shipped data
+
 
 @pytest.fixture(scope="module")
 def shipped():
@@ -492,15 +774,23 @@ def test_shipped_us_figures_as_published(shipped):
     assert tariff["corroborated_by"] == "livedoor-29464206"
     kei = shipped.source("kei-2025-09-10")
     assert (kei["publisher"], kei["date"], kei["url"], kei["kind"]) == (
-        "Korea Economic Institute of America", "2025-09-10", "https://keia.org/?p=27766", "primary")
+        "Korea Economic Institute of America",
+        "2025-09-10",
+        "https://keia.org/?p=27766",
+        "primary",
+    )
     assert "does not state its sample" in kei["note"]
     assert shipped.source_label("kei-2025-09-10") == "KEI"
     assert shipped.source_label("yankeetimes") == "Yankee Times (press report)"
 
 
 def test_shipped_us_views_are_about_the_right_subjects(shipped):
-    assert [shipped.subject(q) for q in ("korea_impression", "japan_impression", "korea_trust", "japan_trust")] \
-        == ["KR", "JP", "KR", "JP"]
+    assert [shipped.subject(q) for q in ("korea_impression", "japan_impression", "korea_trust", "japan_trust")] == [
+        "KR",
+        "JP",
+        "KR",
+        "JP",
+    ]
     assert shipped.family("korea_trust") == shipped.family("us_trust") == "trust"
     assert shipped.subject("us_tariffs") is None
     assert shipped.countries_of("us_tariffs") == ("JP", "KR", "US")
@@ -517,16 +807,25 @@ def test_shipped_no_item_is_asked_about_its_own_respondents(shipped):
 
 def test_shipped_families_have_one_item_per_subject(shipped):
     families = shipped.questions.dropna(subset=["family"]).groupby("family")
-    assert {"impression", "leader_impression", "trust", "favorable_reasons", "unfavorable_reasons",
-            "relations_state"} <= set(families.groups)
+    assert {
+        "impression",
+        "leader_impression",
+        "trust",
+        "favorable_reasons",
+        "unfavorable_reasons",
+        "relations_state",
+    } <= set(families.groups)
     for family, rows in families:
         assert rows["subject"].notna().all() and rows["subject"].is_unique, family
 
 
-@pytest.mark.parametrize(("country", "question_id", "words"), [
-    pytest.param("KR", "us_relations_state", "worsened", id="kr-relations-a-change"),
-    pytest.param("KR", "trilateral_security_cooperation", "positively", id="kr-cooperation-a-view"),
-])
+@pytest.mark.parametrize(
+    ("country", "question_id", "words"),
+    [
+        pytest.param("KR", "us_relations_state", "worsened", id="kr-relations-a-change"),
+        pytest.param("KR", "trilateral_security_cooperation", "positively", id="kr-cooperation-a-view"),
+    ],
+)
 def test_shipped_different_measures_are_marked_on_the_country_figures(shipped, country, question_id, words):
     assert words in shipped.measure_note(country, question_id)
     assert shipped.measure_note("JP", question_id) is None
@@ -535,10 +834,13 @@ def test_shipped_different_measures_are_marked_on_the_country_figures(shipped, c
 
 
 def test_shipped_wording_names_the_country(shipped):
-    assert shipped.wording("us_relations_state", "JP") == \
-        "Current state of relations between Japan and the United States"
-    assert shipped.wording("us_forces_cost_share", "KR") == \
-        "South Korea's share of the cost of the U.S. forces stationed in South Korea"
+    assert (
+        shipped.wording("us_relations_state", "JP") == "Current state of relations between Japan and the United States"
+    )
+    assert (
+        shipped.wording("us_forces_cost_share", "KR")
+        == "South Korea's share of the cost of the U.S. forces stationed in South Korea"
+    )
     for wording in shipped.questions["wording"]:
         assert "respondent's country" not in wording and "host country" not in wording
 
@@ -618,8 +920,19 @@ def test_shipped_percent_keeps_published_precision(shipped, question_id, option,
 
 def test_shipped_frames_are_typed(shipped):
     toplines, questions = shipped.toplines, shipped.questions
-    for column in ("country", "question_id", "option", "source", "locator", "net_of", "measure", "status",
-                   "corroborated_by", "note", "percent_text"):
+    for column in (
+        "country",
+        "question_id",
+        "option",
+        "source",
+        "locator",
+        "net_of",
+        "measure",
+        "status",
+        "corroborated_by",
+        "note",
+        "percent_text",
+    ):
         assert pd.api.types.is_string_dtype(toplines[column]) and toplines[column].dtype == "string", column
     assert toplines["percent"].dtype == "float64"
     assert toplines["decimals"].dtype == "int64"
@@ -627,8 +940,7 @@ def test_shipped_frames_are_typed(shipped):
     assert toplines["line"].dtype == "int64"
     # Empty optional fields are missing values, not empty strings.
     assert toplines["net_of"].isna().any() and not (toplines["net_of"] == "").any()
-    for column in ("question_id", "wording", "question_type", "answers", "subject", "family", "note",
-                   "codebook_note"):
+    for column in ("question_id", "wording", "question_type", "answers", "subject", "family", "note", "codebook_note"):
         assert questions[column].dtype == "string", column
     assert "mirror_of" not in questions and "options_published" not in questions
     for column in ("country", "question_id", "source", "options_published", "measure_note", "note"):
@@ -638,14 +950,12 @@ def test_shipped_frames_are_typed(shipped):
     assert all(isinstance(v, tuple) for v in questions["countries"])
 
 
-
 def test_a_measure_without_its_answer_format_is_rejected(data_dir):
     """Measures carry a label and an answer format: the narrative words and tests reasons by them."""
     write_variant(data_dir, "survey.yml", "    answers: not disclosed\n", "")
-    assert_reported(load_problems(data_dir), "survey.yml, key 'measures.main_reason'",
-                    "needs label, answers, description")
-
-
+    assert_reported(
+        load_problems(data_dir), "survey.yml, key 'measures.main_reason'", "needs label, answers, description"
+    )
 
 
 # ------------------------------------------------------------------------------------------ release claims
@@ -653,20 +963,35 @@ def test_a_measure_without_its_answer_format_is_rejected(data_dir):
 CLAIMS_HEADER = "country,question_id,option,versus,release_words,implies,source,locator\n"
 
 
-@pytest.mark.parametrize("row, where, what", [
-    pytest.param("JP,us_impression,favourable,unfavorable,close,tie,release,§1\n",
-                 "release_claims.csv, line 2, column 'option'", "no figure for JP/us_impression/'favourable'",
-                 id="claim-unknown-option"),
-    pytest.param("JP,us_impression,favorable,unfavorable,close,even,release,§1\n",
-                 "release_claims.csv, line 2, column 'implies'", "'even' is not one of",
-                 id="claim-unknown-reading"),
-    pytest.param("JP,us_impression,favorable,,close,tie,release,§1\n",
-                 "release_claims.csv, line 2, column 'versus'", "a claim about a gap needs",
-                 id="claim-gap-without-versus"),
-    pytest.param("JP,us_impression,favorable,unfavorable,close,tie,nowhere,§1\n",
-                 "release_claims.csv, line 2, column 'source'", "unknown source 'nowhere'",
-                 id="claim-unknown-source"),
-])
+@pytest.mark.parametrize(
+    "row, where, what",
+    [
+        pytest.param(
+            "JP,us_impression,favourable,unfavorable,close,tie,release,§1\n",
+            "release_claims.csv, line 2, column 'option'",
+            "no figure for JP/us_impression/'favourable'",
+            id="claim-unknown-option",
+        ),
+        pytest.param(
+            "JP,us_impression,favorable,unfavorable,close,even,release,§1\n",
+            "release_claims.csv, line 2, column 'implies'",
+            "'even' is not one of",
+            id="claim-unknown-reading",
+        ),
+        pytest.param(
+            "JP,us_impression,favorable,,close,tie,release,§1\n",
+            "release_claims.csv, line 2, column 'versus'",
+            "a claim about a gap needs",
+            id="claim-gap-without-versus",
+        ),
+        pytest.param(
+            "JP,us_impression,favorable,unfavorable,close,tie,nowhere,§1\n",
+            "release_claims.csv, line 2, column 'source'",
+            "unknown source 'nowhere'",
+            id="claim-unknown-source",
+        ),
+    ],
+)
 def test_bad_release_claims_are_rejected(data_dir, row, where, what):
     (data_dir / "release_claims.csv").write_text(CLAIMS_HEADER + row, encoding="utf-8")
     assert_reported(load_problems(data_dir), where, what)
@@ -674,7 +999,8 @@ def test_bad_release_claims_are_rejected(data_dir, row, where, what):
 
 def test_a_good_release_claim_loads(data_dir):
     (data_dir / "release_claims.csv").write_text(
-        CLAIMS_HEADER + "JP,us_impression,favorable,unfavorable,close,tie,release,§1\n", encoding="utf-8")
+        CLAIMS_HEADER + "JP,us_impression,favorable,unfavorable,close,tie,release,§1\n", encoding="utf-8"
+    )
     claims = load_survey_data(data_dir).claims
     assert list(claims["implies"]) == ["tie"] and list(claims["line"]) == [2]
 
@@ -686,6 +1012,7 @@ def test_shipped_release_claims_load_and_name_published_figures():
 
 
 # --------------------------------------------------------------------------------- SurveyData methods
+
 
 @pytest.fixture(scope="module")
 def good():
@@ -703,8 +1030,10 @@ def test_sources_have_one_label_and_a_full_citation(good):
     assert good.source_label("release") == "TI"
     assert good.source_label("press-a") == "Paper A (press report)"
     assert not good.is_press("release") and good.is_press("press-b")
-    assert good.source_citation("press-b") == \
-        "Paper B, Press report B (press report), date not stated, https://example.org/b"
+    assert (
+        good.source_citation("press-b")
+        == "Paper B, Press report B (press report), date not stated, https://example.org/b"
+    )
 
 
 def test_coverage_per_country_and_source(good):
@@ -728,29 +1057,50 @@ def test_subject_and_family(good):
     assert good.family_members("impression") == ["us_impression", "korea_impression", "japan_impression"]
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    pytest.param(lambda d: d.check_country("CN"), "unknown country 'CN': survey.yml has JP, KR, US", id="country"),
-    pytest.param(lambda d: check_country(d, "jp"), "unknown country 'jp'", id="country-module-level"),
-    pytest.param(lambda d: d.country_name("XX"), "unknown country 'XX'", id="country-name"),
-    pytest.param(lambda d: d.check_category("defence"), "unknown category 'defence': the categories are "
-                 + "; ".join(CATEGORIES), id="category"),
-    pytest.param(lambda d: d.check_question("nuclear"), "unknown question 'nuclear': questions.csv has us_impression, ",
-                 id="question"),
-    pytest.param(lambda d: d.check_question("japan_impression", "JP"),
-                 "question 'japan_impression' has no figures for 'JP'; it has figures for KR", id="question-country"),
-    pytest.param(lambda d: d.question("x"), "unknown question 'x'", id="question-row"),
-    pytest.param(lambda d: d.wording("x", "JP"), "unknown question 'x'", id="wording"),
-    pytest.param(lambda d: d.check_option("nuclear_weapons", "in favour"),
-                 "unknown option 'in favour' of question 'nuclear_weapons': valid options are strongly in favor | "
-                 "somewhat in favor | somewhat opposed | strongly opposed | in favor | opposed", id="option"),
-    pytest.param(lambda d: d.options_published("KR", "japan_impression", "release"),
-                 "source 'release' has no figures for KR/japan_impression; sources with figures: press-a, press-b",
-                 id="options-published-source"),
-    pytest.param(lambda d: d.source("press-z"), "unknown source 'press-z': survey.yml has release, press-a, press-b",
-                 id="source"),
-    pytest.param(lambda d: d.family_members("trust"), "unknown family 'trust': questions.csv has impression",
-                 id="family"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(lambda d: d.check_country("CN"), "unknown country 'CN': survey.yml has JP, KR, US", id="country"),
+        pytest.param(lambda d: check_country(d, "jp"), "unknown country 'jp'", id="country-module-level"),
+        pytest.param(lambda d: d.country_name("XX"), "unknown country 'XX'", id="country-name"),
+        pytest.param(
+            lambda d: d.check_category("defence"),
+            "unknown category 'defence': the categories are " + "; ".join(CATEGORIES),
+            id="category",
+        ),
+        pytest.param(
+            lambda d: d.check_question("nuclear"),
+            "unknown question 'nuclear': questions.csv has us_impression, ",
+            id="question",
+        ),
+        pytest.param(
+            lambda d: d.check_question("japan_impression", "JP"),
+            "question 'japan_impression' has no figures for 'JP'; it has figures for KR",
+            id="question-country",
+        ),
+        pytest.param(lambda d: d.question("x"), "unknown question 'x'", id="question-row"),
+        pytest.param(lambda d: d.wording("x", "JP"), "unknown question 'x'", id="wording"),
+        pytest.param(
+            lambda d: d.check_option("nuclear_weapons", "in favour"),
+            "unknown option 'in favour' of question 'nuclear_weapons': valid options are strongly in favor | "
+            "somewhat in favor | somewhat opposed | strongly opposed | in favor | opposed",
+            id="option",
+        ),
+        pytest.param(
+            lambda d: d.options_published("KR", "japan_impression", "release"),
+            "source 'release' has no figures for KR/japan_impression; sources with figures: press-a, press-b",
+            id="options-published-source",
+        ),
+        pytest.param(
+            lambda d: d.source("press-z"),
+            "unknown source 'press-z': survey.yml has release, press-a, press-b",
+            id="source",
+        ),
+        pytest.param(
+            lambda d: d.family_members("trust"), "unknown family 'trust': questions.csv has impression", id="family"
+        ),
+    ],
+)
 def test_bad_arguments_raise_a_value_error_naming_the_valid_values(good, call, message):
     with pytest.raises(ValueError) as info:
         call(good)
@@ -764,12 +1114,17 @@ def test_valid_arguments_are_returned(good):
     assert good.check_option("nuclear_weapons", "in favor") == "in favor"  # a published net
 
 
-@pytest.mark.parametrize(("wording", "country", "expected"), [
-    pytest.param("Relations between {country} and Japan", "KR", "Relations between South Korea and Japan",
-                 id="inside"),
-    pytest.param("{country} and Japan: relations", "US", "The United States and Japan: relations",
-                 id="at-the-start"),
-])
+@pytest.mark.parametrize(
+    ("wording", "country", "expected"),
+    [
+        pytest.param(
+            "Relations between {country} and Japan", "KR", "Relations between South Korea and Japan", id="inside"
+        ),
+        pytest.param(
+            "{country} and Japan: relations", "US", "The United States and Japan: relations", id="at-the-start"
+        ),
+    ],
+)
 def test_wording_fills_in_the_country(data_dir, wording, country, expected):
     write_variant(data_dir, "questions.csv", "Overall impression of Japan", wording)
     assert load_survey_data(data_dir).wording("japan_impression", country) == expected
@@ -778,8 +1133,11 @@ def test_wording_fills_in_the_country(data_dir, wording, country, expected):
 def test_a_family_asks_one_kind_of_question(data_dir):
     write_variant(data_dir, "questions.csv", "world leadership,,US,,", "world leadership,,US,mixed,")
     write_variant(data_dir, "questions.csv", "favorable|unfavorable,,KR,impression", "favorable|unfavorable,,KR,mixed")
-    assert_reported(load_problems(data_dir), "questions.csv, line 4, column 'question_type'",
-                    "'single_choice' differs from 'top_reasons' of 'us_favorable_reasons' (line 3)")
+    assert_reported(
+        load_problems(data_dir),
+        "questions.csv, line 4, column 'question_type'",
+        "'single_choice' differs from 'top_reasons' of 'us_favorable_reasons' (line 3)",
+    )
 
 
 def test_a_country_may_publish_one_option_of_an_item_fully_published_elsewhere(data_dir):
@@ -789,16 +1147,21 @@ def test_a_country_may_publish_one_option_of_an_item_fully_published_elsewhere(d
         f.write("US,japan_impression,press-a,some,,\n")
     data = load_survey_data(data_dir)
     assert data.countries_of("japan_impression") == ("KR", "US")
-    assert (data.options_published("US", "japan_impression"), data.options_published("KR", "japan_impression")) \
-        == ("some", "all")
+    assert (data.options_published("US", "japan_impression"), data.options_published("KR", "japan_impression")) == (
+        "some",
+        "all",
+    )
     # Marked 'all', the same single figure is refused: the other options are missing.
     write_variant(data_dir, "coverage.csv", "US,japan_impression,press-a,some", "US,japan_impression,press-a,all")
-    assert_reported(load_problems(data_dir), "toplines.csv, line 24, column 'option'",
-                    "'japan_impression' (US) is marked as fully published in coverage.csv but has no row for: "
-                    "unfavorable, neither")
+    assert_reported(
+        load_problems(data_dir),
+        "toplines.csv, line 24, column 'option'",
+        "'japan_impression' (US) is marked as fully published in coverage.csv but has no row for: unfavorable, neither",
+    )
 
 
 # ------------------------------------------------------------------------------ bad files (issue 8)
+
 
 @pytest.mark.parametrize("name", FILES)
 def test_a_missing_data_file_is_named(data_dir, name):
@@ -850,29 +1213,45 @@ def test_an_unreadable_data_file_is_named(data_dir, monkeypatch):
 
 def test_a_survey_that_is_a_list_at_the_top_level(data_dir):
     (data_dir / "survey.yml").write_text("- JP\n- KR\n", encoding="utf-8")
-    assert_reported(load_problems(data_dir), "survey.yml", "expected a mapping (key: value lines) at the top level, "
-                    "found list")
+    assert_reported(
+        load_problems(data_dir), "survey.yml", "expected a mapping (key: value lines) at the top level, found list"
+    )
 
 
 def test_a_field_over_128_kib(data_dir):
     long = "x" * (MAX_FIELD_CHARS + 1)
-    write_variant(data_dir, "toplines.csv", "paragraph 3,,,published,,\nKR,japan_impression,unfavorable",
-                  f'paragraph 3,,,published,,"{long}"\nKR,japan_impression,unfavorable')
+    write_variant(
+        data_dir,
+        "toplines.csv",
+        "paragraph 3,,,published,,\nKR,japan_impression,unfavorable",
+        f'paragraph 3,,,published,,"{long}"\nKR,japan_impression,unfavorable',
+    )
     assert_reported(load_problems(data_dir), "toplines.csv, line 12", "a field is longer than 128 KiB")
 
 
-@pytest.mark.parametrize(("old", "new", "where"), [
-    # The quote opened on line 8 runs on to the next quote (line 9).
-    pytest.param('a security partner,31.0,release,"Findings §1, bullet 1"',
-                 'a security partner,31.0,release,"Findings §1, bullet 1', "toplines.csv, line 8",
-                 id="runs-into-the-next-quote"),
-    # Nothing after it closes it.
-    pytest.param("press-b,paragraph 4,", 'press-b,"paragraph 4,', "toplines.csv, line 23",
-                 id="open-at-the-end-of-the-file"),
-    # Closed in the middle of the line by the next field's opening quote.
-    pytest.param('EU, the European Union",37.1', 'EU, the European Union,37.1', "toplines.csv, line 22",
-                 id="closed-by-a-later-quote-on-its-line"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # The quote opened on line 8 runs on to the next quote (line 9).
+        pytest.param(
+            'a security partner,31.0,release,"Findings §1, bullet 1"',
+            'a security partner,31.0,release,"Findings §1, bullet 1',
+            "toplines.csv, line 8",
+            id="runs-into-the-next-quote",
+        ),
+        # Nothing after it closes it.
+        pytest.param(
+            "press-b,paragraph 4,", 'press-b,"paragraph 4,', "toplines.csv, line 23", id="open-at-the-end-of-the-file"
+        ),
+        # Closed in the middle of the line by the next field's opening quote.
+        pytest.param(
+            'EU, the European Union",37.1',
+            "EU, the European Union,37.1",
+            "toplines.csv, line 22",
+            id="closed-by-a-later-quote-on-its-line",
+        ),
+    ],
+)
 def test_an_unclosed_quote_is_reported_as_such_at_its_line(data_dir, old, new, where):
     write_variant(data_dir, "toplines.csv", old, new)
     assert_reported(load_problems(data_dir), where, "unclosed quote")
@@ -885,6 +1264,7 @@ FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
 
 def _fourth_country_module():
     import importlib.util
+
     path = Path(__file__).parent / "fixtures" / "fourth_country.py"
     spec = importlib.util.spec_from_file_location("fourth_country", path)
     module = importlib.util.module_from_spec(spec)
@@ -898,17 +1278,20 @@ def test_fourth_country_fixture_is_current(tmp_path):
     names = sorted(p.name for p in FOURTH.iterdir())
     assert names == sorted(p.name for p in built.iterdir()) == sorted(DATA_FILES)
     for name in names:
-        assert (FOURTH / name).read_bytes() == (built / name).read_bytes(), \
+        assert (FOURTH / name).read_bytes() == (built / name).read_bytes(), (
             f"{name} is stale: run python tests/fixtures/fourth_country.py"
+        )
 
 
 def test_fourth_country_loads_from_data_alone():
     data = load_survey_data(FOURTH)
     shipped = load_survey_data()
-    assert data.countries() == shipped.countries() + ["XA"]
+    assert data.countries() == [*shipped.countries(), "XA"]
     assert "XA" not in shipped.countries() and not (shipped.toplines["country"] == "XA").any()
-    assert data.wording("us_relations_state", "XA") == \
-        "Current state of relations between Examplestan and the United States"
+    assert (
+        data.wording("us_relations_state", "XA")
+        == "Current state of relations between Examplestan and the United States"
+    )
     assert data.measure_note("XA", "us_relations_state") is not None
     assert data.options_published("XA", "japan_impression") == "all"
     assert data.countries_of("japan_impression") == ("KR", "US", "XA")

@@ -1,4 +1,5 @@
 """The environment is exactly requirements.lock, made safely by `make env`, and notebooks run on its Python."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -26,8 +27,10 @@ LOCK = ROOT / "requirements.lock"
 SETUP = ROOT / "scripts" / "setup_env.py"
 # Installed by venv/conda themselves, not by the lock (pip leaves them out of `pip freeze` too).
 INSTALLER_PACKAGES = {"pip", "setuptools", "wheel"}
-REQUIRED = ("pandas numpy scipy statsmodels matplotlib seaborn pyyaml papermill nbconvert nbformat ipykernel "
-            "jupyterlab pytest pytest-xdist nbval playwright colorspacious").split()
+REQUIRED = (
+    "pandas numpy scipy statsmodels matplotlib seaborn pyyaml papermill nbconvert nbformat ipykernel "
+    "jupyterlab pytest pytest-xdist nbval playwright colorspacious"
+).split()
 
 
 def load_setup_env():
@@ -73,8 +76,11 @@ def test_installed_packages_equal_the_lock():
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
     installed = {k: v for k, v in installed.items() if k not in INSTALLER_PACKAGES and k != project}
     locked = {name: version for name, (version, _, _) in lock_entries().items()}
-    wrong = [f"{n}: lock {locked.get(n)}, installed {installed.get(n)}"
-             for n in sorted(set(installed) | set(locked)) if installed.get(n) != locked.get(n)]
+    wrong = [
+        f"{n}: lock {locked.get(n)}, installed {installed.get(n)}"
+        for n in sorted(set(installed) | set(locked))
+        if installed.get(n) != locked.get(n)
+    ]
     assert not wrong, "the environment differs from requirements.lock (run `make env`):\n" + "\n".join(wrong)
 
 
@@ -87,8 +93,9 @@ def test_pyproject_declares_the_real_dependencies_and_the_lock_has_them():
     for requirement in declared:
         name = canonicalize_name(requirement.name)
         assert name in locked, f"{name} is declared but not locked: run `make lock`"
-        assert requirement.specifier.contains(locked[name][0], prereleases=True), \
+        assert requirement.specifier.contains(locked[name][0], prereleases=True), (
             f"{name}: lock has {locked[name][0]}, pyproject.toml asks {requirement.specifier}"
+        )
 
 
 def test_environment_yml_installs_the_same_lock():
@@ -101,7 +108,7 @@ def test_environment_yml_installs_the_same_lock():
 
 
 def test_python_is_the_required_version():
-    assert "%d.%d" % sys.version_info[:2] == load_setup_env().required_python()
+    assert "{}.{}".format(*sys.version_info[:2]) == load_setup_env().required_python()
 
 
 def test_one_name_for_project_and_kernel():
@@ -109,7 +116,7 @@ def test_one_name_for_project_and_kernel():
     assert paths.PROJECT_NAME == paths.KERNEL_NAME == name == load_setup_env().kernel_name()
     text = (ROOT / "jupyter_server_config.py").read_text(encoding="utf-8")
     assert f'default_kernel_name = "{name}"' in text
-    assert f'.japan-us-korea-survey-env' == load_setup_env().MARKER
+    assert ".japan-us-korea-survey-env" == load_setup_env().MARKER
     assert load_setup_env().MARKER in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
@@ -123,8 +130,9 @@ def test_makefile_lists_every_data_file():
 
 
 def setup_env(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SETUP), *args], capture_output=True, text=True, timeout=60,
-                          env=env or dict(os.environ))
+    return subprocess.run(
+        [sys.executable, str(SETUP), *args], capture_output=True, text=True, timeout=60, env=env or dict(os.environ)
+    )
 
 
 def fake_python(tmp_path: Path, version: str) -> Path:
@@ -148,8 +156,9 @@ def test_make_env_refuses_a_folder_it_did_not_make(tmp_path):
 def test_make_env_refuses_the_active_conda_environment(tmp_path):
     prefix = tmp_path / "conda-env"
     (prefix / "conda-meta").mkdir(parents=True)
-    result = setup_env("--prefix", str(prefix), "--venv", "--python", sys.executable,
-                       env=dict(os.environ, CONDA_PREFIX=str(prefix)))
+    result = setup_env(
+        "--prefix", str(prefix), "--venv", "--python", sys.executable, env=dict(os.environ, CONDA_PREFIX=str(prefix))
+    )
     assert result.returncode == 2
     assert "is the active environment and was not made by `make env`" in result.stderr
     assert (prefix / "conda-meta").is_dir()
@@ -185,26 +194,45 @@ def test_helpers_is_imported_from_this_repository():
 
 def test_helpers_in_a_wrong_environment_says_which_kernel_to_choose():
     """Imported by a Python without the libraries (here: without site-packages), helpers says what to do."""
-    result = subprocess.run([sys.executable, "-I", "-S", "-c",
-                             f"import sys; sys.path.insert(0, {str(ROOT / 'src')!r}); import helpers"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'src')!r}); import helpers"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert f"choose the kernel '{paths.KERNEL_DISPLAY_NAME}'" in result.stderr
     assert "make lab" in result.stderr
 
 
 def test_importing_helpers_is_light():
-    result = subprocess.run([sys.executable, "-c", "import sys, helpers; "
-                             "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'scipy') if m in sys.modules))"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, helpers; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'scipy') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_report_kernels_do_not_import_scipy():
     """The report computes its two formulas itself: scipy.stats (through statsmodels) took 0.9 s per kernel."""
-    result = subprocess.run([sys.executable, "-c", "import sys, helpers.report, helpers.charts; "
-                             "print(sorted(m for m in ('scipy', 'statsmodels') if m in sys.modules))"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, helpers.report, helpers.charts; "
+            "print(sorted(m for m in ('scipy', 'statsmodels') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.strip() == "[]", result.stderr
 
 
@@ -212,8 +240,9 @@ def test_runner_kernel_is_this_environments_python(tmp_path):
     """Papermill, as the runner calls it, executes notebooks with this interpreter."""
     nb = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("import os, sys\nprint(sys.executable)\nprint(os.environ['PYTHONHASHSEED'])")],
-        metadata={"kernelspec": {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME,
-                                 "language": "python"}},
+        metadata={
+            "kernelspec": {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
+        },
     )
     source = tmp_path / "probe.ipynb"
     nbformat.write(nb, source)
@@ -232,8 +261,9 @@ def test_nbval_kernel_is_this_environments_python(tmp_path):
     """nbval, with the options of `make test`, executes notebooks with this interpreter."""
     nb = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell(f"import sys\nprint(sys.executable == {sys.executable!r})")],
-        metadata={"kernelspec": {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME,
-                                 "language": "python"}},
+        metadata={
+            "kernelspec": {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
+        },
     )
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="True\n")]
     nb.cells[0].execution_count = 1
@@ -242,9 +272,22 @@ def test_nbval_kernel_is_this_environments_python(tmp_path):
     options = re.search(r"^PYTEST_NBVAL\s*:=\s*(.+)$", text, re.M).group(1)
     options = options.replace("tests/nbval_sanitize.cfg", str(ROOT / "tests" / "nbval_sanitize.cfg"))
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         *options.split(), str(tmp_path / "probe.ipynb")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            *options.split(),
+            str(tmp_path / "probe.ipynb"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
@@ -266,8 +309,13 @@ def test_make_env_with_a_folder_it_did_not_make_refuses_and_keeps_the_file(tmp_p
     prefix = tmp_path / "mine"
     prefix.mkdir()
     (prefix / "notes.txt").write_text("keep me", encoding="utf-8")
-    result = subprocess.run(["make", "--no-print-directory", "env", f"VENV={prefix}", f"PYTHON={sys.executable}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "env", f"VENV={prefix}", f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "has no .japan-us-korea-survey-env file" in result.stderr
     assert sorted(p.name for p in prefix.iterdir()) == ["notes.txt"]

@@ -4,6 +4,7 @@ Percentages keep the precision they were published with, gaps and negative numbe
 sign, an interval with a negative end is joined by " to ", and the precision assumption never calls a
 design effect other than 1 "simple random sampling".
 """
+
 from __future__ import annotations
 
 import math
@@ -72,8 +73,9 @@ def test_interval_joins_positive_ends_with_an_en_dash():
     assert fmt.interval(37.52, 43.48) == "37.5–43.5"
 
 
-@pytest.mark.parametrize("low, high, shown", [(-1.94, 7.06, f"{MINUS}1.9 to 7.1"),
-                                               (-6.0, -1.0, f"{MINUS}6.0 to {MINUS}1.0")])
+@pytest.mark.parametrize(
+    "low, high, shown", [(-1.94, 7.06, f"{MINUS}1.9 to 7.1"), (-6.0, -1.0, f"{MINUS}6.0 to {MINUS}1.0")]
+)
 def test_interval_with_a_negative_low_end_reads_to(low, high, shown):
     # "−1.9–7.1" would read as a range from minus 1.9 to minus 7.1
     text = fmt.interval(low, high)
@@ -96,8 +98,12 @@ def test_level(confidence, shown):
 
 @pytest.mark.parametrize(
     "n, estimate, shown",
-    [(1037, False, "n = 1,037"), (420.4, True, "estimated n ≈ 420"), (1585.0, False, "n = 1,585"),
-     (math.nan, True, "base not published")],
+    [
+        (1037, False, "n = 1,037"),
+        (420.4, True, "estimated n ≈ 420"),
+        (1585.0, False, "n = 1,585"),
+        (math.nan, True, "base not published"),
+    ],
 )
 def test_base_says_whether_it_is_published_or_estimated(n, estimate, shown):
     assert fmt.base(n, estimate) == shown
@@ -142,10 +148,18 @@ def test_intervals_phrase_states_the_level_and_the_assumption_used():
     assert "simple random sampling" not in text and "effective n ≈ 691" in text and "95%" not in text
 
 
-@pytest.mark.parametrize("value, decimals, expected", [
-    (44.5, 0, "45"), (0.5, 0, "1"), (2.675, 2, "2.68"), ("26.0", 0, "26"), ("33.25", 1, "33.3"),
-    (-0.05, 1, "-0.1"), (Decimal("12.5"), 0, "13"),
-])
+@pytest.mark.parametrize(
+    "value, decimals, expected",
+    [
+        (44.5, 0, "45"),
+        (0.5, 0, "1"),
+        (2.675, 2, "2.68"),
+        ("26.0", 0, "26"),
+        ("33.25", 1, "33.3"),
+        (-0.05, 1, "-0.1"),
+        (Decimal("12.5"), 0, "13"),
+    ],
+)
 def test_one_rounding_rule_for_numbers_headlines_and_tenths(value, decimals, expected):
     from helpers import vocabulary as voc
 
@@ -157,5 +171,5 @@ def test_one_rounding_rule_for_numbers_headlines_and_tenths(value, decimals, exp
 def test_rounding_to_zero_drops_the_sign_and_bad_values_are_named():
     assert fmt.number(-0.04, 1) == "0.0" and fmt.rounded(-0.4) == 0 and str(fmt.rounded(-0.4)) == "0"
     for bad in ("abc", math.inf, math.nan, None):
-        with pytest.raises(ValueError, match="abc|inf|nan|None"):
+        with pytest.raises(ValueError, match=r"abc|inf|nan|None"):
             fmt.rounded(bad)

@@ -1,4 +1,5 @@
 """The narrative: every number in it comes from the data, and every qualifier follows the rules."""
+
 from __future__ import annotations
 
 import itertools
@@ -51,6 +52,7 @@ def allowed(data):
         if key not in cache:
             cache[key] = allowed_numbers(data, country, confidence, deff)
         return cache[key]
+
     return get
 
 
@@ -74,8 +76,19 @@ def allowed_numbers(data, country: str, confidence: float = 0.95, deff: float = 
         allowed.add(f"{estimate_design_effect(float(c['margin_of_error']), n):.2f}")
     allowed.add(f"{sum(int(c['n']) for c in data.survey['countries'].values()):,}")
     # the level, the design effect and the rules' thresholds
-    allowed.update({fmt.level(confidence).rstrip("%"), fmt.deff(deff), "95", "50", "66.7", "5", "30", "0",
-                    f"{IN_TENS_TOLERANCE:g}"})
+    allowed.update(
+        {
+            fmt.level(confidence).rstrip("%"),
+            fmt.deff(deff),
+            "95",
+            "50",
+            "66.7",
+            "5",
+            "30",
+            "0",
+            f"{IN_TENS_TOLERANCE:g}",
+        }
+    )
     for category in CATEGORIES:  # "All 7 questions" of a category
         allowed.add(str(len(narrative.category_findings(data, country, category, confidence, deff))))
     for qid in data.questions["question_id"]:
@@ -189,8 +202,9 @@ def test_source_cases_are_worded_by_the_rules(data):
     assert "50.7%" in tourists and "majority" not in tourists.lower()
     # 54.1%: a majority, with the interval the word rests on
     low, high = wilson_interval(54.1, 1037)
-    assert (f"A majority of Japanese respondents (54.1%, 95% interval {fmt.interval(low, high)}%)"
-            in finding(data, "jk_relations_importance"))
+    assert f"A majority of Japanese respondents (54.1%, 95% interval {fmt.interval(low, high)}%)" in finding(
+        data, "jk_relations_importance"
+    )
 
 
 def test_wilson_bounds_in_text_match_the_statistics(data):
@@ -198,8 +212,7 @@ def test_wilson_bounds_in_text_match_the_statistics(data):
     low, high = wilson_interval(76.3, 1037)
     assert f"95% interval {low:.1f}–{high:.1f}%" in text
     low90, high90 = wilson_interval(76.3, 1037, confidence=0.9, deff=1.5)
-    assert f"90% interval {low90:.1f}–{high90:.1f}%" in finding(data, "takeshima_importance", confidence=0.9,
-                                                                 deff=1.5)
+    assert f"90% interval {low90:.1f}–{high90:.1f}%" in finding(data, "takeshima_importance", confidence=0.9, deff=1.5)
 
 
 def test_a_single_answer_of_41_percent_is_not_called_a_minority(data):
@@ -325,8 +338,11 @@ def test_headlines_put_items_about_the_own_country_first(data):
             others = narrative.category_findings(data, country, category)
             if h.about_other_country:
                 # only chosen when nothing in its category is about the own country
-                candidates = [f for f in others if not f.about_other_country
-                              and not isinstance(data.question(f.question_id)["base_question"], str)]
+                candidates = [
+                    f
+                    for f in others
+                    if not f.about_other_country and not isinstance(data.question(f.question_id)["base_question"], str)
+                ]
                 assert not candidates, f"{country}: {h.question_id} chosen over {candidates[0].question_id}"
 
 

@@ -4,6 +4,7 @@ Checked on every output of every committed report notebook (``reports/*/notebook
 id, measure id, source id, table kind spelled as code, or build chatter ("files written"); category
 notebooks have one section per question with a chart, a sentence and a rendered table.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,10 @@ def shown_texts(nb) -> list[str]:
 
 
 def internal_tokens() -> list[str]:
-    tokens = list(DATA.questions["question_id"]) + list(DATA.survey["measures"]) + \
-        [s["id"] for s in DATA.survey["sources"]]
-    return tokens + ["Kind.", "files written", "build/scratch", "net_of", "options_published"]
+    tokens = (
+        list(DATA.questions["question_id"]) + list(DATA.survey["measures"]) + [s["id"] for s in DATA.survey["sources"]]
+    )
+    return [*tokens, "Kind.", "files written", "build/scratch", "net_of", "options_published"]
 
 
 def test_every_country_has_its_committed_report_notebooks():
@@ -60,11 +62,17 @@ def test_a_category_notebook_has_one_section_per_question_with_a_table(category)
         path = paths.ROOT / outputs.executed_notebook(country, outputs.NOTEBOOK_OF[category])
         nb = nbformat.read(path, as_version=4)
         r = open_report(country=country)
-        headings = [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
-                    if "text/markdown" in o.get("data", {}) and o["data"]["text/markdown"].startswith("### ")]
+        headings = [
+            o["data"]["text/markdown"]
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if "text/markdown" in o.get("data", {}) and o["data"]["text/markdown"].startswith("### ")
+        ]
         expected = [f"### {DATA.wording(q, country)}" for q in questions(r, category)]
         assert [h for h in headings if h in expected] == expected, (country, category)
-        tables = [o for c in nb.cells for o in c.get("outputs", []) if "<table" in o.get("data", {}).get("text/html", "")]
+        tables = [
+            o for c in nb.cells for o in c.get("outputs", []) if "<table" in o.get("data", {}).get("text/html", "")
+        ]
         assert len(tables) >= len(expected)
         loop = next(c for c in nb.cells if c.cell_type == "code" and "report.show_question(" in c.source)
         assert loop.source.startswith("for question_id in report.questions(r, CATEGORY):")

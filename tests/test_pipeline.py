@@ -3,6 +3,7 @@
 Every test works on a copy of the repository (the files git knows about, committed or
 not yet) in a temporary folder, never on the working tree.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from repo_copy import copy_env, copy_repository, run_build
 
 from helpers import build, paths
-from repo_copy import copy_env, copy_repository, run_build
 
 ROOT = paths.ROOT
 KERNELSPEC = {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
@@ -44,9 +45,14 @@ def make(copy: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPr
     if not stamp.exists() or shutil.which("make") is None:
         pytest.skip("needs make and an environment made by `make env`")
     # -o: take the environment as up to date (never remake the environment running this test).
-    return subprocess.run(["make", "--no-print-directory", "-o", f"{sys.prefix}/.installed", *args,
-                           f"VENV={sys.prefix}"],
-                          cwd=copy, env=copy_env(copy), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-o", f"{sys.prefix}/.installed", *args, f"VENV={sys.prefix}"],
+        cwd=copy,
+        env=copy_env(copy),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -61,8 +67,11 @@ def snapshot(root: Path) -> dict[str, str]:
 
 PARAMETERS_CELL = "\n".join(
     ['country: str = "JP"  # respondents\' country']
-    + [f"{name}: {type(value).__name__} = {value!r}" for name, value in build.official_parameters(ROOT).items()
-       if name != "reports_dir"]
+    + [
+        f"{name}: {type(value).__name__} = {value!r}"
+        for name, value in build.official_parameters(ROOT).items()
+        if name != "reports_dir"
+    ]
 )
 
 
@@ -84,9 +93,21 @@ def makefile_variable(name: str) -> str:
 def nbval(copy: Path, *notebooks: Path) -> subprocess.CompletedProcess:
     """nbval on notebooks of ``copy``, with the options `make test` uses (and the copy's conftest.py)."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *makefile_variable("PYTEST_NBVAL").split(),
-         *(str(nb.relative_to(copy)) for nb in notebooks)],
-        cwd=copy, env=copy_env(copy), capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *makefile_variable("PYTEST_NBVAL").split(),
+            *(str(nb.relative_to(copy)) for nb in notebooks),
+        ],
+        cwd=copy,
+        env=copy_env(copy),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -113,19 +134,31 @@ def test_nbval_catches_a_changed_data_value(repo):
     """Change one known published percent: nbval on the notebook that shows it must fail, showing both values."""
     toplines = repo / "data" / "toplines.csv"
     rows = list(csv.DictReader(io.StringIO(toplines.read_text(encoding="utf-8"))))
-    questions = {r["question_id"]: r for r in csv.DictReader(io.StringIO(
-        (repo / "data" / "questions.csv").read_text(encoding="utf-8")))}
-    index = next(i for i, r in enumerate(rows) if (r["country"], r["question_id"], r["option"])
-                 == ("JP", DRIFT_QUESTION, DRIFT_OPTION))
+    questions = {
+        r["question_id"]: r
+        for r in csv.DictReader(io.StringIO((repo / "data" / "questions.csv").read_text(encoding="utf-8")))
+    }
+    index = next(
+        i
+        for i, r in enumerate(rows)
+        if (r["country"], r["question_id"], r["option"]) == ("JP", DRIFT_QUESTION, DRIFT_OPTION)
+    )
     assert not any(r["net_of"] and r["question_id"] == DRIFT_QUESTION for r in rows)
     old = rows[index]["percent"]
     new = f"{float(old) + 1:.1f}"
-    notebook = repo / "reports" / "JP" / "notebooks" / f"{notebook_of_category(questions[DRIFT_QUESTION]['category'])}.ipynb"
+    notebook = (
+        repo / "reports" / "JP" / "notebooks" / f"{notebook_of_category(questions[DRIFT_QUESTION]['category'])}.ipynb"
+    )
     shown = nbformat.read(notebook, as_version=4)
+
     def printed(o) -> str:  # stream text, or the plain-text form of a displayed table (what nbval compares)
         return o.get("text", "") + o.get("data", {}).get("text/plain", "")
-    assert any(re.search(rf"\b{re.escape(DRIFT_OPTION)}\s+{re.escape(old)}%", printed(o))
-               for c in shown.cells for o in c.get("outputs", [])), f"{notebook.name} does not print {old}"
+
+    assert any(
+        re.search(rf"\b{re.escape(DRIFT_OPTION)}\s+{re.escape(old)}%", printed(o))
+        for c in shown.cells
+        for o in c.get("outputs", [])
+    ), f"{notebook.name} does not print {old}"
 
     before = nbval(repo, notebook)
     assert before.returncode == 0, f"{notebook.name} does not pass nbval before the change:\n{before.stdout[-3000:]}"
@@ -177,8 +210,9 @@ def test_official_parameters_are_in_one_place_and_applied(repo):
     assert "notebooks/security.ipynb: its parameters cell sets deff = 1.5" in result.stderr
     assert "official value is 1.0 (report.toml)" in result.stderr
     assert "Traceback" not in result.stderr and "running" not in result.stdout
-    assert {k: v for k, v in snapshot(repo).items() if k != "notebooks/security.ipynb"} == \
-        {k: v for k, v in before.items() if k != "notebooks/security.ipynb"}
+    assert {k: v for k, v in snapshot(repo).items() if k != "notebooks/security.ipynb"} == {
+        k: v for k, v in before.items() if k != "notebooks/security.ipynb"
+    }
 
 
 def test_papermill_with_other_parameters_writes_only_to_scratch(repo):
@@ -187,9 +221,24 @@ def test_papermill_with_other_parameters_writes_only_to_scratch(repo):
     out = repo.parent / "elsewhere.ipynb"
     env = copy_env(repo)
     result = subprocess.run(
-        [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", paths.KERNEL_NAME, "-p", "deff", "1.5",
-         str(repo / "notebooks" / "trilateral_cooperation.ipynb"), str(out)],
-        cwd=repo / "notebooks", env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "--no-progress-bar",
+            "-k",
+            paths.KERNEL_NAME,
+            "-p",
+            "deff",
+            "1.5",
+            str(repo / "notebooks" / "trilateral_cooperation.ipynb"),
+            str(out),
+        ],
+        cwd=repo / "notebooks",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if result.returncode != 0 and "No such kernel" in result.stderr:
         pytest.skip(f"kernel {paths.KERNEL_NAME} not registered here (run `make env`)")
@@ -211,13 +260,16 @@ def test_unknown_country_is_an_error(repo):
     assert "JP" in result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--jobs", "abc"], "argument --jobs/-j: must be a whole number of at least 1, got 'abc'"),
-    (["--jobs", "0"], "argument --jobs/-j: must be a whole number of at least 1, got '0'"),
-    (["--country", ""], "country code '' is not two capital letters"),
-    (["--country", "JP KR"], "country code 'JP KR' is not two capital letters"),
-    (["--country", "jp"], "country code 'jp' is not two capital letters"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--jobs", "abc"], "argument --jobs/-j: must be a whole number of at least 1, got 'abc'"),
+        (["--jobs", "0"], "argument --jobs/-j: must be a whole number of at least 1, got '0'"),
+        (["--country", ""], "country code '' is not two capital letters"),
+        (["--country", "JP KR"], "country code 'JP KR' is not two capital letters"),
+        (["--country", "jp"], "country code 'jp' is not two capital letters"),
+    ],
+)
 def test_bad_runner_arguments_give_a_message(repo, args, message):
     result = run_build(repo, *args)
     assert result.returncode == 2
@@ -225,12 +277,15 @@ def test_bad_runner_arguments_give_a_message(repo, args, message):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("variables, message", [
-    (["JOBS=abc"], 'JOBS must be a whole number of at least 1 (e.g. JOBS=2), got "abc"'),
-    (["COUNTRY="], 'COUNTRY must be one country code of two capital letters (e.g. COUNTRY=KR), got ""'),
-    (["COUNTRY=JP KR"], 'got "JP KR"; `make report-all` builds every country'),
-    (["COUNTRY=XX"], "unknown country 'XX'"),
-])
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        (["JOBS=abc"], 'JOBS must be a whole number of at least 1 (e.g. JOBS=2), got "abc"'),
+        (["COUNTRY="], 'COUNTRY must be one country code of two capital letters (e.g. COUNTRY=KR), got ""'),
+        (["COUNTRY=JP KR"], 'got "JP KR"; `make report-all` builds every country'),
+        (["COUNTRY=XX"], "unknown country 'XX'"),
+    ],
+)
 def test_bad_make_variables_give_a_message(repo, variables, message):
     result = make(repo, "report", *variables)
     assert result.returncode != 0
@@ -287,8 +342,13 @@ def test_bad_data_fails_fast_and_changes_nothing(repo):
 def test_failing_notebook_changes_nothing(repo):
     notebooks = repo / "notebooks"
     write_notebook(notebooks / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
-    write_notebook(notebooks / "zz_raises.ipynb", "name = 'zz_raises'", SMALL_FIGURE,
-                   "values = {'a': 1}\nvalues['b']  # there is no b", "print('never reached')")
+    write_notebook(
+        notebooks / "zz_raises.ipynb",
+        "name = 'zz_raises'",
+        SMALL_FIGURE,
+        "values = {'a': 1}\nvalues['b']  # there is no b",
+        "print('never reached')",
+    )
     before = snapshot(repo)
 
     result = run_build(repo, "zz_ok", "zz_raises")
@@ -305,8 +365,12 @@ def test_failing_notebook_changes_nothing(repo):
 
 
 def test_inputs_edited_during_a_build_are_not_published(repo):
-    write_notebook(repo / "notebooks" / "zz_edits.ipynb", "name = 'zz_edits'", SMALL_FIGURE,
-                   "with open('../data/toplines.csv', 'a', encoding='utf-8') as f:\n    f.write('\\n')")
+    write_notebook(
+        repo / "notebooks" / "zz_edits.ipynb",
+        "name = 'zz_edits'",
+        SMALL_FIGURE,
+        "with open('../data/toplines.csv', 'a', encoding='utf-8') as f:\n    f.write('\\n')",
+    )
     before = snapshot(repo)
 
     result = run_build(repo, "zz_edits")
@@ -318,12 +382,17 @@ def test_inputs_edited_during_a_build_are_not_published(repo):
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
-    write_notebook(repo / "notebooks" / "zz_slow.ipynb", "name = 'zz_slow'", SMALL_FIGURE,
-                   "import time\ntime.sleep(120)")
+    write_notebook(
+        repo / "notebooks" / "zz_slow.ipynb", "name = 'zz_slow'", SMALL_FIGURE, "import time\ntime.sleep(120)"
+    )
     before = snapshot(repo)
     process = subprocess.Popen(
         [sys.executable, "-m", "helpers.build", "--root", str(repo), "zz_slow"],
-        cwd=repo, env=copy_env(repo), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=repo,
+        env=copy_env(repo),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     staging = repo / "build" / "staging"
     deadline = time.monotonic() + 120
@@ -378,9 +447,12 @@ def test_a_publication_cut_short_is_completed_by_the_next_run(repo):
     for name in ("zz_a.png", "zz_b.png", "zz_c.png"):
         (staged / name).write_bytes(name.encode())
     (repo / "figures" / "JP" / "zz_gone.png").write_bytes(b"old")
-    journal = {"moves": [[str(staged / n), f"figures/JP/{n}"] for n in ("zz_a.png", "zz_b.png", "zz_c.png")],
-               "remove": ["figures/JP/zz_gone.png"], "records": {"build/JP/zz.outputs.json": "[]\n"},
-               "run_dir": str(staged.parents[2])}
+    journal = {
+        "moves": [[str(staged / n), f"figures/JP/{n}"] for n in ("zz_a.png", "zz_b.png", "zz_c.png")],
+        "remove": ["figures/JP/zz_gone.png"],
+        "records": {"build/JP/zz.outputs.json": "[]\n"},
+        "run_dir": str(staged.parents[2]),
+    }
     (repo / "build" / "publish-JP.json").write_text(json.dumps(journal), encoding="utf-8")
     assert build.apply_journal(repo, journal, limit=1) == 1  # killed after the first move
     assert (repo / "figures" / "JP" / "zz_a.png").exists() and not (repo / "figures" / "JP" / "zz_b.png").exists()
@@ -544,7 +616,10 @@ def test_output_path_outside_the_runner_goes_to_scratch_and_says_so(monkeypatch,
     first = paths.output_path("figures/JP/zz_probe.png")
     second = paths.output_path("figures/JP/zz_probe.svg")
     assert first.parent == paths.SCRATCH_DIR / "figures" / "JP" == second.parent
-    assert capsys.readouterr().out == "outputs of this run go to build/scratch/ (only `make report` writes figures/ and reports/)\n"
+    assert (
+        capsys.readouterr().out
+        == "outputs of this run go to build/scratch/ (only `make report` writes figures/ and reports/)\n"
+    )
     monkeypatch.setenv(paths.STAGING_ENV, str(tmp_path))
     assert paths.output_path("reports/JP/summary.md") == tmp_path / "reports" / "JP" / "summary.md"
     assert capsys.readouterr().out == "", "the runner's outputs must not print the scratch line"
@@ -553,8 +628,9 @@ def test_output_path_outside_the_runner_goes_to_scratch_and_says_so(monkeypatch,
 
 
 def test_normalize_removes_run_metadata_and_fixes_ids():
-    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-                                             nbformat.v4.new_code_cell("x")])
+    source = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("x")]
+    )
     source.cells[0]["id"], source.cells[1]["id"] = "a", "b"
     executed = nbformat.from_dict(source)
     injected = nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]})
@@ -664,9 +740,14 @@ def test_kernels_ignore_the_users_ipython_profile(repo, tmp_path):
     startup.mkdir(parents=True)
     (startup / "00-hello.py").write_text("print('from a startup file')\n", encoding="utf-8")
     write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
-    result = subprocess.run([sys.executable, "-m", "helpers.build", "--root", str(repo), "zz_ok"], cwd=repo,
-                            env=dict(copy_env(repo), IPYTHONDIR=str(startup.parents[1])),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.build", "--root", str(repo), "zz_ok"],
+        cwd=repo,
+        env=dict(copy_env(repo), IPYTHONDIR=str(startup.parents[1])),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     executed = (repo / "reports" / "JP" / "notebooks" / "zz_ok.ipynb").read_text(encoding="utf-8")
     assert "saved zz_ok" in executed and "from a startup file" not in executed

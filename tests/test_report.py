@@ -4,6 +4,7 @@ The parameters a researcher types are checked with an error naming the parameter
 reviewer reads carries no internal token; the caption states the base once, with the effective n only
 when a design effect other than 1 is assumed.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,10 +13,9 @@ import re
 import pytest
 
 from helpers import formatting as fmt
+from helpers import narrative, outputs, report
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
-
-from helpers import narrative, outputs, report
 
 
 @pytest.fixture(scope="module")

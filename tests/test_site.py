@@ -5,14 +5,13 @@ what a reviewer would notice: broken images or links, console errors, missing he
 long to read. It is skipped when no browser is installed, except under CI (``SITE_BROWSER_REQUIRED=1``, set by
 ``.ci/run``), where it must run.
 """
+
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -23,8 +22,15 @@ import pytest
 from helpers import paths, site
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BROWSER_REQUIRED_ENV = "SITE_BROWSER_REQUIRED"
 VIEWPORT = {"width": 1200, "height": 900}
 # A page longer than about twenty screens at 1,200 px is a page a reviewer will not read to the end.
@@ -90,6 +96,7 @@ def image_outputs(nb) -> list[bytes]:
 
 # ----------------------------------------------------------------------------------------------- build
 
+
 def test_every_country_and_notebook_has_a_page(built):
     from helpers.data import load_survey_data
 
@@ -138,12 +145,18 @@ def test_image_outputs_link_the_committed_charts(built):
 
 
 def test_links_between_notebooks_and_summaries_point_at_pages(small):
-    add_markdown_cell(small, "reports/KR/notebooks/summary.ipynb",
-                      "See [security](security.ipynb#Key-findings) and [the data](../../../data/survey.yml).")
+    add_markdown_cell(
+        small,
+        "reports/KR/notebooks/summary.ipynb",
+        "See [security](security.ipynb#Key-findings) and [the data](../../../data/survey.yml).",
+    )
     summary = small / site.summary_source("KR")
     chart = sorted((small / "figures" / "KR").glob("*.png"))[0].name
-    summary.write_text(summary.read_text(encoding="utf-8") + "\n[Security notebook](notebooks/security.ipynb)\n"
-                       f"\n![A chart](../../figures/KR/{chart})\n", encoding="utf-8")
+    summary.write_text(
+        summary.read_text(encoding="utf-8") + "\n[Security notebook](notebooks/security.ipynb)\n"
+        f"\n![A chart](../../figures/KR/{chart})\n",
+        encoding="utf-8",
+    )
     site.build_site(small)
     page = (small / site.notebook_page("KR", "summary")).read_text(encoding="utf-8")
     assert 'href="security.html#Key-findings"' in page
@@ -178,8 +191,7 @@ def test_an_image_that_is_no_committed_chart_is_an_error(small, capsys):
 
 def test_a_summary_without_headlines_is_an_error(small):
     summary = small / site.summary_source("KR")
-    summary.write_text(summary.read_text(encoding="utf-8").replace("## Headlines", "## Highlights"),
-                       encoding="utf-8")
+    summary.write_text(summary.read_text(encoding="utf-8").replace("## Headlines", "## Highlights"), encoding="utf-8")
     with pytest.raises(site.SiteError, match=r"reports/KR/summary\.md: no 'Headlines' heading"):
         site.build_site(small)
 
@@ -191,6 +203,7 @@ def test_committed_site_is_what_the_build_makes_now(built):
 
 
 # --------------------------------------------------------------------------------------------- browser
+
 
 def browser_or_skip():
     problems = []
@@ -220,7 +233,8 @@ PAGE_FACTS = r"""() => {
   return {
     height: document.documentElement.scrollHeight,
     images: [...document.images].map(i => ({src: i.getAttribute('src'), url: i.src, width: i.naturalWidth})),
-    links: [...document.querySelectorAll('a[href], link[href]')].map(a => ({href: a.getAttribute('href'), url: a.href})),
+    links: [...document.querySelectorAll('a[href], link[href]')]
+      .map(a => ({href: a.getAttribute('href'), url: a.href})),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
     headlines,
     sections: Object.fromEntries([...document.querySelectorAll('section.country')].map(s => [s.id, norm(s.innerText)])),
@@ -245,8 +259,12 @@ def test_every_page_in_chromium(built, tmp_path):
     facts, problems = {}, []
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport=VIEWPORT)
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=VIEWPORT,
+        )
         try:
             tab = context.new_page()
             current = {}
@@ -292,8 +310,9 @@ def test_every_page_in_chromium(built, tmp_path):
         shown = [file_of(img["url"]).read_bytes() for img in f["images"]]
         # every image output, in order (Markdown cells and outputs may link further committed charts)
         outputs = iter(shown)
-        assert all(any(image == seen for seen in outputs) for image in image_outputs(nb)), \
+        assert all(any(image == seen for seen in outputs) for image in image_outputs(nb)), (
             f"{name}: charts differ from the notebook's image outputs"
+        )
 
     # The index carries each country's headlines, as the summary page states them.
     index = facts[site.INDEX]

@@ -3,6 +3,7 @@
 Expected values are computed here from closed forms with the standard library (``statistics.NormalDist``
 for z and Φ), never taken from the module's own output.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -61,10 +62,12 @@ def test_wilson_interval_equals_statsmodels_proportion_confint(confidence):
                 m = n / deff
                 low, high = proportion_confint(percent / 100 * m, m, alpha=1 - confidence, method="wilson")
                 assert wilson_interval(percent, n, confidence, deff) == pytest.approx(
-                    (low * 100, high * 100), rel=1e-12, abs=1e-12), (percent, n, deff)
+                    (low * 100, high * 100), rel=1e-12, abs=1e-12
+                ), (percent, n, deff)
     table = pd.DataFrame({"percent": SHARES * len(BASES), "base_n": [n for n in BASES for _ in SHARES]})
-    low, high = proportion_confint(table["percent"] / 100 * table["base_n"] / 1.5, table["base_n"] / 1.5,
-                                   alpha=1 - confidence, method="wilson")
+    low, high = proportion_confint(
+        table["percent"] / 100 * table["base_n"] / 1.5, table["base_n"] / 1.5, alpha=1 - confidence, method="wilson"
+    )
     out = add_intervals(table, confidence=confidence, deff=1.5)
     np.testing.assert_allclose(out["ci_low"], np.asarray(low) * 100, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(out["ci_high"], np.asarray(high) * 100, rtol=1e-12, atol=1e-12)
@@ -160,9 +163,7 @@ def test_wilson_interval_rejects_bad_input(kwargs, word):
 
 # ------------------------------------------------------------------------------------------ add_intervals
 def test_add_intervals_adds_wilson_bounds_to_a_copy():
-    df = pd.DataFrame(
-        {"country": ["JP", "JP", "KR"], "percent": [40.5, 34.5, 0.0], "base_n": [1037, 1037, 1585]}
-    )
+    df = pd.DataFrame({"country": ["JP", "JP", "KR"], "percent": [40.5, 34.5, 0.0], "base_n": [1037, 1037, 1585]})
     before = df.copy()
     out = add_intervals(df)
     pd.testing.assert_frame_equal(df, before)  # input untouched
@@ -178,9 +179,7 @@ def test_add_intervals_custom_columns_deff_column_and_string_percents():
     out = add_intervals(df, confidence=0.9, deff="deff", percent="share", n="n")
     z = z_for(0.90)
     assert (out.loc[0, "ci_low"], out.loc[0, "ci_high"]) == pytest.approx(wilson_closed_form(26.0, 1037, z))
-    assert (out.loc[1, "ci_low"], out.loc[1, "ci_high"]) == pytest.approx(
-        wilson_closed_form(33.0, 1500 / 1.36, z)
-    )
+    assert (out.loc[1, "ci_low"], out.loc[1, "ci_high"]) == pytest.approx(wilson_closed_form(33.0, 1500 / 1.36, z))
     out = add_intervals(df, deff=2.0, percent="share", n="n")
     assert out.loc[1, "ci_low"] == pytest.approx(wilson_closed_form(33.0, 750, Z95)[0])
 

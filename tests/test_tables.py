@@ -3,6 +3,7 @@
 Expected values are worked out here from the rows of data/toplines.csv (in decimal, as published), not
 copied from the module's output.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,8 +66,10 @@ def test_table_has_the_contract_columns_and_attrs(data):
 
 def test_derived_part_is_the_net_minus_its_published_part(data):
     rows = by_option(question_table(data, "JP", "korea_nuclear_weapons"))
-    net, part = published(data, "JP", "korea_nuclear_weapons", "opposed"), \
-        published(data, "JP", "korea_nuclear_weapons", "strongly opposed")
+    net, part = (
+        published(data, "JP", "korea_nuclear_weapons", "opposed"),
+        published(data, "JP", "korea_nuclear_weapons", "strongly opposed"),
+    )
     derived = rows["somewhat opposed"]
     assert derived["kind"] == Kind.DERIVED
     assert Decimal(derived["percent_text"]) == Decimal(net) - Decimal(part)
@@ -106,8 +109,11 @@ def test_a_published_net_overlaps_its_published_parts(data):
         assert rows[p]["overlaps"] and rows[p]["drawn"] and not rows[p]["unit"]
     assert sum(Decimal(rows[p]["percent_text"]) for p in parts) == Decimal(net["percent_text"])
     # the sides' unit answers: the "increase" net, and the options in no net
-    assert set(units(pd.DataFrame([r for r in rows.values()]))["option"]) == {
-        "increase", "keep at the current level", "reduce"}
+    assert set(units(pd.DataFrame(list(rows.values())))["option"]) == {
+        "increase",
+        "keep at the current level",
+        "reduce",
+    }
 
 
 def test_a_net_sits_before_its_parts(data):
@@ -239,8 +245,9 @@ def test_the_memo_never_takes_a_bad_argument_for_a_good_one(data):
 def test_a_dataset_loaded_twice_gives_equal_tables_and_fingerprints(data):
     other = load_survey_data()
     assert other.fingerprint() == data.fingerprint()
-    pd.testing.assert_frame_equal(question_table(other, "KR", "japan_impression"),
-                                  question_table(data, "KR", "japan_impression"))
+    pd.testing.assert_frame_equal(
+        question_table(other, "KR", "japan_impression"), question_table(data, "KR", "japan_impression")
+    )
 
 
 # ------------------------------------------------------------------------------------------ no stale memo
@@ -248,8 +255,9 @@ def test_a_dataset_loaded_twice_gives_equal_tables_and_fingerprints(data):
 
 def set_figure(data, country, question_id, option, text):
     t = data.toplines
-    where = (t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option) \
-        & t["measure"].isna()
+    where = (
+        (t["country"] == country) & (t["question_id"] == question_id) & (t["option"] == option) & t["measure"].isna()
+    )
     assert where.sum() == 1
     t.loc[where, "percent"] = float(text)
     if "percent_text" in t.columns:  # the loader keeps the figure as published beside the float
@@ -274,8 +282,9 @@ def test_editing_a_net_changes_the_derived_part():
     question_table(data, "JP", "korea_nuclear_weapons")  # computed once before the edit
     set_figure(data, "JP", "korea_nuclear_weapons", "opposed", "70.0")
     rows = by_option(question_table(data, "JP", "korea_nuclear_weapons"))
-    assert rows["somewhat opposed"]["percent_text"] == str(Decimal("70.0") - Decimal(rows["strongly opposed"]
-                                                                                     ["percent_text"]))
+    assert rows["somewhat opposed"]["percent_text"] == str(
+        Decimal("70.0") - Decimal(rows["strongly opposed"]["percent_text"])
+    )
     assert "70.0%" in narrative.question_finding(data, "JP", "korea_nuclear_weapons").text
 
 
@@ -327,8 +336,14 @@ def test_comparable_items_finds_every_shared_item(data, comparisons):
         publics = data.countries_of(qid)
         if len(publics) < 2:
             continue
-        confirmed = [set(t[(t["country"] == p) & (t["question_id"] == qid) & t["measure"].isna()
-                           & (t["status"] == "published")]["option"]) for p in publics]
+        confirmed = [
+            set(
+                t[(t["country"] == p) & (t["question_id"] == qid) & t["measure"].isna() & (t["status"] == "published")][
+                    "option"
+                ]
+            )
+            for p in publics
+        ]
         if set.intersection(*confirmed):
             assert qid in ids, f"{qid} is asked of {publics} but not compared"
 

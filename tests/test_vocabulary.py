@@ -10,6 +10,7 @@ Threshold inputs are derived independently of the module:
   d = [B + √(B² − (1 + k)(B² − k·s))] / (1 + k).
 - Gaps between countries: found by bisection on the closed-form SE.
 """
+
 from __future__ import annotations
 
 import doctest
@@ -117,16 +118,16 @@ def within(d_points: float, s_percent: float, n: float = 1037, **kwargs):
 @pytest.mark.parametrize(
     "p1, p2, deff, word",
     [
-        (27.5, 26.0, 1.0, "statistical tie"),      # SE 2.27, z 0.66
-        (40.5, 34.5, 1.0, "narrow lead"),          # z 2.24, nearest end 6 − 1.96·2.68 = 0.74
-        (40.5, 34.5, 1.5, "statistical tie"),      # z 1.83
-        (44.7, 23.6, 1.0, "clear lead"),           # 21.1 − 1.96·2.48 = 16.24
-        (76.5, 7.5, 1.0, "overwhelming lead"),     # 69.0 − 1.96·1.87 = 65.33
-        (63.0, 23.7, 1.0, "overwhelming lead"),    # 39.3 − 1.96·2.62 = 34.16
-        (51.7, 27.7, 1.0, "clear lead"),           # 24.0 − 1.96·2.67 = 18.78
-        (42.4, 34.9, 1.0, "narrow lead"),          # 7.5 − 1.96·2.72 = 2.17 (z 2.76)
-        (42.4, 34.9, 1.5, "narrow lead"),          # z 2.25, 7.5 − 1.96·3.33 = 0.97
-        (42.1, 18.7, 1.0, "clear lead"),           # 23.4 − 1.96·2.31 = 18.87
+        (27.5, 26.0, 1.0, "statistical tie"),  # SE 2.27, z 0.66
+        (40.5, 34.5, 1.0, "narrow lead"),  # z 2.24, nearest end 6 − 1.96·2.68 = 0.74
+        (40.5, 34.5, 1.5, "statistical tie"),  # z 1.83
+        (44.7, 23.6, 1.0, "clear lead"),  # 21.1 − 1.96·2.48 = 16.24
+        (76.5, 7.5, 1.0, "overwhelming lead"),  # 69.0 − 1.96·1.87 = 65.33
+        (63.0, 23.7, 1.0, "overwhelming lead"),  # 39.3 − 1.96·2.62 = 34.16
+        (51.7, 27.7, 1.0, "clear lead"),  # 24.0 − 1.96·2.67 = 18.78
+        (42.4, 34.9, 1.0, "narrow lead"),  # 7.5 − 1.96·2.72 = 2.17 (z 2.76)
+        (42.4, 34.9, 1.5, "narrow lead"),  # z 2.25, 7.5 − 1.96·3.33 = 0.97
+        (42.1, 18.7, 1.0, "clear lead"),  # 23.4 − 1.96·2.31 = 18.87
     ],
 )
 def test_describe_difference_source_cases(p1, p2, deff, word):
@@ -261,8 +262,15 @@ def test_describe_largest_single_answer_reasons_are_tested():
     assert r.rank_word == Word.PLURALITY and r.difference.kind == "within question"
 
 
-@pytest.mark.parametrize("percents, n", [({"a": 41.4, "b": 10.0}, 1037), ({"a": 42.5, "b": 17.8}, 1037),
-                                         ({"a": 33.7, "b": 32.9}, 1037), ({"a": 50.7, "b": 29.4}, 1037)])
+@pytest.mark.parametrize(
+    "percents, n",
+    [
+        ({"a": 41.4, "b": 10.0}, 1037),
+        ({"a": 42.5, "b": 17.8}, 1037),
+        ({"a": 33.7, "b": 32.9}, 1037),
+        ({"a": 50.7, "b": 29.4}, 1037),
+    ],
+)
 def test_describe_largest_is_the_most_common_published_when_not_all_published(percents, n):
     # an unpublished answer could be larger, so the leader is neither "a plurality" nor "tied with"
     r = describe_largest(percents, n, True, all_published=False)
@@ -322,7 +330,7 @@ def test_in_tens_source_case():
         (33, "33%"),
         ("26.0", "26%"),
         ("44.5", "about 45%"),  # half up
-        (2.5, "about 3%"),      # half up, not to even (round(2.5) == 2 in Python)
+        (2.5, "about 3%"),  # half up, not to even (round(2.5) == 2 in Python)
         (44.49, "about 44%"),
         (0, "0%"),
         (100.0, "100%"),
@@ -344,9 +352,21 @@ def test_round_for_headline_rejects_bad_input(percent):
 def test_vocabulary_rules_cover_every_word_with_numbers_from_constants():
     words = [word for word, _ in VOCABULARY_RULES]
     assert words == list(Word)
-    for word in ("a large majority", "a majority", "about half", "a minority", "statistical tie",
-                 "narrow lead", "clear lead", "overwhelming lead", "not testable", "a plurality", "tied with",
-                 "the most often named", "the most common published answer"):
+    for word in (
+        "a large majority",
+        "a majority",
+        "about half",
+        "a minority",
+        "statistical tie",
+        "narrow lead",
+        "clear lead",
+        "overwhelming lead",
+        "not testable",
+        "a plurality",
+        "tied with",
+        "the most often named",
+        "the most common published answer",
+    ):
         assert word in words
     rules = dict(VOCABULARY_RULES)
     assert f"{LARGE_MAJORITY:.1f}%" in rules[Word.LARGE_MAJORITY]
@@ -366,8 +386,7 @@ def test_word_rule_states_the_level_it_was_computed_at():
     assert "95%" in Word.MAJORITY.rule()
 
 
-@pytest.mark.parametrize("confidence, level, other", [(0.9, "90%", "95%"), (0.99, "99%", "95%"),
-                                                      (0.95, "95%", "90%")])
+@pytest.mark.parametrize("confidence, level, other", [(0.9, "90%", "95%"), (0.99, "99%", "95%"), (0.95, "95%", "90%")])
 def test_vocabulary_rules_at_a_level_state_that_level_in_every_rule(confidence, level, other):
     rules = vocabulary_rules(confidence)
     assert [w for w, _ in rules] == list(Word)

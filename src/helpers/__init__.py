@@ -5,6 +5,7 @@ are installed: a notebook opened with another kernel (another Python) then gets 
 message saying which kernel to choose, instead of a bare ``ModuleNotFoundError``
 deep inside.
 """
+
 from importlib.util import find_spec as _find_spec
 
 # Import names of the libraries src/helpers uses (pyproject.toml declares their packages).

@@ -38,6 +38,7 @@ Usage (normally through ``make report``)::
   notebook's outputs; a run of every notebook removes any other file in
   ``figures/C/`` and ``reports/C/notebooks/``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -147,8 +148,7 @@ def load_data(root: Path):
     try:
         return load_survey_data(root / "data")
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise BuildError(f"data/ does not validate, so no notebook was run and no output changed:\n{exc}") \
-            from None
+        raise BuildError(f"data/ does not validate, so no notebook was run and no output changed:\n{exc}") from None
 
 
 def countries(root: Path) -> list[str]:
@@ -191,8 +191,10 @@ def notebook_parameters(source: Path, official: dict, country: str) -> dict:
         if name in RUN_PARAMETERS:
             continue
         if name not in official:
-            raise BuildError(f"notebooks/{source.name}: parameter {name!r} is not in report.toml "
-                             f"(official parameters: {', '.join(official)})")
+            raise BuildError(
+                f"notebooks/{source.name}: parameter {name!r} is not in report.toml "
+                f"(official parameters: {', '.join(official)})"
+            )
         try:
             default = ast.literal_eval(info["default"])
         except (ValueError, SyntaxError):
@@ -307,9 +309,12 @@ def pre_save_hook(model, path, contents_manager=None, **kwargs):
     if parts and parts[0] in GENERATED_DIRS:
         from tornado.web import HTTPError
 
-        raise HTTPError(403, f"{path} is part of the committed report, which only `make report` writes: "
-                             "save a copy elsewhere (File > Save Notebook As..., e.g. under build/), "
-                             "or edit the source notebook in notebooks/")
+        raise HTTPError(
+            403,
+            f"{path} is part of the committed report, which only `make report` writes: "
+            "save a copy elsewhere (File > Save Notebook As..., e.g. under build/), "
+            "or edit the source notebook in notebooks/",
+        )
     if model.get("type") == "notebook" and parts and parts[0] == "notebooks" and model.get("content"):
         import nbformat
 
@@ -326,8 +331,12 @@ def _merge_streams(outputs: list) -> list:
     merged: list = []
     for output in outputs:
         previous = merged[-1] if merged else None
-        if (output.get("output_type") == "stream" and previous is not None
-                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
             previous["text"] = previous["text"] + output["text"]
         else:
             merged.append(output)
@@ -389,7 +398,9 @@ def absolute_paths_in_outputs(nb, roots: list[str]) -> list[str]:
                 for root in roots:
                     if root in text:
                         line = next(line for line in text.splitlines() if root in line)
-                        problems.append(f"cell {index}: output contains the absolute path {root!r}: {line.strip()[:160]}")
+                        problems.append(
+                            f"cell {index}: output contains the absolute path {root!r}: {line.strip()[:160]}"
+                        )
                         break
     return problems
 
@@ -477,8 +488,7 @@ def _kernel_manager(env: dict[str, str]):
                 return spec
             return super().get_kernel_spec(kernel_name)
 
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(),
-                              transport_encryption="auto")
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_SpecManager(), transport_encryption="auto")
 
 
 KERNEL_EXIT_WAIT_S = 2.0
@@ -696,8 +706,9 @@ class Runner:
         clean_stale_staging(self.root)
         names = notebook_names(self.root, names)
         all_names = notebook_names(self.root, None)
-        inputs_at_start = digests(self.root, input_files(self.root) + [self.root / "notebooks" / f"{n}.ipynb"
-                                                                         for n in all_names])
+        inputs_at_start = digests(
+            self.root, input_files(self.root) + [self.root / "notebooks" / f"{n}.ipynb" for n in all_names]
+        )
         if not force:
             # Current by content: inputs and committed outputs as they were after the last successful run
             # (data/ was validated then, and has not changed since).
@@ -724,21 +735,36 @@ class Runner:
         import nbformat
         import papermill  # noqa: F401  (imported once, before the threads start)
 
-        parameters = {name: notebook_parameters(self.root / "notebooks" / f"{name}.ipynb", official, self.country)
-                      for name in names}
+        parameters = {
+            name: notebook_parameters(self.root / "notebooks" / f"{name}.ipynb", official, self.country)
+            for name in names
+        }
         staging_root = self.root / "build" / "staging"
         staging_root.mkdir(parents=True, exist_ok=True)
         run_dir = Path(tempfile.mkdtemp(prefix=f"{self.country}-{os.getpid()}-", dir=staging_root))
         reports = self.root / "reports" / self.country / "notebooks"
-        jobs = [Job(name, self.root / "notebooks" / f"{name}.ipynb", run_dir / f"{name}.ipynb", run_dir / name,
-                    reports / f"{name}.ipynb", parameters[name]) for name in names]
+        jobs = [
+            Job(
+                name,
+                self.root / "notebooks" / f"{name}.ipynb",
+                run_dir / f"{name}.ipynb",
+                run_dir / name,
+                reports / f"{name}.ipynb",
+                parameters[name],
+            )
+            for name in names
+        ]
 
         # Longest first, so the longest notebook does not start last and leave a core idle at the end: by the
         # seconds each took in the last successful run (build/C/durations.json), else by the size of its
         # executed copy (which stands for its work on a fresh clone).
         durations = _read_durations(self.root, self.country)
-        jobs.sort(key=lambda job: (-durations.get(job.name, -1.0),
-                                   -(job.destination.stat().st_size if job.destination.exists() else 0)))
+        jobs.sort(
+            key=lambda job: (
+                -durations.get(job.name, -1.0),
+                -(job.destination.stat().st_size if job.destination.exists() else 0),
+            )
+        )
         started = time.monotonic()
         kernels = _Kernels()
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
@@ -760,12 +786,19 @@ class Runner:
                 if failed or problems:
                     self._report_failure(failed, problems)
                     return 1
-                changed = [rel for rel, value in digests(self.root, [self.root / r for r in inputs_at_start]).items()
-                           if value != inputs_at_start[rel]]
+                changed = [
+                    rel
+                    for rel, value in digests(self.root, [self.root / r for r in inputs_at_start]).items()
+                    if value != inputs_at_start[rel]
+                ]
                 if changed:
-                    print(f"FAILED inputs changed while the notebooks ran: {', '.join(changed)}\n"
-                          f"report for {self.country} not updated (it would mix old and new inputs): "
-                          "run `make report` again", file=sys.stderr, flush=True)
+                    print(
+                        f"FAILED inputs changed while the notebooks ran: {', '.join(changed)}\n"
+                        f"report for {self.country} not updated (it would mix old and new inputs): "
+                        "run `make report` again",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     return 1
                 with _signals_deferred():
                     self._publish(jobs, run_dir, inputs_at_start, complete=set(names) == set(all_names))
@@ -806,8 +839,7 @@ class Runner:
             return
         try:
             normalize(job.nb, nbformat.read(job.source, as_version=4))
-            problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir),
-                                                          tempfile.gettempdir() + os.sep])
+            problems = absolute_paths_in_outputs(job.nb, [str(self.root), str(run_dir), tempfile.gettempdir() + os.sep])
             if problems:
                 job.error = "outputs depend on where the build ran:\n      " + "\n      ".join(problems)
             job.data = notebook_bytes(job.nb)
@@ -829,8 +861,10 @@ class Runner:
         for job in jobs:
             for rel in job.outputs:
                 if not rel.startswith(allowed) or rel.startswith(f"reports/{self.country}/notebooks/"):
-                    problems.append(f"{job.name}.ipynb wrote {rel}: outputs for {self.country} belong in "
-                                    f"figures/{self.country}/ or reports/{self.country}/")
+                    problems.append(
+                        f"{job.name}.ipynb wrote {rel}: outputs for {self.country} belong in "
+                        f"figures/{self.country}/ or reports/{self.country}/"
+                    )
                 elif rel in owner:
                     problems.append(f"{rel} is written by both {owner[rel]}.ipynb and {job.name}.ipynb")
                 else:
@@ -854,8 +888,11 @@ class Runner:
             print(f"FAILED {job.name}.ipynb: {job.error}{where}", file=sys.stderr, flush=True)
         for problem in problems:
             print(f"FAILED {problem}", file=sys.stderr, flush=True)
-        print(f"report for {self.country} not updated: committed notebooks, figures and summary are unchanged",
-              file=sys.stderr, flush=True)
+        print(
+            f"report for {self.country} not updated: committed notebooks, figures and summary are unchanged",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def _publish(self, jobs: list[Job], run_dir: Path, inputs: dict, complete: bool) -> None:
         """Publish every output of the run (all notebooks succeeded) through a journal."""
@@ -887,15 +924,22 @@ class Runner:
             candidates = list((self.root / "figures" / self.country).rglob("*"))
             candidates += list((self.root / "reports" / self.country / "notebooks").glob("*.ipynb"))
             keep = produced | {job.destination.relative_to(self.root).as_posix() for job in jobs}
-            stale |= {p.relative_to(self.root).as_posix() for p in candidates
-                      if p.is_file() and not p.name.startswith(".")} - keep
+            stale |= {
+                p.relative_to(self.root).as_posix() for p in candidates if p.is_file() and not p.name.startswith(".")
+            } - keep
         records = {}
         for job in jobs:
             records[_manifest(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
-                json.dumps(job.outputs, indent=1) + "\n")
+                json.dumps(job.outputs, indent=1) + "\n"
+            )
             records[_record(self.root, self.country, job.name).relative_to(self.root).as_posix()] = (
-                json.dumps({"inputs": self._inputs_of(job.name, inputs), "outputs": out_digests[job.name]},
-                           indent=1, sort_keys=True) + "\n")
+                json.dumps(
+                    {"inputs": self._inputs_of(job.name, inputs), "outputs": out_digests[job.name]},
+                    indent=1,
+                    sort_keys=True,
+                )
+                + "\n"
+            )
         journal = {"moves": moves, "remove": sorted(stale), "records": records, "run_dir": str(run_dir)}
         path = journal_path(self.root, self.country)
         _write_bytes_atomic(path, json.dumps(journal, indent=1).encode())
@@ -925,15 +969,18 @@ def _read_durations(root: Path, country: str) -> dict[str, float]:
         found = json.loads(_durations_file(root, country).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))} if isinstance(found, dict) else {}
+    return (
+        {str(k): float(v) for k, v in found.items() if isinstance(v, (int, float))} if isinstance(found, dict) else {}
+    )
 
 
 def _write_durations(root: Path, country: str, seconds: dict[str, float]) -> None:
     """Record this run's seconds per notebook (merged with the others'), for the next run's order."""
     path = _durations_file(root, country)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_bytes_atomic(path, (json.dumps({**_read_durations(root, country), **seconds}, indent=1,
-                                          sort_keys=True) + "\n").encode())
+    _write_bytes_atomic(
+        path, (json.dumps({**_read_durations(root, country), **seconds}, indent=1, sort_keys=True) + "\n").encode()
+    )
 
 
 def _jobs(value: str) -> int:
@@ -952,10 +999,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--country", default="JP", help="country code (default JP)")
     parser.add_argument("--jobs", "-j", type=_jobs, default=2, help="notebooks run at the same time (default 2)")
     parser.add_argument("--root", type=Path, default=paths.ROOT, help="repository to build (default: this one)")
-    parser.add_argument("--if-changed", action="store_true",
-                        help="run only the notebooks whose inputs or committed outputs changed (by content)")
-    parser.add_argument("--list-countries", action="store_true",
-                        help="validate data/ and print the country codes, one a line")
+    parser.add_argument(
+        "--if-changed",
+        action="store_true",
+        help="run only the notebooks whose inputs or committed outputs changed (by content)",
+    )
+    parser.add_argument(
+        "--list-countries", action="store_true", help="validate data/ and print the country codes, one a line"
+    )
     args = parser.parse_args(argv)
     try:
         if args.list_countries:
@@ -967,8 +1018,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            print(f"error: no space left on device while writing {exc.filename or 'a file'}; "
-                  "committed files were not changed (free some space and run again)", file=sys.stderr)
+            print(
+                f"error: no space left on device while writing {exc.filename or 'a file'}; "
+                "committed files were not changed (free some space and run again)",
+                file=sys.stderr,
+            )
             return 2
         raise
 

@@ -22,6 +22,7 @@ Example
 >>> data.countries_of("japan_impression")
 ('KR', 'US')
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,13 +68,35 @@ DATA_FILES = tuple(p.name for p in paths.DATA_FILES)
 """Every file of a data folder, in loading order; all are required (defined once, in helpers.paths)."""
 
 TOPLINES_COLUMNS = (
-    "country", "question_id", "option", "percent", "source", "locator",
-    "net_of", "measure", "status", "corroborated_by", "note",
+    "country",
+    "question_id",
+    "option",
+    "percent",
+    "source",
+    "locator",
+    "net_of",
+    "measure",
+    "status",
+    "corroborated_by",
+    "note",
 )
 TOPLINES_REQUIRED = ("country", "question_id", "option", "percent", "source", "locator", "status")
 QUESTIONS_COLUMNS = (
-    "question_id", "category", "wording", "question_type", "answers", "base_question", "base_option",
-    "options", "option_sides", "subject", "family", "note", "codebook_note", "no_view", "chart_group",
+    "question_id",
+    "category",
+    "wording",
+    "question_type",
+    "answers",
+    "base_question",
+    "base_option",
+    "options",
+    "option_sides",
+    "subject",
+    "family",
+    "note",
+    "codebook_note",
+    "no_view",
+    "chart_group",
 )
 QUESTIONS_REQUIRED = ("question_id", "category", "wording", "question_type", "answers", "options")
 COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "measure_note", "note")
@@ -84,8 +107,18 @@ CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
 SHARE_READINGS = ("majority", "about half")
 SURVEY_KEYS = ("title", "countries", "sources", "aapor_disclosure", "measures", "fieldwork_month")
-SURVEY_COUNTRY_KEYS = ("name", "adjective", "n", "conductor", "fieldwork_vendor", "mode", "fieldwork",
-                       "population", "margin_of_error", "margin_of_error_source")
+SURVEY_COUNTRY_KEYS = (
+    "name",
+    "adjective",
+    "n",
+    "conductor",
+    "fieldwork_vendor",
+    "mode",
+    "fieldwork",
+    "population",
+    "margin_of_error",
+    "margin_of_error_source",
+)
 SOURCE_KEYS = ("id", "title", "publisher", "date", "url", "kind")
 MEASURE_KEYS = ("label", "answers", "description")
 AAPOR_ELEMENTS = 11
@@ -99,8 +132,14 @@ PERCENT_FORMAT = "digits with an optional decimal part and no leading zero, as p
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COUNTRY_PLACEHOLDER = "{country}"
 """In ``wording``: replaced by the name of the respondents' country (``name_in_text`` in survey.yml)."""
-VAGUE_COUNTRY_WORDS = ("respondent's country", "respondents' country", "respondent country", "host country",
-                       "home country", "own country")
+VAGUE_COUNTRY_WORDS = (
+    "respondent's country",
+    "respondents' country",
+    "respondent country",
+    "host country",
+    "home country",
+    "own country",
+)
 """Phrases a wording must not use for the respondents' country: write ``{country}`` instead."""
 OPTION_SEPARATOR = "|"
 LIST_SEPARATOR = ";"
@@ -145,8 +184,9 @@ class SurveyData:
         Equal fingerprints mean equal data, so a table derived from the data can be reused while the
         fingerprint stays the same; editing any frame in place changes it. About half a millisecond.
         """
-        content = pickle.dumps((self.survey, self.questions, self.coverage, self.toplines, self.claims),
-                               protocol=pickle.HIGHEST_PROTOCOL)
+        content = pickle.dumps(
+            (self.survey, self.questions, self.coverage, self.toplines, self.claims), protocol=pickle.HIGHEST_PROTOCOL
+        )
         return hashlib.blake2b(content, digest_size=16).hexdigest()
 
     # ------------------------------------------------------------------------------------------ countries
@@ -182,8 +222,9 @@ class SurveyData:
         for source in self.survey["sources"]:
             if source["id"] == source_id:
                 return source
-        raise ValueError(f"unknown source {source_id!r}: {SURVEY_YML} has "
-                         f"{_known(s['id'] for s in self.survey['sources'])}")
+        raise ValueError(
+            f"unknown source {source_id!r}: {SURVEY_YML} has {_known(s['id'] for s in self.survey['sources'])}"
+        )
 
     def is_press(self, source_id: str) -> bool:
         """Whether a source is secondary (a press report) rather than an institute's own publication."""
@@ -224,8 +265,9 @@ class SurveyData:
             self.check_country(country)
             have = self.countries_of(question_id)
             if country not in have:
-                raise ValueError(f"question {question_id!r} has no figures for {country!r}; it has figures for "
-                                 f"{_known(have)}")
+                raise ValueError(
+                    f"question {question_id!r} has no figures for {country!r}; it has figures for {_known(have)}"
+                )
         return question_id
 
     def question(self, question_id: str) -> pd.Series:
@@ -292,8 +334,9 @@ class SurveyData:
         nets = self.toplines.loc[(self.toplines["question_id"] == question_id) & self.toplines["is_net"], "option"]
         valid = list(q["options"]) + [n for n in dict.fromkeys(nets) if n not in q["options"]]
         if option not in valid:
-            raise ValueError(f"unknown option {option!r} of question {question_id!r}: valid options are "
-                             f"{' | '.join(valid)}")
+            raise ValueError(
+                f"unknown option {option!r} of question {question_id!r}: valid options are {' | '.join(valid)}"
+            )
         return option
 
     # ------------------------------------------------------------------------------------------- coverage
@@ -315,8 +358,9 @@ class SurveyData:
             rows = rows[rows["source"] == source]
             if rows.empty:
                 have = _known(self._coverage_rows(country, question_id)["source"])
-                raise ValueError(f"source {source!r} has no figures for {country}/{question_id}; sources with "
-                                 f"figures: {have}")
+                raise ValueError(
+                    f"source {source!r} has no figures for {country}/{question_id}; sources with figures: {have}"
+                )
             return str(rows["options_published"].iloc[0])
         return "all" if (rows["options_published"] == "all").any() else "some"
 
@@ -401,8 +445,10 @@ def read_text(path: Path) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise DataValidationError(
-            [f"{location(path, line)}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at character {col}); "
-             "save the file as UTF-8"]
+            [
+                f"{location(path, line)}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at character {col}); "
+                "save the file as UTF-8"
+            ]
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -428,16 +474,22 @@ def _csv_rows(path: Path, text: str):
         except csv.Error as exc:
             message = str(exc)
             if "field larger than field limit" in message:
-                what = (f"a field is longer than {MAX_FIELD_CHARS // 1024} KiB ({MAX_FIELD_CHARS} characters); "
-                        "is a quote left unclosed?")
+                what = (
+                    f"a field is longer than {MAX_FIELD_CHARS // 1024} KiB ({MAX_FIELD_CHARS} characters); "
+                    "is a quote left unclosed?"
+                )
             elif "unexpected end of data" in message:
                 what = "unclosed quote: a quoted field starts on this line and is never closed"
             elif reader.line_num > start:
-                what = (f"unclosed quote: a quoted field starts on this line and runs on to line "
-                        f"{reader.line_num}, where the next quote is")
+                what = (
+                    f"unclosed quote: a quoted field starts on this line and runs on to line "
+                    f"{reader.line_num}, where the next quote is"
+                )
             else:
-                what = (f"bad quoting ({message}): probably an unclosed quote, closed only by the next quote on "
-                        "this line; a quote inside a quoted field is written twice (\"\")")
+                what = (
+                    f"bad quoting ({message}): probably an unclosed quote, closed only by the next quote on "
+                    'this line; a quote inside a quoted field is written twice ("")'
+                )
             raise DataValidationError([f"{location(path, start)}: {what}"]) from None
         end = reader.line_num
         yield start, end, fields
@@ -467,12 +519,13 @@ def read_csv_records(path: Path, columns: tuple[str, ...], required: tuple[str, 
             continue
         long = [h for h, f in zip(header, fields) if len(f) > MAX_FIELD_CHARS]
         if long:
-            problems.append(f"{location(path, line, long[0])}: longer than {MAX_FIELD_CHARS // 1024} KiB "
-                            f"({MAX_FIELD_CHARS} characters)")
+            problems.append(
+                f"{location(path, line, long[0])}: longer than {MAX_FIELD_CHARS // 1024} KiB "
+                f"({MAX_FIELD_CHARS} characters)"
+            )
             continue
         if len(fields) != len(header):
-            hint = (f" (the row runs on to line {last}: is a quote left unclosed on line {line}?)"
-                    if last > line else "")
+            hint = f" (the row runs on to line {last}: is a quote left unclosed on line {line}?)" if last > line else ""
             problems.append(f"{location(path, line)}: {len(fields)} fields, expected {len(header)}{hint}")
             continue
         record = {h: f.strip() for h, f in zip(header, fields)}
@@ -499,8 +552,10 @@ def split_options(value: str, path: Path, line: int, column: str, problems: list
     parts = [v.strip() for v in value.split(OPTION_SEPARATOR)]
     empty = [i + 1 for i, v in enumerate(parts) if not v]
     if empty:
-        problems.append(f"{location(path, line, column)}: entry {empty[0]} of the list is empty (two "
-                        f"separators '{OPTION_SEPARATOR * 2}' or one at an end); remove the extra separator")
+        problems.append(
+            f"{location(path, line, column)}: entry {empty[0]} of the list is empty (two "
+            f"separators '{OPTION_SEPARATOR * 2}' or one at an end); remove the extra separator"
+        )
     return [v for v in parts if v]
 
 
@@ -524,6 +579,7 @@ def _frame(records: list[dict], string_columns, path: Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------- survey.yml
+
 
 class _DuplicateKey(Exception):
     def __init__(self, key, line: int, first: int):
@@ -550,15 +606,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def parse_yaml(path: Path, text: str) -> Any:
     """Parse YAML text, with a message naming the line of a syntax error or of a key given twice."""
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except _DuplicateKey as dup:
-        raise DataValidationError([f"{location(path, dup.line)}: key '{dup.key}' appears twice in one mapping "
-                                   f"(first on line {dup.first}); keep one"]) from None
+        raise DataValidationError(
+            [
+                f"{location(path, dup.line)}: key '{dup.key}' appears twice in one mapping "
+                f"(first on line {dup.first}); keep one"
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise DataValidationError([f"{location(path, line)}: not valid YAML ({getattr(exc, 'problem', exc)})"]) \
-            from None
+        raise DataValidationError(
+            [f"{location(path, line)}: not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
 
 
 def check_country_codes(path: Path, countries: Any) -> list[str]:
@@ -567,12 +628,18 @@ def check_country_codes(path: Path, countries: Any) -> list[str]:
     Checked before anything else uses a code (file names, make recipes, messages built from it).
     """
     if not isinstance(countries, dict) or not countries:
-        raise DataValidationError([f"{location(path)}, key 'countries': expected a mapping of country codes "
-                                   "to country facts"])
+        raise DataValidationError(
+            [f"{location(path)}, key 'countries': expected a mapping of country codes to country facts"]
+        )
     bad = [code for code in countries if not (isinstance(code, str) and COUNTRY_CODE.fullmatch(code))]
     if bad:
-        raise DataValidationError([f"{location(path)}, key 'countries': {code!r} is not a country code "
-                                   "(two capital letters, ISO 3166-1 alpha-2 style, e.g. JP)" for code in bad])
+        raise DataValidationError(
+            [
+                f"{location(path)}, key 'countries': {code!r} is not a country code "
+                "(two capital letters, ISO 3166-1 alpha-2 style, e.g. JP)"
+                for code in bad
+            ]
+        )
     return list(countries)
 
 
@@ -582,8 +649,9 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
     survey = parse_yaml(path, read_text(path))
     problems: list[str] = []
     if not isinstance(survey, dict):
-        raise DataValidationError([f"{location(path)}: expected a mapping (key: value lines) at the top level, "
-                                   f"found {type(survey).__name__}"])
+        raise DataValidationError(
+            [f"{location(path)}: expected a mapping (key: value lines) at the top level, found {type(survey).__name__}"]
+        )
     for key in SURVEY_KEYS:
         if key not in survey:
             problems.append(f"{location(path)}, key '{key}': missing")
@@ -625,17 +693,23 @@ def load_survey(path: Path | str | None = None) -> dict[str, Any]:
     for code, country in survey["countries"].items():
         cited = country.get("margin_of_error_source") if isinstance(country, dict) else None
         if cited is not None and cited not in ids:
-            problems.append(f"{location(path)}, key 'countries.{code}.margin_of_error_source': unknown source "
-                            f"'{cited}' (not under sources:)")
+            problems.append(
+                f"{location(path)}, key 'countries.{code}.margin_of_error_source': unknown source "
+                f"'{cited}' (not under sources:)"
+            )
     for mid, measure in (survey["measures"] or {}).items():
         if not isinstance(measure, dict) or any(k not in measure for k in MEASURE_KEYS):
             problems.append(f"{location(path)}, key 'measures.{mid}': needs {', '.join(MEASURE_KEYS)}")
         elif measure["answers"] not in ANSWER_FORMATS:
-            problems.append(f"{location(path)}, key 'measures.{mid}.answers': '{measure['answers']}' is not one "
-                            f"of {', '.join(ANSWER_FORMATS)}")
+            problems.append(
+                f"{location(path)}, key 'measures.{mid}.answers': '{measure['answers']}' is not one "
+                f"of {', '.join(ANSWER_FORMATS)}"
+            )
     if len(survey["aapor_disclosure"]) != AAPOR_ELEMENTS:
-        problems.append(f"{location(path)}, key 'aapor_disclosure': {len(survey['aapor_disclosure'])} elements, "
-                        f"expected {AAPOR_ELEMENTS}")
+        problems.append(
+            f"{location(path)}, key 'aapor_disclosure': {len(survey['aapor_disclosure'])} elements, "
+            f"expected {AAPOR_ELEMENTS}"
+        )
     if problems:
         raise DataValidationError(problems)
     return survey
@@ -646,6 +720,7 @@ def source_ids(survey: dict[str, Any]) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------- questions.csv
+
 
 def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None = None) -> pd.DataFrame:
     """Load and validate ``questions.csv`` on its own (without the ``countries`` derived from coverage)."""
@@ -658,22 +733,30 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
     for r in records:
         line, qid = r["_line"], r["question_id"]
         if qid in first_line:
-            problems.append(f"{location(path, line, 'question_id')}: duplicate key '{qid}' "
-                            f"(first on line {first_line[qid]})")
+            problems.append(
+                f"{location(path, line, 'question_id')}: duplicate key '{qid}' (first on line {first_line[qid]})"
+            )
         else:
             first_line[qid] = line
         if not ID_PATTERN.match(qid):
-            problems.append(f"{location(path, line, 'question_id')}: '{qid}' is not a valid id "
-                            "(lower case letters, digits and _)")
+            problems.append(
+                f"{location(path, line, 'question_id')}: '{qid}' is not a valid id (lower case letters, digits and _)"
+            )
         if r["category"] not in CATEGORIES:
-            problems.append(f"{location(path, line, 'category')}: unknown category '{r['category']}' "
-                            f"(expected one of: {'; '.join(CATEGORIES)})")
+            problems.append(
+                f"{location(path, line, 'category')}: unknown category '{r['category']}' "
+                f"(expected one of: {'; '.join(CATEGORIES)})"
+            )
         if r["question_type"] not in QUESTION_TYPES:
-            problems.append(f"{location(path, line, 'question_type')}: unknown question type "
-                            f"'{r['question_type']}' (expected one of: {', '.join(QUESTION_TYPES)})")
+            problems.append(
+                f"{location(path, line, 'question_type')}: unknown question type "
+                f"'{r['question_type']}' (expected one of: {', '.join(QUESTION_TYPES)})"
+            )
         if r["answers"] not in ANSWER_FORMATS:
-            problems.append(f"{location(path, line, 'answers')}: unknown answer format '{r['answers']}' "
-                            f"(expected one of: {', '.join(ANSWER_FORMATS)})")
+            problems.append(
+                f"{location(path, line, 'answers')}: unknown answer format '{r['answers']}' "
+                f"(expected one of: {', '.join(ANSWER_FORMATS)})"
+            )
         problems += check_wording(path, line, r["wording"])
         n_problems = len(problems)
         options = split_options(r["options"], path, line, "options", problems)
@@ -686,8 +769,10 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
             pass  # sides are not counted against a list already reported as broken (no knock-on errors)
         elif r["question_type"] == "scale":
             if len(sides) != len(options):
-                problems.append(f"{location(path, line, 'option_sides')}: {len(sides)} sides for "
-                                f"{len(options)} options; a scale needs one of + 0 - per option")
+                problems.append(
+                    f"{location(path, line, 'option_sides')}: {len(sides)} sides for "
+                    f"{len(options)} options; a scale needs one of + 0 - per option"
+                )
             elif any(s not in SIDES for s in sides):
                 problems.append(f"{location(path, line, 'option_sides')}: sides must be +, 0 or -")
         elif sides:
@@ -698,18 +783,26 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
                 problems.append(f"{location(path, line, 'no_view')}: '{opt}' is not one of the question's options")
         r["no_view"] = tuple(no_view)
         if r["chart_group"] and not ID_PATTERN.match(r["chart_group"]):
-            problems.append(f"{location(path, line, 'chart_group')}: '{r['chart_group']}' is not a valid id "
-                            "(lower case letters, digits and _)")
+            problems.append(
+                f"{location(path, line, 'chart_group')}: '{r['chart_group']}' is not a valid id "
+                "(lower case letters, digits and _)"
+            )
         if r["subject"] and r["subject"] not in known_countries:
-            problems.append(f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
-                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
+            problems.append(
+                f"{location(path, line, 'subject')}: unknown country '{r['subject']}' "
+                f"({SURVEY_YML} has: {', '.join(known_countries)})"
+            )
         if r["family"]:
             if not ID_PATTERN.match(r["family"]):
-                problems.append(f"{location(path, line, 'family')}: '{r['family']}' is not a valid id "
-                                "(lower case letters, digits and _)")
+                problems.append(
+                    f"{location(path, line, 'family')}: '{r['family']}' is not a valid id "
+                    "(lower case letters, digits and _)"
+                )
             if not r["subject"]:
-                problems.append(f"{location(path, line, 'subject')}: '{qid}' is in family '{r['family']}', so it "
-                                "needs the country it is about (a family asks one thing about several countries)")
+                problems.append(
+                    f"{location(path, line, 'subject')}: '{qid}' is in family '{r['family']}', so it "
+                    "needs the country it is about (a family asks one thing about several countries)"
+                )
     by_id: dict[str, dict] = {}
     for r in records:
         by_id.setdefault(r["question_id"], r)  # a duplicate is reported above; the first definition counts
@@ -720,16 +813,33 @@ def load_codebook(path: Path | str | None = None, survey: dict[str, Any] | None 
         elif r["base_question"]:
             parent = by_id.get(r["base_question"])
             if parent is None:
-                problems.append(f"{location(path, line, 'base_question')}: unknown question "
-                                f"'{r['base_question']}'")
+                problems.append(f"{location(path, line, 'base_question')}: unknown question '{r['base_question']}'")
             elif r["base_option"] not in parent["options"]:
-                problems.append(f"{location(path, line, 'base_option')}: '{r['base_option']}' is not an "
-                                f"option of '{r['base_question']}'")
+                problems.append(
+                    f"{location(path, line, 'base_option')}: '{r['base_option']}' is not an "
+                    f"option of '{r['base_question']}'"
+                )
     problems += check_families(path, [r for r in records if by_id[r["question_id"]] is r])
     if problems:
         raise DataValidationError(problems)
-    frame = _frame(records, ("question_id", "category", "wording", "question_type", "answers", "base_question",
-                             "base_option", "subject", "family", "note", "codebook_note", "chart_group"), path)
+    frame = _frame(
+        records,
+        (
+            "question_id",
+            "category",
+            "wording",
+            "question_type",
+            "answers",
+            "base_question",
+            "base_option",
+            "subject",
+            "family",
+            "note",
+            "codebook_note",
+            "chart_group",
+        ),
+        path,
+    )
     frame["category"] = pd.Categorical(frame["category"], categories=list(CATEGORIES))
     return frame
 
@@ -740,12 +850,15 @@ def check_wording(path: Path, line: int, wording: str) -> list[str]:
     lowered = wording.lower()
     for words in VAGUE_COUNTRY_WORDS:
         if words in lowered:
-            problems.append(f"{location(path, line, 'wording')}: '{words}' is vague; write {COUNTRY_PLACEHOLDER} "
-                            "for the respondents' country (it is replaced by the country's name)")
+            problems.append(
+                f"{location(path, line, 'wording')}: '{words}' is vague; write {COUNTRY_PLACEHOLDER} "
+                "for the respondents' country (it is replaced by the country's name)"
+            )
     rest = wording.replace(COUNTRY_PLACEHOLDER, "")
     if "{" in rest or "}" in rest:
-        problems.append(f"{location(path, line, 'wording')}: the only placeholder a wording may hold is "
-                        f"{COUNTRY_PLACEHOLDER}")
+        problems.append(
+            f"{location(path, line, 'wording')}: the only placeholder a wording may hold is {COUNTRY_PLACEHOLDER}"
+        )
     return problems
 
 
@@ -761,32 +874,43 @@ def check_families(path: Path, records: list[dict]) -> list[str]:
         for r in rows:
             if r["subject"] and r["subject"] in first_subject:
                 other = first_subject[r["subject"]]
-                problems.append(f"{location(path, r['_line'], 'subject')}: '{r['question_id']}' and "
-                                f"'{other['question_id']}' (line {other['_line']}) are both about "
-                                f"{r['subject']} in family '{family}'; a family has one item per subject")
+                problems.append(
+                    f"{location(path, r['_line'], 'subject')}: '{r['question_id']}' and "
+                    f"'{other['question_id']}' (line {other['_line']}) are both about "
+                    f"{r['subject']} in family '{family}'; a family has one item per subject"
+                )
             elif r["subject"]:
                 first_subject[r["subject"]] = r
             if r["question_type"] != rows[0]["question_type"]:
-                problems.append(f"{location(path, r['_line'], 'question_type')}: '{r['question_type']}' differs "
-                                f"from '{rows[0]['question_type']}' of '{rows[0]['question_id']}' (line "
-                                f"{rows[0]['_line']}); items of family '{family}' ask the same kind of question")
+                problems.append(
+                    f"{location(path, r['_line'], 'question_type')}: '{r['question_type']}' differs "
+                    f"from '{rows[0]['question_type']}' of '{rows[0]['question_id']}' (line "
+                    f"{rows[0]['_line']}); items of family '{family}' ask the same kind of question"
+                )
     groups: dict[str, dict] = {}
     for r in records:
         if not r["chart_group"]:
             continue
         first = groups.setdefault(r["chart_group"], r)
-        if (r["question_type"], r["options"], r["option_sides"]) != (first["question_type"], first["options"],
-                                                                      first["option_sides"]):
-            problems.append(f"{location(path, r['_line'], 'chart_group')}: '{r['question_id']}' is drawn with "
-                            f"'{first['question_id']}' (line {first['_line']}) in chart group "
-                            f"'{r['chart_group']}', so it needs the same question type, options and sides")
+        if (r["question_type"], r["options"], r["option_sides"]) != (
+            first["question_type"],
+            first["options"],
+            first["option_sides"],
+        ):
+            problems.append(
+                f"{location(path, r['_line'], 'chart_group')}: '{r['question_id']}' is drawn with "
+                f"'{first['question_id']}' (line {first['_line']}) in chart group "
+                f"'{r['chart_group']}', so it needs the same question type, options and sides"
+            )
     return problems
 
 
 # ------------------------------------------------------------------------------------------ coverage.csv
 
-def load_coverage(path: Path | str | None = None, survey: dict[str, Any] | None = None,
-                  codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def load_coverage(
+    path: Path | str | None = None, survey: dict[str, Any] | None = None, codebook: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Load ``coverage.csv``: one row per (country, question, source) with figures in ``toplines.csv``.
 
     Checked here: known country, question and source; ``options_published`` is ``all`` or ``some``; one row
@@ -806,23 +930,31 @@ def load_coverage(path: Path | str | None = None, survey: dict[str, Any] | None 
     for r in records:
         line, country, qid = r["_line"], r["country"], r["question_id"]
         if country not in known_countries:
-            problems.append(f"{location(path, line, 'country')}: unknown country '{country}' "
-                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
+            problems.append(
+                f"{location(path, line, 'country')}: unknown country '{country}' "
+                f"({SURVEY_YML} has: {', '.join(known_countries)})"
+            )
         if qid not in subjects:
             problems.append(f"{location(path, line, 'question_id')}: '{qid}' is not in the codebook ({qpath})")
         elif not pd.isna(subjects[qid]) and subjects[qid] == country:
-            problems.append(f"{location(path, line, 'country')}: '{qid}' is about {country} (its subject in "
-                            f"{qpath}), so it cannot be asked of {country}'s respondents")
+            problems.append(
+                f"{location(path, line, 'country')}: '{qid}' is about {country} (its subject in "
+                f"{qpath}), so it cannot be asked of {country}'s respondents"
+            )
         if r["source"] not in known_sources:
-            problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}' "
-                            f"(not in the sources of {SURVEY_YML})")
+            problems.append(
+                f"{location(path, line, 'source')}: unknown source '{r['source']}' (not in the sources of {SURVEY_YML})"
+            )
         if r["options_published"] not in OPTIONS_PUBLISHED:
-            problems.append(f"{location(path, line, 'options_published')}: '{r['options_published']}' "
-                            f"must be one of {', '.join(OPTIONS_PUBLISHED)}")
+            problems.append(
+                f"{location(path, line, 'options_published')}: '{r['options_published']}' "
+                f"must be one of {', '.join(OPTIONS_PUBLISHED)}"
+            )
         key = (country, qid, r["source"])
         if key in seen:
-            problems.append(f"{location(path, line)}: duplicate key {country}/{qid}/{r['source']} "
-                            f"(first on line {seen[key]})")
+            problems.append(
+                f"{location(path, line)}: duplicate key {country}/{qid}/{r['source']} (first on line {seen[key]})"
+            )
         else:
             seen[key] = line
     if problems:
@@ -842,8 +974,9 @@ def with_countries(codebook: pd.DataFrame, coverage: pd.DataFrame, survey: dict[
     return frame
 
 
-def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None = None,
-                   coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_questions(
+    path: Path | str | None = None, survey: dict[str, Any] | None = None, coverage: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Load and validate the codebook; return one typed row per question.
 
     List columns come back parsed: ``options`` and ``option_sides`` as tuples, and ``countries`` (derived
@@ -859,6 +992,7 @@ def load_questions(path: Path | str | None = None, survey: dict[str, Any] | None
 
 # ----------------------------------------------------------------------------------------- toplines.csv
 
+
 def check_percent(text: str) -> str | None:
     """What is wrong with a published percentage, or None."""
     if not PERCENT_PATTERN.match(text):
@@ -870,8 +1004,12 @@ def check_percent(text: str) -> str | None:
     return None
 
 
-def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None = None,
-                  survey: dict[str, Any] | None = None, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_toplines(
+    path: Path | str | None = None,
+    questions: pd.DataFrame | None = None,
+    survey: dict[str, Any] | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Load and validate ``toplines.csv`` against the codebook, the coverage and the survey metadata.
 
     Returns one typed row per published figure with extra columns: ``percent`` (float), ``decimals``
@@ -880,10 +1018,14 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
     path = Path(path) if path else paths.DATA_DIR / TOPLINES_CSV
     survey = survey if survey is not None else load_survey(path.parent / SURVEY_YML)
     if coverage is None:
-        coverage = load_coverage(path.parent / COVERAGE_CSV, survey=survey,
-                                 codebook=questions if questions is not None else None)
-    questions = questions if questions is not None else load_questions(path.parent / QUESTIONS_CSV,
-                                                                       survey=survey, coverage=coverage)
+        coverage = load_coverage(
+            path.parent / COVERAGE_CSV, survey=survey, codebook=questions if questions is not None else None
+        )
+    questions = (
+        questions
+        if questions is not None
+        else load_questions(path.parent / QUESTIONS_CSV, survey=survey, coverage=coverage)
+    )
     qpath = questions.attrs.get("path", QUESTIONS_CSV)
     cpath = coverage.attrs.get("path", COVERAGE_CSV)
     records = read_csv_records(path, TOPLINES_COLUMNS, TOPLINES_REQUIRED)
@@ -902,30 +1044,36 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
         ok = True
         country, qid, option = r["country"], r["question_id"], r["option"]
         if country not in known_countries:
-            problems.append(f"{location(path, line, 'country')}: unknown country '{country}' "
-                            f"({SURVEY_YML} has: {', '.join(known_countries)})")
+            problems.append(
+                f"{location(path, line, 'country')}: unknown country '{country}' "
+                f"({SURVEY_YML} has: {', '.join(known_countries)})"
+            )
             ok = False
         wrong = check_percent(r["percent"])
         if wrong:
             problems.append(f"{location(path, line, 'percent')}: {wrong}")
             ok = False
         if r["source"] not in known_sources:
-            problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}' "
-                            f"(not in the sources of {SURVEY_YML})")
+            problems.append(
+                f"{location(path, line, 'source')}: unknown source '{r['source']}' (not in the sources of {SURVEY_YML})"
+            )
             ok = False
         for sid in split_list(r["corroborated_by"]):
             if sid not in known_sources:
                 problems.append(f"{location(path, line, 'corroborated_by')}: unknown source '{sid}'")
         if r["measure"] and r["measure"] not in known_measures:
-            problems.append(f"{location(path, line, 'measure')}: unknown measure '{r['measure']}' "
-                            f"(not under measures: in {SURVEY_YML})")
+            problems.append(
+                f"{location(path, line, 'measure')}: unknown measure '{r['measure']}' "
+                f"(not under measures: in {SURVEY_YML})"
+            )
         if r["status"] not in STATUSES:
-            problems.append(f"{location(path, line, 'status')}: '{r['status']}' must be one of "
-                            f"{', '.join(STATUSES)}")
+            problems.append(f"{location(path, line, 'status')}: '{r['status']}' must be one of {', '.join(STATUSES)}")
         key = (country, qid, option, r["source"])
         if key in seen:
-            problems.append(f"{location(path, line)}: duplicate key {country}/{qid}/{option}/{r['source']} "
-                            f"(first on line {seen[key]})")
+            problems.append(
+                f"{location(path, line)}: duplicate key {country}/{qid}/{option}/{r['source']} "
+                f"(first on line {seen[key]})"
+            )
             ok = False
         else:
             seen[key] = line
@@ -944,12 +1092,16 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
             if option in q.options:
                 problems.append(f"{location(path, line, 'option')}: a net cannot share its name with an option")
         elif option not in q.options:
-            problems.append(f"{location(path, line, 'option')}: '{option}' is not an option of '{qid}' "
-                            f"(codebook: {' | '.join(q.options)})")
+            problems.append(
+                f"{location(path, line, 'option')}: '{option}' is not an option of '{qid}' "
+                f"(codebook: {' | '.join(q.options)})"
+            )
         if ok and cover_key not in covered:
             if not known_key:
-                problems.append(f"{location(path, line, 'source')}: no row for {country}/{qid}/{r['source']} in "
-                                f"{cpath} (each country, question and source with figures has one)")
+                problems.append(
+                    f"{location(path, line, 'source')}: no row for {country}/{qid}/{r['source']} in "
+                    f"{cpath} (each country, question and source with figures has one)"
+                )
             ok = False
         if ok:
             r["net_parts"] = tuple(parts)
@@ -958,20 +1110,35 @@ def load_toplines(path: Path | str | None = None, questions: pd.DataFrame | None
             rejected.add(qid)
     for key, c in covered.items():
         if key not in with_figures and key[1] not in rejected:
-            problems.append(f"{location(Path(cpath), c.line)}: no figures for {'/'.join(key)} in "
-                            f"{display_path(path)}")
+            problems.append(f"{location(Path(cpath), c.line)}: no figures for {'/'.join(key)} in {display_path(path)}")
 
     problems += check_sums(path, valid, codebook, covered, cpath, rejected)
-    asked = set(qid for _, qid, _ in with_figures)
+    asked = {qid for _, qid, _ in with_figures}
     for q in questions.itertuples(index=False):
         if not q.countries and q.question_id not in asked:
-            problems.append(f"{location(Path(qpath), q.line, 'question_id')}: question '{q.question_id}' has no "
-                            f"figures for any country (no row in {display_path(path)} or {cpath})")
+            problems.append(
+                f"{location(Path(qpath), q.line, 'question_id')}: question '{q.question_id}' has no "
+                f"figures for any country (no row in {display_path(path)} or {cpath})"
+            )
     if problems:
         raise DataValidationError(problems)
 
-    frame = _frame(valid, ("country", "question_id", "option", "source", "locator", "net_of", "measure",
-                           "status", "corroborated_by", "note"), path)
+    frame = _frame(
+        valid,
+        (
+            "country",
+            "question_id",
+            "option",
+            "source",
+            "locator",
+            "net_of",
+            "measure",
+            "status",
+            "corroborated_by",
+            "note",
+        ),
+        path,
+    )
     frame["percent_text"] = frame["percent"].astype("string")
     frame["decimals"] = frame["percent_text"].map(decimals_of).astype("int64")
     frame["percent"] = frame["percent_text"].astype(float)
@@ -988,8 +1155,9 @@ def sum_counts_as_single(q) -> bool:
     return q.answers == "one"
 
 
-def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, cpath: str,
-               rejected: set[str] = frozenset()) -> list[str]:
+def check_sums(
+    path: Path, records: list[dict], codebook: dict, covered: dict, cpath: str, rejected: set[str] = frozenset()
+) -> list[str]:
     """Single-answer questions sum to at most 100 (plus rounding); nets equal the sum of their parts; a
     country marked ``all`` in coverage has a figure for every option, summing to 100 (within rounding)."""
     problems: list[str] = []
@@ -1006,42 +1174,53 @@ def check_sums(path: Path, records: list[dict], codebook: dict, covered: dict, c
         tolerance = sum(half_unit(r["percent"]) for r in plain)
         last = max(r["_line"] for r in plain) if plain else None
         if plain and sum_counts_as_single(q) and total > 100 + tolerance:
-            problems.append(f"{location(path, last, 'percent')}: the options of single-answer question "
-                            f"'{qid}' ({country}, {source}) sum to {total}, more than 100 plus rounding "
-                            f"({tolerance})")
+            problems.append(
+                f"{location(path, last, 'percent')}: the options of single-answer question "
+                f"'{qid}' ({country}, {source}) sum to {total}, more than 100 plus rounding "
+                f"({tolerance})"
+            )
         # The sources of one measure of one country either leave nothing unpublished together, or not.
         cover = [covered[(country, qid, s)] for s in dict.fromkeys(r["source"] for r in rows)]
         marks = {c.options_published for c in cover}
         if len(marks) > 1:
-            problems.append(f"{location(Path(cpath), cover[-1].line, 'options_published')}: "
-                            f"'{cover[-1].options_published}' here but '{cover[0].options_published}' on line "
-                            f"{cover[0].line}; the sources of {country}/{qid} give figures of one measure, so "
-                            "they agree on whether every option was published")
+            problems.append(
+                f"{location(Path(cpath), cover[-1].line, 'options_published')}: "
+                f"'{cover[-1].options_published}' here but '{cover[0].options_published}' on line "
+                f"{cover[0].line}; the sources of {country}/{qid} give figures of one measure, so "
+                "they agree on whether every option was published"
+            )
         elif plain and marks == {"all"} and qid not in rejected:
             missing = [o for o in q.options if o not in {r["option"] for r in plain}]
             if missing:
-                problems.append(f"{location(path, last, 'option')}: '{qid}' ({country}) is marked as fully "
-                                f"published in {cpath} but has no row for: {', '.join(missing)}")
+                problems.append(
+                    f"{location(path, last, 'option')}: '{qid}' ({country}) is marked as fully "
+                    f"published in {cpath} but has no row for: {', '.join(missing)}"
+                )
             elif total < 100 - tolerance:
-                problems.append(f"{location(path, last, 'percent')}: '{qid}' ({country}) is marked as fully "
-                                f"published in {cpath} but its options sum to {total}")
+                problems.append(
+                    f"{location(path, last, 'percent')}: '{qid}' ({country}) is marked as fully "
+                    f"published in {cpath} but its options sum to {total}"
+                )
         by_option = {r["option"]: r for r in plain}
         for net in (r for r in rows if r["net_parts"]):
             if all(p in by_option for p in net["net_parts"]):
                 parts_sum = sum(Decimal(by_option[p]["percent"]) for p in net["net_parts"])
-                allowed = half_unit(net["percent"]) + sum(half_unit(by_option[p]["percent"])
-                                                          for p in net["net_parts"])
+                allowed = half_unit(net["percent"]) + sum(half_unit(by_option[p]["percent"]) for p in net["net_parts"])
                 if abs(Decimal(net["percent"]) - parts_sum) > allowed:
-                    problems.append(f"{location(path, net['_line'], 'percent')}: net '{net['option']}' of "
-                                    f"'{qid}' ({country}) is {net['percent']} but its parts sum to {parts_sum} "
-                                    f"(more than rounding, {allowed}, apart)")
+                    problems.append(
+                        f"{location(path, net['_line'], 'percent')}: net '{net['option']}' of "
+                        f"'{qid}' ({country}) is {net['percent']} but its parts sum to {parts_sum} "
+                        f"(more than rounding, {allowed}, apart)"
+                    )
     return problems
 
 
 # ------------------------------------------------------------------------------------------- everything
 
-def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = None,
-                survey: dict[str, Any] | None = None) -> pd.DataFrame:
+
+def load_claims(
+    path: Path | str | None = None, toplines: pd.DataFrame | None = None, survey: dict[str, Any] | None = None
+) -> pd.DataFrame:
     """Load ``release_claims.csv``: how the release worded a finding, and what that wording implies.
 
     Each claim names figures that must exist in ``toplines.csv`` (the option and, for a gap, the option it
@@ -1058,14 +1237,19 @@ def load_claims(path: Path | str | None = None, toplines: pd.DataFrame | None = 
         line = r["_line"]
         for column in ("option", "versus"):
             if r[column] and (r["country"], r["question_id"], r[column]) not in have:
-                problems.append(f"{location(path, line, column)}: no figure for {r['country']}/{r['question_id']}/"
-                                f"'{r[column]}' in {TOPLINES_CSV}")
+                problems.append(
+                    f"{location(path, line, column)}: no figure for {r['country']}/{r['question_id']}/"
+                    f"'{r[column]}' in {TOPLINES_CSV}"
+                )
         if r["implies"] not in CLAIM_READINGS:
-            problems.append(f"{location(path, line, 'implies')}: '{r['implies']}' is not one of "
-                            f"{', '.join(CLAIM_READINGS)}")
+            problems.append(
+                f"{location(path, line, 'implies')}: '{r['implies']}' is not one of {', '.join(CLAIM_READINGS)}"
+            )
         elif (r["implies"] in SHARE_READINGS) == bool(r["versus"]):
-            problems.append(f"{location(path, line, 'versus')}: a claim about a gap needs the option it is set "
-                            "against; a claim about a share must leave it empty")
+            problems.append(
+                f"{location(path, line, 'versus')}: a claim about a gap needs the option it is set "
+                "against; a claim about a share must leave it empty"
+            )
         if r["source"] not in known_sources:
             problems.append(f"{location(path, line, 'source')}: unknown source '{r['source']}'")
     if problems:
@@ -1094,8 +1278,9 @@ def load_survey_data(data_dir: Path | str | None = None) -> SurveyData:
     questions = with_countries(codebook, coverage, survey)
     toplines = load_toplines(data_dir / TOPLINES_CSV, questions=questions, survey=survey, coverage=coverage)
     claims = load_claims(data_dir / CLAIMS_CSV, toplines=toplines, survey=survey)
-    return SurveyData(survey=survey, questions=questions, coverage=coverage, toplines=toplines, claims=claims,
-                      data_dir=data_dir)
+    return SurveyData(
+        survey=survey, questions=questions, coverage=coverage, toplines=toplines, claims=claims, data_dir=data_dir
+    )
 
 
 def check_country(data: SurveyData, country: str) -> str:

@@ -4,6 +4,7 @@ Percentages keep the precision they were published with (``"33"`` stays ``33%``,
 ``26.0%``); differences are in percentage points with a true minus sign; bases say whether they are
 published or estimated; the precision assumption is worded for the design effect actually used.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,11 @@ def rounded(value: float | Decimal | str, decimals: int = 0) -> Decimal:
     rounds to zero has no sign. A ValueError names anything that is not a finite number.
     """
     try:
-        exact = value if isinstance(value, Decimal) else Decimal(value.strip() if isinstance(value, str)
-                                                                 else repr(float(value)))
+        exact = (
+            value
+            if isinstance(value, Decimal)
+            else Decimal(value.strip() if isinstance(value, str) else repr(float(value)))
+        )
     except (InvalidOperation, TypeError, ValueError):
         raise ValueError(f"not a number: {value!r}") from None
     if not exact.is_finite():

@@ -5,6 +5,7 @@ here, so a new value is added in one place and a typo fails at import rather tha
 nothing. The enums are ``StrEnum``: their members compare equal to the plain strings stored in
 ``data/`` and in table columns.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -13,13 +13,15 @@ be fingerprinted, skips the memo and the function runs as written. Results are k
 recent versions of the data only, so a session that edits its data again and again does not accumulate
 results it can never be served.
 """
+
 from __future__ import annotations
 
 import functools
 import inspect
 import threading
 from collections import OrderedDict
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 

@@ -12,6 +12,7 @@ Example
 >>> data = load_survey_data()
 >>> print(question_finding(data, "JP", "us_impression").text)  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,6 @@ from .memo import by_content
 from .stats import compare_within_question, estimate_design_effect, margin_of_error
 from .tables import (
     Comparison,
-    related_questions,
-    single_figure_questions,
     comparison_differences,
     comparison_table,
     comparison_title,
@@ -37,6 +36,8 @@ from .tables import (
     measure_groups,
     question_table,
     questions_in_category,
+    related_questions,
+    single_figure_questions,
     units,
 )
 from .vocabulary import Word
@@ -46,6 +47,7 @@ KEY_FINDINGS_PER_CATEGORY = 3
 
 
 # ------------------------------------------------------------------------------------------ words
+
 
 def quoted(option: str) -> str:
     return f"“{option}”"
@@ -84,8 +86,10 @@ def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
     if word == Word.TIE:
         return f"statistically tied with {b}"
     if word == Word.NARROW_LEAD:
-        return (f"narrowly ahead of {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
-                f"{fmt.points(difference.gap_low)}")
+        return (
+            f"narrowly ahead of {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
+            f"{fmt.points(difference.gap_low)}"
+        )
     if word == Word.CLEAR_LEAD:
         return f"clearly ahead of {b}, by {gap}"
     if word == Word.OVERWHELMING_LEAD:
@@ -94,6 +98,7 @@ def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
 
 
 # ------------------------------------------------------------------------------------------ one question
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -124,14 +129,14 @@ def _ahead_of_remainder(table: pd.DataFrame, top: pd.Series, n: float, confidenc
     return d.significant and d.diff > 0
 
 
-def _one_answer_text(data: SurveyData, country: str, table: pd.DataFrame, ranked: pd.DataFrame,
-                     confidence: float, deff: float) -> tuple[str, pd.Series, Word]:
+def _one_answer_text(
+    data: SurveyData, country: str, table: pd.DataFrame, ranked: pd.DataFrame, confidence: float, deff: float
+) -> tuple[str, pd.Series, Word]:
     """Sentences for a one-answer question with two or more published answers; the leader and its word."""
     n = float(table["base_n"].iloc[0])
     who = data.respondents(country)
     top = ranked.iloc[0]
-    all_published = table.attrs["options_published"] == "all" or _ahead_of_remainder(table, top, n, confidence,
-                                                                                      deff)
+    all_published = table.attrs["options_published"] == "all" or _ahead_of_remainder(table, top, n, confidence, deff)
     non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     if top["option"] in non_answers:
         sided = ranked[~ranked["option"].isin(non_answers)]
@@ -140,12 +145,15 @@ def _one_answer_text(data: SurveyData, country: str, table: pd.DataFrame, ranked
         if len(sided) >= 2:
             first, second = sided.iloc[0], sided.iloc[1]
             d = compare_within_question(first["percent"], second["percent"], n, confidence=confidence, deff=deff)
-            text += (f" Among those who took a side, {quoted(first['label'])} "
-                     f"({fmt.percent(first['percent_text'])}) is "
-                     f"{lead_clause(voc.describe_difference(d), second, d)}.")
+            text += (
+                f" Among those who took a side, {quoted(first['label'])} "
+                f"({fmt.percent(first['percent_text'])}) is "
+                f"{lead_clause(voc.describe_difference(d), second, d)}."
+            )
         return text, top, Word.MINORITY
-    largest = voc.describe_largest(dict(zip(ranked["option"], ranked["percent"])), n, True, confidence, deff,
-                                   all_published)
+    largest = voc.describe_largest(
+        dict(zip(ranked["option"], ranked["percent"])), n, True, confidence, deff, all_published
+    )
     second = ranked.iloc[1]
     word = voc.describe_difference(largest.difference)
     opener = share_opener(top["percent_text"], largest.share_word, who, _interval_text(top, confidence))
@@ -166,8 +174,14 @@ def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
     return text + "; several answers were allowed, so the gaps are not tested."
 
 
-def question_finding(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                     deff: float = 1.0, table: pd.DataFrame | None = None) -> Finding | None:
+def question_finding(
+    data: SurveyData,
+    country: str,
+    question_id: str,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    table: pd.DataFrame | None = None,
+) -> Finding | None:
     """What a question shows in ``country``, in one to three sentences; None when it has no figures there.
 
     ``table``: the question's table at this confidence and design effect, when the caller has it already
@@ -192,8 +206,10 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
         answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
         lead = ""
         if measure:
-            lead = (f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} "
-                    f"({data.survey['measures'][measure]['label']}), ")
+            lead = (
+                f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} "
+                f"({data.survey['measures'][measure]['label']}), "
+            )
         if ranked.empty:
             continue
         if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
@@ -210,8 +226,10 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
             top, rank_word = leader, word
     unconfirmed = table[table["status"] == "unconfirmed"]
     for r in unconfirmed.itertuples():
-        sentences.append(f"{quoted(r.label)} at {fmt.percent(r.percent_text)} is unconfirmed: the source does not "
-                         "let the item be identified for certain.")
+        sentences.append(
+            f"{quoted(r.label)} at {fmt.percent(r.percent_text)} is unconfirmed: the source does not "
+            "let the item be identified for certain."
+        )
     press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
     if press:
         sentences.append(f"Figures reported by {', '.join(press)}.")
@@ -222,23 +240,33 @@ def question_finding(data: SurveyData, country: str, question_id: str, confidenc
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
             return None
-        return Finding(question_id, title, " ".join(sentences), "", float("-inf"),
-                       data.subject(question_id) is not None, False)
-    headline = (f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
-                + (f" ({rank_word})" if rank_word and rank_word not in (Word.MINORITY, Word.ABOUT_HALF) else "")
-                + ".")
-    return Finding(question_id, title, " ".join(sentences), headline,
-                   float(top["ci_low"]) if pd.notna(top["ci_low"]) else 0.0,
-                   data.subject(question_id) is not None,
-                   table.attrs["options_published"] == "some" and sum_counts_as_single(q))
+        return Finding(
+            question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
+        )
+    headline = (
+        f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
+        + (f" ({rank_word})" if rank_word and rank_word not in (Word.MINORITY, Word.ABOUT_HALF) else "")
+        + "."
+    )
+    return Finding(
+        question_id,
+        title,
+        " ".join(sentences),
+        headline,
+        float(top["ci_low"]) if pd.notna(top["ci_low"]) else 0.0,
+        data.subject(question_id) is not None,
+        table.attrs["options_published"] == "some" and sum_counts_as_single(q),
+    )
 
 
 @by_content
-def category_findings(data: SurveyData, country: str, category: str, confidence: float = 0.95,
-                      deff: float = 1.0) -> list[Finding]:
+def category_findings(
+    data: SurveyData, country: str, category: str, confidence: float = 0.95, deff: float = 1.0
+) -> list[Finding]:
     """Findings of every question of a category with figures for ``country``, in codebook order."""
-    found = (question_finding(data, country, qid, confidence, deff)
-             for qid in questions_in_category(data, category, country))
+    found = (
+        question_finding(data, country, qid, confidence, deff) for qid in questions_in_category(data, category, country)
+    )
     return [f for f in found if f is not None]
 
 
@@ -246,27 +274,37 @@ def ranked_findings(data: SurveyData, findings: list[Finding]) -> list[Finding]:
     """Findings in headline order: questions asked of everyone before follow-ups; items about the
     respondents' own country (or no single country) before items about another country; then the most
     decisive first (highest lower end of the leading answer's interval); codebook order on ties."""
+
     def key(f: Finding):
         follow_up = data.base_question(f.question_id) is not None
         return (follow_up, f.about_other_country, -f.decisiveness)
+
     return sorted(findings, key=key)
 
 
-HEADLINE_RULE = ("One headline per category: among the questions asked of all respondents, items about the "
-                 "respondents' own country (or about no single country) come before items about another "
-                 "country, and within them the most decisive finding (the highest lower end of the leading "
-                 "answer's interval) comes first.")
+HEADLINE_RULE = (
+    "One headline per category: among the questions asked of all respondents, items about the "
+    "respondents' own country (or about no single country) come before items about another "
+    "country, and within them the most decisive finding (the highest lower end of the leading "
+    "answer's interval) comes first."
+)
 
 
-def findings_by_category(data: SurveyData, country: str, confidence: float = 0.95,
-                         deff: float = 1.0) -> dict[str, list[Finding]]:
+def findings_by_category(
+    data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0
+) -> dict[str, list[Finding]]:
     """:func:`category_findings` of every category, computed once for a whole summary."""
     data.check_country(country)
     return {category: category_findings(data, country, category, confidence, deff) for category in CATEGORIES}
 
 
-def headline_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0,
-                      by_category: dict[str, list[Finding]] | None = None) -> list[Finding]:
+def headline_findings(
+    data: SurveyData,
+    country: str,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    by_category: dict[str, list[Finding]] | None = None,
+) -> list[Finding]:
     """One headline per category (:data:`HEADLINE_RULE`); ``by_category`` when the caller has the findings."""
     if by_category is None:
         by_category = findings_by_category(data, country, confidence, deff)
@@ -283,28 +321,32 @@ def unpublished_note(findings: list[Finding]) -> str:
     count = sum(f.remainder_unpublished for f in findings)
     if not count:
         return ""
-    return ("For " + ("this question" if count == 1 else f"{count} of these questions")
-            + " the sources published only some answers; the remainder is shown as “other answers (not published)”.")
+    return (
+        "For "
+        + ("this question" if count == 1 else f"{count} of these questions")
+        + " the sources published only some answers; the remainder is shown as “other answers (not published)”."
+    )
 
 
 # ------------------------------------------------------------------------------------------ comparisons
+
 
 def _gap_text(data: SurveyData, r, confidence: float) -> str:
     adj1 = data.survey["countries"][r.country_1]["adjective"]
     adj2 = data.survey["countries"][r.country_2]["adjective"]
     if not r.testable:
         return f"{adj1} and {adj2} figures not tested ({r.reason})"
-    higher, lower, low, high = ((adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0
-                                else (adj1, adj2, r.ci_low, r.ci_high))
+    higher, lower, low, high = (adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, adj2, r.ci_low, r.ci_high)
     gap = fmt.points(abs(r.diff))
     if r.significant:
-        return (f"{higher} respondents higher than {lower} by {gap} ({fmt.level(confidence)} interval of the "
-                f"gap {fmt.interval(low, high)})")
+        return (
+            f"{higher} respondents higher than {lower} by {gap} ({fmt.level(confidence)} interval of the "
+            f"gap {fmt.interval(low, high)})"
+        )
     return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between {adj1} and {adj2} respondents ({gap})"
 
 
-def comparison_finding(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
-                       deff: float = 1.0) -> str:
+def comparison_finding(data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float = 1.0) -> str:
     """The sentence(s) of one comparison: each public's figure, each gap and whether it is significant,
     what the gap is made of where many gave no view, and a warning where the measures differ."""
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
@@ -312,9 +354,10 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
     pieces = []
     for option in comparison.options:
         rows = diffs[diffs["option"] == option]
+        shown = table[table["compared"] & (table["option"] == option)].set_index("country")["percent_text"]
         values = ", ".join(
-            f"{data.survey['countries'][c]['adjective']} {fmt.percent(table[(table['country'] == c) & table['compared'] & (table['option'] == option)]['percent_text'].iloc[0])}"
-            for c in comparison.countries)
+            f"{data.survey['countries'][c]['adjective']} {fmt.percent(shown[c])}" for c in comparison.countries
+        )
         gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
         pieces.append(f"{quoted(option)}: {values}; {gaps}")
     text = ". ".join(capitalise(p) for p in pieces) + "."
@@ -329,20 +372,26 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
     for c in comparison.countries:
         own = table[(table["country"] == c) & shown]
         for r in own.itertuples():
-            what = (f"answered {quoted(r.label)}" if r.kind != Kind.NOT_PUBLISHED
-                    else "gave answers that were not published")
+            what = (
+                f"answered {quoted(r.label)}"
+                if r.kind != Kind.NOT_PUBLISHED
+                else "gave answers that were not published"
+            )
             made_of.append(f"{fmt.percent(r.percent_text)} of {data.respondents(c)} {what}")
     if made_of:
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
     if not comparison.same_measure:
-        notes = "; ".join(f"the {data.survey['countries'][c]['adjective']} figure is the {note}"
-                          for c, note in comparison.measure_notes.items())
+        notes = "; ".join(
+            f"the {data.survey['countries'][c]['adjective']} figure is the {note}"
+            for c, note in comparison.measure_notes.items()
+        )
         text += f" Different measures: {notes}. The figures are shown side by side, not tested as one question."
     return text
 
 
-def comparison_findings(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
-                        deff: float = 1.0) -> list[tuple[Comparison, str, str]]:
+def comparison_findings(
+    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+) -> list[tuple[Comparison, str, str]]:
     """(comparison, title, text) of every comparison ``country`` takes part in (of one category, or all)."""
     items = comparisons_in_category(data, country, category)
     return [(c, comparison_title(data, c), comparison_finding(data, c, confidence, deff)) for c in items]
@@ -396,13 +445,16 @@ def claim_findings(data: SurveyData, country: str, confidence: float = 0.95, def
             holds = claim_holds(c.implies, word, d.significant)
             detail = f"{fmt.level(confidence)} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
         verdict = "consistent with the rules" if holds else "**not supported by the rules**"
-        findings.append(f"*{data.wording(c.question_id, country)}* ({shown}): the release says "
-                        f"“{c.release_words}” ({data.source_label(c.source)}, {c.locator}), read as "
-                        f"{CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): {verdict}.")
+        findings.append(
+            f"*{data.wording(c.question_id, country)}* ({shown}): the release says "
+            f"“{c.release_words}” ({data.source_label(c.source)}, {c.locator}), read as "
+            f"{CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): {verdict}."
+        )
     return findings
 
 
 # ------------------------------------------------------------------------------------------ methods
+
 
 def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
     """AAPOR-style precision statement for online samples, one line per country, worded for ``deff``."""
@@ -416,40 +468,62 @@ def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float 
             f"{c['name']} ({fmt.base(n, False)}): {fmt.precision_assumption(deff, n / deff)}, the "
             f"{fmt.level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. The "
             f"published margin is ±{c['margin_of_error']} points, which corresponds to a design effect of about "
-            f"{implied:.2f} at 95% (approximate: published margins are rounded).")
+            f"{implied:.2f} at 95% (approximate: published margins are rounded)."
+        )
     return lines
 
 
 def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> str:
     """Methodology and disclosure: the AAPOR elements, the precision statement and the rules, all stated at
     the confidence level and design effect the report was computed with."""
-    out = ["## Methodology and disclosure", "",
-           f"{data.survey['title']}, {data.survey['fieldwork_month']}. The disclosure elements of the AAPOR "
-           "Code, as far as the sources disclose them:", ""]
+    out = [
+        "## Methodology and disclosure",
+        "",
+        f"{data.survey['title']}, {data.survey['fieldwork_month']}. The disclosure elements of the AAPOR "
+        "Code, as far as the sources disclose them:",
+        "",
+    ]
     for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
         out.append(f"{i}. **{element['element']}**: {disclosure_text(data, element)}")
-    out += ["", "### Precision", "",
-            "The samples were drawn online and the sources do not say how they were recruited or weighted: "
-            "the figures below describe sampling error only under the stated assumption and leave out "
-            "coverage and nonresponse error.", ""]
+    out += [
+        "",
+        "### Precision",
+        "",
+        "The samples were drawn online and the sources do not say how they were recruited or weighted: "
+        "the figures below describe sampling error only under the stated assumption and leave out "
+        "coverage and nonresponse error.",
+        "",
+    ]
     out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
-    out += ["", f"Each published percentage gets a {fmt.level(confidence)} Wilson interval, "
-            f"{fmt.precision_assumption(deff)} (intervals use the "
-            f"effective sample size n / deff, deff = {fmt.deff(deff)}). Follow-up questions asked only of a "
-            "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
-            "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
-            "question use the multinomial variance; gaps between publics are independent-sample tests; "
-            "answers of questions allowing several answers, and figures of two publics that measure different "
-            "things, are not tested.", "",
-            "### Which figures are compared", "",
-            "Two publics are compared on the same item about the same subject (Japanese and American views of "
-            "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea "
-            "and South Korean views of Japan); items about different subjects are never paired.", "",
-            "### Headlines", "", HEADLINE_RULE, "",
-            f"### How the words are chosen ({fmt.level(confidence)} intervals)", ""]
+    out += [
+        "",
+        f"Each published percentage gets a {fmt.level(confidence)} Wilson interval, "
+        f"{fmt.precision_assumption(deff)} (intervals use the "
+        f"effective sample size n / deff, deff = {fmt.deff(deff)}). Follow-up questions asked only of a "
+        "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
+        "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
+        "question use the multinomial variance; gaps between publics are independent-sample tests; "
+        "answers of questions allowing several answers, and figures of two publics that measure different "
+        "things, are not tested.",
+        "",
+        "### Which figures are compared",
+        "",
+        "Two publics are compared on the same item about the same subject (Japanese and American views of "
+        "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea "
+        "and South Korean views of Japan); items about different subjects are never paired.",
+        "",
+        "### Headlines",
+        "",
+        HEADLINE_RULE,
+        "",
+        f"### How the words are chosen ({fmt.level(confidence)} intervals)",
+        "",
+    ]
     out += [f"- *{word}*: {rule}." for word, rule in voc.vocabulary_rules(confidence)]
-    out += [f"- Plain numbers: a share within {voc.IN_TENS_TOLERANCE:g} points of a whole tenth is written "
-            "“about four-in-ten”; half is left to the rules above."]
+    out += [
+        f"- Plain numbers: a share within {voc.IN_TENS_TOLERANCE:g} points of a whole tenth is written "
+        "“about four-in-ten”; half is left to the rules above."
+    ]
     return "\n".join(out)
 
 
@@ -467,16 +541,27 @@ def disclosure_text(data: SurveyData, element: dict) -> str:
         return cite_sources(data, " ".join(str(element["disclosed"]).split()))
     countries = [data.survey["countries"][c] for c in data.countries()]
     if element["from_countries"] == "fieldwork":
-        return "; ".join(
-            f"{c['name']}: " + ", ".join(f"{f['dates']} ({data.source_label(f['source'])}"
-                                         + (f", {f['measure']})" if f.get("measure") else ")")
-                                         for f in c["fieldwork"])
-            for c in countries) + "."
+        return (
+            "; ".join(
+                f"{c['name']}: "
+                + ", ".join(
+                    f"{f['dates']} ({data.source_label(f['source'])}"
+                    + (f", {f['measure']})" if f.get("measure") else ")")
+                    for f in c["fieldwork"]
+                )
+                for c in countries
+            )
+            + "."
+        )
     total = sum(int(c["n"]) for c in countries)
-    return ("; ".join(f"{c['name']} {fmt.base(int(c['n']), False)} (published 95% margin "
-                      f"±{c['margin_of_error']} points, {data.source_label(c['margin_of_error_source'])})"
-                      for c in countries)
-            + f"; {fmt.count(total)} in all.")
+    return (
+        "; ".join(
+            f"{c['name']} {fmt.base(int(c['n']), False)} (published 95% margin "
+            f"±{c['margin_of_error']} points, {data.source_label(c['margin_of_error_source'])})"
+            for c in countries
+        )
+        + f"; {fmt.count(total)} in all."
+    )
 
 
 def sources_section(data: SurveyData) -> list[str]:
@@ -486,8 +571,16 @@ def sources_section(data: SurveyData) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ the summary
 
-def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0,
-                  image_format: str = "png", figures_dir: str = "figures", reports_dir: str = "reports") -> str:
+
+def build_summary(
+    data: SurveyData,
+    country: str,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    image_format: str = "png",
+    figures_dir: str = "figures",
+    reports_dir: str = "reports",
+) -> str:
     """The executive summary of one country as Markdown (``reports/<country>/summary.md``).
 
     Headlines (one per category), each category's key findings with its key chart and a link to its
@@ -501,10 +594,16 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
     def link(target: str) -> str:
         return outputs.relative(target, here)
 
-    out = [f"# {data.survey['title']}: {c['name']}", "",
-           f"Findings for {data.respondents(country)} ({fmt.base(int(c['n']), False)}; {c['mode']}; "
-           f"{data.survey['fieldwork_month']}). Every number is computed from the published figures; the words "
-           "for sizes and gaps follow the rules under Methodology.", "", "## Headlines", ""]
+    out = [
+        f"# {data.survey['title']}: {c['name']}",
+        "",
+        f"Findings for {data.respondents(country)} ({fmt.base(int(c['n']), False)}; {c['mode']}; "
+        f"{data.survey['fieldwork_month']}). Every number is computed from the published figures; the words "
+        "for sizes and gaps follow the rules under Methodology.",
+        "",
+        "## Headlines",
+        "",
+    ]
     by_category = findings_by_category(data, country, confidence, deff)
     heads = headline_findings(data, country, confidence, deff, by_category)
     out += [f"- {h.headline}" for h in heads] or ["No published figures for this country."]
@@ -517,11 +616,17 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
             continue
         key = ranked_findings(data, findings)[:KEY_FINDINGS_PER_CATEGORY]
         out += [f"- **{f.title}.** {f.text}" for f in key]
-        out += ["", f"![{key[0].title}]({link(key_figure(data, country, key[0].question_id, figures_dir))}"
-                    f".{image_format})", "",
-                ("The question, with its chart and table: " if len(findings) == 1 else
-                 f"All {len(findings)} questions, with charts and tables: ") +
-                f"[{capitalise(category)} notebook]({link(outputs.executed_notebook(country, name, reports_dir))})."]
+        out += [
+            "",
+            f"![{key[0].title}]({link(key_figure(data, country, key[0].question_id, figures_dir))}.{image_format})",
+            "",
+            (
+                "The question, with its chart and table: "
+                if len(findings) == 1
+                else f"All {len(findings)} questions, with charts and tables: "
+            )
+            + f"[{capitalise(category)} notebook]({link(outputs.executed_notebook(country, name, reports_dir))}).",
+        ]
     comparisons = comparison_findings(data, country, None, confidence, deff)
     out += ["", "## Compared with the other publics", ""]
     if comparisons:
@@ -531,9 +636,14 @@ def build_summary(data: SurveyData, country: str, confidence: float = 0.95, deff
         out.append("No item was published for this and another public.")
     claims = claim_findings(data, country, confidence, deff)
     if claims:
-        out += ["", "## The release's wording, checked", "",
-                "Where the release describes a finding in words, the same figures are worded here by the rules "
-                "under Methodology.", ""]
+        out += [
+            "",
+            "## The release's wording, checked",
+            "",
+            "Where the release describes a finding in words, the same figures are worded here by the rules "
+            "under Methodology.",
+            "",
+        ]
         out += [f"- {f}" for f in claims]
     out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
     out += sources_section(data)

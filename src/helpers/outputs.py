@@ -2,6 +2,7 @@
 
 The notebooks save charts under these names, the summary links to them, and the site finds them there.
 """
+
 from __future__ import annotations
 
 import posixpath

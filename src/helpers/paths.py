@@ -8,6 +8,7 @@ notebook run in JupyterLab, or by papermill on its own, with other parameters --
 go to ``build/scratch/`` (ignored by git), and the first write says so: only
 ``make report`` changes the committed figures and reports.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,10 @@ def output_path(relative: str | Path) -> Path:
     root = output_root()
     if not _told and not os.environ.get(STAGING_ENV):
         _told = True
-        print(f"outputs of this run go to {SCRATCH_DIR.relative_to(ROOT).as_posix()}/ "
-              "(only `make report` writes figures/ and reports/)")
+        print(
+            f"outputs of this run go to {SCRATCH_DIR.relative_to(ROOT).as_posix()}/ "
+            "(only `make report` writes figures/ and reports/)"
+        )
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

@@ -10,6 +10,7 @@ Every function works alone, so a researcher can re-run one question with other p
     r = report.open_report(country="JP", deff=1.5)
     report.show_question(r, "japan_nuclear_weapons")
 """
+
 from __future__ import annotations
 
 import html
@@ -46,8 +47,14 @@ def _real(name: str, value) -> float:
     return float(value)
 
 
-def open_report(country: str = "JP", data_dir: str = "data", figures_dir: str = "figures",
-                confidence: float = 0.95, deff: float = 1.0, figure_formats: str = "png,svg") -> Report:
+def open_report(
+    country: str = "JP",
+    data_dir: str = "data",
+    figures_dir: str = "figures",
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    figure_formats: str = "png,svg",
+) -> Report:
     """Load and validate the data and check every parameter; a ValueError names a bad one."""
     confidence = _real("confidence", confidence)
     if not 0 < confidence < 1:
@@ -60,8 +67,9 @@ def open_report(country: str = "JP", data_dir: str = "data", figures_dir: str = 
     formats = tuple(dict.fromkeys(f.strip().lower() for f in figure_formats.split(",") if f.strip()))
     unknown = [f for f in formats if f not in charts.FIGURE_FORMATS]
     if unknown or not formats:
-        raise ValueError(f"parameter figure_formats must list some of {', '.join(charts.FIGURE_FORMATS)}, "
-                         f"got {figure_formats!r}")
+        raise ValueError(
+            f"parameter figure_formats must list some of {', '.join(charts.FIGURE_FORMATS)}, got {figure_formats!r}"
+        )
     data = load_survey_data(data_dir)
     data.check_country(country)
     return Report(data, country, confidence, deff, figures_dir, formats)
@@ -69,10 +77,11 @@ def open_report(country: str = "JP", data_dir: str = "data", figures_dir: str = 
 
 # ------------------------------------------------------------------------------------------ showing
 
+
 def _show_table(frame: pd.DataFrame, caption: str) -> None:
     """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares)."""
     body = frame.to_html(index=False, escape=True, border=0, classes="numbers")
-    rich = f"<p class=\"caption\">{html.escape(caption)}</p>\n{body}"
+    rich = f'<p class="caption">{html.escape(caption)}</p>\n{body}'
     display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
 
@@ -111,11 +120,13 @@ def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
             parts.append(r.data.source_label(row["source"]))
         return "; ".join(parts)
 
-    shown = pd.DataFrame({
-        "Answer": table["label"].astype(str),
-        "%": [fmt.percent(t) for t in table["percent_text"]],
-        level: [fmt.interval(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
-    })
+    shown = pd.DataFrame(
+        {
+            "Answer": table["label"].astype(str),
+            "%": [fmt.percent(t) for t in table["percent_text"]],
+            level: [fmt.interval(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        }
+    )
     notes = [note(row) for _, row in table.iterrows()]
     if any(notes):
         shown["Note"] = notes
@@ -126,8 +137,10 @@ def base_caption(r: Report, table: pd.DataFrame, country: str | None = None) -> 
     """``Japanese respondents, n = 1,037`` (with the effective n when deff ≠ 1, and who was asked)."""
     country = country or r.country
     row = table.iloc[0]
-    return (f"{narrative.capitalise(r.data.respondents(country))}, "
-            f"{fmt.base_with_effective(row['base_n'], bool(row['base_is_estimate']), row['n_eff'], r.deff)}")
+    return (
+        f"{narrative.capitalise(r.data.respondents(country))}, "
+        f"{fmt.base_with_effective(row['base_n'], bool(row['base_is_estimate']), row['n_eff'], r.deff)}"
+    )
 
 
 def questions(r: Report, category: str) -> list[str]:
@@ -141,7 +154,7 @@ def show_key_findings(r: Report, category: str) -> None:
     if not findings:
         display(Markdown(f"No published figures for {r.data.country_in_text(r.country)} in this category."))
         return
-    key = narrative.ranked_findings(r.data, findings)[:narrative.KEY_FINDINGS_PER_CATEGORY]
+    key = narrative.ranked_findings(r.data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
     lines = [f"- **{f.title}.** {f.text}" for f in key]
     note = narrative.unpublished_note(findings)
     display(Markdown("\n".join(lines) + (f"\n\n{note}" if note else "")))
@@ -194,8 +207,12 @@ def show_comparisons(r: Report, category: str | None) -> None:
     """The comparison with the other publics: one dot plot of the category (None: every category), then
     each item's figures, gaps and tests in a sentence, and its numbers."""
     if not comparisons_in_category(r.data, r.country, category):
-        display(Markdown(f"No item of this category was published for both {r.data.country_in_text(r.country)} "
-                         "and another public."))
+        display(
+            Markdown(
+                f"No item of this category was published for both {r.data.country_in_text(r.country)} "
+                "and another public."
+            )
+        )
         return
     fig = charts.plot_comparisons(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
     _show_figure(r, fig, outputs.comparisons_figure(r.country, category, r.figures_dir))
@@ -211,6 +228,7 @@ def show_comparisons(r: Report, category: str | None) -> None:
 
 
 # ------------------------------------------------------------------------------------------ summary
+
 
 def show_headlines(r: Report) -> None:
     heads = narrative.headline_findings(r.data, r.country, r.confidence, r.deff)
@@ -229,15 +247,19 @@ def show_key_charts(r: Report) -> None:
 
 def show_notebook_links(r: Report) -> None:
     """Links to the category notebooks (relative to the executed summary notebook)."""
-    lines = [f"- [{narrative.capitalise(c)}]({outputs.NOTEBOOK_OF[c]}.ipynb)" for c in CATEGORIES
-             if questions(r, c)]
+    lines = [f"- [{narrative.capitalise(c)}]({outputs.NOTEBOOK_OF[c]}.ipynb)" for c in CATEGORIES if questions(r, c)]
     display(Markdown("\n".join(lines)))
 
 
 def show_release_wording(r: Report) -> None:
     claims = narrative.claim_findings(r.data, r.country, r.confidence, r.deff)
-    display(Markdown("\n".join(f"- {c}" for c in claims) if claims else
-                     "The sources describe no finding for this country in words of their own."))
+    display(
+        Markdown(
+            "\n".join(f"- {c}" for c in claims)
+            if claims
+            else "The sources describe no finding for this country in words of their own."
+        )
+    )
 
 
 def show_methodology(r: Report) -> None:
@@ -249,9 +271,15 @@ def show_methodology(r: Report) -> None:
 def write_summary(r: Report, reports_dir: str = "reports") -> str:
     """Write the executive summary to ``<reports_dir>/<country>/summary.md``; return its path (relative to
     the output root: the committed tree during ``make report``, the scratch folder otherwise)."""
-    text = narrative.build_summary(r.data, r.country, r.confidence, r.deff,
-                                   image_format="png" if "png" in r.figure_formats else r.figure_formats[0],
-                                   figures_dir=r.figures_dir, reports_dir=reports_dir)
+    text = narrative.build_summary(
+        r.data,
+        r.country,
+        r.confidence,
+        r.deff,
+        image_format="png" if "png" in r.figure_formats else r.figure_formats[0],
+        figures_dir=r.figures_dir,
+        reports_dir=reports_dir,
+    )
     relative = outputs.summary_file(r.country, reports_dir)
     output_path(relative).write_text(text, encoding="utf-8")
     return relative

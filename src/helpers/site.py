@@ -27,6 +27,7 @@ Choices, so that the site is light, readable from the file system and stable:
 - Output is byte-identical across rebuilds: nothing depends on time, on absolute paths or on random ids.
   Everything is rendered in memory first; nothing is written when any page fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,10 @@ FIGURE_MIMETYPES = {"image/png": ".png", "image/svg+xml": ".svg"}
 HEADLINES_HEADING = "Headlines"
 SUMMARY_LABEL = "Summary report"
 SUMMARY_NOTEBOOK = outputs.SUMMARY_NOTEBOOK
-FOOTER = ("Rendered by python -m helpers.site from the committed summaries, executed notebooks and figures; "
-          "every figure is generated from data/ by src/helpers.")
+FOOTER = (
+    "Rendered by python -m helpers.site from the committed summaries, executed notebooks and figures; "
+    "every figure is generated from data/ by src/helpers."
+)
 
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -124,6 +127,7 @@ class Country:
 
 # ------------------------------------------------------------------------------------------------ plan
 
+
 def notebook_order(name: str) -> tuple:
     """The summary notebook first, then the categories in codebook order, then any other notebook by name."""
     order = [SUMMARY_NOTEBOOK, *outputs.NOTEBOOK_OF.values()]
@@ -157,8 +161,9 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
         meta = f"n = {int(c['n']):,} · {c['mode']} · {data.survey['fieldwork_month']}"
         country = Country(code, c["name"], meta)
         if (root / summary_source(code)).is_file():
-            country.pages.append(Page(summary_source(code), summary_page(code), f"Summary: {c['name']}",
-                                      SUMMARY_LABEL, "summary"))
+            country.pages.append(
+                Page(summary_source(code), summary_page(code), f"Summary: {c['name']}", SUMMARY_LABEL, "summary")
+            )
         folder = notebook_dirs.get(code) or find_notebooks_dir(root, code)
         found = sorted((root / folder).glob("*.ipynb"), key=lambda p: notebook_order(p.stem))
         labels = {SUMMARY_LABEL}
@@ -169,13 +174,15 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
             title = notebook_title(nb, source)
             label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
             labels.add(label)
-            country.pages.append(Page(source, notebook_page(code, path.stem), f"{title}: {c['name']}", label,
-                                      "notebook"))
+            country.pages.append(
+                Page(source, notebook_page(code, path.stem), f"{title}: {c['name']}", label, "notebook")
+            )
         countries.append(country)
     return countries, notebooks
 
 
 # ------------------------------------------------------------------------------------------------ links
+
 
 def relative_href(target: str, page: str) -> str:
     """The relative URL of a repository path as seen from a page (both relative to the root)."""
@@ -204,6 +211,7 @@ def rewrite_urls(html: str, root: Path, source: str, page: str, routes: dict[str
 
 
 # ---------------------------------------------------------------------------------------------- figures
+
 
 def figure_index(root: Path) -> dict[str, list[str]]:
     """sha256 of every committed chart under figures/ → its paths (relative to the root, sorted)."""
@@ -248,15 +256,20 @@ def link_figures(nb, source: str, country: str, figures: dict[str, list[str]], d
                 raw = output_bytes(output, mimetype)
                 candidates = figures.get(hashlib.sha256(raw).hexdigest(), [])
                 if not candidates:
-                    raise SiteError(f"{source}: cell {i + 1}, output {j + 1}: the {mimetype} image equals no "
-                                    f"committed file under {FIGURES_DIR}/ (notebooks and figures out of step: "
-                                    "run make report)")
+                    raise SiteError(
+                        f"{source}: cell {i + 1}, output {j + 1}: the {mimetype} image equals no "
+                        f"committed file under {FIGURES_DIR}/ (notebooks and figures out of step: "
+                        "run make report)"
+                    )
                 own = [f for f in candidates if f.startswith(f"{FIGURES_DIR}/{country}/")]
                 figure = (own or candidates)[0]
                 size = png_size(raw) if mimetype == "image/png" else None
-                site = {"src": outputs.relative(figure, source),
-                        "alt": figure_alt(data, figure),
-                        "width": size[0] if size else None, "height": size[1] if size else None}
+                site = {
+                    "src": outputs.relative(figure, source),
+                    "alt": figure_alt(data, figure),
+                    "width": size[0] if size else None,
+                    "height": size[1] if size else None,
+                }
                 output.metadata.setdefault("site", {})[mimetype] = site
                 del output.data[mimetype]
                 output.data[mimetype] = ""  # keep the mimetype so nbconvert picks the image block
@@ -276,6 +289,7 @@ def label_inputs(nb) -> None:
 
 
 # ------------------------------------------------------------------------------------------- rendering
+
 
 def slug(text: str) -> str:
     """GitHub's anchor for a heading, so that ``summary.md#security`` works on GitHub and on the site."""
@@ -309,7 +323,7 @@ def headlines_markdown(text: str, source: str) -> str:
         if m and m.group(2).strip().lower() == HEADLINES_HEADING.lower():
             depth = len(m.group(1))
             body = []
-            for rest in lines[i + 1:]:
+            for rest in lines[i + 1 :]:
                 n = _HEADING.match(rest)
                 if n and len(n.group(1)) <= depth:
                     break
@@ -321,13 +335,22 @@ def headlines_markdown(text: str, source: str) -> str:
 
 
 def notebook_exporter() -> HTMLExporter:
-    return HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name=NOTEBOOK_TEMPLATE,
-                        exclude_input_prompt=True, exclude_output_prompt=True, anchor_link_text="¶")
+    return HTMLExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name=NOTEBOOK_TEMPLATE,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="¶",
+    )
 
 
 def jinja_env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
 def page_html(env, *, title: str, page: str, body: str, kind: str, crumbs: list, country: Country | None) -> str:
@@ -335,8 +358,15 @@ def page_html(env, *, title: str, page: str, body: str, kind: str, crumbs: list,
     if country is not None:
         nav = [(p.label, relative_href(p.page, page), p.page == page) for p in country.pages]
     return env.get_template("page.html.j2").render(
-        title=title, stylesheet=relative_href(f"{SITE_DIR}/{STYLESHEET}", page), body=body, kind=kind,
-        crumbs=crumbs, pages=nav, country_name=country.name if country else "", footer=FOOTER)
+        title=title,
+        stylesheet=relative_href(f"{SITE_DIR}/{STYLESHEET}", page),
+        body=body,
+        kind=kind,
+        crumbs=crumbs,
+        pages=nav,
+        country_name=country.name if country else "",
+        footer=FOOTER,
+    )
 
 
 def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict[str, bytes]:
@@ -356,8 +386,11 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
     cards = []
     for country in countries:
         for p in country.pages:
-            crumbs = [(survey_title, relative_href(index_page, p.page)),
-                      (country.name, relative_href(f"{index_page}", p.page) + f"#{country.code}"), (p.label, None)]
+            crumbs = [
+                (survey_title, relative_href(index_page, p.page)),
+                (country.name, relative_href(f"{index_page}", p.page) + f"#{country.code}"),
+                (p.label, None),
+            ]
             if p.kind == "summary":
                 body = markdown_html((root / p.source).read_text(encoding="utf-8"))
             else:
@@ -366,27 +399,48 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
                 label_inputs(nb)
                 body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(p.source).stem}})
             body = rewrite_urls(body, root, p.source, p.page, routes)
-            files[p.page] = page_html(env, title=f"{p.title} — {survey_title}", page=p.page, body=body,
-                                      kind=p.kind, crumbs=crumbs, country=country)
+            files[p.page] = page_html(
+                env,
+                title=f"{p.title} — {survey_title}",
+                page=p.page,
+                body=body,
+                kind=p.kind,
+                crumbs=crumbs,
+                country=country,
+            )
         headlines = ""
         if country.summary is not None:
             source = country.summary.source
             text = headlines_markdown((root / source).read_text(encoding="utf-8"), source)
             headlines = rewrite_urls(markdown_html(text), root, source, index_page, routes)
-        cards.append({"code": country.code, "name": country.name, "meta": country.meta, "headlines": headlines,
-                      "pages": [(p.label, relative_href(p.page, index_page)) for p in country.pages]})
+        cards.append(
+            {
+                "code": country.code,
+                "name": country.name,
+                "meta": country.meta,
+                "headlines": headlines,
+                "pages": [(p.label, relative_href(p.page, index_page)) for p in country.pages],
+            }
+        )
     names = [data.country_in_text(c.code) for c in countries]
     modes = {str(data.survey["countries"][c.code]["mode"]) for c in countries}
     fielded = f"Fielded {modes.pop()} in " if len(modes) == 1 else "Fielded in "
-    lede = (f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey['fieldwork_month']}. For each "
+    lede = (
+        (
+            f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey['fieldwork_month']}. For each "
             "country: its headlines, its summary report and its executed notebooks, with every chart, the "
-            "numbers behind it and the method.") if len(names) > 1 else ""
+            "numbers behind it and the method."
+        )
+        if len(names) > 1
+        else ""
+    )
     body = env.get_template("index_body.html.j2").render(title=survey_title, lede=lede, countries=cards)
-    files[index_page] = page_html(env, title=survey_title, page=index_page, body=body, kind="index",
-                                  crumbs=[(survey_title, None)], country=None)
+    files[index_page] = page_html(
+        env, title=survey_title, page=index_page, body=body, kind="index", crumbs=[(survey_title, None)], country=None
+    )
     files[f"{SITE_DIR}/{STYLESHEET}"] = (TEMPLATES / STYLESHEET).read_bytes()
     prefix = f"{SITE_DIR}/"
-    return {k[len(prefix):]: (v if isinstance(v, bytes) else v.encode("utf-8")) for k, v in sorted(files.items())}
+    return {k[len(prefix) :]: (v if isinstance(v, bytes) else v.encode("utf-8")) for k, v in sorted(files.items())}
 
 
 def write_site(site_dir: Path, files: dict[str, bytes]) -> list[str]:
@@ -428,19 +482,28 @@ def _notebook_dir_arg(value: str) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.site", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=paths.ROOT,
-                        help="repository root to read from and write <root>/reports/site into")
-    parser.add_argument("--notebooks-dir", type=_notebook_dir_arg, action="append", default=[],
-                        metavar="COUNTRY=FOLDER",
-                        help=f"executed notebooks of COUNTRY (default {notebooks_dir('<C>')}), relative to the root")
+    parser.add_argument(
+        "--root", type=Path, default=paths.ROOT, help="repository root to read from and write <root>/reports/site into"
+    )
+    parser.add_argument(
+        "--notebooks-dir",
+        type=_notebook_dir_arg,
+        action="append",
+        default=[],
+        metavar="COUNTRY=FOLDER",
+        help=f"executed notebooks of COUNTRY (default {notebooks_dir('<C>')}), relative to the root",
+    )
     args = parser.parse_args(argv)
     try:
         changed = build_site(args.root, dict(args.notebooks_dir))
     except SiteError as exc:
         print(f"site: {exc}", file=sys.stderr)
         return 1
-    print(f"site: {SITE_DIR}/ is up to date" if not changed else
-          f"site: {len(changed)} file(s) written or removed under {SITE_DIR}/")
+    print(
+        f"site: {SITE_DIR}/ is up to date"
+        if not changed
+        else f"site: {len(changed)} file(s) written or removed under {SITE_DIR}/"
+    )
     return 0
 
 

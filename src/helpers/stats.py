@@ -25,15 +25,16 @@ Conventions shared by every function:
 
 Invalid input raises ``ValueError`` with a message naming the argument.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from statistics import NormalDist
 
 __all__ = [
     "Difference",
@@ -83,9 +84,7 @@ def _check_confidence(confidence: float) -> float:
         raise ValueError(f"confidence must be a number with 0 < confidence < 1, got {confidence!r}")
     confidence = float(confidence)
     if not 0.0 < confidence < 1.0:
-        raise ValueError(
-            f"confidence must satisfy 0 < confidence < 1 (0.95 for 95%), got {confidence!r}"
-        )
+        raise ValueError(f"confidence must satisfy 0 < confidence < 1 (0.95 for 95%), got {confidence!r}")
     return confidence
 
 
@@ -169,9 +168,7 @@ def effective_n(n: float, deff: float = 1.0) -> float:
     return n / deff
 
 
-def wilson_interval(
-    percent: float, n: float, confidence: float = 0.95, deff: float = 1.0
-) -> tuple[float, float]:
+def wilson_interval(percent: float, n: float, confidence: float = 0.95, deff: float = 1.0) -> tuple[float, float]:
     """Wilson score interval for a published percentage, in percent.
 
     Formula (Wilson 1927), with p = percent/100, m = n_eff = n/deff and z = :func:`z_critical`:
@@ -300,9 +297,7 @@ def _row_labels(df: pd.DataFrame, mask: np.ndarray) -> list:
     return list(df.index[mask])
 
 
-def margin_of_error(
-    n: float, confidence: float = 0.95, deff: float = 1.0, percent: float = 50.0
-) -> float:
+def margin_of_error(n: float, confidence: float = 0.95, deff: float = 1.0, percent: float = 50.0) -> float:
     """Margin of sampling error in percentage points (the half-width of the normal-approximation interval).
 
     Formula: MOE = z · √(p(1−p) / n_eff) · 100, with p = percent/100, n_eff = n/deff and z =
@@ -340,9 +335,7 @@ def margin_of_error(
     return z_critical(confidence) * math.sqrt(p * (1.0 - p) / n_eff) * 100.0
 
 
-def estimate_design_effect(
-    margin: float, n: float, confidence: float = 0.95, percent: float = 50.0
-) -> float:
+def estimate_design_effect(margin: float, n: float, confidence: float = 0.95, percent: float = 50.0) -> float:
     """Design effect implied by a published margin of error, given the sample size.
 
     Formula: invert :func:`margin_of_error`: deff = (margin / MOE_srs)², where MOE_srs is the
@@ -479,34 +472,51 @@ class Difference:
         return max(0.0, abs(self.diff) - z_critical(self.confidence) * self.se)
 
 
-def _make_difference(
-    p1: float, p2: float, se: float, confidence: float, kind: str
-) -> Difference:
+def _make_difference(p1: float, p2: float, se: float, confidence: float, kind: str) -> Difference:
     diff = p1 - p2
     if se == 0.0:
         return _not_testable(
-            p1, p2, confidence,
+            p1,
+            p2,
+            confidence,
             "the standard error is 0 (shares of 0% or 100%), so the normal approximation does not apply",
         )
     z = diff / se
     half = z_critical(confidence) * se
     return Difference(
-        p1=p1, p2=p2, diff=diff, se=se, z=z, p_value=math.erfc(abs(z) / math.sqrt(2.0)),
-        ci_low=diff - half, ci_high=diff + half, confidence=confidence, kind=kind, testable=True,
+        p1=p1,
+        p2=p2,
+        diff=diff,
+        se=se,
+        z=z,
+        p_value=math.erfc(abs(z) / math.sqrt(2.0)),
+        ci_low=diff - half,
+        ci_high=diff + half,
+        confidence=confidence,
+        kind=kind,
+        testable=True,
     )
 
 
 def _not_testable(p1: float, p2: float, confidence: float, reason: str) -> Difference:
     nan = math.nan
     return Difference(
-        p1=p1, p2=p2, diff=p1 - p2, se=nan, z=nan, p_value=nan, ci_low=nan, ci_high=nan,
-        confidence=confidence, kind=KIND_NOT_TESTABLE, testable=False, reason=reason,
+        p1=p1,
+        p2=p2,
+        diff=p1 - p2,
+        se=nan,
+        z=nan,
+        p_value=nan,
+        ci_low=nan,
+        ci_high=nan,
+        confidence=confidence,
+        kind=KIND_NOT_TESTABLE,
+        testable=False,
+        reason=reason,
     )
 
 
-def compare_within_question(
-    p1: float, p2: float, n: float, confidence: float = 0.95, deff: float = 1.0
-) -> Difference:
+def compare_within_question(p1: float, p2: float, n: float, confidence: float = 0.95, deff: float = 1.0) -> Difference:
     """Test the gap between two options of the **same single-choice question** (one sample).
 
     Formula (multinomial, the two shares are negatively correlated), in proportions:

@@ -20,14 +20,15 @@ Example
 >>> data = load_survey_data()
 >>> question_table(data, "JP", "korea_nuclear_weapons")[["option", "percent", "kind"]]  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping
 
 import pandas as pd
 
@@ -40,18 +41,45 @@ REMAINDER_LABEL = "other answers (not published)"
 """Option label of the remainder of a one-answer question whose other options the source left out."""
 
 TABLE_COLUMNS = [
-    "country", "question_id", "option", "label", "percent", "percent_text", "decimals", "kind", "order", "side",
-    "parts", "in_net", "overlaps", "drawn", "unit", "source", "measure", "status", "note",
-    "base_n", "base_is_estimate", "n_eff", "ci_low", "ci_high",
+    "country",
+    "question_id",
+    "option",
+    "label",
+    "percent",
+    "percent_text",
+    "decimals",
+    "kind",
+    "order",
+    "side",
+    "parts",
+    "in_net",
+    "overlaps",
+    "drawn",
+    "unit",
+    "source",
+    "measure",
+    "status",
+    "note",
+    "base_n",
+    "base_is_estimate",
+    "n_eff",
+    "ci_low",
+    "ci_high",
 ]
 
 
-_DTYPES = {**{c: "string" for c in ("country", "question_id", "source", "measure", "status", "option", "label",
-                                     "percent_text", "in_net", "note")},
-           **{c: bool for c in ("overlaps", "drawn", "unit", "base_is_estimate")}, "decimals": "int64"}
+_DTYPES = {
+    **dict.fromkeys(
+        ("country", "question_id", "source", "measure", "status", "option", "label", "percent_text", "in_net", "note"),
+        "string",
+    ),
+    **dict.fromkeys(("overlaps", "drawn", "unit", "base_is_estimate"), bool),
+    "decimals": "int64",
+}
 
 
 # ------------------------------------------------------------------------------------------ codebook access
+
 
 def question_row(data: SurveyData, question_id: str) -> pd.Series:
     """The codebook row of a question; a ValueError naming the question and the valid ids otherwise."""
@@ -77,6 +105,7 @@ def wording(data: SurveyData, question_id: str, country: str) -> str:
 
 # ------------------------------------------------------------------------------------------ bases
 
+
 def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bool]:
     """Base (n) of a question in a country and whether it is an estimate.
 
@@ -92,14 +121,19 @@ def base_of(data: SurveyData, country: str, question_id: str) -> tuple[float, bo
         return n, False
     parent_n, _ = base_of(data, country, parent_question)
     t = data.toplines
-    parent = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == parent_question)
-               & (t["option"].to_numpy() == q["base_option"]) & t["measure"].isna().to_numpy()]
+    parent = t[
+        (t["country"].to_numpy() == country)
+        & (t["question_id"].to_numpy() == parent_question)
+        & (t["option"].to_numpy() == q["base_option"])
+        & t["measure"].isna().to_numpy()
+    ]
     if parent.empty or math.isnan(parent_n):
         return math.nan, True
     return estimate_subgroup_n(parent_n, float(parent["percent"].iloc[0])), True
 
 
 # ------------------------------------------------------------------------------------------ rows
+
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
@@ -118,14 +152,23 @@ def _derive_missing_parts(rows: list[dict]) -> list[dict]:
         known = [plain[p] for p in net["parts"] if p in plain]
         if not missing or not known:
             continue
-        decimals = max(decimals_of(x) for x in known + [net["percent_text"]])
+        decimals = max(decimals_of(x) for x in [*known, net["percent_text"]])
         value = max(Decimal(net["percent_text"]) - sum(Decimal(x) for x in known), Decimal(0))
         text = f"{value:.{decimals}f}"
         option = missing[0] if len(missing) == 1 else " + ".join(missing)
-        derived.append({**net, "option": option, "label": option, "percent_text": text, "kind": Kind.DERIVED,
-                        "parts": missing if len(missing) > 1 else (), "in_net": net["option"],
-                        "note": None})
-        plain.update({p: None for p in missing})
+        derived.append(
+            {
+                **net,
+                "option": option,
+                "label": option,
+                "percent_text": text,
+                "kind": Kind.DERIVED,
+                "parts": missing if len(missing) > 1 else (),
+                "in_net": net["option"],
+                "note": None,
+            }
+        )
+        plain.update(dict.fromkeys(missing))
     return derived
 
 
@@ -181,8 +224,9 @@ def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str]
 
 
 @by_content
-def question_table(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                   deff: float = 1.0) -> pd.DataFrame:
+def question_table(
+    data: SurveyData, country: str, question_id: str, confidence: float = 0.95, deff: float = 1.0
+) -> pd.DataFrame:
     """Every figure of one question in one country, in display order, with what its consumers need.
 
     Columns: :data:`TABLE_COLUMNS` (see the module docstring of the contract: ``kind`` is a
@@ -198,8 +242,13 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     q = question_row(data, question_id)
     t = data.toplines
     published = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == question_id)]
-    attrs = {"confidence": confidence, "deff": deff, "question_type": QuestionType(q["question_type"]),
-             "options_published": None, "measure_note": None}
+    attrs = {
+        "confidence": confidence,
+        "deff": deff,
+        "question_type": QuestionType(q["question_type"]),
+        "options_published": None,
+        "measure_note": None,
+    }
     if published.empty:
         empty = pd.DataFrame(columns=TABLE_COLUMNS)
         empty.attrs.update(attrs)
@@ -212,17 +261,36 @@ def question_table(data: SurveyData, country: str, question_id: str, confidence:
     out: list[dict] = []
     measures = sorted(dict.fromkeys(r["measure"] for r in records), key=lambda m: m is not None)
     for rank, measure in enumerate(measures):
-        group = [{**r, "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED, "parts": tuple(r["net_parts"]),
-                  "label": r["option"], "in_net": ""}
-                 for r in records if r["measure"] == measure]
+        group = [
+            {
+                **r,
+                "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED,
+                "parts": tuple(r["net_parts"]),
+                "label": r["option"],
+                "in_net": "",
+            }
+            for r in records
+            if r["measure"] == measure
+        ]
         group += _derive_missing_parts(group)
-        all_published = all(data.options_published(country, question_id, s) == "all"
-                            for s in dict.fromkeys(r["source"] for r in group))
+        all_published = all(
+            data.options_published(country, question_id, s) == "all" for s in dict.fromkeys(r["source"] for r in group)
+        )
         rest = _remainder(group) if one_answer and not all_published else None
         if rest is not None:
-            group.append({**group[0], "option": REMAINDER_LABEL, "label": REMAINDER_LABEL, "percent_text": rest,
-                          "kind": Kind.NOT_PUBLISHED, "parts": (), "in_net": "", "status": "published",
-                          "note": None})
+            group.append(
+                {
+                    **group[0],
+                    "option": REMAINDER_LABEL,
+                    "label": REMAINDER_LABEL,
+                    "percent_text": rest,
+                    "kind": Kind.NOT_PUBLISHED,
+                    "parts": (),
+                    "in_net": "",
+                    "status": "published",
+                    "note": None,
+                }
+            )
         _annotate(group, options, sides, is_scale)
         for r in group:
             r["measure_rank"] = rank
@@ -261,7 +329,7 @@ def own_measure(table: pd.DataFrame) -> pd.DataFrame:
 def measure_groups(table: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
     """The rows of each measure of a question table, the codebook's own first."""
     keys = table["measure"].astype(object).where(table["measure"].notna(), None)
-    return [(m, table[keys.map(lambda k: k == m)]) for m in dict.fromkeys(keys)]
+    return [(m, table[keys.map(lambda k, m=m: k == m)]) for m in dict.fromkeys(keys)]
 
 
 def single_figure(table: pd.DataFrame) -> bool:
@@ -271,14 +339,18 @@ def single_figure(table: pd.DataFrame) -> bool:
 
 
 @by_content
-def single_figure_questions(data: SurveyData, country: str, category: str | None = None,
-                            confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+def single_figure_questions(
+    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+) -> list[str]:
     """Questions of ``country`` (in ``category``, or all) of which a single figure was published."""
     q = data.questions
     if category is not None:
         q = q[q["category"] == category]
-    return [str(qid) for qid, countries in zip(q["question_id"], q["countries"])
-            if country in countries and single_figure(question_table(data, country, qid, confidence, deff))]
+    return [
+        str(qid)
+        for qid, countries in zip(q["question_id"], q["countries"])
+        if country in countries and single_figure(question_table(data, country, qid, confidence, deff))
+    ]
 
 
 RELATED_COLUMN = "chart_group"
@@ -296,7 +368,7 @@ def related_questions(data: SurveyData, country: str, question_id: str) -> list[
     return list(same["question_id"])
 
 
-def comparison_title(data: SurveyData, comparison: "Comparison") -> str:
+def comparison_title(data: SurveyData, comparison: Comparison) -> str:
     """What a comparison compares, naming each public where their items differ.
 
     The same wording for every public gives that wording; otherwise each public's item is named with its
@@ -318,6 +390,7 @@ def units(table: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------ comparisons
 
+
 @dataclass(frozen=True)
 class Comparison:
     """One item asked of several publics, or a mirrored pair, with the options that can be compared.
@@ -337,8 +410,7 @@ class Comparison:
     subject: str | None
     options: tuple[str, ...]
     same_measure: bool
-    measure_notes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False,
-                                             hash=False)
+    measure_notes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False, hash=False)
 
     @property
     def pairs(self) -> list[tuple[int, int]]:
@@ -348,13 +420,23 @@ class Comparison:
 
 def _confirmed_options(data: SurveyData, country: str, question_id: str) -> list[str]:
     t = data.toplines
-    rows = t[(t["country"] == country) & (t["question_id"] == question_id) & t["measure"].isna()
-             & (t["status"] == "published")]
+    rows = t[
+        (t["country"] == country)
+        & (t["question_id"] == question_id)
+        & t["measure"].isna()
+        & (t["status"] == "published")
+    ]
     return list(rows["option"])
 
 
-def _comparison(data: SurveyData, comparison_id: str, relation: Relation, question_ids: tuple[str, ...],
-                countries: tuple[str, ...], subject: str | None) -> Comparison | None:
+def _comparison(
+    data: SurveyData,
+    comparison_id: str,
+    relation: Relation,
+    question_ids: tuple[str, ...],
+    countries: tuple[str, ...],
+    subject: str | None,
+) -> Comparison | None:
     """A comparison of these publics' items if they share a confirmed option; None otherwise."""
     q = question_row(data, question_ids[0])
     shared = None
@@ -365,8 +447,17 @@ def _comparison(data: SurveyData, comparison_id: str, relation: Relation, questi
     if not options:
         return None
     notes = {c: note for c, qid in zip(countries, question_ids) if (note := data.measure_note(c, qid))}
-    return Comparison(comparison_id, str(q["category"]), relation, question_ids, countries, subject, options,
-                      not notes, MappingProxyType(notes))
+    return Comparison(
+        comparison_id,
+        str(q["category"]),
+        relation,
+        question_ids,
+        countries,
+        subject,
+        options,
+        not notes,
+        MappingProxyType(notes),
+    )
 
 
 def comparable_items(data: SurveyData, country: str | None = None) -> list[Comparison]:
@@ -403,8 +494,14 @@ def _all_comparable_items(data: SurveyData) -> list[Comparison]:
     mirrors = [(pair if order[pair[0][0]] < order[pair[1][0]] else pair[::-1]) for pair in data.mirror_pairs()]
     count = Counter((qa, qb) for (qa, _), (qb, _) in mirrors)
     for (qa, a), (qb, b) in mirrors:
-        item = _comparison(data, f"{qa}_vs_{qb}" if count[(qa, qb)] == 1 else f"{qa}_{a}_vs_{qb}_{b}",
-                           Relation.MIRROR, (qa, qb), (a, b), None)
+        item = _comparison(
+            data,
+            f"{qa}_vs_{qb}" if count[(qa, qb)] == 1 else f"{qa}_{a}_vs_{qb}_{b}",
+            Relation.MIRROR,
+            (qa, qb),
+            (a, b),
+            None,
+        )
         if item is not None:
             items.append(item)
     items.sort(key=lambda c: (order[c.question_ids[0]], c.relation != Relation.SAME_ITEM, c.comparison_id))
@@ -419,8 +516,9 @@ def comparisons_in_category(data: SurveyData, country: str, category: str | None
 
 
 @by_content
-def comparison_table(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
-                     deff: float = 1.0) -> pd.DataFrame:
+def comparison_table(
+    data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float = 1.0
+) -> pd.DataFrame:
     """The full published distribution of each public of a comparison, with intervals.
 
     Every row of each public's own-measure question table (so "neither / don't know" and the unpublished
@@ -437,8 +535,13 @@ def comparison_table(data: SurveyData, comparison: Comparison, confidence: float
     return table
 
 
-def comparison_differences(data: SurveyData, comparison: Comparison, confidence: float = 0.95,
-                           deff: float = 1.0, table: pd.DataFrame | None = None) -> pd.DataFrame:
+def comparison_differences(
+    data: SurveyData,
+    comparison: Comparison,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    table: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Between-country gaps for every shared option and pair of publics of a comparison.
 
     One row per option and pair: ``option``, ``country_1``, ``country_2``, ``question_id_1``,
@@ -456,18 +559,34 @@ def comparison_differences(data: SurveyData, comparison: Comparison, confidence:
         for i, j in comparison.pairs:
             a = sub[sub["country"] == comparison.countries[i]].iloc[0]
             b = sub[sub["country"] == comparison.countries[j]].iloc[0]
-            d = compare_between_countries(a["percent"], a["base_n"], b["percent"], b["base_n"],
-                                          confidence=confidence, deff1=deff, deff2=deff)
+            d = compare_between_countries(
+                a["percent"], a["base_n"], b["percent"], b["base_n"], confidence=confidence, deff1=deff, deff2=deff
+            )
             testable = d.testable and comparison.same_measure
-            reason = d.reason if not d.testable else (
-                "" if comparison.same_measure else "the publics' figures are different measures")
-            rows.append({"option": option, "country_1": a["country"], "country_2": b["country"],
-                         "question_id_1": a["question_id"], "question_id_2": b["question_id"],
-                         "percent_1": a["percent"], "percent_2": b["percent"],
-                         "percent_text_1": str(a["percent_text"]), "percent_text_2": str(b["percent_text"]),
-                         "diff": d.diff, "ci_low": d.ci_low if testable else math.nan,
-                         "ci_high": d.ci_high if testable else math.nan,
-                         "significant": bool(testable and d.significant), "testable": testable, "reason": reason,
-                         "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
-                         "difference": d})
+            reason = (
+                d.reason
+                if not d.testable
+                else ("" if comparison.same_measure else "the publics' figures are different measures")
+            )
+            rows.append(
+                {
+                    "option": option,
+                    "country_1": a["country"],
+                    "country_2": b["country"],
+                    "question_id_1": a["question_id"],
+                    "question_id_2": b["question_id"],
+                    "percent_1": a["percent"],
+                    "percent_2": b["percent"],
+                    "percent_text_1": str(a["percent_text"]),
+                    "percent_text_2": str(b["percent_text"]),
+                    "diff": d.diff,
+                    "ci_low": d.ci_low if testable else math.nan,
+                    "ci_high": d.ci_high if testable else math.nan,
+                    "significant": bool(testable and d.significant),
+                    "testable": testable,
+                    "reason": reason,
+                    "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
+                    "difference": d,
+                }
+            )
     return pd.DataFrame(rows)

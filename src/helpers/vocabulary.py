@@ -8,12 +8,13 @@ data, :data:`VOCABULARY_RULES`, for the report's methodology section.
 
 Vocabulary (word → rule), 95% intervals unless stated:
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Mapping
 
 from .formatting import level, rounded
 from .stats import (
@@ -57,6 +58,7 @@ the leading answer is chosen by roughly twice as many or more, the sense a reade
 
 DEFAULT_CONFIDENCE = 0.95  # the level of the published margins
 
+
 # ------------------------------------------------------------------------------------------------ words
 class Word(StrEnum):
     """The words the report uses for sizes and gaps; each carries its rule (:meth:`rule`)."""
@@ -77,9 +79,13 @@ class Word(StrEnum):
 
     def rule(self, confidence: float = DEFAULT_CONFIDENCE) -> str:
         """The rule of this word, stated at ``confidence``."""
-        return _RULES[self].format(level=level(confidence), majority=_pct(MAJORITY),
-                                   large=_pct(LARGE_MAJORITY), clear=_pts(CLEAR_LEAD_MIN),
-                                   overwhelming=_pts(OVERWHELMING_LEAD_MIN))
+        return _RULES[self].format(
+            level=level(confidence),
+            majority=_pct(MAJORITY),
+            large=_pct(LARGE_MAJORITY),
+            clear=_pts(CLEAR_LEAD_MIN),
+            overwhelming=_pts(OVERWHELMING_LEAD_MIN),
+        )
 
     @property
     def is_majority(self) -> bool:
@@ -99,24 +105,23 @@ _RULES = {
     Word.ABOUT_HALF: "the share's {level} Wilson interval contains {majority}",
     Word.MINORITY: "the upper end of the share's {level} Wilson interval is below {majority}",
     Word.TIE: "the {level} interval of the difference contains 0 (between publics, written"
-              " \"" + NO_SIGNIFICANT_DIFFERENCE + "\")",
-    Word.NARROW_LEAD: "the {level} interval of the difference excludes 0, but its end nearest 0 is less than"
-                      " {clear}",
+    ' "' + NO_SIGNIFICANT_DIFFERENCE + '")',
+    Word.NARROW_LEAD: "the {level} interval of the difference excludes 0, but its end nearest 0 is less than {clear}",
     Word.CLEAR_LEAD: "the end of the difference's {level} interval nearest 0 is at least {clear}"
-                     " (and less than {overwhelming})",
+    " (and less than {overwhelming})",
     Word.OVERWHELMING_LEAD: "the end of the difference's {level} interval nearest 0 is at least {overwhelming}",
     Word.NOT_TESTABLE: "no valid test exists: two answers of a question allowing several answers (that needs"
-                       " microdata), or figures of two publics that measure different things",
+    " microdata), or figures of two publics that measure different things",
     Word.PLURALITY: "the largest answer of a one-answer question, not a majority, significantly ahead of the"
-                    " runner-up at {level}, and known to be the largest: every answer was published, or it is"
-                    " significantly ahead of all unpublished answers together",
-    Word.TIED_WITH: "the largest answer of a one-answer question whose lead over the runner-up is a statistical"
-                    " tie",
+    " runner-up at {level}, and known to be the largest: every answer was published, or it is"
+    " significantly ahead of all unpublished answers together",
+    Word.TIED_WITH: "the largest answer of a one-answer question whose lead over the runner-up is a statistical tie",
     Word.MOST_OFTEN_NAMED: "the largest answer of a question allowing several answers, not a majority",
     Word.MOST_COMMON_PUBLISHED: "the largest published answer of a one-answer question whose other answers"
-                                " were not published, not a majority, and not significantly ahead of all"
-                                " unpublished answers together at {level} (one of them could be larger)",
+    " were not published, not a majority, and not significantly ahead of all"
+    " unpublished answers together at {level} (one of them could be larger)",
 }
+
 
 def _pct(value: float) -> str:
     return f"{value:.1f}%" if value != int(value) else f"{value:.0f}%"
@@ -138,9 +143,7 @@ __doc__ += "".join(f"\n- {word}: {rule}." for word, rule in VOCABULARY_RULES) + 
 
 
 # ------------------------------------------------------------------------------------------------ shares
-def describe_share(
-    percent: float, n: float, confidence: float = 0.95, deff: float = 1.0
-) -> Word:
+def describe_share(percent: float, n: float, confidence: float = 0.95, deff: float = 1.0) -> Word:
     """Word for how large a share is, judged on its Wilson interval rather than its point estimate.
 
     Rule, with (low, high) = :func:`helpers.stats.wilson_interval` (p, n, confidence, deff):
@@ -298,15 +301,23 @@ def describe_largest(
     return Largest(option, float(percent), share_word, rank_word, runner_up, difference)
 
 
-TENS = {1: "one-in-ten", 2: "two-in-ten", 3: "three-in-ten", 4: "four-in-ten", 6: "six-in-ten",
-        7: "seven-in-ten", 8: "eight-in-ten", 9: "nine-in-ten"}
+TENS = {
+    1: "one-in-ten",
+    2: "two-in-ten",
+    3: "three-in-ten",
+    4: "four-in-ten",
+    6: "six-in-ten",
+    7: "seven-in-ten",
+    8: "eight-in-ten",
+    9: "nine-in-ten",
+}
 IN_TENS_TOLERANCE = 2.0
 """Points. A share within 2 points of a whole tenth is put as "about four-in-ten" (Pew's habit); half is left
 to the interval rule ("about half", "a majority"), so 50 is never put in tenths."""
 
 
 def in_tens(percent) -> str | None:
-    """"about four-in-ten" for 38–42%, "four-in-ten" for exactly 40%; None when no tenth is that close.
+    """ "about four-in-ten" for 38–42%, "four-in-ten" for exactly 40%; None when no tenth is that close.
 
     Examples
     --------

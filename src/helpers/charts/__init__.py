@@ -23,15 +23,23 @@ Example
 >>> charts.save_figure(fig, "figures/JP/japan_nuclear_weapons")  # doctest: +SKIP
 ['figures/JP/japan_nuclear_weapons.png', 'figures/JP/japan_nuclear_weapons.svg']
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
 from ..data import SurveyData, check_country
-from ..tables import RELATED_COLUMN, question_row, question_table, related_questions, single_figure, single_figure_questions
+from ..tables import (
+    RELATED_COLUMN,
+    question_row,
+    question_table,
+    related_questions,
+    single_figure,
+    single_figure_questions,
+)
 from . import bars, diverging
 from .bars import plot_single_figures
 from .dots import plot_comparison, plot_comparisons
@@ -40,10 +48,24 @@ from .style import DPI, chart_style, country_colour, country_look
 from .text import SurveyFigure
 
 __all__ = [
-    "CHART_KINDS", "DPI", "FIGURE_FORMATS", "RELATED_COLUMN", "SurveyFigure", "chart_style", "figure_bytes",
-    "country_colour", "country_look", "plot_comparison", "plot_comparisons", "plot_question", "plot_single_figures",
-    "related_questions", "save_figure", "single_figure_questions",
+    "CHART_KINDS",
+    "DPI",
+    "FIGURE_FORMATS",
+    "RELATED_COLUMN",
+    "SurveyFigure",
+    "chart_style",
+    "country_colour",
+    "country_look",
+    "figure_bytes",
+    "plot_comparison",
+    "plot_comparisons",
+    "plot_question",
+    "plot_single_figures",
+    "related_questions",
+    "save_figure",
+    "single_figure_questions",
 ]
+
 
 def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
     qids = related_questions(data, country, str(q["question_id"]))
@@ -67,8 +89,14 @@ CHART_KINDS: dict[str, Plotter] = {
 """The plotter of each codebook ``question_type``: adding a chart kind is one entry here and one module."""
 
 
-def plot_question(data: SurveyData, country: str, question_id: str, confidence: float = 0.95,
-                  deff: float = 1.0, table: pd.DataFrame | None = None) -> SurveyFigure:
+def plot_question(
+    data: SurveyData,
+    country: str,
+    question_id: str,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    table: pd.DataFrame | None = None,
+) -> SurveyFigure:
     """Chart of one question in one country, of the kind its ``question_type`` calls for (:data:`CHART_KINDS`).
 
     Parameters
@@ -100,7 +128,8 @@ def plot_question(data: SurveyData, country: str, question_id: str, confidence: 
         have = ", ".join(q["countries"]) or "none"
         raise ValueError(f"no published figures for '{question_id}' in {country} (countries with data: {have})")
     if single_figure(table):
-        raise ValueError(f"'{question_id}' has a single published figure in {country}: it is drawn with the "
-                         "others of its kind by charts.plot_single_figures, not as a chart of its own")
+        raise ValueError(
+            f"'{question_id}' has a single published figure in {country}: it is drawn with the "
+            "others of its kind by charts.plot_single_figures, not as a chart of its own"
+        )
     return CHART_KINDS[str(q["question_type"])](data, country, q, table, confidence, deff)
-

@@ -6,6 +6,7 @@ a length means the same on every chart. Values are printed beyond the whisker; n
 unpublished remainder of a one-answer question is a thin light bar — or, when it would be longer than every
 published bar, a line of text in its row, so that what was not published never dominates what was.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -18,12 +19,16 @@ from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN, REMAI
 from .text import Block, SurveyFigure, rows_height, stack, wrap_text
 
 AXES_LEFT_IN = PAD_IN + LABEL_IN + LABEL_PAD_IN
-ANSWERS_TEXT = {"one": "one answer", "up to 2": "up to 2 answers", "multiple": "several answers allowed",
-                "not disclosed": "answer format not disclosed"}
+ANSWERS_TEXT = {
+    "one": "one answer",
+    "up to 2": "up to 2 answers",
+    "multiple": "several answers allowed",
+    "not disclosed": "answer format not disclosed",
+}
 
 
 def who(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame) -> str:
-    """"% of Japanese respondents" (and, for a follow-up question, who was asked), with the base."""
+    """ "% of Japanese respondents" (and, for a follow-up question, who was asked), with the base."""
     text = f"% of {data.respondents(country)}"
     if isinstance(q["base_option"], str) and q["base_option"]:
         text += f" who answered “{q['base_option']}”"
@@ -37,14 +42,16 @@ def _order(rows: pd.DataFrame, ranked: bool) -> pd.DataFrame:
 
 
 def _bar(ax, y, r, colour, whiskers, label):
-    ax.barh([y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label,
-            **draw.look(colour, r["kind"], r["status"]))
+    ax.barh(
+        [y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label, **draw.look(colour, r["kind"], r["status"])
+    )
     whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
     draw.value_label(ax, draw.bar_end(r), y, str(r["percent_text"]))
 
 
-def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict,
-               section: str = "") -> list[str]:
+def _draw_rows(
+    ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict, section: str = ""
+) -> list[str]:
     """Bars of ``rows`` from row ``start``; returns their labels. A bar's artist label is prefixed with its
     ``section`` (the measure) where a chart has several, so that every bar is found by one name."""
     labels = []
@@ -58,8 +65,14 @@ def _draw_rows(ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiske
         if r["kind"] == Kind.NOT_PUBLISHED:
             text = f"{r['percent_text']}%"
             if r["percent"] <= longest:
-                ax.barh([y], [r["percent"]], height=REMAINDER_HEIGHT, linewidth=0, label=label,
-                        **draw.look(colour, r["kind"], r["status"]))
+                ax.barh(
+                    [y],
+                    [r["percent"]],
+                    height=REMAINDER_HEIGHT,
+                    linewidth=0,
+                    label=label,
+                    **draw.look(colour, r["kind"], r["status"]),
+                )
                 draw.value_label(ax, r["percent"], y, text, muted=True)
                 drawn_as[i] = "remainder"
             else:  # longer than every published bar: said, not drawn
@@ -83,28 +96,58 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if (table["status"] == "unconfirmed").any():
-        parts.append(("Cross-hatched: the source does not identify the item for certain.", "Cross-hatched: unconfirmed."))
+        parts.append(
+            ("Cross-hatched: the source does not identify the item for certain.", "Cross-hatched: unconfirmed.")
+        )
     if bool(table["base_is_estimate"].any()):
         parts.append(("Base estimated from the question before.", "Base estimated."))
     return parts
 
 
-def _finish(fig: SurveyFigure, ax, labels: list[str], bold: set[int], title: str, subtitle: str, note_parts,
-            source: str, notes: list[str], whiskers: draw.Whiskers, table: pd.DataFrame, drawn_as: dict) -> None:
+def _finish(
+    fig: SurveyFigure,
+    ax,
+    labels: list[str],
+    bold: set[int],
+    title: str,
+    subtitle: str,
+    note_parts,
+    source: str,
+    notes: list[str],
+    whiskers: draw.Whiskers,
+    table: pd.DataFrame,
+    drawn_as: dict,
+) -> None:
     wrapped = [wrap_text(label, LABEL_IN) for label in labels]
     draw.row_labels(ax, wrapped, bold)
     draw.quiet_value_axis(ax, BAR_LIMITS)
     whiskers.draw()
-    stack(fig, Block(title=title, subtitle=subtitle, footer=footer.footer(note_parts, source),
-                     axes=[(ax, AXES_LEFT_IN, style.BAR_AXES_IN)], body_in=rows_height(wrapped), notes=notes))
+    stack(
+        fig,
+        Block(
+            title=title,
+            subtitle=subtitle,
+            footer=footer.footer(note_parts, source),
+            axes=[(ax, AXES_LEFT_IN, style.BAR_AXES_IN)],
+            body_in=rows_height(wrapped),
+            notes=notes,
+        ),
+    )
     recorded = table.copy()
     recorded["drawn_as"] = [drawn_as.get(i, "not drawn") for i in recorded.index]
     fig.survey_table = recorded
 
 
 @style.styled
-def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame, confidence: float,
-              deff: float, ranked: bool = False) -> SurveyFigure:
+def plot_bars(
+    data: SurveyData,
+    country: str,
+    q: pd.Series,
+    table: pd.DataFrame,
+    confidence: float,
+    deff: float,
+    ranked: bool = False,
+) -> SurveyFigure:
     """Bars of one question; one section per measure when two sources report different measures."""
     colour = style.country_colour(data, country)
     fig = SurveyFigure()
@@ -128,15 +171,28 @@ def plot_bars(data: SurveyData, country: str, q: pd.Series, table: pd.DataFrame,
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
     notes += footer.press_notes(data, table["source"].dropna())
-    _finish(fig, ax, labels, bold, data.wording(str(q["question_id"]), country), subtitle, _note_parts(q, table, confidence, deff, ranked),
-            footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn_as)
+    _finish(
+        fig,
+        ax,
+        labels,
+        bold,
+        data.wording(str(q["question_id"]), country),
+        subtitle,
+        _note_parts(q, table, confidence, deff, ranked),
+        footer.source_line(data, [country], table["source"].dropna()),
+        notes,
+        whiskers,
+        table,
+        drawn_as,
+    )
     fig.chart_kind = "ranked" if ranked else "bars"
     return fig
 
 
 @style.styled
-def plot_single_figures(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
-                        deff: float = 1.0) -> SurveyFigure:
+def plot_single_figures(
+    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+) -> SurveyFigure:
     """One chart of every question of ``country`` (in ``category``, or all) with a single published figure.
 
     A single number drawn as a chart of its own is a lonely bar beside a remainder that dominates it; drawn
@@ -147,8 +203,10 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     qids = single_figure_questions(data, country, category, confidence, deff)
     where = f"category '{category}'" if category is not None else "the survey"
     if len(qids) < 2 and category is not None:
-        raise ValueError(f"{country} has {len(qids)} question(s) with a single published figure in {where}; "
-                         "a chart needs two (the overview, category=None, shows them all)")
+        raise ValueError(
+            f"{country} has {len(qids)} question(s) with a single published figure in {where}; "
+            "a chart needs two (the overview, category=None, shows them all)"
+        )
     if not qids:
         raise ValueError(f"{country} has no question with a single published figure")
     colour = style.country_colour(data, country)
@@ -175,15 +233,31 @@ def plot_single_figures(data: SurveyData, country: str, category: str | None = N
     table = table.drop(columns="_key")
     name = data.country_name(country)
     title = f"{name}: answers to questions with one published figure" + (f" ({category})" if category else "")
-    subtitle = (f"% of {data.respondents(country)} giving the answer shown · "
-                f"{footer.base_text(data.country_n(country), False)} unless stated")
-    parts = [footer.interval_part(confidence, deff),
-             ("The sources published no other answer to these questions.", "No other answers published.")]
+    subtitle = (
+        f"% of {data.respondents(country)} giving the answer shown · "
+        f"{footer.base_text(data.country_n(country), False)} unless stated"
+    )
+    parts = [
+        footer.interval_part(confidence, deff),
+        ("The sources published no other answer to these questions.", "No other answers published."),
+    ]
     if (table["status"] == "unconfirmed").any():
         parts.append(("Cross-hatched: unconfirmed.", "Cross-hatched: unconfirmed."))
     notes = footer.codebook_notes(data, qids)
     notes += footer.press_notes(data, table["source"].dropna())
-    _finish(fig, ax, labels, set(), title, subtitle, parts,
-            footer.source_line(data, [country], table["source"].dropna()), notes, whiskers, table, drawn)
+    _finish(
+        fig,
+        ax,
+        labels,
+        set(),
+        title,
+        subtitle,
+        parts,
+        footer.source_line(data, [country], table["source"].dropna()),
+        notes,
+        whiskers,
+        table,
+        drawn,
+    )
     fig.chart_kind = "single figures"
     return fig

@@ -8,10 +8,11 @@ after it — all on one scale, :data:`~helpers.charts.style.DIVERGING_IN_PER_POI
 diverging chart. Related questions are rows of one chart (:func:`plot_diverging` takes several).
 The legend lists the segments in the order they are drawn, left to right.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -19,7 +20,8 @@ from ..data import SurveyData
 from ..kinds import Kind
 from ..tables import question_row, question_table
 from . import draw, footer, style
-from .style import BAR_HEIGHT, DIVERGING_IN_PER_POINT as K, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
+from .style import BAR_HEIGHT, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
+from .style import DIVERGING_IN_PER_POINT as K
 from .text import Block, SurveyFigure, fits_inside, stack, text_width_in, wrap_text
 
 LABEL_IN = 1.25  # row labels: a country, a measure or a short wording
@@ -58,8 +60,14 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
 
 
 @style.styled
-def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], confidence: float = 0.95,
-                   deff: float = 1.0, title: str | None = None) -> SurveyFigure:
+def plot_diverging(
+    data: SurveyData,
+    country: str,
+    question_ids: Sequence[str],
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    title: str | None = None,
+) -> SurveyFigure:
     """Diverging bars of one or several (related) scale questions of ``country``, one row each."""
     bars = _bars(data, country, question_ids, confidence, deff)
     fig = SurveyFigure()
@@ -68,7 +76,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     legend: dict[str, tuple[float, object]] = {}
     mids, rests = [], []
     reach = {"-": 5.0, "+": 5.0}
-    for y, (label, q, rows) in enumerate(bars):
+    for y, (_label, q, rows) in enumerate(bars):
         centre = _centre(q)
         drawn = rows[rows["drawn"].astype(bool)]
         for side, sign in (("-", -1), ("+", 1)):
@@ -81,38 +89,76 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                 left = edge if sign > 0 else edge - r["percent"]
                 name = draw.row_label(str(r["label"]), r["kind"], r["status"])
                 kind = r["kind"] if r["kind"] != "net" else "published"
-                ax.barh([y], [r["percent"]], left=[left], height=BAR_HEIGHT, linewidth=0, label=name,
-                        **draw.look(colour, kind, r["status"]))
+                ax.barh(
+                    [y],
+                    [r["percent"]],
+                    left=[left],
+                    height=BAR_HEIGHT,
+                    linewidth=0,
+                    label=name,
+                    **draw.look(colour, kind, r["status"]),
+                )
                 middle = left + r["percent"] / 2
                 if fits_inside(str(r["percent_text"]), r["percent"] * K):
-                    ax.text(middle, y, str(r["percent_text"]), ha="center", va="center", fontsize=TEXT_SIZE,
-                            color=style.ink_on(colour), parse_math=False,
-                            bbox=dict(boxstyle="round,pad=0.1", fc=colour, ec="none") if kind == "derived" else None)
+                    ax.text(
+                        middle,
+                        y,
+                        str(r["percent_text"]),
+                        ha="center",
+                        va="center",
+                        fontsize=TEXT_SIZE,
+                        color=style.ink_on(colour),
+                        parse_math=False,
+                        bbox=dict(boxstyle="round,pad=0.1", fc=colour, ec="none") if kind == "derived" else None,
+                    )
                 else:
-                    ax.annotate(str(r["percent_text"]), (middle, y + BAR_HEIGHT / 2), xytext=(0, -1),
-                                textcoords="offset points", ha="center", va="top", fontsize=SMALL_SIZE,
-                                color=style.TEXT_COLOUR, parse_math=False)
+                    ax.annotate(
+                        str(r["percent_text"]),
+                        (middle, y + BAR_HEIGHT / 2),
+                        xytext=(0, -1),
+                        textcoords="offset points",
+                        ha="center",
+                        va="top",
+                        fontsize=SMALL_SIZE,
+                        color=style.TEXT_COLOUR,
+                        parse_math=False,
+                    )
                 edge += sign * r["percent"]
                 drawn_as[(y, i)] = "segment"
-                legend.setdefault(name, (sign * (1000 + r["_distance"]),
-                                         draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, kind,
-                                                           r["status"])))
+                legend.setdefault(
+                    name,
+                    (
+                        sign * (1000 + r["_distance"]),
+                        draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, kind, r["status"]),
+                    ),
+                )
             # The side's total: its only unit row (a published net or the side's single answer).
             units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
             if len(units) == 1:
                 i, t = units.index[0], units.iloc[0]
                 end = edge
                 if pd.notna(t["ci_low"]):
-                    low, high = (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"])) \
-                        if sign < 0 else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
+                    low, high = (
+                        (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"]))
+                        if sign < 0
+                        else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
+                    )
                     whiskers.add(ax, y, low, high, at=end)
                     reach[side] = max(reach[side], abs(low), abs(high))
                 total = f"{t['label']} {t['percent_text']}"
                 reach[side] = max(reach[side], (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
-                ax.annotate(total, (0, y - BAR_HEIGHT / 2),
-                            xytext=(3 * sign, 1), textcoords="offset points", ha="left" if sign > 0 else "right",
-                            va="bottom", fontsize=TEXT_SIZE, fontweight="bold", color=style.TEXT_COLOUR,
-                            parse_math=False)
+                ax.annotate(
+                    total,
+                    (0, y - BAR_HEIGHT / 2),
+                    xytext=(3 * sign, 1),
+                    textcoords="offset points",
+                    ha="left" if sign > 0 else "right",
+                    va="bottom",
+                    fontsize=TEXT_SIZE,
+                    fontweight="bold",
+                    color=style.TEXT_COLOUR,
+                    parse_math=False,
+                )
                 if drawn_as.get((y, i)) != "segment":
                     drawn_as[(y, i)] = "total"
             reach[side] = max(reach[side], abs(edge))
@@ -128,8 +174,10 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     axes = [(ax, left, (low + high) * K)]
     x = left + (low + high) * K + COLUMN_GAP_IN
     columns = []
-    for rows_per_bar, colour, height, what in ((mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
-                                               (rests, style.REMAINDER_COLOUR, REMAINDER_HEIGHT, "remainder")):
+    for rows_per_bar, colour, height, what in (
+        (mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
+        (rests, style.REMAINDER_COLOUR, REMAINDER_HEIGHT, "remainder"),
+    ):
         if all(r.empty for r in rows_per_bar):
             continue
         col = fig.add_axes([0.8, 0.3, 0.1, 0.4])
@@ -138,8 +186,14 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
         for y, rows in enumerate(rows_per_bar):
             for i, r in rows.iterrows():
                 name = str(r["label"])
-                col.barh([y], [r["percent"]], height=height, linewidth=0, label=name,
-                         **draw.look(colour, r["kind"], r["status"]))
+                col.barh(
+                    [y],
+                    [r["percent"]],
+                    height=height,
+                    linewidth=0,
+                    label=name,
+                    **draw.look(colour, r["kind"], r["status"]),
+                )
                 if what == "column":
                     whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
                 end = draw.bar_end(r)
@@ -147,8 +201,7 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
                 top = max(top, end)
                 drawn_as[(y, i)] = what
                 heads.append(name)
-                legend.setdefault(name, (3000 + len(columns), draw.legend_patch(name, colour, r["kind"],
-                                                                                r["status"])))
+                legend.setdefault(name, (3000 + len(columns), draw.legend_patch(name, colour, r["kind"], r["status"])))
         width = top * K + VALUE_ROOM_IN
         draw.quiet_value_axis(col, (0, width / K))
         col.set_ylim(ax.get_ylim())
@@ -166,21 +219,37 @@ def plot_diverging(data: SurveyData, country: str, question_ids: Sequence[str], 
     table = table.drop(columns="_row").reset_index(drop=True)
     parts = [footer.interval_part(confidence, deff, "Whiskers of each side's total")]
     if (table["kind"] == Kind.NOT_PUBLISHED).any():
-        parts.append(("Other answers (e.g. don't know) were not published; their total is shown at right.",
-                      "Other answers not published (right)."))
+        parts.append(
+            (
+                "Other answers (e.g. don't know) were not published; their total is shown at right.",
+                "Other answers not published (right).",
+            )
+        )
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
-    notes = [f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
-             for r in table.itertuples() if r.kind == "derived"]
+    notes = [
+        f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
+        for r in table.itertuples()
+        if r.kind == "derived"
+    ]
     notes += footer.codebook_notes(data, question_ids)
     notes += footer.press_notes(data, table["source"].dropna())
-    subtitle = (f"% of {data.respondents(country)} · "
-                f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}")
-    stack(fig, Block(title=title or data.wording(str(first_q["question_id"]), country), subtitle=subtitle,
-                     footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),
-                     axes=axes, body_in=ROW_IN * len(bars), legend=(ordered, [p.get_label() for p in ordered]),
-                     notes=notes))
+    subtitle = (
+        f"% of {data.respondents(country)} · "
+        f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}"
+    )
+    stack(
+        fig,
+        Block(
+            title=title or data.wording(str(first_q["question_id"]), country),
+            subtitle=subtitle,
+            footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),
+            axes=axes,
+            body_in=ROW_IN * len(bars),
+            legend=(ordered, [p.get_label() for p in ordered]),
+            notes=notes,
+        ),
+    )
     fig.survey_table = table
     fig.chart_kind = "diverging"
     return fig
-

@@ -5,16 +5,17 @@ Mirror items (each public asked about the other, e.g. Japanese views of South Ko
 views of Japan) are marked ⇄ in the row label; items whose figures measure different things are shown but
 never tested, and say "different measures" where the test would be.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
+from .. import formatting as fmt
 from ..data import SurveyData, check_country
 from ..kinds import Relation
 from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title
-from .. import formatting as fmt
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
@@ -59,8 +60,9 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
 
 
 @style.styled
-def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str, confidence: float = 0.95,
-              deff: float = 1.0) -> SurveyFigure:
+def plot_dots(
+    data: SurveyData, country: str, comparisons: Sequence, title: str, confidence: float = 0.95, deff: float = 1.0
+) -> SurveyFigure:
     """Dot plot of every compared answer of ``comparisons``, from ``country``'s side."""
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
@@ -81,8 +83,14 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
             rows = table[table["option"] == option].sort_values("percent", kind="stable")
             if rows.empty:
                 continue
-            ax.plot([rows["percent"].min(), rows["percent"].max()], [y, y], color=style.GAP_LINE_COLOUR,
-                    linewidth=2.2, solid_capstyle="butt", zorder=1)
+            ax.plot(
+                [rows["percent"].min(), rows["percent"].max()],
+                [y, y],
+                color=style.GAP_LINE_COLOUR,
+                linewidth=2.2,
+                solid_capstyle="butt",
+                zorder=1,
+            )
             for k, (i, r) in enumerate(rows.iterrows()):
                 points.setdefault(str(r["country"]), []).append((float(r["percent"]), y))
                 countries.append(str(r["country"]))
@@ -91,16 +99,34 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
                 draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
             text, bold = _gap_text(data, country, diffs, option, comparison.same_measure)
-            gap_ax.text(0, y, text, ha="left", va="center", fontsize=TEXT_SIZE, parse_math=False,
-                        fontweight="bold" if bold else "normal", linespacing=1.2,
-                        color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR)
+            gap_ax.text(
+                0,
+                y,
+                text,
+                ha="left",
+                va="center",
+                fontsize=TEXT_SIZE,
+                parse_math=False,
+                fontweight="bold" if bold else "normal",
+                linespacing=1.2,
+                color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR,
+            )
     order = [c for c in data.countries() if c in countries]
     handles = []
     for c in order:
         xs, ys = zip(*points[c])
         colour, marker = style.country_look(data, c)
-        handle = ax.scatter(xs, ys, s=DOT_SIZE, color=colour, marker=marker, zorder=3, linewidths=0.8,
-                            edgecolors="white", label=data.country_name(c))
+        handle = ax.scatter(
+            xs,
+            ys,
+            s=DOT_SIZE,
+            color=colour,
+            marker=marker,
+            zorder=3,
+            linewidths=0.8,
+            edgecolors="white",
+            label=data.country_name(c),
+        )
         handles.append(handle)
     draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])
     ax.set_xlim(*BAR_LIMITS)
@@ -113,37 +139,53 @@ def plot_dots(data: SurveyData, country: str, comparisons: Sequence, title: str,
     gap_ax.set_xlim(0, 1)
     gap_ax.set_axis_off()
     gap_ax.set_title("Gap (points)", loc="left", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR, pad=4)
-    table = pd.concat(tables, ignore_index=False, keys=[c.comparison_id for c in comparisons],
-                      names=["comparison_id", None]).reset_index(level=0)
+    table = pd.concat(
+        tables, ignore_index=False, keys=[c.comparison_id for c in comparisons], names=["comparison_id", None]
+    ).reset_index(level=0)
     table["drawn_as"] = [drawn_as.get((cid, i), "not drawn") for cid, i in zip(table["comparison_id"], table.index)]
     table = table.reset_index(drop=True)
 
     level = fmt.level(confidence)
-    parts = [(f"Gap: {data.country_name(country)} minus the other country, in points; bold if significant "
-              f"at {level}, {fmt.precision_assumption(deff)}.",
-              f"Gap: {data.country_name(country)} minus the other; bold: significant at {level}.")]
+    parts = [
+        (
+            f"Gap: {data.country_name(country)} minus the other country, in points; bold if significant "
+            f"at {level}, {fmt.precision_assumption(deff)}.",
+            f"Gap: {data.country_name(country)} minus the other; bold: significant at {level}.",
+        )
+    ]
     if any(is_mirror(c) for c in comparisons):
         parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
     if not all(c.same_measure for c in comparisons):
         parts.append(("Different measures: shown, not tested.", "Different measures: not tested."))
-    legend = (handles, [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})"
-                        for h, c in zip(handles, order)])
+    legend = (
+        handles,
+        [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})" for h, c in zip(handles, order)],
+    )
     subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
     notes += footer.press_notes(data, table["source"].dropna())
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
-    stack(fig, Block(title=title, subtitle=subtitle,
-                     footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),
-                     axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
-                     body_in=max(rows_height([wrap_text(x, DOT_LABEL_IN) for x in labels]), 0.42 * len(labels)), legend=legend, notes=notes))
+    stack(
+        fig,
+        Block(
+            title=title,
+            subtitle=subtitle,
+            footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),
+            axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
+            body_in=max(rows_height([wrap_text(x, DOT_LABEL_IN) for x in labels]), 0.42 * len(labels)),
+            legend=legend,
+            notes=notes,
+        ),
+    )
     fig.survey_table = table
     fig.survey_differences = pd.concat(diffs_all, ignore_index=True) if diffs_all else None
     fig.chart_kind = "dots"
     return fig
 
 
-def plot_comparisons(data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95,
-                     deff: float = 1.0) -> SurveyFigure:
+def plot_comparisons(
+    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+) -> SurveyFigure:
     """One dot plot of every comparable item ``country`` takes part in: of ``category``, or (None) all.
 
     Raises ValueError when there is no such item.
@@ -161,4 +203,3 @@ def plot_comparison(data: SurveyData, comparison, confidence: float = 0.95, deff
     """Dot plot of one comparable item (a row per shared answer), from its first country's side."""
     title = comparison_title(data, comparison)
     return plot_dots(data, comparison.countries[0], [comparison], title, confidence, deff)
-

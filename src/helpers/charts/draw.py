@@ -1,4 +1,5 @@
 """Drawing pieces every chart kind shares: how a row looks, value labels, whiskers, quiet axes."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -32,13 +33,31 @@ def legend_patch(label: str, colour, kind: str, status: str) -> Patch:
     return Patch(label=label, linewidth=0, **look(colour, kind, status))
 
 
-def value_label(ax: Axes, x: float, y: float, text: str, muted: bool = False, bold: bool = False,
-                ha: str = "left", offset_pt: float = 4.0) -> None:
+def value_label(
+    ax: Axes,
+    x: float,
+    y: float,
+    text: str,
+    muted: bool = False,
+    bold: bool = False,
+    ha: str = "left",
+    offset_pt: float = 4.0,
+) -> None:
     """A value beside a mark: right of it (``ha="left"``), left of it (``"right"``) or above it (``"center"``)."""
     offset = {"left": (offset_pt, 0), "right": (-offset_pt, 0), "center": (0, offset_pt)}[ha]
-    ax.annotate(text, (x, y), xytext=offset, textcoords="offset points",
-                ha=ha, va="bottom" if ha == "center" else "center", fontsize=TEXT_SIZE, parse_math=False, annotation_clip=False,
-                color=style.MUTED_COLOUR if muted else TEXT_COLOUR, fontweight="bold" if bold else "normal")
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=offset,
+        textcoords="offset points",
+        ha=ha,
+        va="bottom" if ha == "center" else "center",
+        fontsize=TEXT_SIZE,
+        parse_math=False,
+        annotation_clip=False,
+        color=style.MUTED_COLOUR if muted else TEXT_COLOUR,
+        fontweight="bold" if bold else "normal",
+    )
 
 
 def bar_end(r) -> float:
@@ -61,8 +80,17 @@ class Whiskers:
     def draw(self) -> None:
         for ax, items in self.items.values():
             at, y, below, above = (list(v) for v in zip(*items))
-            ax.errorbar(at, y, xerr=[below, above], fmt="none", ecolor=style.WHISKER_COLOUR, elinewidth=0.9,
-                        capsize=2.5, capthick=0.9, zorder=4)
+            ax.errorbar(
+                at,
+                y,
+                xerr=[below, above],
+                fmt="none",
+                ecolor=style.WHISKER_COLOUR,
+                elinewidth=0.9,
+                capsize=2.5,
+                capthick=0.9,
+                zorder=4,
+            )
 
 
 def quiet_value_axis(ax: Axes, limits: tuple[float, float]) -> None:

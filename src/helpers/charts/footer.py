@@ -9,17 +9,17 @@ Method detail (formulas, how a derived figure follows, the codebook's caveats) g
 Each line is kept to one line of the chart's width: a line is built from its most complete wording down to
 its shortest (:func:`helpers.charts.text.first_that_fits`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from ..data import SurveyData
 from .. import formatting as fmt
+from ..data import SurveyData
 from .text import NBSP, first_that_fits
-
 
 
 # ------------------------------------------------------------------------------------------------ formats
@@ -54,7 +54,7 @@ def institute(data: SurveyData, country: str, short: bool = False) -> str:
 
 
 def fieldwork_text(data: SurveyData, country: str) -> str:
-    """"Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
+    """ "Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
     source gives are in the methodology section)."""
     entries = data.survey["countries"][country].get("fieldwork") or []
     dates = {str(e["dates"]) for e in entries}
@@ -95,17 +95,22 @@ def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable
             candidates.append(f"Source: {survey}, online; {body}{press_short}.")
     if len(countries) == 1:
         (c,) = countries
-        candidates.append(f"Source: {survey} ({institute(data, c, True)}), online, {data.country_name(c)}, "
-                          f"{fieldwork_text(data, c)}, {base_text(data.country_n(c), False)}{press_short}.")
+        candidates.append(
+            f"Source: {survey} ({institute(data, c, True)}), online, {data.country_name(c)}, "
+            f"{fieldwork_text(data, c)}, {base_text(data.country_n(c), False)}{press_short}."
+        )
     ids = ", ".join(institute(data, c, True) for c in countries)
-    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else data.country_name(c)})"
-                      for c in countries)
-    candidates.append(f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}.")
+    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else data.country_name(c)})" for c in countries)
+    candidates.append(
+        f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}."
+    )
     if len(countries) > 1:
         counts = "/".join(f"{data.country_n(c):,}" for c in countries)
         institutes = "/".join(institute(data, c, True) for c in countries)
-        candidates.append(f"Source: {survey} ({institutes}), online; n{NBSP}={NBSP}{counts} "
-                          f"({'/'.join(countries)}){'; incl. press reports' if press else ''}.")
+        candidates.append(
+            f"Source: {survey} ({institutes}), online; n{NBSP}={NBSP}{counts} "
+            f"({'/'.join(countries)}){'; incl. press reports' if press else ''}."
+        )
     return first_that_fits(candidates)
 
 
@@ -121,8 +126,10 @@ def note_line(parts: Sequence[tuple[str, str]]) -> str:
 
 def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:
     level = fmt.level(confidence)
-    return (f"{what}: {level} confidence intervals, {fmt.precision_assumption(deff)}.",
-            f"Whiskers: {level} intervals ({fmt.precision_assumption(deff).replace('assuming ', '')}).")
+    return (
+        f"{what}: {level} confidence intervals, {fmt.precision_assumption(deff)}.",
+        f"Whiskers: {level} intervals ({fmt.precision_assumption(deff).replace('assuming ', '')}).",
+    )
 
 
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:

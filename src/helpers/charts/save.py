@@ -4,11 +4,12 @@ Metadata that would make files differ between runs or machines is dropped: PNG's
 Matplotlib version; PNG has no date by default), SVG's "Date" and "Creator", PDF's "CreationDate",
 "Creator" and "Producer". The chart's title is kept as the file's title (SVG ``<title>``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
-from typing import Sequence
 
 from matplotlib.figure import Figure
 

@@ -19,11 +19,13 @@ long on every bar chart of the report (:data:`BAR_IN_PER_POINT`). Diverging char
 own, :data:`DIVERGING_IN_PER_POINT` inches per point, for the bar and for its midpoint and remainder columns.
 Dot plots use the bar scale's 0–100 range.
 """
+
 from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import matplotlib as mpl
 from matplotlib.colors import to_rgb
@@ -91,10 +93,12 @@ F = TypeVar("F", bound=Callable)
 
 def styled(plotter: F) -> F:
     """Decorator: the plotter draws inside :func:`chart_style`."""
+
     @functools.wraps(plotter)
     def wrapper(*args, **kwargs):
         with chart_style():
             return plotter(*args, **kwargs)
+
     return wrapper  # type: ignore[return-value]
 
 
@@ -119,8 +123,14 @@ DIVERGING_IN_PER_POINT = 0.028
 
 # ------------------------------------------------------------------------------------------------ colours
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
 }
 """Okabe & Ito (2008), "Color Universal Design"."""
 COUNTRY_PALETTE = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish green"], OKABE_ITO["sky blue"])
@@ -141,6 +151,7 @@ def country_look(data, country: str) -> tuple[str, str]:
 def country_colour(data, country: str) -> str:
     """The colour of :func:`country_look` (the n-th country of ``survey.yml``, the n-th palette colour)."""
     return country_look(data, country)[0]
+
 
 # CIECAM02 JCh (J, C) per step, from the centre outwards; hues below. Converted with colorspacious:
 #   cspace_convert([J, C, h], "JCh", "sRGB1") for (82, 24), (66, 36), (50, 44), (34, 44).

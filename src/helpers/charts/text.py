@@ -4,11 +4,12 @@ Every chart is :data:`~helpers.charts.style.WIDTH_IN` wide; its height follows f
 (title, subtitle, legend, rows, footer), so nothing overlaps and nothing is squeezed. The axes keep the
 horizontal positions their chart kind gives them, which is what keeps one scale across the report.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -142,15 +143,46 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     The footer lines are drawn unwrapped: a chart kind keeps them to one line each.
     """
     trans = fig.dpi_scale_trans
-    title = fig.text(0, 0, wrap_text(block.title, INNER_IN, TITLE_SIZE, "bold"), fontsize=TITLE_SIZE,
-                     fontweight="bold", ha="left", va="top", transform=trans, linespacing=1.2, parse_math=False,
-                     color=style.TEXT_COLOUR, gid="chart-title")
-    subtitle = fig.text(0, 0, wrap_text(block.subtitle, INNER_IN, SUBTITLE_SIZE), fontsize=SUBTITLE_SIZE,
-                        ha="left", va="top", transform=trans, linespacing=1.35, parse_math=False,
-                        color=style.MUTED_COLOUR, gid="chart-subtitle")
-    footer = fig.text(0, 0, "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
-                      fontsize=SMALL_SIZE, ha="left", va="bottom", transform=trans, linespacing=1.35,
-                      parse_math=False, color=style.MUTED_COLOUR, gid="chart-footer")
+    title = fig.text(
+        0,
+        0,
+        wrap_text(block.title, INNER_IN, TITLE_SIZE, "bold"),
+        fontsize=TITLE_SIZE,
+        fontweight="bold",
+        ha="left",
+        va="top",
+        transform=trans,
+        linespacing=1.2,
+        parse_math=False,
+        color=style.TEXT_COLOUR,
+        gid="chart-title",
+    )
+    subtitle = fig.text(
+        0,
+        0,
+        wrap_text(block.subtitle, INNER_IN, SUBTITLE_SIZE),
+        fontsize=SUBTITLE_SIZE,
+        ha="left",
+        va="top",
+        transform=trans,
+        linespacing=1.35,
+        parse_math=False,
+        color=style.MUTED_COLOUR,
+        gid="chart-subtitle",
+    )
+    footer = fig.text(
+        0,
+        0,
+        "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
+        fontsize=SMALL_SIZE,
+        ha="left",
+        va="bottom",
+        transform=trans,
+        linespacing=1.35,
+        parse_math=False,
+        color=style.MUTED_COLOUR,
+        gid="chart-footer",
+    )
     fig.chart_title = block.title
     fig.chart_subtitle = block.subtitle.replace(NBSP, " ")
     fig.chart_footer = "\n".join(block.footer).replace(NBSP, " ")
@@ -166,16 +198,25 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         columns = list(range(len(handles), 0, -1))
         for ncol in columns:
             ordered_handles, ordered_labels = row_major(handles, labels, ncol)
-            legend = fig.legend(ordered_handles, ordered_labels, ncol=ncol, loc="upper left", bbox_to_anchor=(0, 0),
-                                bbox_transform=trans, borderaxespad=0, borderpad=0, fontsize=SMALL_SIZE,
-                                frameon=False)
+            legend = fig.legend(
+                ordered_handles,
+                ordered_labels,
+                ncol=ncol,
+                loc="upper left",
+                bbox_to_anchor=(0, 0),
+                bbox_transform=trans,
+                borderaxespad=0,
+                borderpad=0,
+                fontsize=SMALL_SIZE,
+                frameon=False,
+            )
             if legend.get_window_extent(renderer).width / DPI <= INNER_IN or ncol == columns[-1]:
                 break
             legend.remove()
 
     # Room the decorations (tick labels, titles) need above and below the axes, whatever their size.
     top_over = bottom_over = 0.0
-    for ax, left, width in block.axes:
+    for ax, _left, _width in block.axes:
         ax.set_position([0.3, 0.3, 0.4, 0.4])
         tight = ax.get_tightbbox(renderer, bbox_extra_artists=[])
         box = ax.get_window_extent(renderer)
@@ -183,8 +224,16 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         bottom_over = max(bottom_over, (box.y0 - tight.y0) / DPI)
 
     heights = [height(title), height(subtitle)] + ([height(legend)] if legend is not None else [])
-    total = (2 * PAD_IN + sum(heights) + GAP_IN * len(heights) + top_over + block.body_in + bottom_over + GAP_IN
-             + height(footer))
+    total = (
+        2 * PAD_IN
+        + sum(heights)
+        + GAP_IN * len(heights)
+        + top_over
+        + block.body_in
+        + bottom_over
+        + GAP_IN
+        + height(footer)
+    )
     fig.set_size_inches(WIDTH_IN, total)
     y = total - PAD_IN
     title.set_position((PAD_IN, y))
@@ -218,4 +267,3 @@ def rows_height(labels: Sequence[str], width_in: float = style.LABEL_IN, size: f
 
 def fits_inside(text: str, length_in: float, size: float = TEXT_SIZE, pad_in: float = 0.06) -> bool:
     return text_width_in(text, size) + 2 * pad_in <= length_in
-
