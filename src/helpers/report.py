@@ -126,19 +126,18 @@ def _differences(used: dict) -> list[str]:
 
 
 def _say_how_this_run_differs(used: dict, folders: dict[str, Path]) -> None:
-    """The first output of a run outside ``make report`` (or with other than the official values): which
-    values differ, and where the outputs go."""
-    staged = paths.staging_dir() is not None
+    """The first output of a run outside ``make report``: which values differ from the official ones, and
+    where the outputs go. Nothing under ``make report``, whose runner compares the run record itself."""
+    if paths.staging_dir() is not None:
+        return
     differ = _differences(used)
     if differ:
         print(f"This run's parameters are not the official ones (report.toml): {', '.join(differ)}.")
-    if staged:
-        return
     if all(paths.SCRATCH_DIR in (f, *f.parents) for f in folders.values()):
-        where = f"{paths.shown(paths.SCRATCH_DIR)}/"
+        print(f"outputs of this run go to {paths.shown(paths.SCRATCH_DIR)}/ ({paths.SCRATCH_NOTE})")
     else:
         where = " and ".join(f"{paths.shown(f)}/ ({name})" for name, f in folders.items())
-    print(f"outputs of this run go to {where} ({paths.SCRATCH_NOTE})")
+        print(f"outputs of this run go to {where}; {paths.SCRATCH_NOTE}")
     paths.said_where_outputs_go()
 
 
