@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT_ENV = "SURVEY_ROOT"
@@ -34,7 +35,7 @@ def is_checkout(folder: Path) -> bool:
     return all((folder / marker).is_file() for marker in _MARKERS)
 
 
-def find_root(start: Path, environ: dict | os._Environ = os.environ) -> Path:
+def find_root(start: Path, environ: Mapping[str, str] = os.environ) -> Path:
     """The repository root as seen from the folder ``start`` (see the module docstring for the order)."""
     if environ.get(ROOT_ENV):
         return Path(environ[ROOT_ENV]).resolve()
@@ -48,7 +49,10 @@ def find_root(start: Path, environ: dict | os._Environ = os.environ) -> Path:
 @functools.cache
 def repository_root() -> Path:
     """The root of the repository this process works on, found once (from the working folder at first use)."""
-    return find_root(Path.cwd())
+    try:
+        return find_root(Path.cwd())
+    except FileNotFoundError:  # a working folder deleted under the process
+        return find_root(_INSTALLED_FROM)
 
 
 ROOT = repository_root()
