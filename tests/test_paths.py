@@ -111,7 +111,7 @@ def test_under_make_report_every_output_goes_to_staging(monkeypatch, tmp_path):
         paths.check_output_folder("figures_dir", "/tmp/elsewhere")
 
 
-@pytest.mark.parametrize("staging", [".", "figures", "reports/JP"])
+@pytest.mark.parametrize("staging", [".", "figures", "reports/JP", "build"])
 def test_a_staging_variable_pointing_into_the_committed_tree_is_refused(monkeypatch, staging):
     monkeypatch.setenv(paths.STAGING_ENV, str(ROOT / staging))
     for call in (lambda: paths.output_path("figures/JP/zz_probe.png"), lambda: paths.check_output_folder("x", "f")):
@@ -121,7 +121,7 @@ def test_a_staging_variable_pointing_into_the_committed_tree_is_refused(monkeypa
     assert not (ROOT / staging / "figures" / "JP" / "zz_probe.png").exists()
 
 
-def test_the_runners_staging_under_build_is_accepted(monkeypatch):
+def test_the_runners_staging_folder_is_accepted(monkeypatch):
     staging = ROOT / "build" / "staging" / "zz-test"
     monkeypatch.setenv(paths.STAGING_ENV, str(staging))
     assert paths.target("figures/JP/x.png") == staging / "figures" / "JP" / "x.png"

@@ -68,6 +68,7 @@ DATA_FILES = (SURVEY_YML, QUESTIONS_CSV, COVERAGE_CSV, TOPLINES_CSV, CLAIMS_CSV)
 # The official parameters of the committed report (applied by the runner to every notebook).
 REPORT_TOML = ROOT / "report.toml"
 SCRATCH_DIR = ROOT / "build" / "scratch"
+STAGING = ROOT / "build" / "staging"  # the runner's staging folders
 
 PROJECT_NAME = "japan-us-korea-survey-2025"  # as in pyproject.toml; also the Jupyter kernel's name
 KERNEL_NAME = PROJECT_NAME
@@ -100,15 +101,14 @@ def _inside(path: Path, folder: Path) -> Path | None:
 def staging_dir() -> Path | None:
     """The runner's staging folder (``SURVEY_STAGING_DIR``), or None outside ``make report``.
 
-    A value inside the repository but outside ``build/`` is refused: outputs would land on the committed
-    files themselves.
+    A value inside the repository but outside ``build/staging/`` is refused: outputs could land on the
+    committed files themselves.
     """
     value = os.environ.get(STAGING_ENV)
     if not value:
         return None
     staging = Path(value).resolve()
-    inside = _inside(staging, ROOT)
-    if inside is not None and inside.parts[:1] != ("build",):
+    if _inside(staging, ROOT) is not None and _inside(staging, STAGING) is None:
         raise ValueError(
             f"{STAGING_ENV}={value} points into the repository: only the runner sets it, to a folder under "
             f"build/staging/; unset it (outputs of your own runs then go to build/scratch/)"
