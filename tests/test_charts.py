@@ -490,7 +490,7 @@ def render(root, monkeypatch) -> dict[str, bytes]:
             charts.plot_question(DATA, country, qid), f"figures/{country}/{qid}", charts.FIGURE_FORMATS
         )
     written += charts.save_figure(dots("JP"), "figures/JP/comparisons", charts.FIGURE_FORMATS)
-    return {path: (root / path).read_bytes() for path in written}
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in written}  # the real paths
 
 
 def test_saved_at_200_dpi_with_text_as_text_and_the_same_bytes_on_every_run(tmp_path, monkeypatch):

@@ -312,3 +312,98 @@ def test_write_summary_writes_the_summary_under_the_output_root(r, shown, tmp_pa
     written = (tmp_path / relative).read_text(encoding="utf-8")
     assert written == narrative.build_summary(r.data, "JP", r.confidence, r.deff, image_format="png")
     assert str(tmp_path) not in written  # links are relative, no absolute path
+
+
+# ------------------------------------------------------------------------------------------ opening a report
+
+
+@pytest.fixture
+def adhoc(monkeypatch):
+    """A run outside ``make report`` (the test session runs as the runner's kernels do)."""
+    from helpers import paths
+
+    monkeypatch.delenv(paths.STAGING_ENV, raising=False)
+    monkeypatch.setattr(paths, "_told", False)
+
+
+def test_open_report_appends_the_values_it_used_to_the_run_record(monkeypatch, tmp_path):
+    import json
+
+    record = tmp_path / "run.jsonl"
+    monkeypatch.setenv(report.RUN_RECORD_ENV, str(record))
+    report.open_report(country="JP")
+    report.open_report("KR", "data", "figures", 0.9, 1.5, " SVG, png ,svg", "reports")
+    lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    official = {"data_dir": "data", "figures_dir": "figures", "reports_dir": "reports"}
+    assert lines == [
+        {"country": "JP", **official, "confidence": 0.95, "deff": 1.0, "figure_formats": "png,svg"},
+        {"country": "KR", **official, "confidence": 0.9, "deff": 1.5, "figure_formats": "svg,png"},
+    ]
+    assert list(lines[0]) == [
+        "country",
+        "data_dir",
+        "figures_dir",
+        "reports_dir",
+        "confidence",
+        "deff",
+        "figure_formats",
+    ]
+    monkeypatch.delenv(report.RUN_RECORD_ENV)
+    report.open_report(country="JP")
+    assert len(record.read_text(encoding="utf-8").splitlines()) == 2, "no record without the variable"
+
+
+def test_open_report_accepts_published_design_effects():
+    assert report.open_report(country="JP", deff="published").deff == "published"
+    with pytest.raises(ValueError, match="parameter deff must be 'published' or a number > 0, got 'publish'"):
+        report.open_report(country="JP", deff="publish")
+
+
+def test_open_report_says_which_values_differ_and_where_outputs_go(adhoc, capsys, tmp_path):
+    report.open_report(country="KR", deff=1.5, figures_dir=str(tmp_path / "f"), figure_formats="svg, png")
+    said = capsys.readouterr().out.splitlines()
+    assert said == [
+        "This run's parameters are not the official ones (report.toml): country = 'KR' (official: 'JP'), "
+        f"figures_dir = '{tmp_path}/f' (official: 'figures'), deff = 1.5 (official: 1.0), "
+        "figure_formats = 'svg,png' (official: 'png,svg').",
+        f"outputs of this run go to {tmp_path.resolve()}/f/ (figures_dir) and build/scratch/reports/ (reports_dir); "
+        "only `make report` writes figures/ and reports/",
+    ]
+
+
+def test_open_report_with_official_values_outside_make_report_says_only_where_outputs_go(adhoc, capsys):
+    r = report.open_report(country="JP", figure_formats="png,svg")
+    assert (
+        capsys.readouterr().out
+        == "outputs of this run go to build/scratch/ (only `make report` writes figures/ and reports/)\n"
+    )
+    charts_written = report.charts.save_figure(  # writing after the first output does not say it again
+        report.charts.plot_question(r.data, "JP", "us_tariffs"), "zz-test/x", ("svg",)
+    )
+    try:
+        assert "outputs of this run" not in capsys.readouterr().out
+    finally:
+        charts_written[0].unlink()
+        charts_written[0].parent.rmdir()
+
+
+def test_open_report_says_nothing_under_make_report(capsys):
+    report.open_report(country="KR")
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("name", ["figures_dir", "reports_dir"])
+def test_open_report_checks_output_folders_before_any_work_naming_the_parameter(adhoc, monkeypatch, tmp_path, name):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(
+        report, "load_survey_data", lambda *a: pytest.fail("data loaded before the folders were checked")
+    )
+    with pytest.raises(ValueError, match=rf"^parameter {name}: .*file is a file, not a folder"):
+        report.open_report(country="JP", **{name: str(tmp_path / "file" / "out")})
+
+
+def test_open_report_names_the_data_folder_that_does_not_exist(tmp_path):
+    with pytest.raises(ValueError, match=rf"^parameter data_dir: no folder {re.escape(str(tmp_path))}/nope "):
+        report.open_report(country="JP", data_dir=str(tmp_path / "nope"))
+    with pytest.raises(ValueError, match=r"^parameter data_dir: no folder dta \(data_dir = 'dta'"):
+        report.open_report(country="JP", data_dir="dta")

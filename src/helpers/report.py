@@ -14,14 +14,17 @@ Every function works alone, so a researcher can re-run one question with other p
 from __future__ import annotations
 
 import html
+import json
 import math
 import numbers
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
-from . import charts, narrative, outputs
+from . import charts, narrative, outputs, paths
 from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
@@ -36,9 +39,18 @@ class Report:
     data: SurveyData
     country: str
     confidence: float
-    deff: float
+    deff: float | str
     figures_dir: str
     figure_formats: tuple[str, ...]
+    reports_dir: str = "reports"
+
+
+OFFICIAL_COUNTRY = "JP"
+"""The notebooks' default ``country``; report.toml's ``[parameters]`` give the other official values."""
+RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
+"""Names a file to which :func:`open_report` appends, as one JSON line, the parameters it was opened with."""
+DEFF_PUBLISHED = "published"
+"""``deff`` meaning each public's design effect as implied by its published margin of error."""
 
 
 def _real(name: str, value) -> float:
@@ -47,32 +59,139 @@ def _real(name: str, value) -> float:
     return float(value)
 
 
+def _deff(value) -> float | str:
+    """The ``deff`` parameter checked: ``"published"``, or one number > 0 for every public."""
+    if isinstance(value, str) and value == DEFF_PUBLISHED:
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"parameter deff must be {DEFF_PUBLISHED!r} or a number > 0, got {value!r}")
+    deff = _real("deff", value)
+    if deff <= 0:
+        raise ValueError(f"parameter deff must be positive (1.0 = simple random sampling), got {value!r}")
+    return deff
+
+
+def _confidence(value) -> float:
+    confidence = _real("confidence", value)
+    if not 0 < confidence < 1:
+        raise ValueError(f"parameter confidence must be between 0 and 1 (e.g. 0.95), got {value!r}")
+    return confidence
+
+
+def _formats(value) -> tuple[str, ...]:
+    if not isinstance(value, str):
+        raise ValueError(f"parameter figure_formats must be a string such as 'png,svg', got {value!r}")
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    if not formats or any(f not in charts.FIGURE_FORMATS for f in formats):
+        known = ", ".join(charts.FIGURE_FORMATS)
+        raise ValueError(f"parameter figure_formats must list some of {known}, got {value!r}")
+    return formats
+
+
+def _data_folder(value) -> Path:
+    """The ``data_dir`` folder (relative to the repository root), which must exist."""
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise ValueError(f"parameter data_dir must name a folder (e.g. 'data'), got {value!r}")
+    folder = paths.ROOT / value
+    if not folder.is_dir():
+        raise ValueError(
+            f"parameter data_dir: no folder {paths.shown(folder)} (data_dir = {str(value)!r}; a relative "
+            "folder is taken from the repository root)"
+        )
+    return folder
+
+
+def _normalised(name: str, value):
+    """A parameter's value as compared with the official one (``"svg, PNG"`` is ``("svg", "png")``)."""
+    checks = {"confidence": _confidence, "deff": _deff, "figure_formats": _formats}
+    if name in checks:
+        return checks[name](value)
+    return Path(value) if name.endswith("_dir") else value
+
+
+def _differences(used: dict) -> list[str]:
+    """``name = value (official: value)`` for each parameter used with another value than the official one."""
+    official = {"country": OFFICIAL_COUNTRY, **paths.official_parameters()}
+    out = []
+    for name, value in used.items():
+        if name not in official:
+            continue
+        try:
+            same = _normalised(name, official[name]) == _normalised(name, value)
+        except (ValueError, TypeError):
+            same = False
+        if not same:
+            out.append(f"{name} = {value!r} (official: {official[name]!r})")
+    return out
+
+
+def _say_how_this_run_differs(used: dict, folders: dict[str, Path]) -> None:
+    """The first output of a run outside ``make report``: which values differ from the official ones, and
+    where the outputs go. Nothing under ``make report``, whose runner compares the run record itself."""
+    if paths.staging_dir() is not None:
+        return
+    differ = _differences(used)
+    if differ:
+        print(f"This run's parameters are not the official ones (report.toml): {', '.join(differ)}.")
+    if all(paths.SCRATCH_DIR in (f, *f.parents) for f in folders.values()):
+        print(f"outputs of this run go to {paths.shown(paths.SCRATCH_DIR)}/ ({paths.SCRATCH_NOTE})")
+    else:
+        where = " and ".join(f"{paths.shown(f)}/ ({name})" for name, f in folders.items())
+        print(f"outputs of this run go to {where}; {paths.SCRATCH_NOTE}")
+    paths.said_where_outputs_go()
+
+
+def _record_run(used: dict) -> None:
+    """Append the values used to the file named by ``SURVEY_RUN_RECORD`` (the runner compares them with
+    report.toml, so a value changed anywhere in a notebook is seen)."""
+    name = os.environ.get(RUN_RECORD_ENV)
+    if not name:
+        return
+    try:
+        with open(name, "a", encoding="utf-8") as record:
+            record.write(json.dumps(used) + "\n")
+    except OSError as exc:
+        raise ValueError(f"{RUN_RECORD_ENV}: cannot append to {name}: {exc}") from None
+
+
 def open_report(
-    country: str = "JP",
+    country: str = OFFICIAL_COUNTRY,
     data_dir: str = "data",
     figures_dir: str = "figures",
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = 1.0,
     figure_formats: str = "png,svg",
+    reports_dir: str = "reports",
 ) -> Report:
-    """Load and validate the data and check every parameter; a ValueError names a bad one."""
-    confidence = _real("confidence", confidence)
-    if not 0 < confidence < 1:
-        raise ValueError(f"parameter confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-    deff = _real("deff", deff)
-    if deff <= 0:
-        raise ValueError(f"parameter deff must be positive (1.0 = simple random sampling), got {deff!r}")
-    if not isinstance(figure_formats, str):
-        raise ValueError(f"parameter figure_formats must be a string such as 'png,svg', got {figure_formats!r}")
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in figure_formats.split(",") if f.strip()))
-    unknown = [f for f in formats if f not in charts.FIGURE_FORMATS]
-    if unknown or not formats:
-        raise ValueError(
-            f"parameter figure_formats must list some of {', '.join(charts.FIGURE_FORMATS)}, got {figure_formats!r}"
-        )
-    data = load_survey_data(data_dir)
+    """Check every parameter, load and validate the data, and say how this run differs from the report.
+
+    Before any work, a ValueError names a bad parameter: output folders must be writable (a folder outside
+    the repository, absolute or relative, is used as given; inside it, outputs of a run outside
+    ``make report`` go to ``build/scratch/``), ``data_dir`` must exist. The first output says which values
+    differ from the official ones (report.toml) and where the outputs go. With ``SURVEY_RUN_RECORD`` set,
+    the values used are appended to that file as one JSON line.
+    """
+    confidence = _confidence(confidence)
+    deff = _deff(deff)
+    formats = _formats(figure_formats)
+    folders = {
+        "figures_dir": paths.check_output_folder("figures_dir", figures_dir),
+        "reports_dir": paths.check_output_folder("reports_dir", reports_dir),
+    }
+    data = load_survey_data(_data_folder(data_dir))
     data.check_country(country)
-    return Report(data, country, confidence, deff, figures_dir, formats)
+    used = {
+        "country": country,
+        "data_dir": str(data_dir),
+        "figures_dir": str(figures_dir),
+        "reports_dir": str(reports_dir),
+        "confidence": confidence,
+        "deff": deff,
+        "figure_formats": ",".join(formats),
+    }
+    _say_how_this_run_differs(used, folders)
+    _record_run(used)
+    return Report(data, country, confidence, deff, str(figures_dir), formats, str(reports_dir))
 
 
 # ------------------------------------------------------------------------------------------ showing

@@ -20,8 +20,8 @@ Example
 >>> from helpers import charts
 >>> data = load_survey_data()
 >>> fig = charts.plot_question(data, "JP", "japan_nuclear_weapons")  # doctest: +SKIP
->>> charts.save_figure(fig, "figures/JP/japan_nuclear_weapons")  # doctest: +SKIP
-['figures/JP/japan_nuclear_weapons.png', 'figures/JP/japan_nuclear_weapons.svg']
+>>> charts.save_figure(fig, "/tmp/mine/japan_nuclear_weapons")  # doctest: +SKIP
+[PosixPath('/tmp/mine/japan_nuclear_weapons.png'), PosixPath('/tmp/mine/japan_nuclear_weapons.svg')]
 """
 
 from __future__ import annotations

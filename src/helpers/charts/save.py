@@ -43,19 +43,21 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def save_figure(fig: Figure, relative_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[str]:
-    """Write ``<relative_stem>.<format>`` for each of ``formats`` through :func:`helpers.paths.output_path`.
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``<stem>.<format>`` for each of ``formats`` where :func:`helpers.paths.output_path` sends it.
 
-    Returns the written paths relative to the output root, POSIX style. Raises ValueError, before writing
+    ``stem`` is named as the notebooks name outputs (``figures/JP/x``: under ``make report`` into the
+    report, elsewhere into ``build/scratch/``) or is any folder outside the repository (``/tmp/mine/x``).
+    Returns the paths of the files written, as they are on disk. Raises ValueError, before writing
     anything, for a format not in :data:`FIGURE_FORMATS`.
     """
     unknown = [f for f in formats if f not in SAVE_METADATA]
     if unknown:
         raise ValueError(f"format '{unknown[0]}' not supported (use: {', '.join(FIGURE_FORMATS)})")
-    stem = Path(relative_stem).as_posix()
+    stem = Path(stem).as_posix()
     written = []
     for fmt in formats:
-        relative = f"{stem}.{fmt}"
-        paths.output_path(relative).write_bytes(figure_bytes(fig, fmt))
-        written.append(relative)
+        path = paths.output_path(f"{stem}.{fmt}")
+        path.write_bytes(figure_bytes(fig, fmt))
+        written.append(path)
     return written
