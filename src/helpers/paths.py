@@ -38,6 +38,7 @@ KERNEL_DISPLAY_NAME = f"Python 3.11 ({KERNEL_NAME})"
 
 STAGING_ENV = "SURVEY_STAGING_DIR"
 SCRATCH_DIR = ROOT / "build" / "scratch"
+STAGING = ROOT / "build" / "staging"  # the build runner's staging folders
 
 _told = False
 
@@ -45,6 +46,8 @@ _told = False
 def output_root() -> Path:
     """Root under which outputs are written: the runner's staging folder, else ``build/scratch/``."""
     staged = os.environ.get(STAGING_ENV)
+    if staged and Path(staged).resolve().is_relative_to(ROOT) and not Path(staged).resolve().is_relative_to(STAGING):
+        raise ValueError(f"{STAGING_ENV}={staged} is inside the repository: only the build's {STAGING} may be")
     return Path(staged) if staged else SCRATCH_DIR
 
 
