@@ -589,7 +589,10 @@ def adopt_committed_outputs(repo: Path) -> None:
     for country in ("JP", "KR", "US"):
         for name in build.notebook_names(repo, None):
             files = [p for d in ("figures", "reports") for p in (repo / d / country).rglob("*") if p.is_file()]
-            files = files if name == "summary" else [repo / f"reports/{country}/notebooks/{name}.ipynb"]
+            files = [p for p in files if p.parent.name != "notebooks"] + [
+                repo / f"reports/{country}/notebooks/{name}.ipynb"
+            ]
+            files = files if name == "summary" else files[-1:]
             record = {"inputs": build.notebook_inputs(inputs, name), "outputs": publish.digests(repo, files)}
             publish.write_bytes_atomic(publish.record_path(repo, f"{country}/{name}"), json.dumps(record).encode())
 

@@ -139,6 +139,7 @@ class Build:
         self.moves: list[tuple[str, str]] = []
         self.remove: list[str] = []
         self.new_records: dict[str, dict] = {}
+        self.site_only = False
 
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
@@ -182,6 +183,7 @@ class Build:
             complete_unfinished(self.root, self.say)
             shutil.rmtree(self.root / "build" / "staging", ignore_errors=True)  # of killed builds (we hold the lock)
             inputs, recs, todo, site = self.stale(notebook_names(self.root, names), force and not site_only)
+            self.site_only = site_only
             if site_only:
                 todo = []
             if not todo and not site:
@@ -219,7 +221,7 @@ class Build:
                 "(make report builds every country)"
             )
             if not jobs:
-                return 1
+                return 1 if self.site_only else 0
         else:
             self._stage_site(inputs, recs, run_dir)
         interrupted = publish(self.root, self._journal(run_dir))
@@ -339,7 +341,8 @@ class Build:
         for key, record in recs.items():
             for rel in (record.get("outputs") or {}) if key != "site" else ():
                 (view / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.link(staged.get(rel, self.root / rel), view / rel)
+                if not (view / rel).exists():
+                    os.link(staged.get(rel, self.root / rel), view / rel)
         try:
             files = render_site(view)
         except SiteError as exc:
