@@ -1,51 +1,46 @@
 # Build and test the survey report. `make` alone lists the targets.
+#
+# COUNTRY and JOBS reach the runner (python -m helpers.build) through the environment, never
+# through a shell command line, and the runner checks them (one check each); the runner also
+# decides what is stale (by content): this Makefile keeps no staleness of its own.
 
-COUNTRY ?= JP
 PYTHON  ?= python3
 VENV    ?= .venv
-JOBS    ?= 2
+COUNTRY ?=
+JOBS    ?=
 FORCE   ?=
+export COUNTRY JOBS
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.DELETE_ON_ERROR:
 
-# --- checks of the variables, before anything uses them (no shell involved) ---------
-UPPER  := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
-CODES  := $(foreach a,$(UPPER),$(foreach b,$(UPPER),$(a)$(b)))
-DIGITS := 0 1 2 3 4 5 6 7 8 9
-_jobs_rest := $(JOBS)
-$(foreach d,$(DIGITS),$(eval _jobs_rest := $$(subst $(d),,$$(_jobs_rest))))
-ifneq ($(filter report report-country bench,$(MAKECMDGOALS)),)
-  ifneq ($(words $(COUNTRY)),1)
-    $(error COUNTRY must be one country code of two capital letters (e.g. COUNTRY=KR), got "$(COUNTRY)"; `make report-all` builds every country)
-  endif
-  ifeq ($(filter $(CODES),$(COUNTRY)),)
-    $(error COUNTRY must be a country code of two capital letters (e.g. COUNTRY=KR), got "$(COUNTRY)")
-  endif
+# --- checks of the goals and of the variables that reach a shell, before anything runs ---------
+GOALS := help env lock report report-all site test lint lab bench clean distclean
+$(foreach g,$(MAKECMDGOALS),$(if $(filter $(GOALS),$(g)),,\
+  $(error unknown target "$(g)": the targets are $(GOALS))))
+SAFE_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X \
+  Y Z 0 1 2 3 4 5 6 7 8 9 / . _ - +
+_rest := $(VENV)$(PYTHON)
+$(foreach ch,$(SAFE_CHARS),$(eval _rest := $$(subst $(ch),,$$(_rest))))
+ifneq ($(words $(VENV)) $(words $(PYTHON)) $(_rest),1 1 )
+  $(error VENV and PYTHON must be paths of letters, digits and / . _ - + only, got VENV="$(VENV)" PYTHON="$(PYTHON)")
 endif
-ifneq ($(words $(JOBS))$(_jobs_rest),1)
-  $(error JOBS must be a whole number of at least 1 (e.g. JOBS=2), got "$(JOBS)")
-endif
-ifeq ($(strip $(subst 0,,$(JOBS))),)
-  $(error JOBS must be a whole number of at least 1 (e.g. JOBS=2), got "$(JOBS)")
+ifeq ($(filter-out 0 1,$(FORCE)),)
+else
+  $(error FORCE must be 1 (run every notebook) or 0 / empty (run what is stale), got "$(FORCE)")
 endif
 
 PY        := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
-NAMES     := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
-# Explicit list (as helpers.paths.DATA_FILES): a deleted data file stops make, not skipped by a wildcard.
-DATA_FILES := data/survey.yml data/questions.csv data/coverage.csv data/toplines.csv data/release_claims.csv
-INPUTS    := $(DATA_FILES) $(shell find src/helpers -name '*.py' | LC_ALL=C sort) report.toml
-STAMPS    := $(NAMES:%=build/$(COUNTRY)/%.stamp)
-NB_TESTED := $(wildcard reports/*/notebooks/*.ipynb)
+# The runner of this checkout, whatever `helpers` the environment has installed (a copied clone builds itself).
+RUN       := PYTHONPATH="$$PWD/src" $(PY) -m helpers.build --root .
 PYTEST_NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env lock report report-country report-all test lint lab bench clean distclean _always
+.PHONY: help env lock report report-all site test lint lab bench clean distclean _stale
 
 ## List the targets and the variables they use
 help:
-	@echo "Usage: make TARGET [COUNTRY=$(COUNTRY)] [JOBS=$(JOBS)] [FORCE=1] [PYTHON=$(PYTHON)] [VENV=$(VENV)]"
+	@echo "Usage: make TARGET [COUNTRY=JP] [JOBS=2] [FORCE=1] [PYTHON=$(PYTHON)] [VENV=$(VENV)]"
 	@echo
 	@awk '/^## /{desc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(desc){split($$0,t,":"); printf "  %-12s %s\n", t[1], desc}} {desc=""}' $(MAKEFILE_LIST)
 
@@ -60,53 +55,46 @@ lock:
 	$(or $(wildcard $(VENV)/bin/uv),uv) pip compile pyproject.toml --extra test --generate-hashes --universal \
 		--no-emit-package japan-us-korea-survey-2025 --custom-compile-command "make lock" -o requirements.lock
 
-## Build the report for COUNTRY and the site: run the notebooks whose inputs changed (FORCE=1: all)
-report: build/$(COUNTRY)/report.done site
+# `make -q report` asks the runner (it says what is stale or unfinished); the answer is make's exit status.
+ifneq ($(findstring q,$(firstword -$(MAKEFLAGS))),)
+  _state := $(shell PYTHONPATH="$$PWD/src" $(PY) -m helpers.build --root . --check >&2)
+  _current := $(filter 0,$(.SHELLSTATUS))
+report report-all site: $(if $(_current),,_stale)
+_stale: ; @:
+else
+## Build what is stale (every country whose outputs depend on a changed input, then the site); COUNTRY=KR narrows it, FORCE=1 runs every notebook
+report: $(ENV_STAMP)
+	@$(RUN) $(if $(filter 1,$(FORCE)),--force)
 
-## Build the report for COUNTRY only (no site)
-report-country: build/$(COUNTRY)/report.done
-
-# `report` itself has no recipe, so `make -q report` answers whether the report is current.
-# Timestamps choose which notebooks to ask about; the runner then compares contents (digests).
-build/$(COUNTRY)/report.done: $(STAMPS) $(wildcard notebooks/*.ipynb) $(INPUTS) $(ENV_STAMP) $(if $(FORCE),_always)
-	$(if $(strip $(STALE)),$(PY) -m helpers.build --country '$(COUNTRY)' --jobs '$(JOBS)' $(if $(FORCE),,--if-changed) $(STALE),@echo "report for $(COUNTRY) is up to date")
-	@touch $@
-
-# One stamp per notebook and country, touched by the runner only after a successful run.
-build/$(COUNTRY)/%.stamp: notebooks/%.ipynb $(INPUTS) $(ENV_STAMP) $(if $(FORCE),_always)
-	$(eval STALE += $*)
-
-# A data file or report.toml that is missing: say so (make would only say "No rule to make target").
-$(DATA_FILES) report.toml:
-	@echo "error: $@ is missing: the report cannot be built without it (git checkout $@ restores it)" >&2; exit 1
-
-_always:
-
-## Build the whole report: every country of data/survey.yml, then the site
+## Build every country and the site in one publication (FORCE=1: run every notebook)
 report-all: $(ENV_STAMP)
-	@set -euo pipefail; codes="$$($(PY) -m helpers.build --list-countries)"; \
-	for c in $$codes; do $(MAKE) --no-print-directory report-country COUNTRY="$$c" JOBS='$(JOBS)'; done
-	@$(MAKE) --no-print-directory site
+	@COUNTRY= $(RUN) $(if $(filter 1,$(FORCE)),--force)
+
+## Publish the site reports/site/ from the current outputs (refused while a country is stale)
+site: $(ENV_STAMP)
+	@$(RUN) --site
+endif
 
 ## Run the unit tests, then check every executed notebook with nbval (strict) and its files
 test: $(ENV_STAMP)
-	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile $(PYTEST_NBVAL) tests $(NB_TESTED)
+	@$(RUN) --check-journal
+	$(VENV)/bin/pytest -n "$${JOBS:-auto}" --dist loadfile $(PYTEST_NBVAL) tests reports
 
 ## Check the code against the lint and format rules of pyproject.toml ([tool.ruff])
 lint: $(ENV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## Start JupyterLab with the project's kernel; saving normalises notebooks/, refuses reports/
+## Start JupyterLab with the project's kernel; saving normalises notebooks/, refuses reports/ and figures/
 lab: $(ENV_STAMP)
-	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab --config=jupyter_server_config.py --ServerApp.root_dir=. \
-		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	JUPYTER_PREFER_ENV_PATH=1 PYTHONPATH="$$PWD/src" $(VENV)/bin/jupyter lab --config=jupyter_server_config.py \
+		--ServerApp.root_dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## Time a full rebuild, a no-op `make report` and one papermill command per notebook
 bench: $(ENV_STAMP)
-	$(PY) scripts/bench.py --jobs $(JOBS) --country '$(COUNTRY)'
+	PYTHONPATH="$$PWD/src" $(PY) scripts/bench.py --jobs "$${JOBS:-2}" --country "$${COUNTRY:-JP}"
 
-## Remove build/ (stamps, staging, failed runs, scratch outputs): the next `make report` runs everything
+## Remove build/ (records, staging, failed runs, scratch outputs): the next `make report` runs everything
 clean:
 	rm -rf build
 
@@ -114,20 +102,3 @@ clean:
 distclean: clean
 	@if [ -f "$(VENV)/.japan-us-korea-survey-env" ]; then rm -rf "$(VENV)"; \
 	else echo "not removing $(VENV): it has no .japan-us-korea-survey-env marker, so make env did not make it"; fi
-
-# ---------------------------------------------------------------------------- report site
-# The site renders the committed outputs (summaries, executed notebooks, figures) of every
-# country; it does not run notebooks. Its inputs are listed so that `make -q site` answers
-# whether it is current.
-SITE_INPUTS := $(wildcard reports/*/summary.md reports/*/notebooks/*.ipynb notebooks/*.ipynb) \
-	$(shell find figures -type f 2>/dev/null) data/survey.yml \
-	src/helpers/site.py $(wildcard src/helpers/site_templates/* src/helpers/site_templates/*/*)
-
-.PHONY: site
-
-## Build the report site reports/site/ (HTML pages of every country's summary and notebooks)
-site: reports/site/index.html
-
-reports/site/index.html: $(SITE_INPUTS) $(ENV_STAMP)
-	$(PY) -m helpers.site
-	@touch $@

@@ -1,7 +1,7 @@
 """pytest set-up for `make test`: unit tests and nbval's notebook kernels alike.
 
 nbval starts its kernels from this process, so they inherit ``os.environ``: set the
-same kernel environment the notebook runner uses (``helpers.build.kernel_env``), or
+same kernel environment the notebook runner uses (``helpers.execute.kernel_env``), or
 outputs would differ for reasons other than the data. Outputs the notebooks write
 while nbval runs them go to a throw-away staging folder, never to figures/ or reports/.
 
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import build
+from helpers import execute
 
-build.skip_slow_optional_imports()
+execute.skip_slow_optional_imports()
 
 ROOT = Path(__file__).resolve().parent
 _staging: Path | None = None
@@ -32,7 +32,7 @@ _staging: Path | None = None
 def pytest_configure(config):
     global _staging
     _staging = Path(tempfile.mkdtemp(prefix="survey-nbval-outputs-"))
-    os.environ.update(build.kernel_env(ROOT, staging_dir=_staging))
+    os.environ.update(execute.kernel_env(ROOT, staging_dir=_staging))
 
 
 def pytest_unconfigure(config):

@@ -20,7 +20,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from helpers import build, paths
+from helpers import execute, paths
 
 ROOT = paths.ROOT
 LOCK = ROOT / "requirements.lock"
@@ -120,10 +120,12 @@ def test_one_name_for_project_and_kernel():
     assert load_setup_env().MARKER in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
-def test_makefile_lists_every_data_file():
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    listed = re.search(r"^DATA_FILES\s*:=\s*(.+)$", text, re.M).group(1).split()
-    assert listed == [p.relative_to(ROOT).as_posix() for p in paths.DATA_FILES]
+def test_every_data_file_is_an_input_of_the_build_and_the_makefile_keeps_no_list():
+    from helpers import build
+
+    inputs = {p.relative_to(ROOT).as_posix() for p in build.input_files(ROOT)}
+    assert {p.relative_to(ROOT).as_posix() for p in paths.DATA_FILES} <= inputs
+    assert "DATA_FILES" not in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- make env safety
@@ -237,7 +239,7 @@ def test_report_kernels_do_not_import_scipy():
 
 
 def test_runner_kernel_is_this_environments_python(tmp_path):
-    """Papermill, as the runner calls it, executes notebooks with this interpreter."""
+    """Papermill, as the runner calls it (in a worker process), executes notebooks with this interpreter."""
     nb = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("import os, sys\nprint(sys.executable)\nprint(os.environ['PYTHONHASHSEED'])")],
         metadata={
@@ -246,14 +248,11 @@ def test_runner_kernel_is_this_environments_python(tmp_path):
     )
     source = tmp_path / "probe.ipynb"
     nbformat.write(nb, source)
-    build.skip_slow_optional_imports()
-    import papermill
-
-    km = build._kernel_manager(build.kernel_env(ROOT, tmp_path / "staging"))
-    try:
-        out = papermill.execute_notebook(str(source), None, kernel_name=paths.KERNEL_NAME, progress_bar=False, km=km)
-    finally:
-        build._shutdown(km)
+    out = tmp_path / "probe.out.ipynb"
+    env = execute.kernel_env(ROOT, tmp_path / "staging")
+    error, _ = execute._execute(str(source), str(out), {}, env, str(tmp_path))
+    assert error is None
+    out = nbformat.read(out, as_version=4)
     assert out.cells[0].outputs[0]["text"] == f"{sys.executable}\n0\n"
 
 

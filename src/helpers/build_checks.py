@@ -1,0 +1,146 @@
+"""Checks of a build made before any kernel starts, and of each notebook once it has run.
+
+Each raises :class:`~helpers.publish.BuildError` (or returns the problems) with a message that
+names the file or parameter to fix; nothing has been changed when they fail.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+
+from .execute import Job
+from .publish import BuildError
+
+
+def official_parameters(root: Path) -> dict:
+    """The ``[parameters]`` table of report.toml (``country``: the default of the source notebooks)."""
+    path = root / "report.toml"
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("parameters")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BuildError(f"report.toml: cannot read the official parameters: {exc}") from None
+    if not isinstance(table, dict) or "country" not in table:
+        raise BuildError("report.toml: no [parameters] table with the notebooks' default country")
+    return table
+
+
+def check_official_values(root: Path, official: dict) -> None:
+    """Open a report with report.toml's values in this process: a bad value is blamed on report.toml."""
+    import inspect
+
+    from .report import open_report
+
+    accepted = inspect.signature(open_report).parameters
+    values = {k: v for k, v in official.items() if k in accepted}
+    if "data_dir" in values and isinstance(values["data_dir"], str):
+        values["data_dir"] = str(root / values["data_dir"])
+    try:
+        open_report(**values)
+    except (ValueError, TypeError, OSError) as exc:
+        raise BuildError(f"report.toml: [parameters] {exc}") from None
+
+
+def source_defaults(source: Path) -> dict:
+    """The defaults of a source notebook's parameters cell (papermill's reading of it)."""
+    import papermill
+
+    try:
+        declared = papermill.inspect_notebook(str(source))
+    except Exception as exc:  # papermill raises several types for unreadable notebooks
+        raise BuildError(f"notebooks/{source.name}: cannot read its parameters cell: {exc}") from None
+    if not declared:
+        raise BuildError(f"notebooks/{source.name}: no cell tagged `parameters`")
+    defaults = {}
+    for name, info in declared.items():
+        try:
+            defaults[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            defaults[name] = info["default"]
+    return defaults
+
+
+def check_source_parameters(source: Path, official: dict) -> list[str]:
+    """Every parameter of the notebook's parameters cell whose default is not report.toml's, named."""
+    wrong = []
+    for name, default in source_defaults(source).items():
+        if name not in official:
+            wrong.append(f"{name} is not a parameter of report.toml (they are: {', '.join(official)})")
+        elif default != official[name] or type(default) is not type(official[name]):
+            wrong.append(f"{name} = {default!r}, but report.toml says {name} = {official[name]!r}")
+    if not wrong:
+        return []
+    return [
+        f"notebooks/{source.name}: its parameters cell differs from the official parameters:\n    "
+        + "\n    ".join(wrong)
+        + f"\n  restore them (`git checkout notebooks/{source.name}`, or set the values above); to try other "
+        "values run the notebook in JupyterLab or with papermill -p NAME VALUE: its outputs then go to "
+        "build/scratch/, not to the report"
+    ]
+
+
+def check_output_folders(root: Path, codes: list[str]) -> None:
+    """The output folders are real folders of this checkout (no symlink, nothing outside) and writable."""
+    top = [root / "figures", root / "reports", root / "reports" / "site"]
+    top += [root / d / c for c in codes for d in ("figures", "reports")]
+    folders = [p for p in top if p.exists() or p.is_symlink()]
+    inner = [p for base in folders if base.is_dir() and not base.is_symlink() for p in base.rglob("*")]
+    folders += [p for p in inner if p.is_dir() or p.is_symlink()]
+    for path in folders:
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink() or not path.resolve().is_relative_to(root.resolve()):
+            raise BuildError(
+                f"{rel} is a symbolic link or leads outside the repository: the build writes only "
+                "real folders of this checkout; replace it with a folder (nothing was run)"
+            )
+        if path.is_dir():
+            try:
+                fd, probe = tempfile.mkstemp(dir=path, prefix=".write-check.")
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                raise BuildError(f"{rel}/ cannot be written ({exc.strerror}): nothing was run or changed") from None
+
+
+def absolute_paths_in_outputs(nb, roots: list[str]) -> list[str]:
+    """Describe outputs that contain one of ``roots`` (absolute paths make outputs machine-dependent)."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", ""), *output.get("traceback", [])]
+            texts += [
+                v if isinstance(v, str) else json.dumps(v)
+                for m, v in output.get("data", {}).items()
+                if m.startswith("text/") or m == "application/json"
+            ]
+            for root in roots:
+                line = next((ln for t in texts for ln in "".join(t).splitlines() if root in ln), None)
+                if line is not None:
+                    problems.append(f"cell {index}: output contains the absolute path {root!r}: {line.strip()[:160]}")
+                    break
+    return problems
+
+
+def run_record_problems(job: Job, official: dict) -> list[str]:
+    """Values ``report.open_report`` recorded in the kernel that are not the official ones."""
+    expected = {**official, "country": job.country}
+    problems = []
+    try:
+        lines = job.run_record.read_text(encoding="utf-8").splitlines() if job.run_record.exists() else []
+        used = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        return [f"cannot read the values it ran with: {exc}"]
+    for record in used:
+        for name, value in record.items():
+            if name in expected and value != expected[name]:
+                problems.append(f"{name} = {value!r} (official: {expected[name]!r})")
+    if problems:
+        return [
+            "it ran with other values than the official parameters (a cell assigns them?): "
+            + ", ".join(dict.fromkeys(problems))
+        ]
+    return []

@@ -1,0 +1,179 @@
+"""Executing notebooks: ``papermill.execute_notebook`` in worker processes, each kernel with its own environment.
+
+One worker process per job slot (``--jobs``); a job sets the kernel environment
+(:func:`kernel_env`: its staging folder, its run record, the reproducibility settings) in
+its worker's ``os.environ`` and calls papermill, which starts the kernel from there.
+When papermill returns, the kernel has stopped (nbclient stops it ``immediate``-ly: every
+output was written while the cells ran), so the job's staging folder is complete.
+Ctrl-C or SIGTERM kills the workers and their kernels (processes this build started).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+
+KERNEL_NAME = paths.KERNEL_NAME
+CELL_TIMEOUT_S = 900
+RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
+# Written into the kernels' matplotlibrc so that SVG ids are the same on every run.
+MATPLOTLIBRC_TEXT = f"# Written by helpers.build for reproducible figures.\nsvg.hashsalt: {paths.PROJECT_NAME}\n"
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema (imported by nbformat) from importing ``rfc3987_syntax``: ~3 s for a check never used."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def matplotlibrc(root: Path) -> Path:
+    path = root / "build" / "matplotlibrc"
+    if not path.is_file() or path.read_text(encoding="utf-8") != MATPLOTLIBRC_TEXT:
+        from .publish import write_bytes_atomic
+
+        write_bytes_atomic(path, MATPLOTLIBRC_TEXT.encode())
+    return path
+
+
+def kernel_env(root: Path, staging_dir: Path | None = None, run_record: Path | None = None) -> dict[str, str]:
+    """Variables set in every kernel that executes a notebook (runner and nbval alike).
+
+    They remove the sources of run-to-run differences in outputs: hash seed, SVG ids and
+    dates in saved figures, the debugger's frozen-modules warning, the matplotlib backend,
+    time zone and locale, and the user's IPython profile. The checkout's ``src`` comes first
+    on ``sys.path``, so a copy of the repository imports its own ``helpers``.
+    """
+    root = Path(root).resolve()
+    pythonpath = [str(root / "src")] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    env = {
+        "PYTHONHASHSEED": "0",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "SOURCE_DATE_EPOCH": "0",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MATPLOTLIBRC": str(matplotlibrc(root)),
+        "TZ": "UTC",
+        "LC_ALL": "C.UTF-8",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": str(root / "build" / "ipython"),
+        "PYTHONPATH": os.pathsep.join(pythonpath),
+    }
+    if staging_dir is not None:
+        env[paths.STAGING_ENV] = str(staging_dir)
+    if run_record is not None:
+        env[RUN_RECORD_ENV] = str(run_record)
+    return env
+
+
+@dataclass
+class Job:
+    country: str
+    name: str
+    source: Path
+    run_dir: Path  # <run>/<country>: executed notebook, staging folder and run record of this job
+    parameters: dict = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)  # published path -> digest
+    data: bytes = b""  # the normalised executed notebook
+
+    @property
+    def key(self) -> str:
+        return f"{self.country}/{self.name}"
+
+    @property
+    def executed(self) -> Path:
+        return self.run_dir / f"{self.name}.ipynb"
+
+    @property
+    def staging(self) -> Path:
+        return self.run_dir / self.name
+
+    @property
+    def run_record(self) -> Path:
+        return self.run_dir / f"{self.name}.run.jsonl"
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C for the whole build
+
+
+def _execute(source: str, executed: str, parameters: dict, env: dict, cwd: str) -> tuple[str | None, float]:
+    """In a worker process: run one notebook with papermill; (error message or None, seconds)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+    from traitlets.config import Config
+
+    os.environ.update(env)
+    started = time.monotonic()
+    try:
+        papermill.execute_notebook(
+            source,
+            executed,
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT_S,
+            cwd=cwd,
+            shutdown_kernel="immediate",
+            # The kernelspec declares CurveZMQ: encrypted sockets, and no warning on stderr.
+            config=Config({"KernelManager": {"transport_encryption": "auto"}}),
+        )
+    except PapermillExecutionError as exc:
+        first = next((line for line in exc.source.splitlines() if line.strip()), "")
+        error = (
+            f"cell {exc.cell_index} (In [{exc.exec_count}]) `{first.strip()[:100]}` raised {exc.ename}: {exc.evalue}"
+        )
+        return error.rstrip(), time.monotonic() - started
+    except Exception as exc:  # kernel died, timeout, disk full
+        return f"{type(exc).__name__}: {exc}".rstrip(": "), time.monotonic() - started
+    return None, time.monotonic() - started
+
+
+def _kill_children() -> None:
+    """Kill the worker processes and kernels this build started (its own descendants)."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_jobs(root: Path, jobs: list[Job], workers: int, finished) -> None:
+    """Run ``jobs``, ``workers`` at a time; ``finished(job)`` is called as each ends. Ctrl-C kills them all."""
+    import papermill  # noqa: F401  (imported once, before the workers are forked)
+
+    context = multiprocessing.get_context("fork")  # workers inherit the imports: no second start-up
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), context, _worker_init)
+    try:
+        futures = {}
+        for job in jobs:
+            job.staging.mkdir(parents=True, exist_ok=True)
+            env = kernel_env(root, job.staging, job.run_record)
+            args = (str(job.source), str(job.executed), job.parameters, env, str(root / "notebooks"))
+            futures[pool.submit(_execute, *args)] = job
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            job.error, job.seconds = future.result()
+            finished(job)
+        pool.shutdown()
+    except BaseException:
+        _kill_children()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
