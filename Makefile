@@ -35,7 +35,7 @@ PY        := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 NAMES     := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
 # Explicit list (as helpers.paths.DATA_FILES): a deleted data file stops make, not skipped by a wildcard.
-DATA_FILES := data/survey.yml data/questions.csv data/coverage.csv data/toplines.csv data/release_claims.csv
+DATA_FILES := data/survey.yml data/questions.csv data/coverage.csv data/toplines.csv data/release_claims.csv data/waves.csv data/trends.csv
 INPUTS    := $(DATA_FILES) $(shell find src/helpers -name '*.py' | LC_ALL=C sort) report.toml
 STAMPS    := $(NAMES:%=build/$(COUNTRY)/%.stamp)
 NB_TESTED := $(wildcard reports/*/notebooks/*.ipynb)
