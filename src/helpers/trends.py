@@ -514,11 +514,9 @@ def record_sentence(data, country: str, question_id: str, option: str, year: int
 
 
 def series_title(data, country: str, question_id: str) -> str:
-    """ "South Korean respondents: overall impression of Japan, 2013–2025"."""
+    """ "Overall impression of Japan, 2013–2025" (the public is named in the chart's subtitle)."""
     years = series_waves(data, country, question_id)["year"]
-    wording = data.wording(question_id, country)
-    who = data.respondents(country)
-    return f"{who[:1].upper() + who[1:]}: {wording[:1].lower() + wording[1:]}, {years.min()}–{years.max()}"
+    return f"{data.wording(question_id, country)}, {years.min()}–{years.max()}"
 
 
 def trend_findings(data, country: str, question_id: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:

@@ -30,6 +30,8 @@ CURRENT_POINT_SIZE = 8.5
 LABEL_OFFSET_PT = 6
 BREAK_STYLE = (0, (3, 2))
 CURRENT_BAND = "#f0f0f0"
+MIN_YEARS_SHOWN = 13
+"""Years every trend chart spans at least, so that a year is as wide on each (2013–2025 for the longest)."""
 
 
 class TrendFigure(SurveyFigure):
@@ -72,13 +74,13 @@ def method_text(waves) -> tuple[str, str]:
     """The Note's wording of each method, runs of waves by one method together (full, short)."""
     runs: list[list] = []
     for w in waves.itertuples(index=False):
-        key = (w.survey, w.organisation, w.mode)
+        key = (w.organisation, w.mode)
         if runs and runs[-1][0] == key:
             runs[-1][1].append(int(w.year))
         else:
             runs.append([key, [int(w.year)]])
     full, short = [], []
-    for (_survey, organisation, mode), years in runs:
+    for (organisation, mode), years in runs:
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
         described = trends.MODES.get(str(mode), str(mode))
         full.append(f"{span}: {organisation}, {described}")
@@ -174,7 +176,11 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             parse_math=False,
             zorder=4,
         )
-    ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+    # one scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right
+    start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
+    ax.set_xlim(start - 0.6, max(years) + 0.6)
+    if min(years) - start >= 3:
+        ax.text(start, 50, f"no wave before {min(years)} in the data", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR)
     ax.set_ylim(0, 100)
     ax.set_xticks(years, [str(y) for y in years])
     for label in ax.get_xticklabels():
