@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from repo_copy import copy_repository, run_build
 
 from helpers import paths, trends
 from helpers.charts.save import figure_bytes
@@ -14,6 +15,15 @@ from helpers.charts.trend import plot_trend
 from helpers.data import DataValidationError, load_survey_data
 
 FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
+# A fictitious wave after this survey's, for tests only.
+WAVE_2026 = (
+    "eai2026,EAI survey of South Koreans,2026,KR,EAI,online,2026-08-24 to 2026-08-26,1200,adults 18+,"
+    "eai-media-22978,fictitious (test),\n"
+)
+FIGURES_2026 = (
+    "KR,japan_impression,eai2026,favorable,50.0,eai-media-22978,fictitious,yes,,\n"
+    "KR,japan_impression,eai2026,unfavorable,40.0,eai-media-22978,fictitious,yes,,\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -178,24 +188,25 @@ def test_this_surveys_method_is_never_typed_twice(data_copy):
 
 # ------------------------------------------------------------------------------------------------ a new wave
 def test_a_2026_wave_added_as_data_only_is_a_new_point(data_copy):
-    append(
-        data_copy,
-        "waves.csv",
-        "eai2026,EAI survey of South Koreans,2026,KR,EAI,online,2026-08-24 to 2026-08-26,1200,adults 18+,"
-        "eai-media-22978,fictitious (test),\n",
-    )
-    append(
-        data_copy,
-        "trends.csv",
-        "KR,japan_impression,eai2026,favorable,50.0,eai-media-22978,fictitious,yes,,\n"
-        "KR,japan_impression,eai2026,unfavorable,40.0,eai-media-22978,fictitious,yes,,\n",
-    )
+    append(data_copy, "waves.csv", WAVE_2026)
+    append(data_copy, "trends.csv", FIGURES_2026)
     data = load_survey_data(data_copy)
     fig = plot_trend(data, "KR", "japan_impression")
     drawn = fig.survey_table
     assert set(drawn.loc[drawn["year"] == 2026, "percent_text"]) == {"50.0", "40.0"}
     assert [b.year_after for b in trends.breaks_of(data, "KR", "japan_impression")] == [2021, 2024]
     assert trends.change_between(data, "KR", "japan_impression", "favorable", 2025, 2026).tested
+
+
+def test_the_runner_rebuilds_a_2026_wave_added_as_data_only(tmp_path):
+    copy = copy_repository(tmp_path / "repo")
+    append(copy / "data", "waves.csv", WAVE_2026)
+    append(copy / "data", "trends.csv", FIGURES_2026)
+    result = run_build(copy, "--country", "KR", "bilateral_relations")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    svg = (copy / f"{trends.trend_figure('KR', 'japan_impression')}.svg").read_text(encoding="utf-8")
+    assert "<title>2026, favorable: 50.0% (EAI); n = 1,200;" in svg
+    assert ">2026<" in svg  # the new year on the axis
 
 
 # ------------------------------------------------------------------------------------------------ charts

@@ -83,8 +83,6 @@ MODES = {
 """The modes a wave may record, with how the Note of a chart words them."""
 MIN_WAVES_FOR_RECORD = 3
 """A figure is called the highest or lowest of a series only among at least this many waves."""
-BREAK_FIELDS = ("organisation", "mode", "population")
-"""A change of any of these between consecutive waves of a series is a break."""
 
 
 # --------------------------------------------------------------------------------------------- loading
