@@ -177,6 +177,8 @@ class SurveyData:
     toplines: pd.DataFrame
     claims: pd.DataFrame
     data_dir: Path = field(default=paths.DATA_DIR)
+    waves: pd.DataFrame = field(default_factory=pd.DataFrame)  # earlier waves (helpers.trends)
+    trends: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def fingerprint(self) -> str:
         """A digest of the loaded content (the survey, the codebook, coverage, figures and claims).
@@ -185,7 +187,8 @@ class SurveyData:
         fingerprint stays the same; editing any frame in place changes it. About half a millisecond.
         """
         content = pickle.dumps(
-            (self.survey, self.questions, self.coverage, self.toplines, self.claims), protocol=pickle.HIGHEST_PROTOCOL
+            (self.survey, self.questions, self.coverage, self.toplines, self.claims, self.waves, self.trends),
+            protocol=pickle.HIGHEST_PROTOCOL,
         )
         return hashlib.blake2b(content, digest_size=16).hexdigest()
 
@@ -1278,8 +1281,18 @@ def load_survey_data(data_dir: Path | str | None = None) -> SurveyData:
     questions = with_countries(codebook, coverage, survey)
     toplines = load_toplines(data_dir / TOPLINES_CSV, questions=questions, survey=survey, coverage=coverage)
     claims = load_claims(data_dir / CLAIMS_CSV, toplines=toplines, survey=survey)
+    from .trends import load_trend_data  # imports this module: loaded here, not at the top
+
+    waves, trends = load_trend_data(data_dir, survey, questions, toplines)
     return SurveyData(
-        survey=survey, questions=questions, coverage=coverage, toplines=toplines, claims=claims, data_dir=data_dir
+        survey=survey,
+        questions=questions,
+        coverage=coverage,
+        toplines=toplines,
+        claims=claims,
+        data_dir=data_dir,
+        waves=waves,
+        trends=trends,
     )
 
 

@@ -62,8 +62,16 @@ QUESTIONS_CSV = DATA_DIR / "questions.csv"
 SURVEY_YML = DATA_DIR / "survey.yml"
 CLAIMS_CSV = DATA_DIR / "release_claims.csv"
 COVERAGE_CSV = DATA_DIR / "coverage.csv"
-# Every input file of the report (the Makefile's DATA_FILES lists the same; a test checks).
-DATA_FILES = (SURVEY_YML, QUESTIONS_CSV, COVERAGE_CSV, TOPLINES_CSV, CLAIMS_CSV)
+# Every data file of the report: the runner hashes them as inputs, the loader reads them.
+DATA_FILES = (
+    SURVEY_YML,
+    QUESTIONS_CSV,
+    COVERAGE_CSV,
+    TOPLINES_CSV,
+    CLAIMS_CSV,
+    DATA_DIR / "waves.csv",
+    DATA_DIR / "trends.csv",
+)
 """In the order the loader reads them; all are required."""
 # The official parameters of the committed report (applied by the runner to every notebook).
 REPORT_TOML = ROOT / "report.toml"

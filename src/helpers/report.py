@@ -402,3 +402,32 @@ def write_summary(r: Report, reports_dir: str = "reports") -> str:
     relative = outputs.summary_file(r.country, reports_dir)
     output_path(relative).write_text(text, encoding="utf-8")
     return relative
+
+
+def show_trends(r: Report, category: str | None = None) -> None:
+    """Earlier waves of the public's series (other surveys, each method stated): per series its chart, what
+    the trend rules allow to be said, and the figures with their sources (``None``: every category's
+    series). Shows nothing for a public without earlier waves."""
+    from . import trends
+    from .charts.trend import plot_trend
+
+    data = r.data
+    series = [q for q in trends.series_of(data, r.country) if category in (None, data.question(q)["category"])]
+    if not series:
+        return
+    display(
+        Markdown(
+            "## Earlier waves\n\nThe same question in earlier surveys of this public, which other organisations "
+            "ran with other methods. A dashed rule marks each change of organisation, mode or population; a "
+            "change across it is shown but not tested (see the trend rules in the summary's methodology)."
+        )
+    )
+    for qid in series:
+        display(Markdown(f"### {trends.markdown_text(trends.series_title(data, r.country, qid))}"))
+        fig = plot_trend(data, r.country, qid)
+        _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir))
+        lines = trends.trend_findings(data, r.country, qid, r.confidence, r.deff)
+        if lines:
+            display(Markdown(trends.markdown_text(" ".join(lines))))
+        caption = f"{narrative.capitalise(data.respondents(r.country))}, by wave"
+        _show_table(trends.points_table(data, r.country, qid), caption)

@@ -1,0 +1,232 @@
+"""Trend charts: one public's answers to one question across survey waves, with every change of method marked.
+
+Years sit at their true spacing (a year without a wave is a gap); each answer is a line of labelled points,
+joined only between consecutive years of one method; this survey's wave is emphasised; a vertical rule and a
+short label mark each change of organisation, mode or population (Pew marks a change of mode this way). The
+Note names each method, the Source each survey series; in the SVG each point carries its source, n and
+method as title text (a tooltip in browsers).
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from matplotlib.lines import Line2D
+
+from .. import formatting as fmt
+from .. import trends
+from ..data import SurveyData
+from . import footer, style
+from .style import PAD_IN, SMALL_SIZE, TEXT_SIZE
+from .text import INNER_IN, Block, SurveyFigure, stack
+
+Y_TICKS = (0, 25, 50, 75, 100)
+BODY_IN = 2.9
+AXIS_LABEL_IN = 0.45
+POINT_SIZE = 5.5  # marker diameter in points
+CURRENT_POINT_SIZE = 8.5
+LABEL_OFFSET_PT = 6
+BREAK_STYLE = (0, (3, 2))
+CURRENT_BAND = "#f0f0f0"
+MIN_YEARS_SHOWN = 13
+"""Years every trend chart spans at least, so that a year is as wide on each (2013–2025 for the longest)."""
+
+
+class TrendFigure(SurveyFigure):
+    """A chart whose SVG gives each point a ``<title>`` (source, n and method), keyed by the point's gid."""
+
+    def __init__(self, height_in: float = 4.5):
+        super().__init__(height_in)
+        self.point_titles: dict[str, str] = {}
+
+    def savefig(self, fname, *args, **kwargs):
+        fmt_name = kwargs.get("format")
+        if fmt_name != "svg" or not self.point_titles:
+            return super().savefig(fname, *args, **kwargs)
+        buffer = BytesIO()
+        super().savefig(buffer, *args, **kwargs)
+        text = buffer.getvalue().decode("utf-8")
+        for gid, title in self.point_titles.items():
+            text = text.replace(f'<g id="{gid}">', f'<g id="{gid}">\n   <title>{escape(title)}</title>', 1)
+        data = text.encode("utf-8")
+        if hasattr(fname, "write"):
+            fname.write(data)
+        else:
+            with open(fname, "wb") as f:
+                f.write(data)
+        return None
+
+
+def option_colours(options) -> dict[str, str]:
+    """The first option (the positive one: favorable, trust) in the positive answer colour, the second in
+    the negative one, any other in grey: the house's answer colours, never a country's."""
+    picks = [style.POSITIVE_RAMP[3], style.NEGATIVE_RAMP[3]]
+    return {str(o): picks[i] if i < len(picks) else style.MIDPOINT_COLOUR for i, o in enumerate(options)}
+
+
+def _gid(country: str, question_id: str, year: int, index: int) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", f"trend-{country}-{question_id}-{year}-{index}".lower())
+
+
+def method_text(waves) -> tuple[str, str]:
+    """The Note's wording of each method, runs of waves by one method together (full, short)."""
+    runs: list[list] = []
+    for w in waves.itertuples(index=False):
+        key = (w.organisation, w.mode)
+        if runs and runs[-1][0] == key:
+            runs[-1][1].append(int(w.year))
+        else:
+            runs.append([key, [int(w.year)]])
+    full, short = [], []
+    for (organisation, mode), years in runs:
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+        described = trends.MODES.get(str(mode), str(mode))
+        full.append(f"{span}: {organisation}, {described}")
+        short.append(f"{span}: {organisation}, {mode}")
+    return "; ".join(full) + ".", "; ".join(short) + "."
+
+
+def source_text(data: SurveyData, waves, points) -> str:
+    """The Source line: each survey series with its years, and whether press reports supply figures."""
+    parts = []
+    for survey, rows in waves.groupby("survey", sort=False):
+        years = sorted(int(y) for y in rows["year"])
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+        parts.append(f"{survey} ({span})")
+    press = footer.press_sources(data, points["figure_source"])
+    tail = "; earlier figures as reported by the institutes and the press" if press else ""
+    return f"Source: {'; '.join(parts)}{tail}; each point's source and n in its tooltip (SVG)."
+
+
+def _label_offsets(points) -> dict[tuple[int, str], int]:
+    """Per (year, option): +1 to label above the point, −1 below (the higher of two figures above)."""
+    out = {}
+    for year, rows in points.groupby("year"):
+        ordered = rows.sort_values("percent", ascending=False)
+        for k, r in enumerate(ordered.itertuples(index=False)):
+            out[(int(year), str(r.option))] = 1 if k == 0 else -1
+    return out
+
+
+@style.styled
+def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
+    """The trend chart of one series (``country``'s answers to ``question_id`` across waves)."""
+    points = trends.series_points(data, country, question_id)
+    waves = trends.series_waves(data, country, question_id)
+    breaks = trends.series_breaks(waves)
+    options = [str(o) for o in points["option"].cat.categories]
+    colours = option_colours(options)
+    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
+    years = [int(y) for y in waves["year"]]
+
+    fig = TrendFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
+    offsets = _label_offsets(points)
+    break_positions = [b.position for b in breaks]
+    for i, option in enumerate(options):
+        rows = points[points["option"] == option].sort_values("year")
+        colour = colours[option]
+        prev = None
+        for r in rows.itertuples(index=False):
+            year = int(r.year)
+            if prev is not None and year == prev[0] + 1 and not any(prev[0] < p < year for p in break_positions):
+                ax.plot([prev[0], year], [prev[1], r.percent], color=colour, linewidth=1.6, zorder=2)
+            prev = (year, float(r.percent))
+            is_current = bool(r.is_current)
+            (dot,) = ax.plot(
+                [year],
+                [r.percent],
+                marker="o",
+                markersize=CURRENT_POINT_SIZE if is_current else POINT_SIZE,
+                color=colour,
+                markeredgecolor="white",
+                markeredgewidth=0.8,
+                linestyle="none",
+                zorder=3,
+            )
+            gid = _gid(country, question_id, year, i)
+            dot.set_gid(gid)
+            fig.point_titles[gid] = trends.point_title(r, data)
+            above = offsets[(year, option)] > 0
+            ax.annotate(
+                fmt.percent(r.percent_text),
+                (year, r.percent),
+                xytext=(0, LABEL_OFFSET_PT if above else -LABEL_OFFSET_PT),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if above else "top",
+                fontsize=SMALL_SIZE if not is_current else TEXT_SIZE,
+                fontweight="bold" if is_current else "normal",
+                color=colour,
+                annotation_clip=False,
+            )
+    for b in breaks:
+        ax.axvline(b.position, color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9, zorder=1)
+        ax.text(
+            b.position + 0.08,
+            99,
+            b.label(),
+            fontsize=SMALL_SIZE,
+            color=style.MUTED_COLOUR,
+            ha="left",
+            va="top",
+            parse_math=False,
+            zorder=4,
+        )
+    # one scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right
+    start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
+    ax.set_xlim(start - 0.6, max(years) + 0.6)
+    if min(years) - start >= 3:
+        ax.text(start, 50, f"no wave before {min(years)} in the data", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR)
+    ax.set_ylim(0, 100)
+    ax.set_xticks(years, [str(y) for y in years])
+    for label in ax.get_xticklabels():
+        if label.get_text() == str(current_year):
+            label.set_fontweight("bold")
+            label.set_color(style.TEXT_COLOUR)
+    ax.set_yticks(Y_TICKS, [*(str(t) for t in Y_TICKS[:-1]), f"{Y_TICKS[-1]}%"])
+    ax.tick_params(axis="both", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
+    ax.grid(True, axis="y", color="#e6e6e6", linewidth=0.8)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+    handles = [
+        Line2D([], [], color=colours[o], marker="o", markersize=POINT_SIZE, linewidth=1.6, label=o) for o in options
+    ]
+    labels = [f"“{o}”" for o in options]
+    if breaks:
+        handles.append(Line2D([], [], color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9))
+        labels.append("change of method (changes across it are not tested)")
+    full, short = method_text(waves)
+    note = footer.note_line(
+        [
+            (f"Methods: {full}", f"Methods: {short}"),
+            (
+                f"{current_year}: this survey (bold). Lines join consecutive years of one method only.",
+                f"{current_year}: this survey.",
+            ),
+        ]
+    )
+    subtitle = (
+        f"Share of {data.respondents(country)} giving each answer, by survey wave; earlier waves are other "
+        "surveys with their own methods"
+    )
+    left = PAD_IN + AXIS_LABEL_IN
+    stack(
+        fig,
+        Block(
+            title=trends.series_title(data, country, question_id),
+            subtitle=subtitle,
+            footer=[note, source_text(data, waves, points)],
+            axes=[(ax, left, INNER_IN - AXIS_LABEL_IN - 0.1)],
+            body_in=BODY_IN,
+            legend=(handles, labels),
+            notes=[b.text() for b in breaks],
+        ),
+    )
+    fig.chart_kind = "trend"
+    fig.survey_table = points.assign(drawn_as="point")
+    return fig

@@ -1,0 +1,624 @@
+"""Earlier waves: other surveys that asked a public the same thing before, and the rules for reading them.
+
+Two data files hold them (read by :func:`load_trend_data`, which :func:`helpers.data.load_survey_data` calls):
+
+- ``waves.csv``: one row per wave and public, with that public's method: the survey, the year, the
+  organisation, the mode, the fieldwork, n, the population and the sources. This survey's own wave has a
+  row too (its ``survey`` is the title in ``survey.yml``), holding only the population in a comparable form:
+  its organisation, mode, fieldwork and n are those of ``survey.yml``, never typed twice.
+- ``trends.csv``: one row per published figure of an earlier wave, for a (public, question) of this survey's
+  codebook: the series joins this survey's own figures (``toplines.csv``) through the question. Where two
+  sources disagree both rows are kept; ``used`` says which one the series shows and ``note`` says why.
+
+A series is one public's answers to one question across waves. A **break** is a change of organisation,
+mode or population between two consecutive waves of a series; it is derived here, never stored. A change
+between two waves is tested only when no break lies between them and both waves' n and population are
+recorded; otherwise the figures are shown and the text says why the change is not tested.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import formatting as fmt
+from .data import (
+    ID_PATTERN,
+    SURVEY_YML,
+    DataValidationError,
+    _frame,
+    check_percent,
+    half_unit,
+    location,
+    read_csv_records,
+    source_ids,
+    split_list,
+)
+from .stats import compare_between_countries
+
+WAVES_CSV = "waves.csv"
+TRENDS_CSV = "trends.csv"
+WAVES_COLUMNS = (
+    "wave",
+    "survey",
+    "year",
+    "country",
+    "organisation",
+    "mode",
+    "fieldwork",
+    "n",
+    "population",
+    "source",
+    "locator",
+    "note",
+)
+WAVES_REQUIRED = ("wave", "survey", "year", "country", "source", "locator")
+METHOD_COLUMNS = ("organisation", "mode", "fieldwork")
+"""What every earlier wave records for each of its publics (this survey's are in ``survey.yml``)."""
+TRENDS_COLUMNS = (
+    "country",
+    "question_id",
+    "wave",
+    "option",
+    "percent",
+    "source",
+    "locator",
+    "used",
+    "corroborated_by",
+    "note",
+)
+TRENDS_REQUIRED = ("country", "question_id", "wave", "option", "percent", "source", "locator", "used")
+USED = ("yes", "no")
+MODES = {
+    "face-to-face": "face-to-face interviews",
+    "visit-and-collect": "questionnaires left and collected by interviewers",
+    "online": "online",
+}
+"""The modes a wave may record, with how the Note of a chart words them."""
+MIN_WAVES_FOR_RECORD = 3
+"""A figure is called the highest or lowest of a series only among at least this many waves."""
+
+
+# --------------------------------------------------------------------------------------------- loading
+def _current_title(survey: dict[str, Any]) -> str:
+    return str(survey["title"])
+
+
+def load_waves(path: Path, survey: dict[str, Any]) -> pd.DataFrame:
+    """Load and validate ``waves.csv`` (one row per wave and public)."""
+    records = read_csv_records(path, WAVES_COLUMNS, WAVES_REQUIRED)
+    problems: list[str] = []
+    countries = list(survey["countries"])
+    known = source_ids(survey)
+    title = _current_title(survey)
+    seen: dict[tuple, int] = {}
+    years: dict[tuple, int] = {}
+    first_of_wave: dict[str, dict] = {}
+    for r in records:
+        line, country = r["_line"], r["country"]
+        if not ID_PATTERN.match(r["wave"]):
+            problems.append(f"{location(path, line, 'wave')}: '{r['wave']}' is not a valid id (lower case, digits, _)")
+        if re.search(r"[;,|/ ]", country):
+            problems.append(
+                f"{location(path, line, 'country')}: '{country}' names several publics; a wave records each "
+                "public's organisation, mode, n and population on a row of its own"
+            )
+        elif country not in countries:
+            problems.append(
+                f"{location(path, line, 'country')}: unknown country '{country}' ({SURVEY_YML} has: "
+                f"{', '.join(countries)})"
+            )
+        if not re.fullmatch(r"(19|20)\d\d", r["year"]):
+            problems.append(f"{location(path, line, 'year')}: '{r['year']}' is not a year (four digits)")
+        key = (r["wave"], country)
+        if key in seen:
+            problems.append(f"{location(path, line)}: duplicate wave {r['wave']}/{country} (first on line {seen[key]})")
+        seen.setdefault(key, line)
+        first = first_of_wave.setdefault(r["wave"], r)
+        for column in ("survey", "year"):
+            if r[column] != first[column]:
+                problems.append(
+                    f"{location(path, line, column)}: '{r[column]}' differs from '{first[column]}' on line "
+                    f"{first['_line']}; one wave has one {column}"
+                )
+        year_key = (country, r["year"])
+        if year_key in years and years[year_key] != line:
+            problems.append(
+                f"{location(path, line, 'year')}: a second wave of {country} in {r['year']} (line "
+                f"{years[year_key]}); a series has one wave a year"
+            )
+        years.setdefault(year_key, line)
+        if r["survey"] == title:
+            problems += _check_current_row(path, r, survey)
+        else:
+            problems += _check_earlier_row(path, r)
+        for sid in split_list(r["source"]):
+            if sid not in known:
+                problems.append(f"{location(path, line, 'source')}: unknown source '{sid}' (not in {SURVEY_YML})")
+    if problems:
+        raise DataValidationError(problems)
+    frame = _frame(records, WAVES_COLUMNS, path)
+    frame["year"] = frame["year"].astype("int64")
+    frame["n"] = pd.array([int(v) if pd.notna(v) else pd.NA for v in frame["n"]], dtype="Int64")
+    frame["is_current"] = frame["survey"] == title
+    return frame
+
+
+def _check_current_row(path: Path, r: dict, survey: dict[str, Any]) -> list[str]:
+    problems = []
+    for column in (*METHOD_COLUMNS, "n"):
+        if r[column]:
+            problems.append(
+                f"{location(path, r['_line'], column)}: this survey's {column} is in {SURVEY_YML}; leave it "
+                "empty here (one place for each fact)"
+            )
+    year = survey.get("year")
+    if year is not None and r["year"] != str(year):
+        problems.append(f"{location(path, r['_line'], 'year')}: {r['year']} but {SURVEY_YML} gives year {year}")
+    return problems
+
+
+def _check_earlier_row(path: Path, r: dict) -> list[str]:
+    problems = []
+    for column in METHOD_COLUMNS:
+        if not r[column]:
+            problems.append(
+                f"{location(path, r['_line'], column)}: empty; each public of a wave records its own "
+                f"{column} (the publics of one wave may be surveyed differently)"
+            )
+    if r["mode"] and r["mode"] not in MODES:
+        problems.append(f"{location(path, r['_line'], 'mode')}: '{r['mode']}' is not one of {', '.join(MODES)}")
+    if r["n"] and not re.fullmatch(r"[1-9]\d*", r["n"]):
+        problems.append(
+            f"{location(path, r['_line'], 'n')}: '{r['n']}' is not a positive whole number "
+            "(leave it empty when no source gives it)"
+        )
+    return problems
+
+
+def load_trends(
+    path: Path, waves: pd.DataFrame, survey: dict[str, Any], questions: pd.DataFrame, toplines: pd.DataFrame
+) -> pd.DataFrame:
+    """Load and validate ``trends.csv`` against the waves, the codebook and this survey's figures."""
+    records = read_csv_records(path, TRENDS_COLUMNS, TRENDS_REQUIRED)
+    problems: list[str] = []
+    known = source_ids(survey)
+    wpath = waves.attrs.get("path", WAVES_CSV)
+    wave_rows = {(w.wave, w.country): w for w in waves.itertuples(index=False)}
+    codebook = {q.question_id: q for q in questions.itertuples(index=False)}
+    with_figures = set(zip(toplines["country"], toplines["question_id"]))
+    seen: dict[tuple, int] = {}
+    figures: dict[tuple, list[dict]] = {}
+    for r in records:
+        line, country, qid = r["_line"], r["country"], r["question_id"]
+        q = codebook.get(qid)
+        if q is None:
+            problems.append(f"{location(path, line, 'question_id')}: '{qid}' is not in the codebook")
+        elif r["option"] not in q.options:
+            problems.append(
+                f"{location(path, line, 'option')}: '{r['option']}' is not an option of '{qid}' "
+                f"(codebook: {' | '.join(q.options)})"
+            )
+        elif (country, qid) not in with_figures:
+            problems.append(
+                f"{location(path, line, 'question_id')}: {country} has no figures for '{qid}' in this survey; "
+                "a series joins this survey's figures through the question"
+            )
+        wave = wave_rows.get((r["wave"], country))
+        if wave is None:
+            problems.append(
+                f"{location(path, line, 'wave')}: wave '{r['wave']}' has no row for {country} in {wpath}; "
+                "record that public's organisation, mode, n and population before its figures"
+            )
+        elif wave.is_current:
+            problems.append(
+                f"{location(path, line, 'wave')}: '{r['wave']}' is this survey; its figures stay in toplines.csv"
+            )
+        wrong = check_percent(r["percent"])
+        if wrong:
+            problems.append(f"{location(path, line, 'percent')}: {wrong}")
+        for column in ("source", "corroborated_by"):
+            for sid in split_list(r[column]):
+                if sid not in known:
+                    problems.append(f"{location(path, line, column)}: unknown source '{sid}' (not in {SURVEY_YML})")
+        if r["used"] not in USED:
+            problems.append(f"{location(path, line, 'used')}: '{r['used']}' must be one of {', '.join(USED)}")
+        key = (country, qid, r["wave"], r["option"], r["source"])
+        if key in seen:
+            problems.append(f"{location(path, line)}: duplicate key {'/'.join(key)} (first on line {seen[key]})")
+        seen.setdefault(key, line)
+        figures.setdefault(key[:4], []).append(r)
+    problems += _check_choices(path, figures)
+    problems += _check_sums(path, figures, codebook)
+    if problems:
+        raise DataValidationError(problems)
+    frame = _frame(records, TRENDS_COLUMNS, path)
+    frame["percent_text"] = frame["percent"].astype("string")
+    frame["percent"] = frame["percent_text"].astype(float)
+    return frame
+
+
+def _check_choices(path: Path, figures: dict[tuple, list[dict]]) -> list[str]:
+    """Each figure is shown from exactly one source; where sources disagree the used row says why."""
+    problems = []
+    for key, rows in figures.items():
+        used = [r for r in rows if r["used"] == "yes"]
+        where = location(path, rows[-1]["_line"], "used")
+        if len(used) != 1:
+            problems.append(
+                f"{where}: {'/'.join(key)} has {len(used)} rows marked used; exactly one source's figure is shown"
+            )
+        elif len(rows) > 1 and not used[0]["note"]:
+            problems.append(
+                f"{location(path, used[0]['_line'], 'note')}: {'/'.join(key)} has figures from "
+                f"{len(rows)} sources; say in the note why this one is used"
+            )
+    return problems
+
+
+def _check_sums(path: Path, figures: dict[tuple, list[dict]], codebook: dict) -> list[str]:
+    problems = []
+    waves: dict[tuple, list[dict]] = {}
+    for key, rows in figures.items():
+        used = [r for r in rows if r["used"] == "yes" and check_percent(r["percent"]) is None]
+        waves.setdefault(key[:3], []).extend(used)
+    for (country, qid, wave), rows in waves.items():
+        q = codebook.get(qid)
+        if q is None or q.answers != "one" or not rows:
+            continue
+        total = sum(Decimal(r["percent"]) for r in rows)
+        if total > 100 + sum(half_unit(r["percent"]) for r in rows):
+            problems.append(
+                f"{location(path, rows[-1]['_line'], 'percent')}: the options of '{qid}' ({country}, {wave}) "
+                f"sum to {total}, more than 100 plus rounding"
+            )
+    return problems
+
+
+def load_trend_data(
+    data_dir: Path, survey: dict[str, Any], questions: pd.DataFrame, toplines: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(waves, trends)`` of a data folder, validated (called by :func:`helpers.data.load_survey_data`)."""
+    waves = load_waves(Path(data_dir) / WAVES_CSV, survey)
+    return waves, load_trends(Path(data_dir) / TRENDS_CSV, waves, survey, questions, toplines)
+
+
+# ---------------------------------------------------------------------------------------------- series
+@dataclass(frozen=True)
+class Break:
+    """A change of method between two consecutive waves of a series."""
+
+    year_before: int
+    year_after: int
+    changes: tuple[tuple[str, str, str], ...]  # (field, before, after)
+
+    @property
+    def position(self) -> float:
+        """Where the vertical rule goes: halfway between the two waves."""
+        return (self.year_before + self.year_after) / 2
+
+    def label(self) -> str:
+        """Short label for the chart: what the method became ("online", "API, online", "adults 18+")."""
+        return ", ".join(after for _, _, after in self.changes)
+
+    def text(self) -> str:
+        """ "the mode changed from face-to-face to online between 2023 and 2024"."""
+        parts = [f"the {what} changed from {before} to {after}" for what, before, after in self.changes]
+        return f"{' and '.join(parts)} between {self.year_before} and {self.year_after}"
+
+
+def series_of(data, country: str) -> list[str]:
+    """Questions with earlier waves for ``country``, in codebook order (empty for a public without any)."""
+    have = set(data.trends.loc[data.trends["country"] == country, "question_id"]) if len(data.trends) else set()
+    return [qid for qid in data.questions["question_id"] if qid in have]
+
+
+def series_waves(data, country: str, question_id: str) -> pd.DataFrame:
+    """One row per wave of a series, oldest first, with the method of that public in that wave.
+
+    Columns: ``wave``, ``year``, ``survey``, ``organisation``, ``mode``, ``fieldwork``, ``n`` (NA when no
+    source gives it), ``population`` (NA likewise), ``source``, ``is_current``. This survey's wave takes
+    organisation, mode, fieldwork and n from ``survey.yml``.
+    """
+    rows = data.trends[(data.trends["country"] == country) & (data.trends["question_id"] == question_id)]
+    if rows.empty:
+        have = ", ".join(series_of(data, country)) or "none"
+        raise ValueError(f"no earlier waves of '{question_id}' for {country} (series of {country}: {have})")
+    waves = data.waves[data.waves["country"] == country]
+    current = waves[waves["is_current"]]
+    shown = waves[waves["wave"].isin(set(rows["wave"])) | waves["is_current"]].copy()
+    if current.empty:
+        raise ValueError(f"waves.csv has no row of this survey for {country}: its population is not recorded")
+    facts = data.survey["countries"][country]
+    is_current = shown["is_current"].to_numpy()
+    shown.loc[is_current, "organisation"] = str(facts["conductor"])
+    shown.loc[is_current, "mode"] = str(facts["mode"])
+    shown.loc[is_current, "fieldwork"] = str((facts.get("fieldwork") or [{"dates": ""}])[0]["dates"])
+    shown.loc[is_current, "n"] = int(facts["n"])
+    columns = ["wave", "year", "survey", "organisation", "mode", "fieldwork", "n", "population", "source"]
+    return shown.sort_values("year")[[*columns, "is_current"]].reset_index(drop=True)
+
+
+def series_points(data, country: str, question_id: str) -> pd.DataFrame:
+    """Every figure a series shows: one row per wave and option, oldest first.
+
+    Earlier waves' figures come from ``trends.csv`` (the used source), this survey's from ``toplines.csv``
+    (the plain figures of the options the earlier waves have). Columns: those of :func:`series_waves` with
+    ``option``, ``percent``, ``percent_text`` and ``figure_source``.
+    """
+    waves = series_waves(data, country, question_id)
+    t = data.trends
+    earlier = t[(t["country"] == country) & (t["question_id"] == question_id) & (t["used"] == "yes")]
+    options = [o for o in data.question(question_id)["options"] if o in set(earlier["option"])]
+    top = data.toplines
+    now = top[(top["country"] == country) & (top["question_id"] == question_id) & top["measure"].isna()]
+    now = now[now["option"].isin(options)].drop_duplicates("option")
+    current_wave = str(waves.loc[waves["is_current"], "wave"].iloc[0])
+    figures = pd.concat(
+        [
+            earlier[["wave", "option", "percent", "percent_text", "source"]],
+            now.assign(wave=current_wave)[["wave", "option", "percent", "percent_text", "source"]],
+        ],
+        ignore_index=True,
+    ).rename(columns={"source": "figure_source"})
+    points = waves.merge(figures, on="wave", how="inner")
+    points["option"] = pd.Categorical(points["option"], categories=options, ordered=True)
+    return points.sort_values(["year", "option"]).reset_index(drop=True)
+
+
+def series_breaks(waves: pd.DataFrame) -> list[Break]:
+    """The breaks between consecutive waves (rows of :func:`series_waves`): a change of organisation or mode,
+    or a population that differs from the last one recorded before it."""
+    breaks = []
+    last_population = None
+    rows = list(waves.itertuples(index=False))
+    for before, after in itertools.pairwise(rows):
+        if pd.notna(before.population):
+            last_population = str(before.population)
+        changes = [
+            (what, str(getattr(before, what)), str(getattr(after, what)))
+            for what in ("organisation", "mode")
+            if getattr(before, what) != getattr(after, what)
+        ]
+        if pd.notna(after.population) and last_population is not None and str(after.population) != last_population:
+            changes.append(("population", last_population, str(after.population)))
+        if changes:
+            breaks.append(Break(int(before.year), int(after.year), tuple(changes)))
+    return breaks
+
+
+def breaks_of(data, country: str, question_id: str) -> list[Break]:
+    """The breaks of one series, derived from ``waves.csv`` and ``survey.yml``."""
+    return series_breaks(series_waves(data, country, question_id))
+
+
+# ---------------------------------------------------------------------------------------------- words
+@dataclass(frozen=True)
+class Change:
+    """Two waves' figures of one option, and whether (and how) the change between them was tested."""
+
+    option: str
+    year_a: int
+    year_b: int
+    text_a: str
+    text_b: str
+    tested: bool
+    significant: bool
+    reason: str  # why not tested; empty when tested
+    difference: Any = None  # stats.Difference when tested
+
+
+def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: list[Break]) -> str:
+    between = [b for b in breaks if year_a < b.position < year_b]
+    if between:
+        return "the method changed (" + "; ".join(b.text() for b in between) + ")"
+    span = waves[(waves["year"] >= year_a) & (waves["year"] <= year_b)]
+    for what, column in (("sample size", "n"), ("population", "population")):
+        missing = [str(y) for y, v in zip(span["year"], span[column]) if pd.isna(v)]
+        if missing:
+            return f"the {what} of the {', '.join(missing)} wave{'s' if len(missing) > 1 else ''} is not recorded"
+    return ""
+
+
+def change_between(
+    data, country: str, question_id: str, option: str, year_a: int, year_b: int, confidence=0.95, deff=1.0
+) -> Change:
+    """The change in one option between two waves of a series (``year_a`` before ``year_b``).
+
+    Tested as two independent samples (:func:`helpers.stats.compare_between_countries`, each wave's own n,
+    the report's design effect for both) only when no break lies between them and every wave from one to
+    the other records its n and population; otherwise ``tested`` is False and ``reason`` says why.
+    """
+    points = series_points(data, country, question_id)
+    waves = series_waves(data, country, question_id)
+    pick = points[points["option"] == option].set_index("year")
+    for year in (year_a, year_b):
+        if year not in pick.index:
+            raise ValueError(f"no figure for '{option}' of '{question_id}' ({country}) in {year}")
+    a, b = pick.loc[year_a], pick.loc[year_b]
+    reason = _untestable_reason(waves, year_a, year_b, series_breaks(waves))
+    base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
+    if reason:
+        return Change(**base, tested=False, significant=False, reason=reason)
+    d = compare_between_countries(
+        float(b["percent"]), int(b["n"]), float(a["percent"]), int(a["n"]), confidence, deff, deff
+    )
+    return Change(**base, tested=True, significant=d.significant, reason="", difference=d)
+
+
+def change_sentence(change: Change, confidence: float = 0.95) -> str:
+    """One sentence on a change: a rise or fall only when tested and significant; across a break, the
+    figures, the change of method and that the change is not tested."""
+    a = f"{fmt.percent(change.text_a)} in {change.year_a}"
+    b = f"{fmt.percent(change.text_b)} in {change.year_b}"
+    who = f"“{change.option}”"
+    if not change.tested:
+        return f"{narrative_cap(who)}: {a}, {b}; not tested, because {change.reason}."
+    d = change.difference
+    gap = fmt.points(abs(d.diff))
+    level = fmt.level(confidence)
+    if change.significant:
+        verb = "rose" if d.diff > 0 else "fell"
+        return f"{narrative_cap(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; same method)."
+    return (
+        f"{narrative_cap(who)}: {a}, {b}; the change of {gap} is not significant at the {level} level "
+        "(same method), so no rise or fall is claimed."
+    )
+
+
+def narrative_cap(text: str) -> str:
+    """Capitalise a sentence that starts with a quoted option (“favorable” → “Favorable”)."""
+    if text.startswith("“"):
+        return "“" + text[1:2].upper() + text[2:]
+    return text[:1].upper() + text[1:]
+
+
+def record_sentence(data, country: str, question_id: str, option: str, year: int | None = None) -> str | None:
+    """ "Highest/lowest in the series" for one wave's figure, only when strictly so among the waves shown,
+    with every break of the series in the same sentence; None when it is neither (a tie is no record)."""
+    points = series_points(data, country, question_id)
+    rows = points[points["option"] == option]
+    if len(rows) < MIN_WAVES_FOR_RECORD:
+        return None
+    year = int(rows["year"].max()) if year is None else year
+    this = rows[rows["year"] == year]
+    if this.empty:
+        return None
+    value = float(this["percent"].iloc[0])
+    others = rows[rows["year"] != year]["percent"].astype(float)
+    if (others < value).all():
+        word = "highest"
+    elif (others > value).all():
+        word = "lowest"
+    else:
+        return None
+    first = int(rows["year"].min())
+    breaks = breaks_of(data, country, question_id)
+    method = (
+        "; the methods differ across the series (" + "; ".join(b.text() for b in breaks) + ")"
+        if breaks
+        else ", all by one method"
+    )
+    return (
+        f"{narrative_cap('“' + option + '”')} at {fmt.percent(this['percent_text'].iloc[0])} in {year} is the "
+        f"{word} of the {len(rows)} waves shown since {first}{method}."
+    )
+
+
+def series_title(data, country: str, question_id: str) -> str:
+    """ "Overall impression of Japan, 2013–2025" (the public is named in the chart's subtitle)."""
+    years = series_waves(data, country, question_id)["year"]
+    return f"{data.wording(question_id, country)}, {years.min()}–{years.max()}"
+
+
+def trend_findings(data, country: str, question_id: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+    """The sentences of a series: each option's change from the wave before this survey's, and records."""
+    points = series_points(data, country, question_id)
+    current = int(points.loc[points["is_current"], "year"].max())
+    out = []
+    for option in points["option"].cat.categories:
+        years = sorted(int(y) for y in points.loc[points["option"] == option, "year"])
+        earlier = [y for y in years if y < current]
+        if current in years and earlier:
+            out.append(
+                change_sentence(
+                    change_between(data, country, question_id, option, earlier[-1], current, confidence, deff),
+                    confidence,
+                )
+            )
+        record = record_sentence(data, country, question_id, option, current)
+        if record:
+            out.append(record)
+    return out
+
+
+def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float = 1.0) -> str | None:
+    """One line for a public's summary on its series with earlier waves; None for a public without any."""
+    series = series_of(data, country)
+    if not series:
+        return None
+    parts = []
+    for qid in series:
+        points = series_points(data, country, qid)
+        option = str(points["option"].cat.categories[0])
+        years = sorted(int(y) for y in points.loc[points["option"] == option, "year"])
+        current = int(points.loc[points["is_current"], "year"].max())
+        if current not in years or len(years) < 2:
+            continue
+        c = change_between(data, country, qid, option, years[-2], current, confidence, deff)
+        parts.append(f"{data.wording(qid, country)}: {change_sentence(c, confidence)}")
+    if not parts:
+        return None
+    return "Earlier waves (other surveys, methods stated): " + " ".join(parts)
+
+
+def methodology_rules() -> str:
+    """The rules of the trend sections, for the methodology (Markdown list)."""
+    modes = "; ".join(f"{k}: {v}" for k, v in MODES.items())
+    return "\n".join(
+        [
+            "- Earlier waves come from other surveys (the EAI–Genron NPO joint poll, EAI's own surveys), each "
+            "figure with its source and each wave with each public's organisation, mode, fieldwork, n and "
+            f"population. Modes: {modes}.",
+            "- A change of organisation, mode or population between two consecutive waves is a change of "
+            "method. Charts mark it with a vertical rule and a short label; it is derived from the data.",
+            "- A change between two waves is tested (two independent samples, each wave's own n, the report's "
+            "design effect) only when no change of method lies between them and both waves' n and population "
+            "are recorded. Otherwise the figures are shown side by side and the text says why the change is "
+            "not tested; a change across a change of method is never called a rise or a fall.",
+            "- “Highest” or “lowest in the series” is said only when the figure is strictly above or below every "
+            "other wave shown, and the same sentence states the changes of method in the series.",
+            "- Where sources disagree on an earlier figure, both are kept in the data; the series uses the one "
+            "published by the institute or at the time of release, and the data say why.",
+        ]
+    )
+
+
+def point_title(row, data) -> str:
+    """The text of one point's tooltip: year, option, figure, source, n and method."""
+    n = fmt.base(float(row.n), False) if pd.notna(row.n) else "n not recorded"
+    return (
+        f"{row.year}, {row.option}: {fmt.percent(row.percent_text)} ({data.source_label(row.figure_source)}); "
+        f"{n}; {row.survey}, {row.organisation}, {row.mode}"
+    )
+
+
+def trend_figure(country: str, question_id: str, figures_dir: str = "figures") -> str:
+    """Stem (no extension) of a series' chart."""
+    return f"{figures_dir}/{country}/trends/{question_id}"
+
+
+def points_table(data, country: str, question_id: str) -> pd.DataFrame:
+    """The numbers behind a trend chart, one row per wave: the method, n, each answer and its source."""
+    points = series_points(data, country, question_id)
+    rows = []
+    for wave in series_waves(data, country, question_id).itertuples(index=False):
+        row = {
+            "Year": str(wave.year),
+            "Survey": str(wave.survey),
+            "Organisation": str(wave.organisation),
+            "Mode": str(wave.mode),
+            "n": fmt.count(int(wave.n)) if pd.notna(wave.n) else "not recorded",
+            "Population": str(wave.population) if pd.notna(wave.population) else "not recorded",
+        }
+        figures = points[points["wave"] == wave.wave]
+        for option in points["option"].cat.categories:
+            hit = figures[figures["option"] == option]
+            row[f"“{option}”"] = fmt.percent(hit["percent_text"].iloc[0]) if len(hit) else "—"
+        row["Source of figures"] = "; ".join(dict.fromkeys(data.source_label(s) for s in figures["figure_source"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from the data made safe for Markdown (its special characters escaped)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -1,0 +1,230 @@
+"""Earlier waves: data with provenance, breaks derived from the data, trend words held to the rules, charts."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+from repo_copy import copy_repository, run_build
+
+from helpers import paths, trends
+from helpers.charts.save import figure_bytes
+from helpers.charts.trend import plot_trend
+from helpers.data import DataValidationError, load_survey_data
+
+FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
+# A fictitious wave after this survey's, for tests only.
+WAVE_2026 = (
+    "eai2026,EAI survey of South Koreans,2026,KR,EAI,online,2026-08-24 to 2026-08-26,1200,adults 18+,"
+    "eai-media-22978,fictitious (test),\n"
+)
+FIGURES_2026 = (
+    "KR,japan_impression,eai2026,favorable,50.0,eai-media-22978,fictitious,yes,,\n"
+    "KR,japan_impression,eai2026,unfavorable,40.0,eai-media-22978,fictitious,yes,,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_survey_data()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ to be edited by one test (data/ itself is never touched)."""
+    target = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, target)
+    return target
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def append(folder: Path, name: str, lines: str) -> None:
+    with open(folder / name, "a", encoding="utf-8") as f:
+        f.write(lines)
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(DataValidationError) as info:
+        load_survey_data(folder)
+    return info.value.problems
+
+
+# ------------------------------------------------------------------------------------------------ the data
+@pytest.mark.parametrize(
+    ("country", "question_id", "option"),
+    [("KR", "japan_impression", "favorable"), ("JP", "korea_impression", "unfavorable")],
+)
+def test_ten_earlier_waves_each_with_source_organisation_and_mode(data, country, question_id, option):
+    points = trends.series_points(data, country, question_id)
+    earlier = points[(points["option"] == option) & ~points["is_current"]]
+    assert len(earlier) >= 10
+    assert earlier["figure_source"].notna().all()
+    assert earlier["organisation"].notna().all() and earlier["mode"].isin(list(trends.MODES)).all()
+
+
+def test_conflicting_sources_are_kept_and_one_is_used_with_a_reason(data):
+    t = data.trends
+    for wave, values in (("eai2024", {"41.7", "41.8"}), ("jk2019", {"31.7", "31.3"})):
+        rows = t[(t["country"] == "KR") & (t["wave"] == wave) & (t["option"] == "favorable")]
+        assert set(rows["percent_text"]) == values
+        used = rows[rows["used"] == "yes"]
+        assert len(used) == 1 and used["note"].notna().all()
+    rows = t[(t["wave"] == "jk2021") & (t["country"] == "KR") & (t["option"] == "unfavorable")]
+    assert set(rows["percent_text"]) == {"63.2", "73.2"}
+    assert rows.loc[rows["used"] == "yes", "percent_text"].tolist() == ["63.2"]
+
+
+def test_this_surveys_figures_join_each_series_from_toplines(data):
+    for country, qid in (("KR", "japan_impression"), ("JP", "korea_impression"), ("KR", "us_trust")):
+        points = trends.series_points(data, country, qid)
+        now = points[points["is_current"]]
+        top = data.toplines[(data.toplines["country"] == country) & (data.toplines["question_id"] == qid)]
+        for r in now.itertuples(index=False):
+            assert r.percent_text in set(top.loc[top["option"] == r.option, "percent_text"])
+            assert r.n == data.country_n(country)
+
+
+# ------------------------------------------------------------------------------------------------ breaks
+def test_breaks_are_derived_from_the_methods(data):
+    jp = trends.breaks_of(data, "JP", "korea_impression")
+    assert [(b.year_before, b.year_after) for b in jp] == [(2023, 2025)]
+    assert {what for what, _, _ in jp[0].changes} == {"organisation", "mode"}
+    kr = trends.breaks_of(data, "KR", "japan_impression")
+    mode = [b for b in kr if any(what == "mode" for what, _, _ in b.changes)]
+    assert [(b.year_before, b.year_after) for b in mode] == [(2023, 2024)]
+    assert not [b for b in kr if b.year_after == 2025]  # 2024 and 2025: EAI, online, adults 18+
+
+
+# ------------------------------------------------------------------------------------------------ words
+def test_the_2024_to_2025_change_in_korean_good_impressions_of_japan_is_tested(data):
+    c = trends.change_between(data, "KR", "japan_impression", "favorable", 2024, 2025)
+    assert c.tested and c.reason == ""
+    p1, p2, n1, n2 = 0.524, 0.417, data.country_n("KR"), 1006  # n of the 2024 wave in waves.csv
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) * 100
+    assert c.difference.se == pytest.approx(se)
+    assert c.significant == (abs(c.difference.z) >= 1.959964)
+    text = trends.change_sentence(c)
+    assert ("rose" in text) == c.significant and "not tested" not in text
+
+
+def test_a_change_across_a_break_is_shown_but_not_tested(data):
+    c = trends.change_between(data, "JP", "korea_impression", "favorable", 2023, 2025)
+    assert not c.tested and c.difference is None
+    text = trends.change_sentence(c)
+    assert "37.4% in 2023" in text and "24.8% in 2025" in text
+    assert "not tested" in text and "organisation changed from Genron NPO to API" in text
+    assert "rose" not in text and "fell" not in text
+
+
+def test_a_change_with_an_unrecorded_sample_size_is_not_tested(data):
+    c = trends.change_between(data, "KR", "japan_impression", "favorable", 2014, 2015)
+    assert not c.tested and "sample size of the 2015 wave" in c.reason
+
+
+def test_a_record_across_a_break_names_the_change_of_method_in_the_same_sentence(data):
+    text = trends.record_sentence(data, "KR", "japan_impression", "favorable", 2025)
+    assert text is not None and text.endswith(".") and ". " not in text  # one sentence
+    assert "highest" in text and "mode changed from face-to-face to online between 2023 and 2024" in text
+
+
+def test_a_tie_is_neither_a_record_nor_a_change(data_copy):
+    row = "KR,japan_impression,eai2024,favorable,"
+    edit(data_copy, "trends.csv", row + "41.7,", row + "52.4,")
+    data = load_survey_data(data_copy)
+    assert trends.record_sentence(data, "KR", "japan_impression", "favorable", 2025) is None
+    c = trends.change_between(data, "KR", "japan_impression", "favorable", 2024, 2025)
+    assert c.tested and not c.significant
+    text = trends.change_sentence(c)
+    assert "rose" not in text and "fell" not in text and "not significant" in text
+
+
+def test_only_publics_with_earlier_waves_get_a_trend_line(data):
+    assert trends.summary_trend_line(data, "US") is None
+    line = trends.summary_trend_line(data, "JP")
+    assert line is not None and "not tested" in line
+    fourth = load_survey_data(FOURTH)
+    assert trends.series_of(fourth, "XA") == [] and trends.summary_trend_line(fourth, "XA") is None
+
+
+def test_the_methodology_lists_the_trend_rules():
+    rules = trends.methodology_rules()
+    assert "not tested" in rules and "strictly" in rules and rules.count("\n- ") >= 4
+
+
+# ------------------------------------------------------------------------------------------------ validation
+def test_a_wave_without_a_public_s_mode_is_refused_with_file_line_and_column(data_copy):
+    edit(data_copy, "waves.csv", "2013,KR,EAI,face-to-face,", "2013,KR,EAI,,")
+    assert any(p.startswith("waves.csv, line 3, column 'mode': empty") for p in problems_of(data_copy))
+
+
+def test_a_wave_that_mixes_publics_on_one_row_is_refused(data_copy):
+    append(data_copy, "waves.csv", "jk2012,Joint poll,2012,JP;KR,Genron NPO,online,2012,1000,,genron-6677,outline,\n")
+    assert any("column 'country'" in p and "row of its own" in p for p in problems_of(data_copy))
+
+
+def test_figures_of_a_public_whose_method_is_not_recorded_are_refused(data_copy):
+    append(data_copy, "trends.csv", "JP,korea_impression,eai2024,favorable,30.0,edaily-2024-09-19,x,yes,,\n")
+    problems = problems_of(data_copy)
+    assert any(p.startswith("trends.csv, line 50, column 'wave'") and "no row for JP" in p for p in problems)
+
+
+def test_two_used_sources_or_a_choice_without_a_reason_are_refused(data_copy):
+    edit(data_copy, "trends.csv", "previous year),no,wowkorea-500692", "previous year),yes,wowkorea-500692")
+    assert any("2 rows marked used" in p and "column 'used'" in p for p in problems_of(data_copy))
+
+
+def test_this_surveys_method_is_never_typed_twice(data_copy):
+    edit(data_copy, "waves.csv", "2025,KR,,,,,adults 18+", "2025,KR,,,,1585,adults 18+")
+    assert any("column 'n'" in p and "survey.yml" in p for p in problems_of(data_copy))
+
+
+# ------------------------------------------------------------------------------------------------ a new wave
+def test_a_2026_wave_added_as_data_only_is_a_new_point(data_copy):
+    append(data_copy, "waves.csv", WAVE_2026)
+    append(data_copy, "trends.csv", FIGURES_2026)
+    data = load_survey_data(data_copy)
+    fig = plot_trend(data, "KR", "japan_impression")
+    drawn = fig.survey_table
+    assert set(drawn.loc[drawn["year"] == 2026, "percent_text"]) == {"50.0", "40.0"}
+    assert [b.year_after for b in trends.breaks_of(data, "KR", "japan_impression")] == [2021, 2024]
+    assert trends.change_between(data, "KR", "japan_impression", "favorable", 2025, 2026).tested
+
+
+def test_the_runner_rebuilds_a_2026_wave_added_as_data_only(tmp_path):
+    copy = copy_repository(tmp_path / "repo")
+    append(copy / "data", "waves.csv", WAVE_2026)
+    append(copy / "data", "trends.csv", FIGURES_2026)
+    result = run_build(copy, "--country", "KR", "bilateral_relations")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    svg = (copy / f"{trends.trend_figure('KR', 'japan_impression')}.svg").read_text(encoding="utf-8")
+    assert "<title>2026, favorable: 50.0% (EAI); n = 1,200;" in svg
+    assert ">2026<" in svg  # the new year on the axis
+
+
+# ------------------------------------------------------------------------------------------------ charts
+def test_each_point_carries_its_source_and_n_as_svg_title_text(data):
+    fig = plot_trend(data, "KR", "japan_impression")
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    points = trends.series_points(data, "KR", "japan_impression")
+    assert len(fig.point_titles) == len(points)
+    assert "<title>2024, favorable: 41.7% (EAI); n = 1,006; EAI survey of South Koreans, EAI, online</title>" in svg
+    assert svg.count("<title>") == len(points) + 1  # and the file's own title
+    assert figure_bytes(plot_trend(data, "KR", "japan_impression"), "svg").decode("utf-8") == svg
+
+
+def test_the_chart_marks_each_break_and_names_each_method_and_series(data):
+    fig = plot_trend(data, "JP", "korea_impression")
+    assert "Genron NPO" in fig.chart_footer and "API, online" in fig.chart_footer
+    assert "EAI–Genron NPO joint poll (2013–2023)" in fig.chart_footer
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "API, online" in labels
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert "2024" not in ticks and "2025" in ticks  # true spacing: a gap where no wave was fielded
