@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -57,8 +58,11 @@ def by_content(function: F) -> F:
         key = tuple((name, type(value), value) for name, value in list(bound.arguments.items())[1:])
         try:
             hash(key)
-            version = data.fingerprint()
-        except Exception:  # unhashable arguments, or data that cannot be fingerprinted: no memo
+        except TypeError:  # unhashable arguments: no memo
+            return function(data, *args, **kwargs)
+        try:
+            version = data.fingerprint()  # a ValueError (a figure edited into a non-figure) goes to the caller
+        except (TypeError, AttributeError, pickle.PicklingError):  # data that cannot be fingerprinted: no memo
             return function(data, *args, **kwargs)
         with lock:
             results = versions.get(version)
