@@ -33,6 +33,8 @@ from helpers.data import (
     DATA_FILES,
     MAX_FIELD_CHARS,
     DataValidationError,
+    check_country_code,
+    check_data_files,
     display_path,
     load_questions,
     load_survey,
@@ -595,7 +597,9 @@ def test_survey_aapor_not_a_list_and_a_misspelled_top_level_key(data_dir):
         "expected a list of the 11 AAPOR disclosure elements, found int 11",
         only=False,
     )
-    assert_reported(problems, "survey.yml, line 50, key 'old_aapor_disclosure'", "did you mean 'aapor_disclosure'?", only=False)
+    assert_reported(
+        problems, "survey.yml, line 50, key 'old_aapor_disclosure'", "did you mean 'aapor_disclosure'?", only=False
+    )
     assert len(problems) == 2
 
 
@@ -958,9 +962,7 @@ def test_shipped_frames_are_typed(shipped):
 def test_a_measure_without_its_answer_format_is_rejected(data_dir):
     """Measures carry a label and an answer format: the narrative words and tests reasons by them."""
     write_variant(data_dir, "survey.yml", "    answers: not disclosed\n", "")
-    assert_reported(
-        load_problems(data_dir), "survey.yml, line 74, key 'measures.main_reason.answers'", "missing"
-    )
+    assert_reported(load_problems(data_dir), "survey.yml, line 74, key 'measures.main_reason.answers'", "missing")
 
 
 # ------------------------------------------------------------------------------------------ release claims
@@ -1206,7 +1208,9 @@ def test_an_unreadable_data_file_is_named(data_dir, monkeypatch):
 def test_a_survey_that_is_a_list_at_the_top_level(data_dir):
     (data_dir / "survey.yml").write_text("- JP\n- KR\n", encoding="utf-8")
     assert_reported(
-        load_problems(data_dir), "survey.yml, line 1", "expected a mapping (key: value lines) at the top level, found a list"
+        load_problems(data_dir),
+        "survey.yml, line 1",
+        "expected a mapping (key: value lines) at the top level, found a list",
     )
 
 
@@ -1302,3 +1306,284 @@ def test_mirror_pairs_are_each_public_about_the_other():
     # The U.S. public's view of South Korea has no mirror: South Korean views of the U.S. impression are
     # not published, so no pair joins them, and none pairs items about different subjects.
     assert not any(("korea_impression", "US") in pair for pair in pairs)
+
+
+# ------------------------------------------------------------------------------- editing a loaded dataset
+
+
+@pytest.fixture
+def editable():
+    return load_survey_data()  # our own copy: these tests edit it
+
+
+def _edit(data, column, value, option="favorable"):
+    t = data.toplines
+    where = (t["country"] == "JP") & (t["question_id"] == "us_impression") & (t["option"] == option)
+    assert where.sum() == 1
+    data.toplines.loc[where, column] = value
+
+
+def _shown(data, option="favorable"):
+    from helpers.tables import question_table
+
+    table = question_table(data, "JP", "us_impression")
+    row = table[table["option"] == option].iloc[0]
+    return row["percent"], row["percent_text"]
+
+
+def test_an_edited_percent_takes_effect_at_the_published_precision(editable):
+    assert _shown(editable) == (40.5, "40.5")
+    _edit(editable, "percent", 60)
+    assert _shown(editable) == (60.0, "60.0")
+    _edit(editable, "percent", 61.25)
+    assert _shown(editable) == (61.25, "61.25")
+
+
+def test_an_edited_percent_text_takes_effect(editable):
+    _edit(editable, "percent_text", "38")
+    assert _shown(editable) == (38.0, "38")
+    row = editable.toplines[editable.toplines["percent_text"] == "38"].iloc[0]
+    assert (row["percent"], row["decimals"]) == (38.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        pytest.param("percent", 160.0, "percent 160.0 is not a percentage from 0 to 100", id="percent-over-100"),
+        pytest.param("percent", -3.0, "percent -3.0 is not a percentage from 0 to 100", id="percent-negative"),
+        pytest.param("percent_text", "abc", "percent_text 'abc' is not a published figure", id="text-not-a-number"),
+        pytest.param("percent_text", "\u0664\u0660.\u0665", "is not a published figure", id="text-arabic-indic"),
+    ],
+)
+def test_an_edit_that_is_not_a_percentage_is_refused_with_a_message(editable, column, value, message):
+    _edit(editable, column, value)
+    with pytest.raises(ValueError, match=r"^data\.toplines row 0 \(line 2 of toplines\.csv\): ") as info:
+        _shown(editable)
+    assert message in str(info.value)
+    _edit(editable, column, 40.5 if column == "percent" else "40.5")  # put right, it is accepted again
+    assert _shown(editable) == (40.5, "40.5")
+
+
+# ------------------------------------------------------------- survey.yml: every rule, with line and key
+
+# (text to replace in the good survey.yml, replacement, where the message must point, what it must say)
+SURVEY_RULES = [
+    pytest.param(
+        'API (in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n',
+        'API (in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n'.replace(
+            "source: release", "source: relase"
+        ),
+        "survey.yml, line 17, key 'countries.JP.fieldwork[0].source'",
+        "unknown source 'relase' (known: release, press-a, press-b)",
+        id="fieldwork-source-unknown",
+    ),
+    pytest.param(
+        "margin_of_error: 3.04",
+        "margin_of_error: abc",
+        "survey.yml, line 19, key 'countries.JP.margin_of_error'",
+        "'abc' is not a number",
+        id="margin-not-a-number",
+    ),
+    pytest.param(
+        "margin_of_error: 3.04",
+        "margin_of_error: -3.04",
+        "survey.yml, line 19, key 'countries.JP.margin_of_error'",
+        "-3.04 is out of range (more than 0, less than 100)",
+        id="margin-negative",
+    ),
+    pytest.param(
+        "margin_of_error: 3.04",
+        'margin_of_error: "3.04"',
+        "survey.yml, line 19, key 'countries.JP.margin_of_error'",
+        "'3.04' is not a number",
+        id="margin-quoted",
+    ),
+    pytest.param(
+        "    n: 1037",
+        "    n: １０３７",
+        "survey.yml, line 11, key 'countries.JP.n'",
+        "'１０３７' is not a whole number (ASCII digits",
+        id="n-full-width-digits",
+    ),
+    pytest.param(
+        "    n: 1037",
+        "    n: ١٠٣٧",
+        "survey.yml, line 11, key 'countries.JP.n'",
+        "is not a whole number (ASCII digits",
+        id="n-arabic-indic-digits",
+    ),
+    pytest.param(
+        '(in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n',
+        "(in-house)\n    mode: online\n    fieldwork: 2025-08-19 to 2025-08-21\n",
+        "survey.yml, line 15, key 'countries.JP.fieldwork'",
+        "expected a list of fieldwork entries (dates, source), found the text '2025-08-19 to 2025-08-21'",
+        id="fieldwork-a-string",
+    ),
+    pytest.param(
+        "    kind: primary",
+        "    kind: primery",
+        "survey.yml, line 86, key 'sources[0].kind'",
+        "'primery' is not one of: primary, secondary (press)",
+        id="source-kind-typo",
+    ),
+    pytest.param(
+        "(in-house)\n    mode: online\n",
+        "(in-house)\n    mode: onlin\n",
+        "survey.yml, line 14, key 'countries.JP.mode'",
+        "'onlin' is not one of: online, telephone",
+        id="mode-typo",
+    ),
+    pytest.param(
+        "from_countries: fieldwork",
+        "from_countries: field work",
+        "survey.yml, line 63, key 'aapor_disclosure[6].from_countries'",
+        "'field work' is not one of: fieldwork, n and margin_of_error",
+        id="aapor-from-countries-typo",
+    ),
+    pytest.param(
+        "title: Test survey",
+        "title: Test\u200b survey",
+        "survey.yml, line 3, key 'title'",
+        "invisible character U+200B (ZERO WIDTH SPACE) at character 5 of 'Test<U+200B> survey'",
+        id="zero-width-space",
+    ),
+    pytest.param(
+        "    publisher: Paper A",
+        "    publisher: Paper \u202eA",
+        "survey.yml, line 89, key 'sources[1].publisher'",
+        "invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        id="bidi-override",
+    ),
+    pytest.param(
+        "title: Test survey",
+        "title: &t Test survey\nquestionnaire: *t",
+        "survey.yml, line 4",
+        "alias '*t' refused",
+        id="alias",
+    ),
+    pytest.param(
+        "    url: https://example.org/a",
+        "    url: javascript:alert(1)",
+        "survey.yml, line 91, key 'sources[1].url'",
+        "is neither an http(s) address nor a note starting 'not '",
+        id="url-not-an-address",
+    ),
+    pytest.param(
+        "    n: 1037\n",
+        "    n: 1037\n    sample: 1037\n",
+        "survey.yml, line 12, key 'countries.JP.sample'",
+        "unknown key (allowed: name, adjective, n,",
+        id="country-unknown-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where", "what"), SURVEY_RULES)
+def test_survey_rule_reports_file_line_key_and_problem(data_dir, old, new, where, what):
+    write_variant(data_dir, "survey.yml", old, new)
+    assert_reported(load_problems(data_dir), where, what)
+
+
+def test_a_misspelled_aapor_key_is_named_with_a_suggestion(data_dir):
+    write_variant(
+        data_dir,
+        "survey.yml",
+        "    disclosed: online\n  - element: Sponsor",
+        "    disclosd: online\n  - element: Sponsor",
+    )
+    problems = load_problems(data_dir)
+    assert_reported(
+        problems, "survey.yml, line 51, key 'aapor_disclosure[0].disclosd'", "did you mean 'disclosed'?", only=False
+    )
+    assert_reported(problems, "survey.yml, line 50, key 'aapor_disclosure[0]'", "needs exactly one of", only=False)
+    assert len(problems) == 2
+
+
+def test_a_source_id_that_is_a_list_is_a_message_not_a_traceback(data_dir):
+    write_variant(data_dir, "survey.yml", "  - id: press-b\n", "  - id: [press-b, press-c]\n")
+    problems = load_problems(data_dir)
+    assert_reported(problems, "survey.yml, line 93, key 'sources[2].id'", "expected a text, found a list", only=False)
+
+
+def test_a_large_alias_expansion_is_refused(data_dir):
+    bomb = 'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n'
+    write_variant(data_dir, "survey.yml", "year: 2025\n", "year: 2025\n" + bomb)
+    assert_reported(load_problems(data_dir), "survey.yml, line 6", "alias '*a' refused")
+
+
+def test_invisible_characters_in_messages_are_shown_by_code_point():
+    err = DataValidationError(["questions.csv, line 2: unknown 'J\u200bP'"])
+    assert str(err) == "questions.csv, line 2: unknown 'J<U+200B>P'"
+
+
+# ------------------------------------------------------------------------- CSV: digits, characters, rows
+
+
+@pytest.mark.parametrize(
+    ("new", "what"),
+    [
+        pytest.param(
+            "\u0664\u0660.\u0665", "'\u0664\u0660.\u0665' is not a number (expected ASCII digits", id="arabic-indic"
+        ),
+        pytest.param(
+            "\uff14\uff10.\uff15", "'\uff14\uff10.\uff15' is not a number (expected ASCII digits", id="full-width"
+        ),
+    ],
+)
+def test_percent_with_digits_other_than_ascii_is_refused(data_dir, new, what):
+    write_variant(data_dir, "toplines.csv", "JP,us_impression,favorable,40.5", f"JP,us_impression,favorable,{new}")
+    assert_reported(load_problems(data_dir), "toplines.csv, line 2, column 'percent'", what)
+
+
+def test_a_direction_override_in_a_wording_is_refused_and_shown(data_dir):
+    write_variant(data_dir, "questions.csv", "Overall impression of Japan", "Overall impression of \u202eJapan")
+    problems = load_problems(data_dir)
+    assert_reported(
+        problems, "questions.csv, line 5, column 'wording'", "invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"
+    )
+    assert "\u202e" not in "\n".join(problems) and "<U+202E>Japan" in problems[0]
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_a_row_given_twice_is_refused_in_every_csv(data_dir, name):
+    lines = (data_dir / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    (data_dir / name).write_text("".join([*lines[:3], lines[2], *lines[3:]]), encoding="utf-8")
+    assert_reported(load_problems(data_dir), f"{name}, line 4", "the same row as line 3; keep one")
+
+
+# --------------------------------------------------------------------------- files checked before hashing
+
+
+def test_check_data_files_names_every_unreadable_file_without_opening_any(data_dir, monkeypatch):
+    (data_dir / "toplines.csv").unlink()
+    (data_dir / "toplines.csv").mkdir()
+    (data_dir / "coverage.csv").unlink()
+    os.mkfifo(data_dir / "coverage.csv")
+    monkeypatch.setattr("helpers.data.files.MAX_FILE_BYTES", 100)
+    with pytest.raises(DataValidationError) as info:
+        check_data_files(data_dir)  # a FIFO opened would block here
+    assert info.value.problems == [
+        "survey.yml: 2,400 bytes, more than the 0 MiB a data file may have".replace(
+            "2,400", f"{(data_dir / 'survey.yml').stat().st_size:,}"
+        ),
+        f"questions.csv: {(data_dir / 'questions.csv').stat().st_size:,} bytes, more than the 0 MiB a data file may have",
+        "coverage.csv: is a FIFO (named pipe); a data file must be an ordinary file",
+        "toplines.csv: is a folder, not a file",
+        f"release_claims.csv: {(data_dir / 'release_claims.csv').stat().st_size:,} bytes, more than the 0 MiB a data "
+        "file may have",
+    ]
+
+
+def test_check_data_files_passes_a_good_folder():
+    assert check_data_files(GOOD) is None
+
+
+@pytest.mark.parametrize("code", ["JP", "XA"])
+def test_a_country_code_is_two_capital_letters(code):
+    assert check_country_code(code) == code
+
+
+@pytest.mark.parametrize("code", ["jp", "J", "JPN", "K`x`R", "../JP", "", None, ["JP"], "\uff2a\uff30"])
+def test_anything_else_is_not_a_country_code(code):
+    with pytest.raises(ValueError, match="is not a country code"):
+        check_country_code(code)

@@ -43,7 +43,7 @@ def test_remembered_comparisons_cannot_be_changed_by_a_caller(data):
 
 
 def test_data_that_cannot_be_fingerprinted_is_computed_without_the_memo(data):
-    data.survey["unpicklable"] = lambda: None
+    data.questions.attrs["unpicklable"] = lambda: None
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
         data.fingerprint()
     table = question_table(data, "JP", "us_impression")

@@ -167,7 +167,7 @@ def _figure_problem(frame: pd.DataFrame, i: int) -> str | None:
     if pd.isna(text) or check_percent(str(text)):
         return f"{where}: percent_text {text!r} is not a published figure ({check_percent(str(text))})"
     if not (isinstance(value, (int, float)) and 0 <= value <= 100):
-        return f"{where}: percent {value!r} is not a percentage from 0 to 100"
+        return f"{where}: percent {value} is not a percentage from 0 to 100"
     return None
 
 

@@ -282,7 +282,7 @@ class _Reader:
         allowed = required + optional
         for name in value:
             if name not in allowed:
-                close = difflib.get_close_matches(str(name), allowed, n=1)
+                close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.8)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 self.fail((*key, str(name)), f"unknown key ({hint}allowed: {', '.join(allowed)})")
         return value
@@ -482,8 +482,8 @@ def _unique(r: _Reader, items, key: str, attribute: str) -> None:
 
 
 def _survey(r: _Reader, doc: dict) -> Survey:
-    entries = r.sequence(doc.get("sources"), ("sources",), "sources")
-    sources = [s for i, v in enumerate(entries) if (s := _source(r, v, ("sources", i)))]
+    source_entries = r.sequence(doc.get("sources"), ("sources",), "sources")
+    sources = [s for i, v in enumerate(source_entries) if (s := _source(r, v, ("sources", i)))]
     _unique(r, sources, "sources", "id")
     institutes = []
     entries = r.sequence(doc["institutes"], ("institutes",), "institutes") if "institutes" in doc else []
@@ -492,7 +492,8 @@ def _survey(r: _Reader, doc: dict) -> Survey:
         fields = [r.text(m, ("institutes", i), k) for k in INSTITUTE_REQUIRED] if m else [None]
         if None not in fields:
             institutes.append(Institute(*fields))
-    ids = [s.id for s in sources]
+    # Every id given counts as known, so a source with another problem causes no knock-on "unknown source".
+    ids = [v["id"] for v in source_entries if isinstance(v, dict) and isinstance(v.get("id"), str)]
     countries_map = doc.get("countries")
     if not isinstance(countries_map, dict) or not countries_map:
         r.fail(("countries",), "expected a mapping of country codes to country facts")
