@@ -1367,12 +1367,12 @@ def test_an_edit_that_is_not_a_percentage_is_refused_with_a_message(editable, co
 # ------------------------------------------------------------- survey.yml: every rule, with line and key
 
 # (text to replace in the good survey.yml, replacement, where the message must point, what it must say)
+JP_FIELDWORK = '(in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n'
+JP_FIELDWORK += "        source: release\n"
 SURVEY_RULES = [
     pytest.param(
-        'API (in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n',
-        'API (in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n'.replace(
-            "source: release", "source: relase"
-        ),
+        JP_FIELDWORK,
+        JP_FIELDWORK.replace("source: release", "source: relase"),
         "survey.yml, line 17, key 'countries.JP.fieldwork[0].source'",
         "unknown source 'relase' (known: release, press-a, press-b)",
         id="fieldwork-source-unknown",
@@ -1413,7 +1413,7 @@ SURVEY_RULES = [
         id="n-arabic-indic-digits",
     ),
     pytest.param(
-        '(in-house)\n    mode: online\n    fieldwork:\n      - dates: "2025-08-19 to 2025-08-21"\n        source: release\n',
+        JP_FIELDWORK,
         "(in-house)\n    mode: online\n    fieldwork: 2025-08-19 to 2025-08-21\n",
         "survey.yml, line 15, key 'countries.JP.fieldwork'",
         "expected a list of fieldwork entries (dates, source), found the text '2025-08-19 to 2025-08-21'",
@@ -1562,15 +1562,14 @@ def test_check_data_files_names_every_unreadable_file_without_opening_any(data_d
     monkeypatch.setattr("helpers.data.files.MAX_FILE_BYTES", 100)
     with pytest.raises(DataValidationError) as info:
         check_data_files(data_dir)  # a FIFO opened would block here
+    size = {name: f"{(data_dir / name).stat().st_size:,}" for name in FILES if (data_dir / name).is_file()}
+    too_large = "bytes, more than the 0 MiB a data file may have"
     assert info.value.problems == [
-        "survey.yml: 2,400 bytes, more than the 0 MiB a data file may have".replace(
-            "2,400", f"{(data_dir / 'survey.yml').stat().st_size:,}"
-        ),
-        f"questions.csv: {(data_dir / 'questions.csv').stat().st_size:,} bytes, more than the 0 MiB a data file may have",
+        f"survey.yml: {size['survey.yml']} {too_large}",
+        f"questions.csv: {size['questions.csv']} {too_large}",
         "coverage.csv: is a FIFO (named pipe); a data file must be an ordinary file",
         "toplines.csv: is a folder, not a file",
-        f"release_claims.csv: {(data_dir / 'release_claims.csv').stat().st_size:,} bytes, more than the 0 MiB a data "
-        "file may have",
+        f"release_claims.csv: {size['release_claims.csv']} {too_large}",
     ]
 
 
