@@ -18,6 +18,7 @@ Line numbers in the expected messages refer to the good fixtures:
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import threading
@@ -1586,3 +1587,90 @@ def test_a_country_code_is_two_capital_letters(code):
 def test_anything_else_is_not_a_country_code(code):
     with pytest.raises(ValueError, match="is not a country code"):
         check_country_code(code)
+
+
+# ------------------------------------------------------------------------ the survey only through types
+
+DATA_LAYER = paths.ROOT / "src" / "helpers" / "data"
+
+
+def _raw_survey_uses(tree: ast.AST) -> list[int]:
+    """Lines that index ``<x>.survey`` (``data.survey["title"]``), call ``.get``/``.items``/``.keys`` on it,
+    make a dict of it, or read YAML themselves."""
+    lines = []
+    for node in ast.walk(tree):
+        target = None
+        if isinstance(node, ast.Subscript):
+            target = node.value
+        elif isinstance(node, ast.Attribute) and node.attr in ("get", "items", "keys", "values"):
+            target = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and node.args:
+            target = node.args[0]
+        if isinstance(target, ast.Attribute) and target.attr == "survey":
+            lines.append(node.lineno)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if "yaml" in names:
+                lines.append(node.lineno)
+    return lines
+
+
+def _code_outside_the_data_layer():
+    import nbformat
+
+    for path in sorted((paths.ROOT / "src").rglob("*.py")) + sorted((paths.ROOT / "scripts").rglob("*.py")):
+        if DATA_LAYER not in path.parents:
+            yield path.relative_to(paths.ROOT).as_posix(), path.read_text(encoding="utf-8")
+    for path in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                lines = cell.source.splitlines()
+                source = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+                yield f"{path.relative_to(paths.ROOT).as_posix()} cell {i}", source
+
+
+def test_no_module_outside_the_data_layer_reads_the_raw_survey_mapping():
+    found = [
+        f"{where}, line {line}"
+        for where, source in _code_outside_the_data_layer()
+        for line in _raw_survey_uses(ast.parse(source))
+    ]
+    assert not found, "read survey.yml through the typed objects of helpers.data: " + "; ".join(found)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'data.survey["countries"]["JP"]',
+        "r.data.survey.get('measures')",
+        "dict(data.survey)",
+        "for k, v in self.data.survey.items(): pass",
+        "import yaml",
+    ],
+)
+def test_the_raw_mapping_check_sees_each_way_of_indexing_it(source):
+    assert _raw_survey_uses(ast.parse(source)) == [1]
+
+
+def test_the_survey_is_typed_and_frozen(shipped):
+    import dataclasses
+
+    assert not hasattr(shipped.survey, "__getitem__") and not hasattr(shipped.survey, "get")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shipped.survey.title = "x"  # type: ignore[misc]
+    us = shipped.country("US")
+    assert (us.name, us.in_text, us.adjective, us.n, us.mode) == (
+        "United States",
+        "the United States",
+        "American",
+        1500,
+        "online",
+    )
+    assert shipped.measure("multiple_reasons").answers == "multiple"
+    assert [d.from_countries for d in shipped.survey.disclosure if d.from_countries] == [
+        "fieldwork",
+        "n and margin_of_error",
+    ]
+    with pytest.raises(ValueError, match=r"unknown measure 'x': survey\.yml has main_reason, multiple_reasons"):
+        shipped.measure("x")
