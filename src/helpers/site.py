@@ -175,7 +175,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
             label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
             labels.add(label)
             country.pages.append(
-                Page(source, notebook_page(code, path.stem), f"{title}: {c['name']}", label, "notebook")
+                Page(source, notebook_page(code, path.stem), f"{title}: {c.name}", label, "notebook")
             )
         countries.append(country)
     return countries, notebooks

@@ -207,8 +207,14 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...]) -> li
     return problems
 
 
-def _row_problems(path: Path, line: int, last: int, header: list[str], fields: list[str]) -> list[str]:
-    long = [h for h, f in zip(header, fields) if len(f) > MAX_FIELD_CHARS]
+def _row_problems(
+    path: Path, line: int, last: int, header: list[str], fields: list[str], hidden: frozenset[str]
+) -> list[str]:
+    long = (
+        [h for h, f in zip(header, fields) if len(f) > MAX_FIELD_CHARS]
+        if len(max(fields, key=len)) > MAX_FIELD_CHARS
+        else []
+    )
     if long:
         return [
             f"{location(path, line, long[0])}: longer than {MAX_FIELD_CHARS // 1024} KiB ({MAX_FIELD_CHARS} characters)"
@@ -216,12 +222,10 @@ def _row_problems(path: Path, line: int, last: int, header: list[str], fields: l
     if len(fields) != len(header):
         hint = f" (the row runs on to line {last}: is a quote left unclosed on line {line}?)" if last > line else ""
         return [f"{location(path, line)}: {len(fields)} fields, expected {len(header)}{hint}"]
-    problems = []
-    for h, f in zip(header, fields):
-        wrong = invisible_problem(f)
-        if wrong:
-            problems.append(f"{location(path, line, h)}: {wrong}")
-    return problems
+    if not hidden:
+        return []
+    found = ((h, invisible_problem(f)) for h, f in zip(header, fields) if not hidden.isdisjoint(f))
+    return [f"{location(path, line, h)}: {wrong}" for h, wrong in found if wrong]
 
 
 def read_csv_records(path: Path, columns: tuple[str, ...]) -> list[dict]:
@@ -230,7 +234,9 @@ def read_csv_records(path: Path, columns: tuple[str, ...]) -> list[dict]:
     Checked here, for every CSV alike: the header, the field count of each row, invisible characters, and
     rows given twice (a row identical to an earlier one is reported and dropped).
     """
-    rows = csv_rows(path, read_text(path))
+    text = read_text(path)
+    hidden = frozenset(c for c in set(text) if is_invisible(c))  # usually none: fields are then not scanned
+    rows = csv_rows(path, text)
     _, _, header = next(rows)
     header = [h.strip() for h in header]
     problems = _check_header(path, header, columns)
@@ -241,7 +247,7 @@ def read_csv_records(path: Path, columns: tuple[str, ...]) -> list[dict]:
     for line, last, fields in rows:
         if not any(f.strip() for f in fields):
             continue
-        wrong = _row_problems(path, line, last, header, fields)
+        wrong = _row_problems(path, line, last, header, fields, hidden)
         if wrong:
             problems += wrong
             continue
