@@ -174,9 +174,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
             title = notebook_title(nb, source)
             label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
             labels.add(label)
-            country.pages.append(
-                Page(source, notebook_page(code, path.stem), f"{title}: {c.name}", label, "notebook")
-            )
+            country.pages.append(Page(source, notebook_page(code, path.stem), f"{title}: {c.name}", label, "notebook"))
         countries.append(country)
     return countries, notebooks
 
