@@ -46,11 +46,7 @@ import pandas as pd
 from .. import paths
 from .csvfiles import (
     COUNTRY_PLACEHOLDER,
-    OPTION_SEPARATOR,
-    VAGUE_COUNTRY_WORDS,
-    check_sums,
     decimals_of,
-    half_unit,
     load_claims,
     load_codebook,
     load_coverage,
@@ -70,25 +66,12 @@ from .files import (
     TOPLINES_CSV,
     DataValidationError,
     check_data_files,
-    check_file,
     display_path,
     known,
-    location,
-    read_text,
     visible,
 )
-from .rules import (
-    ANSWER_FORMATS,
-    CATEGORIES,
-    CLAIM_READINGS,
-    OPTIONS_PUBLISHED,
-    QUESTION_TYPES,
-    SIDES,
-    STATUSES,
-    check_percent,
-)
+from .rules import CATEGORIES, QUESTION_TYPES, check_percent
 from .survey import (
-    COUNTRY_CODE,
     NOT_GIVEN_PREFIX,
     Country,
     Disclosure,
@@ -102,25 +85,11 @@ from .survey import (
 )
 
 __all__ = [
-    "ANSWER_FORMATS",
     "CATEGORIES",
-    "CLAIMS_CSV",
-    "CLAIM_READINGS",
-    "COUNTRY_CODE",
-    "COUNTRY_PLACEHOLDER",
-    "COVERAGE_CSV",
     "DATA_FILES",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
-    "OPTIONS_PUBLISHED",
-    "OPTION_SEPARATOR",
-    "QUESTIONS_CSV",
     "QUESTION_TYPES",
-    "SIDES",
-    "STATUSES",
-    "SURVEY_YML",
-    "TOPLINES_CSV",
-    "VAGUE_COUNTRY_WORDS",
     "Country",
     "DataValidationError",
     "Disclosure",
@@ -132,13 +101,9 @@ __all__ = [
     "SurveyData",
     "check_country_code",
     "check_data_files",
-    "check_file",
-    "check_percent",
-    "check_sums",
     "decimals_of",
     "display_path",
     "fill_country",
-    "half_unit",
     "load_claims",
     "load_codebook",
     "load_coverage",
@@ -146,11 +111,8 @@ __all__ = [
     "load_survey",
     "load_survey_data",
     "load_toplines",
-    "location",
-    "read_text",
     "sum_counts_as_single",
     "visible",
-    "with_countries",
 ]
 
 

@@ -121,6 +121,8 @@ def check_data_files(data_dir: Path | str | None = None) -> None:
     :class:`DataValidationError`. Call it before hashing or reading the files: it never blocks.
     """
     data_dir = Path(data_dir) if data_dir else paths.DATA_DIR
+    if not data_dir.is_absolute():
+        data_dir = paths.ROOT / data_dir
     problems = [p for p in (check_file(data_dir / name) for name in DATA_FILES) if p]
     if problems:
         raise DataValidationError(problems)
