@@ -3,6 +3,12 @@ values each may hold (a closed list, a list from ``survey.yml``, or a pattern).
 
 :func:`check_columns` applies them to parsed rows and names the file, line and column of each problem.
 Rules that relate several rows or files (keys, sums, coverage) are code, in :mod:`helpers.data.csvfiles`.
+
+Why a table of our own rather than frictionless or pandera: measured here, either adds about 0.2 s of CPU
+to every kernel's import (the whole loader costs 0.05 s on ``data/``), neither reports the physical line
+of a row after a multi-line quoted field (frictionless gives the row position, pandera the frame index),
+their messages would be rewritten anyway to name the file, and the rules that need code (sums, nets,
+coverage) stay code with either. The table below is the declarative part they would have provided.
 """
 
 from __future__ import annotations
