@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import threading
 from collections import Counter
@@ -1674,3 +1675,22 @@ def test_the_survey_is_typed_and_frozen(shipped):
     ]
     with pytest.raises(ValueError, match=r"unknown measure 'x': survey\.yml has main_reason, multiple_reasons"):
         shipped.measure("x")
+
+
+def test_no_change_of_one_survey_yml_value_gives_a_traceback(tmp_path):
+    """Each key's value replaced by a list or a negative number, and each line deleted: every variant either
+    loads or raises DataValidationError, never another exception."""
+    lines = (GOOD / "survey.yml").read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "survey.yml"
+    refused = 0
+    for i, line in enumerate(lines):
+        key = re.match(r"^(\s*-?\s*\w+:)", line)
+        values = ("[x, y]", "-1") if key else ()
+        for variant in ("", *(f"{key.group(1)} {v}\n" for v in values)):
+            path.write_text("".join([*lines[:i], variant, *lines[i + 1 :]]), encoding="utf-8")
+            try:
+                load_survey(path)
+            except DataValidationError as exc:
+                refused += 1
+                assert exc.problems and all(p.startswith("survey.yml") for p in exc.problems)
+    assert refused > 150
