@@ -1694,3 +1694,20 @@ def test_no_change_of_one_survey_yml_value_gives_a_traceback(tmp_path):
                 refused += 1
                 assert exc.problems and all(p.startswith("survey.yml") for p in exc.problems)
     assert refused > 150
+
+
+def test_read_csv_records_for_a_new_data_file(tmp_path):
+    """The reader other data modules use: rows with their lines, required values, rows given twice."""
+    from helpers.data import read_csv_records
+
+    path = tmp_path / "waves.csv"
+    path.write_text('wave,year,note\n1,2024,"two\nlines"\n2,,\n2,,\n', encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        read_csv_records(path, ("wave", "year", "note"), required=("wave", "year"))
+    assert info.value.problems == [
+        "waves.csv, line 4, column 'year': empty, a value is required",
+        "waves.csv, line 5: the same row as line 4; keep one",
+    ]
+    path.write_text('wave,year,note\n1,2024,"two\nlines"\n2,2025,\n', encoding="utf-8")
+    rows = read_csv_records(path, ("wave", "year", "note"), required=("wave", "year"))
+    assert [(r["wave"], r["_line"]) for r in rows] == [("1", 2), ("2", 4)]

@@ -66,8 +66,12 @@ from .files import (
     TOPLINES_CSV,
     DataValidationError,
     check_data_files,
+    check_file,
     display_path,
     known,
+    location,
+    read_csv_records,
+    read_text,
     visible,
 )
 from .rules import CATEGORIES, QUESTION_TYPES, check_percent
@@ -101,6 +105,7 @@ __all__ = [
     "SurveyData",
     "check_country_code",
     "check_data_files",
+    "check_file",
     "decimals_of",
     "display_path",
     "fill_country",
@@ -111,6 +116,9 @@ __all__ = [
     "load_survey",
     "load_survey_data",
     "load_toplines",
+    "location",
+    "read_csv_records",
+    "read_text",
     "sum_counts_as_single",
     "visible",
 ]

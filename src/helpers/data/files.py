@@ -230,11 +230,12 @@ def _row_problems(
     return [f"{location(path, line, h)}: {wrong}" for h, wrong in found if wrong]
 
 
-def read_csv_records(path: Path, columns: tuple[str, ...]) -> list[dict]:
+def read_csv_records(path: Path, columns: tuple[str, ...], required: tuple[str, ...] = ()) -> list[dict]:
     """Parse a CSV into dicts with a ``_line`` key.
 
     Checked here, for every CSV alike: the header, the field count of each row, invisible characters, and
-    rows given twice (a row identical to an earlier one is reported and dropped).
+    rows given twice (a row identical to an earlier one is reported and dropped); with ``required``, that
+    those columns have a value (the files of :mod:`helpers.data.csvfiles` declare it in their column rules).
     """
     text = read_text(path)
     hidden = frozenset(c for c in set(text) if is_invisible(c))  # usually none: fields are then not scanned
@@ -258,7 +259,9 @@ def read_csv_records(path: Path, columns: tuple[str, ...]) -> list[dict]:
             problems.append(f"{location(path, line)}: the same row as line {first_seen[values]}; keep one")
             continue
         first_seen[values] = line
-        records.append({**dict(zip(header, values)), "_line": line})
+        record = dict(zip(header, values))
+        problems += [f"{location(path, line, c)}: empty, a value is required" for c in required if not record[c]]
+        records.append({**record, "_line": line})
     if not records and not problems:
         problems.append(f"{location(path)}: the file has a header but no data rows")
     if problems:
