@@ -112,11 +112,11 @@ def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(
         else str(getattr(QUESTIONS[qid], charts.RELATED_COLUMN)).replace("_", " ").capitalize()
     )
     assert fig.chart_title == expected
-    assert DATA.survey["countries"][country]["adjective"] in fig.chart_subtitle
+    assert DATA.country(country).adjective in fig.chart_subtitle
     lines = footer_lines(fig)
     assert len(lines) <= 2 and lines[0].startswith("Note: ") and lines[-1].startswith("Source: ")
     source = lines[-1].replace("\u00a0", " ")
-    assert DATA.survey["title"] in source and "online" in source and DATA.survey["countries"][country]["name"] in source
+    assert DATA.survey.title in source and "online" in source and DATA.country_name(country) in source
     assert f"n = {DATA.country_n(country):,}" in source
     assert (
         "Whiskers" in lines[0]
@@ -353,7 +353,7 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
     for collection in ax.collections:
         if isinstance(collection, PathCollection):
             drawn[collection.get_label()] = [tuple(xy) for xy in collection.get_offsets()]
-    names = {c: DATA.survey["countries"][c]["name"] for c in DATA.countries()}
+    names = {c: DATA.country_name(c) for c in DATA.countries()}
     labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
     gaps = {round(t.get_position()[1]): t for t in fig.axes[1].texts}
     y = 0
@@ -429,7 +429,7 @@ def test_press_sources_flagged_in_the_source_line():
 
 def test_exact_fieldwork_dates_where_the_sources_agree():
     assert "Aug. 19–21, 2025" in footer_lines(chart("JP", "us_impression"))[-1]
-    assert charts.footer.fieldwork_text(DATA, "KR") == DATA.survey["fieldwork_month"]  # the sources differ
+    assert charts.footer.fieldwork_text(DATA, "KR") == DATA.survey.fieldwork_month  # the sources differ
 
 
 def test_global_style_untouched():
@@ -554,7 +554,7 @@ def test_every_public_up_to_twenty_has_a_look_of_its_own():
     from dataclasses import replace
 
     codes = [f"X{letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]
-    survey = dict(DATA.survey, countries={code: dict(DATA.survey["countries"]["JP"], name=code) for code in codes})
+    survey = replace(DATA.survey, countries=tuple(replace(DATA.country("JP"), code=c, name=c) for c in codes))
     many = replace(DATA, survey=survey)
     looks = [style.country_look(many, code) for code in codes]
     assert len(set(looks)) == len(codes)

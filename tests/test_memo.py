@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from helpers import memo, narrative
+from helpers import memo, narrative, tables
 from helpers.data import load_survey_data
 from helpers.tables import comparable_items, question_table
 
@@ -39,11 +39,19 @@ def test_remembered_comparisons_cannot_be_changed_by_a_caller(data):
         with_notes[0].measure_notes.clear()  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
         with_notes[0].measure_notes["JP"] = "changed"  # type: ignore[index]
-    assert comparable_items(data) == comparable_items(data)
+    # What the memo serves afterwards is what the function computes afresh, unmemoised.
+    assert comparable_items(data) == tables._all_comparable_items.__wrapped__(data)
+
+
+def test_a_figure_edited_into_a_non_figure_is_refused_not_computed_around(data):
+    t = data.toplines
+    data.toplines.loc[(t["country"] == "JP") & (t["question_id"] == "us_impression"), "percent_text"] = "n/a"
+    with pytest.raises(ValueError, match="percent_text 'n/a' is not a published figure"):
+        question_table(data, "JP", "us_impression")
 
 
 def test_data_that_cannot_be_fingerprinted_is_computed_without_the_memo(data):
-    data.survey["unpicklable"] = lambda: None
+    data.questions.attrs["unpicklable"] = lambda: None
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
         data.fingerprint()
     table = question_table(data, "JP", "us_impression")

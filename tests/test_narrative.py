@@ -68,13 +68,13 @@ def allowed_numbers(data, country: str, confidence: float = 0.95, deff: float = 
         path = data.data_dir / name
         if path.exists():
             allowed.update(m.replace(",", "") for m in NUMBER.findall(path.read_text(encoding="utf-8")))
-    for c in data.survey["countries"].values():
-        n = int(c["n"])
+    for c in data.survey.countries:
+        n = c.n
         allowed.add(f"{n:,}")
         allowed.add(f"{round(n / deff):,}")  # effective n
         allowed.add(f"{margin_of_error(n, confidence=confidence, deff=deff):.2f}")
-        allowed.add(f"{estimate_design_effect(float(c['margin_of_error']), n):.2f}")
-    allowed.add(f"{sum(int(c['n']) for c in data.survey['countries'].values()):,}")
+        allowed.add(f"{estimate_design_effect(c.margin_of_error, n):.2f}")
+    allowed.add(f"{sum(c.n for c in data.survey.countries):,}")
     # the level, the design effect and the rules' thresholds
     allowed.update(
         {
@@ -374,8 +374,8 @@ def test_unpublished_note_is_said_once_for_a_section(data):
 
 def test_methodology_lists_all_eleven_aapor_elements(data, summaries):
     section = summaries["JP"].split("## Methodology and disclosure")[1]
-    for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
-        assert f"{i}. **{element['element']}**" in section
+    for i, element in enumerate(data.survey.disclosure, start=1):
+        assert f"{i}. **{element.element}**" in section
     assert section.count("not disclosed in the source") >= 4
     assert "assuming simple random sampling" in section
     assert f"±{margin_of_error(1037):.2f}" in section
@@ -416,16 +416,16 @@ def test_country_without_figures_says_so(summaries):
 
 def test_summary_cites_sources_by_name_never_by_key(data, summaries):
     sources = summaries["JP"].split("\n## Sources")[1]
-    for s in data.survey["sources"]:
-        assert data.source_label(s["id"]) in sources
+    for s in data.survey.source_ids:
+        assert data.source_label(s) in sources
     body = summaries["JP"].split("## Methodology and disclosure")[0]
-    for s in data.survey["sources"]:
-        assert f"({s['id']})" not in body
+    for s in data.survey.source_ids:
+        assert f"({s})" not in body
 
 
 def test_methodology_cites_sources_by_name_never_by_key(data):
     text = narrative.methodology_section(data)
-    keys = [s["id"] for s in data.survey["sources"] if f"({s['id']})" in text]
+    keys = [s for s in data.survey.source_ids if f"({s})" in text]
     assert not keys, f"source keys in the methodology: {keys}"
 
 
@@ -461,5 +461,5 @@ def test_the_release_check_follows_the_design_effect(data):
 
 def test_the_release_check_names_its_sources_not_their_keys(data):
     for line in narrative.claim_findings(data, "JP"):
-        for s in data.survey["sources"]:
-            assert f"({s['id']}," not in line
+        for s in data.survey.source_ids:
+            assert f"({s}," not in line

@@ -33,9 +33,7 @@ def shown_texts(nb) -> list[str]:
 
 
 def internal_tokens() -> list[str]:
-    tokens = (
-        list(DATA.questions["question_id"]) + list(DATA.survey["measures"]) + [s["id"] for s in DATA.survey["sources"]]
-    )
+    tokens = list(DATA.questions["question_id"]) + list(DATA.survey.measure_ids) + list(DATA.survey.source_ids)
     return [*tokens, "Kind.", "files written", "build/scratch", "net_of", "options_published"]
 
 

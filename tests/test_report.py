@@ -73,8 +73,8 @@ def test_open_report_normalises_good_parameters():
 
 
 def internal_tokens(data) -> set[str]:
-    tokens = set(data.questions["question_id"]) | set(data.survey.get("measures") or {})
-    tokens |= {s["id"] for s in data.survey["sources"]}
+    tokens = set(data.questions["question_id"]) | set(data.survey.measure_ids)
+    tokens |= set(data.survey.source_ids)
     return {t for t in tokens if t}
 
 
@@ -126,9 +126,8 @@ def test_numbers_table_keeps_published_precision(r):
 def test_numbers_table_names_press_sources_and_measures(r):
     table = question_table(r.data, "JP", "korea_unfavorable_reasons")
     notes = report.numbers_table(r, table)["Note"]
-    measures = r.data.survey["measures"]
     for m in table["measure"].dropna().unique():
-        assert notes.str.contains(measures[m]["label"], regex=False).any()
+        assert notes.str.contains(r.data.measure(m).label, regex=False).any()
     assert notes.str.contains("(press report)", regex=False).any()
 
 

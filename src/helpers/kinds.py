@@ -33,10 +33,6 @@ class QuestionType(StrEnum):
     TOP_REASONS = "top_reasons"
 
 
-MULTIPLE_ANSWER_TYPES = frozenset({QuestionType.SELECT_ALL, QuestionType.TOP_REASONS})
-"""Question types whose answers overlap: ranked, never tested against each other."""
-
-
 class AnswerFormat(StrEnum):
     """``answers`` of the codebook: how many answers a respondent could give."""
 
@@ -53,3 +49,28 @@ class Relation(StrEnum):
     """The same question about the same subject, asked of different publics."""
     MIRROR = "mirror"
     """Each public's view of the other (Japanese views of South Korea ↔ South Korean views of Japan)."""
+
+
+class SourceKind(StrEnum):
+    """``kind`` of a source in ``survey.yml``: an institute's own publication, or a press report of it."""
+
+    PRIMARY = "primary"
+    PRESS = "secondary (press)"
+
+
+class Mode(StrEnum):
+    """``mode`` of a country's sample in ``survey.yml``: how the interviews were done."""
+
+    ONLINE = "online"
+    TELEPHONE = "telephone"
+    FACE_TO_FACE = "face-to-face"
+    VISIT_AND_COLLECT = "visit-and-collect"  # questionnaires left with respondents and collected later
+    MAIL = "mail"
+    MIXED = "mixed"
+
+
+class DisclosureFrom(StrEnum):
+    """``from_countries`` of an AAPOR element in ``survey.yml``: which per-country facts state it."""
+
+    FIELDWORK = "fieldwork"
+    SAMPLE = "n and margin_of_error"

@@ -9,15 +9,18 @@ so changing a returned value changes nothing else.
 
 The key holds each argument's type as well as its value, so ``deff=True`` is not taken for ``deff=1.0``
 (the function itself refuses it); an argument that cannot be a key (a list, a table), or data that cannot
-be fingerprinted, skips the memo and the function runs as written. Results are kept for the few most
-recent versions of the data only, so a session that edits its data again and again does not accumulate
-results it can never be served.
+be fingerprinted (pickled), skips the memo and the function runs as written. Data the fingerprint refuses
+(a figure edited into something that is not a percentage) raises its ValueError to the caller.
+
+Results are kept for the few most recent versions of the data only, so a session that edits its data again
+and again does not accumulate results it can never be served.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -57,8 +60,11 @@ def by_content(function: F) -> F:
         key = tuple((name, type(value), value) for name, value in list(bound.arguments.items())[1:])
         try:
             hash(key)
-            version = data.fingerprint()
-        except Exception:  # unhashable arguments, or data that cannot be fingerprinted: no memo
+        except TypeError:  # unhashable arguments: no memo
+            return function(data, *args, **kwargs)
+        try:
+            version = data.fingerprint()  # a ValueError (a figure edited into a non-figure) goes to the caller
+        except (TypeError, AttributeError, pickle.PicklingError):  # data that cannot be fingerprinted: no memo
             return function(data, *args, **kwargs)
         with lock:
             results = versions.get(version)

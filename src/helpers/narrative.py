@@ -23,7 +23,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import outputs
 from . import vocabulary as voc
-from .data import CATEGORIES, SurveyData, sum_counts_as_single
+from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
 from .kinds import Kind, Relation
 from .memo import by_content
 from .stats import compare_within_question, estimate_design_effect, margin_of_error
@@ -203,12 +203,11 @@ def question_finding(
         sentences.append(f"Asked of those who answered {quoted(str(q['base_option']))} ({base}).")
     for measure, rows in measure_groups(table):
         ranked = units(rows) if not rows.empty else rows
-        answers = data.survey["measures"][measure]["answers"] if measure else q["answers"]
+        answers = data.measure(measure).answers if measure else q["answers"]
         lead = ""
         if measure:
             lead = (
-                f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} "
-                f"({data.survey['measures'][measure]['label']}), "
+                f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} ({data.measure(measure).label}), "
             )
         if ranked.empty:
             continue
@@ -235,7 +234,7 @@ def question_finding(
         sentences.append(f"Figures reported by {', '.join(press)}.")
     note = table.attrs.get("measure_note")
     if note:
-        sentences.append(f"The {data.survey['countries'][country]['adjective']} figure is the {note}.")
+        sentences.append(f"The {data.country(country).adjective} figure is the {note}.")
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
@@ -332,8 +331,8 @@ def unpublished_note(findings: list[Finding]) -> str:
 
 
 def _gap_text(data: SurveyData, r, confidence: float) -> str:
-    adj1 = data.survey["countries"][r.country_1]["adjective"]
-    adj2 = data.survey["countries"][r.country_2]["adjective"]
+    adj1 = data.country(r.country_1).adjective
+    adj2 = data.country(r.country_2).adjective
     if not r.testable:
         return f"{adj1} and {adj2} figures not tested ({r.reason})"
     higher, lower, low, high = (adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, adj2, r.ci_low, r.ci_high)
@@ -355,9 +354,7 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
     for option in comparison.options:
         rows = diffs[diffs["option"] == option]
         shown = table[table["compared"] & (table["option"] == option)].set_index("country")["percent_text"]
-        values = ", ".join(
-            f"{data.survey['countries'][c]['adjective']} {fmt.percent(shown[c])}" for c in comparison.countries
-        )
+        values = ", ".join(f"{data.country(c).adjective} {fmt.percent(shown[c])}" for c in comparison.countries)
         gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
         pieces.append(f"{quoted(option)}: {values}; {gaps}")
     text = ". ".join(capitalise(p) for p in pieces) + "."
@@ -382,8 +379,7 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
     if not comparison.same_measure:
         notes = "; ".join(
-            f"the {data.survey['countries'][c]['adjective']} figure is the {note}"
-            for c, note in comparison.measure_notes.items()
+            f"the {data.country(c).adjective} figure is the {note}" for c, note in comparison.measure_notes.items()
         )
         text += f" Different measures: {notes}. The figures are shown side by side, not tested as one question."
     return text
@@ -460,14 +456,14 @@ def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float 
     """AAPOR-style precision statement for online samples, one line per country, worded for ``deff``."""
     lines = []
     for code in data.countries():
-        c = data.survey["countries"][code]
-        n = int(c["n"])
+        c = data.country(code)
+        n = c.n
         moe = margin_of_error(n, confidence=confidence, deff=deff)
-        implied = estimate_design_effect(float(c["margin_of_error"]), n)
+        implied = estimate_design_effect(c.margin_of_error, n)
         lines.append(
-            f"{c['name']} ({fmt.base(n, False)}): {fmt.precision_assumption(deff, n / deff)}, the "
+            f"{c.name} ({fmt.base(n, False)}): {fmt.precision_assumption(deff, n / deff)}, the "
             f"{fmt.level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. The "
-            f"published margin is ±{c['margin_of_error']} points, which corresponds to a design effect of about "
+            f"published margin is ±{c.margin_of_error} points, which corresponds to a design effect of about "
             f"{implied:.2f} at 95% (approximate: published margins are rounded)."
         )
     return lines
@@ -479,12 +475,12 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
     out = [
         "## Methodology and disclosure",
         "",
-        f"{data.survey['title']}, {data.survey['fieldwork_month']}. The disclosure elements of the AAPOR "
+        f"{data.survey.title}, {data.survey.fieldwork_month}. The disclosure elements of the AAPOR "
         "Code, as far as the sources disclose them:",
         "",
     ]
-    for i, element in enumerate(data.survey["aapor_disclosure"], start=1):
-        out.append(f"{i}. **{element['element']}**: {disclosure_text(data, element)}")
+    for i, element in enumerate(data.survey.disclosure, start=1):
+        out.append(f"{i}. **{element.element}**: {disclosure_text(data, element)}")
     out += [
         "",
         "### Precision",
@@ -530,34 +526,33 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
 def cite_sources(data: SurveyData, text: str) -> str:
     """Replace the source ids that ``survey.yml`` texts cite (``(ihj-project-page)``, ``(dailian; …)``) by the
     sources' names, so a reader never meets an internal key."""
-    ids = sorted((s["id"] for s in data.survey["sources"]), key=len, reverse=True)
+    ids = sorted(data.survey.source_ids, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])")
     return pattern.sub(lambda m: data.source_label(m.group(1)), text)
 
 
-def disclosure_text(data: SurveyData, element: dict) -> str:
+def disclosure_text(data: SurveyData, element: Disclosure) -> str:
     """Text of one AAPOR element; fieldwork and sample size are built from the per-country metadata."""
-    if "disclosed" in element:
-        return cite_sources(data, " ".join(str(element["disclosed"]).split()))
-    countries = [data.survey["countries"][c] for c in data.countries()]
-    if element["from_countries"] == "fieldwork":
+    if element.disclosed:
+        return cite_sources(data, " ".join(element.disclosed.split()))
+    countries = [data.country(c) for c in data.countries()]
+    if element.from_countries == "fieldwork":
         return (
             "; ".join(
-                f"{c['name']}: "
+                f"{c.name}: "
                 + ", ".join(
-                    f"{f['dates']} ({data.source_label(f['source'])}"
-                    + (f", {f['measure']})" if f.get("measure") else ")")
-                    for f in c["fieldwork"]
+                    f"{f.dates} ({data.source_label(f.source)}" + (f", {f.measure})" if f.measure else ")")
+                    for f in c.fieldwork
                 )
                 for c in countries
             )
             + "."
         )
-    total = sum(int(c["n"]) for c in countries)
+    total = sum(c.n for c in countries)
     return (
         "; ".join(
-            f"{c['name']} {fmt.base(int(c['n']), False)} (published 95% margin "
-            f"±{c['margin_of_error']} points, {data.source_label(c['margin_of_error_source'])})"
+            f"{c.name} {fmt.base(c.n, False)} (published 95% margin "
+            f"±{c.margin_of_error} points, {data.source_label(c.margin_of_error_source)})"
             for c in countries
         )
         + f"; {fmt.count(total)} in all."
@@ -566,7 +561,7 @@ def disclosure_text(data: SurveyData, element: dict) -> str:
 
 def sources_section(data: SurveyData) -> list[str]:
     """The sources list, each cited by name and publisher with its URL (never by an internal key)."""
-    return [f"- {data.source_label(s['id'])}: {data.source_citation(s['id'])}" for s in data.survey["sources"]]
+    return [f"- {data.source_label(s.id)}: {data.source_citation(s.id)}" for s in data.survey.sources]
 
 
 # ------------------------------------------------------------------------------------------ the summary
@@ -588,17 +583,17 @@ def build_summary(
     methodology and the sources. Links and images are relative to the summary file.
     """
     data.check_country(country)
-    c = data.survey["countries"][country]
+    c = data.country(country)
     here = outputs.summary_file(country, reports_dir)
 
     def link(target: str) -> str:
         return outputs.relative(target, here)
 
     out = [
-        f"# {data.survey['title']}: {c['name']}",
+        f"# {data.survey.title}: {c.name}",
         "",
-        f"Findings for {data.respondents(country)} ({fmt.base(int(c['n']), False)}; {c['mode']}; "
-        f"{data.survey['fieldwork_month']}). Every number is computed from the published figures; the words "
+        f"Findings for {data.respondents(country)} ({fmt.base(c.n, False)}; {c.mode}; "
+        f"{data.survey.fieldwork_month}). Every number is computed from the published figures; the words "
         "for sizes and gaps follow the rules under Methodology.",
         "",
         "## Headlines",

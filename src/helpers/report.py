@@ -234,7 +234,7 @@ def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
         if row["status"] == "unconfirmed":
             parts.append("unconfirmed item")
         if measures and pd.notna(row["measure"]):
-            parts.append(r.data.survey["measures"][row["measure"]]["label"])
+            parts.append(r.data.measure(row["measure"]).label)
         if r.data.is_press(row["source"]):
             parts.append(r.data.source_label(row["source"]))
         return "; ".join(parts)

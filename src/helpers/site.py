@@ -157,12 +157,12 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
     notebook_dirs = notebook_dirs or {}
     countries, notebooks = [], {}
     for code in data.countries():
-        c = data.survey["countries"][code]
-        meta = f"n = {int(c['n']):,} · {c['mode']} · {data.survey['fieldwork_month']}"
-        country = Country(code, c["name"], meta)
+        c = data.country(code)
+        meta = f"n = {c.n:,} · {c.mode} · {data.survey.fieldwork_month}"
+        country = Country(code, c.name, meta)
         if (root / summary_source(code)).is_file():
             country.pages.append(
-                Page(summary_source(code), summary_page(code), f"Summary: {c['name']}", SUMMARY_LABEL, "summary")
+                Page(summary_source(code), summary_page(code), f"Summary: {c.name}", SUMMARY_LABEL, "summary")
             )
         folder = notebook_dirs.get(code) or find_notebooks_dir(root, code)
         found = sorted((root / folder).glob("*.ipynb"), key=lambda p: notebook_order(p.stem))
@@ -174,9 +174,7 @@ def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> 
             title = notebook_title(nb, source)
             label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
             labels.add(label)
-            country.pages.append(
-                Page(source, notebook_page(code, path.stem), f"{title}: {c['name']}", label, "notebook")
-            )
+            country.pages.append(Page(source, notebook_page(code, path.stem), f"{title}: {c.name}", label, "notebook"))
         countries.append(country)
     return countries, notebooks
 
@@ -381,7 +379,7 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
     figures = figure_index(root)
     env, exporter = jinja_env(), notebook_exporter()
     index_page = f"{SITE_DIR}/{INDEX}"
-    survey_title = data.survey["title"]
+    survey_title = data.survey.title
     files: dict[str, str | bytes] = {}
     cards = []
     for country in countries:
@@ -423,11 +421,11 @@ def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict
             }
         )
     names = [data.country_in_text(c.code) for c in countries]
-    modes = {str(data.survey["countries"][c.code]["mode"]) for c in countries}
+    modes = {str(data.country(c.code).mode) for c in countries}
     fielded = f"Fielded {modes.pop()} in " if len(modes) == 1 else "Fielded in "
     lede = (
         (
-            f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey['fieldwork_month']}. For each "
+            f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey.fieldwork_month}. For each "
             "country: its headlines, its summary report and its executed notebooks, with every chart, the "
             "numbers behind it and the method."
         )

@@ -28,18 +28,11 @@ from typing import Any
 import pandas as pd
 
 from . import formatting as fmt
-from .data import (
-    ID_PATTERN,
-    SURVEY_YML,
-    DataValidationError,
-    _frame,
-    check_percent,
-    half_unit,
-    location,
-    read_csv_records,
-    source_ids,
-    split_list,
-)
+from .data import DataValidationError, Survey, location, read_csv_records
+from .data.csvfiles import _frame, half_unit
+from .data.files import SURVEY_YML
+from .data.rules import ID_PATTERN, check_percent, split_list
+from .kinds import Mode
 from .stats import compare_between_countries
 
 WAVES_CSV = "waves.csv"
@@ -75,27 +68,33 @@ TRENDS_COLUMNS = (
 )
 TRENDS_REQUIRED = ("country", "question_id", "wave", "option", "percent", "source", "locator", "used")
 USED = ("yes", "no")
-MODES = {
-    "face-to-face": "face-to-face interviews",
-    "visit-and-collect": "questionnaires left and collected by interviewers",
-    "online": "online",
+MODE_WORDS = {
+    Mode.FACE_TO_FACE: "face-to-face interviews",
+    Mode.VISIT_AND_COLLECT: "questionnaires left and collected by interviewers",
 }
-"""The modes a wave may record, with how the Note of a chart words them."""
+"""How the Note of a chart words a mode (:class:`helpers.kinds.Mode`, the one list of modes), where its name
+alone would not do."""
+
+
+def mode_words(mode: str) -> str:
+    return MODE_WORDS.get(Mode(mode), str(mode))
+
+
 MIN_WAVES_FOR_RECORD = 3
 """A figure is called the highest or lowest of a series only among at least this many waves."""
 
 
 # --------------------------------------------------------------------------------------------- loading
-def _current_title(survey: dict[str, Any]) -> str:
-    return str(survey["title"])
+def _current_title(survey: Survey) -> str:
+    return survey.title
 
 
-def load_waves(path: Path, survey: dict[str, Any]) -> pd.DataFrame:
+def load_waves(path: Path, survey: Survey) -> pd.DataFrame:
     """Load and validate ``waves.csv`` (one row per wave and public)."""
     records = read_csv_records(path, WAVES_COLUMNS, WAVES_REQUIRED)
     problems: list[str] = []
-    countries = list(survey["countries"])
-    known = source_ids(survey)
+    countries = list(survey.codes)
+    known = set(survey.source_ids)
     title = _current_title(survey)
     seen: dict[tuple, int] = {}
     years: dict[tuple, int] = {}
@@ -150,7 +149,7 @@ def load_waves(path: Path, survey: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def _check_current_row(path: Path, r: dict, survey: dict[str, Any]) -> list[str]:
+def _check_current_row(path: Path, r: dict, survey: Survey) -> list[str]:
     problems = []
     for column in (*METHOD_COLUMNS, "n"):
         if r[column]:
@@ -158,7 +157,7 @@ def _check_current_row(path: Path, r: dict, survey: dict[str, Any]) -> list[str]
                 f"{location(path, r['_line'], column)}: this survey's {column} is in {SURVEY_YML}; leave it "
                 "empty here (one place for each fact)"
             )
-    year = survey.get("year")
+    year = survey.year
     if year is not None and r["year"] != str(year):
         problems.append(f"{location(path, r['_line'], 'year')}: {r['year']} but {SURVEY_YML} gives year {year}")
     return problems
@@ -172,8 +171,9 @@ def _check_earlier_row(path: Path, r: dict) -> list[str]:
                 f"{location(path, r['_line'], column)}: empty; each public of a wave records its own "
                 f"{column} (the publics of one wave may be surveyed differently)"
             )
-    if r["mode"] and r["mode"] not in MODES:
-        problems.append(f"{location(path, r['_line'], 'mode')}: '{r['mode']}' is not one of {', '.join(MODES)}")
+    if r["mode"] and r["mode"] not in set(Mode):
+        modes = ", ".join(Mode)
+        problems.append(f"{location(path, r['_line'], 'mode')}: '{r['mode']}' is not one of {modes}")
     if r["n"] and not re.fullmatch(r"[1-9]\d*", r["n"]):
         problems.append(
             f"{location(path, r['_line'], 'n')}: '{r['n']}' is not a positive whole number "
@@ -183,12 +183,12 @@ def _check_earlier_row(path: Path, r: dict) -> list[str]:
 
 
 def load_trends(
-    path: Path, waves: pd.DataFrame, survey: dict[str, Any], questions: pd.DataFrame, toplines: pd.DataFrame
+    path: Path, waves: pd.DataFrame, survey: Survey, questions: pd.DataFrame, toplines: pd.DataFrame
 ) -> pd.DataFrame:
     """Load and validate ``trends.csv`` against the waves, the codebook and this survey's figures."""
     records = read_csv_records(path, TRENDS_COLUMNS, TRENDS_REQUIRED)
     problems: list[str] = []
-    known = source_ids(survey)
+    known = set(survey.source_ids)
     wpath = waves.attrs.get("path", WAVES_CSV)
     wave_rows = {(w.wave, w.country): w for w in waves.itertuples(index=False)}
     codebook = {q.question_id: q for q in questions.itertuples(index=False)}
@@ -282,7 +282,7 @@ def _check_sums(path: Path, figures: dict[tuple, list[dict]], codebook: dict) ->
 
 
 def load_trend_data(
-    data_dir: Path, survey: dict[str, Any], questions: pd.DataFrame, toplines: pd.DataFrame
+    data_dir: Path, survey: Survey, questions: pd.DataFrame, toplines: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(waves, trends)`` of a data folder, validated (called by :func:`helpers.data.load_survey_data`)."""
     waves = load_waves(Path(data_dir) / WAVES_CSV, survey)
@@ -335,12 +335,12 @@ def series_waves(data, country: str, question_id: str) -> pd.DataFrame:
     shown = waves[waves["wave"].isin(set(rows["wave"])) | waves["is_current"]].copy()
     if current.empty:
         raise ValueError(f"waves.csv has no row of this survey for {country}: its population is not recorded")
-    facts = data.survey["countries"][country]
+    facts = data.country(country)
     is_current = shown["is_current"].to_numpy()
-    shown.loc[is_current, "organisation"] = str(facts["conductor"])
-    shown.loc[is_current, "mode"] = str(facts["mode"])
-    shown.loc[is_current, "fieldwork"] = str((facts.get("fieldwork") or [{"dates": ""}])[0]["dates"])
-    shown.loc[is_current, "n"] = int(facts["n"])
+    shown.loc[is_current, "organisation"] = facts.conductor
+    shown.loc[is_current, "mode"] = str(facts.mode)
+    shown.loc[is_current, "fieldwork"] = facts.fieldwork[0].dates if facts.fieldwork else ""
+    shown.loc[is_current, "n"] = facts.n
     columns = ["wave", "year", "survey", "organisation", "mode", "fieldwork", "n", "population", "source"]
     return shown.sort_values("year")[[*columns, "is_current"]].reset_index(drop=True)
 
@@ -560,7 +560,7 @@ def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float
 
 def methodology_rules() -> str:
     """The rules of the trend sections, for the methodology (Markdown list)."""
-    modes = "; ".join(f"{k}: {v}" for k, v in MODES.items())
+    modes = "; ".join(f"{k}: {v}" for k, v in MODE_WORDS.items())
     return "\n".join(
         [
             "- Earlier waves come from other surveys (the EAI–Genron NPO joint poll, EAI's own surveys), each "

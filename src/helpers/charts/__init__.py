@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ..data import SurveyData, check_country
+from ..data import SurveyData
 from ..tables import (
     RELATED_COLUMN,
     question_row,
@@ -120,7 +120,7 @@ def plot_question(
         For an unknown country, when the country has no figures for the question, or when only one figure
         was published (it is drawn with the others by :func:`plot_single_figures`).
     """
-    check_country(data, country)
+    data.check_country(country)
     q = question_row(data, question_id)
     if table is None:
         table = question_table(data, country, question_id, confidence=confidence, deff=deff)

@@ -161,11 +161,11 @@ def plot_bars(
     for m in measures:
         rows = _order(table[(measure == m) & table["drawn"].astype(bool)], ranked)
         if len(measures) > 1:
-            spec = (data.survey.get("measures") or {}).get(m) or {}
+            spec = data.measure(m)
             sources = "; ".join(dict.fromkeys(data.source_label(s) for s in rows["source"].dropna()))
             bold.add(len(labels))
-            labels.append(f"{str(spec.get('label') or m.replace('_', ' ')).capitalize()} ({sources})")
-            notes.append(f"{spec.get('label', m)}: {str(spec.get('description', '')).strip()}")
+            labels.append(f"{spec.label.capitalize()} ({sources})")
+            notes.append(f"{spec.label}: {spec.description.strip()}")
         labels += _draw_rows(ax, rows, len(labels), colour, whiskers, drawn_as, m if len(measures) > 1 else "")
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")

@@ -52,7 +52,7 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
             if len(question_ids) > 1:
                 label = data.wording(qid, country)
             elif m:
-                label = str(((data.survey.get("measures") or {}).get(m) or {}).get("label", m))
+                label = data.measure(m).label
             else:
                 label = data.country_name(country)
             out.append((label, question_row(data, qid), rows))

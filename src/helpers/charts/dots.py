@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .. import formatting as fmt
-from ..data import SurveyData, check_country
+from ..data import SurveyData
 from ..kinds import Relation
 from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title
 from . import draw, footer, style
@@ -190,7 +190,7 @@ def plot_comparisons(
 
     Raises ValueError when there is no such item.
     """
-    check_country(data, country)
+    data.check_country(country)
     items = [c for c in comparable_items(data, country) if category is None or c.category == category]
     if not items:
         raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))

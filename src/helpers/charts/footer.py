@@ -44,20 +44,17 @@ def press_notes(data: SurveyData, source_ids: Iterable[str]) -> list[str]:
 
 def institute(data: SurveyData, country: str, short: bool = False) -> str:
     """The institute that ran the survey in ``country`` (its id when ``short``: API, EAI, KEI)."""
-    conductor = str(data.survey["countries"][country]["conductor"])
+    conductor = data.country(country).conductor
     if short:
         return conductor
-    for entry in data.survey.get("institutes", []):
-        if entry["id"] == conductor:
-            return str(entry["name"]).split(" (")[0]
-    return conductor
+    entry = data.survey.institute(conductor)
+    return entry.name.split(" (")[0] if entry else conductor
 
 
 def fieldwork_text(data: SurveyData, country: str) -> str:
     """ "Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
     source gives are in the methodology section)."""
-    entries = data.survey["countries"][country].get("fieldwork") or []
-    dates = {str(e["dates"]) for e in entries}
+    dates = {e.dates for e in data.country(country).fieldwork}
     if len(dates) == 1:
         start, _, end = next(iter(dates)).partition(" to ")
         try:
@@ -68,13 +65,13 @@ def fieldwork_text(data: SurveyData, country: str) -> str:
         if (a.year, a.month) == (b.year, b.month):
             return f"{month} {a.day}–{b.day}, {a.year}" if a != b else f"{month} {a.day}, {a.year}"
         return f"{a.isoformat()} to {b.isoformat()}"
-    return str(data.survey.get("fieldwork_month", ""))
+    return data.survey.fieldwork_month
 
 
 # ------------------------------------------------------------------------------------------------ lines
 def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable[str]) -> str:
     """The "Source:" line of a chart of one or several countries, on one line of the chart's width."""
-    survey = str(data.survey["title"])
+    survey = data.survey.title
     press = press_sources(data, source_ids)
     press_long = f"; figures as reported by {', '.join(press)} (press)" if press else ""
     press_short = f"; press: {', '.join(press)}" if press else ""

@@ -82,7 +82,7 @@ def method_text(waves) -> tuple[str, str]:
     full, short = [], []
     for (organisation, mode), years in runs:
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-        described = trends.MODES.get(str(mode), str(mode))
+        described = trends.mode_words(str(mode))
         full.append(f"{span}: {organisation}, {described}")
         short.append(f"{span}: {organisation}, {mode}")
     return "; ".join(full) + ".", "; ".join(short) + "."
