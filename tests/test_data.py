@@ -884,6 +884,9 @@ def test_shipped_sources_are_each_cited(shipped):
     """Every source of survey.yml backs a figure, a claim or a survey fact (no source listed for nothing)."""
     cited = set(shipped.toplines["source"]) | set(shipped.claims["source"])
     cited |= {s for value in shipped.toplines["corroborated_by"].dropna() for s in value.split(";")}
+    # earlier waves: their methods' sources and their figures' (helpers.trends)
+    for frame, column in ((shipped.waves, "source"), (shipped.trends, "source"), (shipped.trends, "corroborated_by")):
+        cited |= {s for value in frame[column].dropna() for s in str(value).split(";") if s}
     survey_text = (Path(shipped.data_dir) / "survey.yml").read_text(encoding="utf-8")
     for source in shipped.survey.sources:
         assert source.id in cited or survey_text.count(source.id) > 1, source.id
@@ -1572,6 +1575,8 @@ def test_check_data_files_names_every_unreadable_file_without_opening_any(data_d
         "coverage.csv: is a FIFO (named pipe); a data file must be an ordinary file",
         "toplines.csv: is a folder, not a file",
         f"release_claims.csv: {size['release_claims.csv']} {too_large}",
+        f"waves.csv: {size['waves.csv']} {too_large}",
+        f"trends.csv: {size['trends.csv']} {too_large}",
     ]
 
 
@@ -1622,7 +1627,7 @@ def _code_outside_the_data_layer():
     for path in sorted((paths.ROOT / "src").rglob("*.py")) + sorted((paths.ROOT / "scripts").rglob("*.py")):
         if DATA_LAYER not in path.parents:
             yield path.relative_to(paths.ROOT).as_posix(), path.read_text(encoding="utf-8")
-    for path in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+    for path in sorted((paths.ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == "code":

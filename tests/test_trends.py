@@ -13,6 +13,7 @@ from helpers import paths, trends
 from helpers.charts.save import figure_bytes
 from helpers.charts.trend import plot_trend
 from helpers.data import DataValidationError, load_survey_data
+from helpers.kinds import Mode
 
 FOURTH = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
 # A fictitious wave after this survey's, for tests only.
@@ -67,7 +68,7 @@ def test_ten_earlier_waves_each_with_source_organisation_and_mode(data, country,
     earlier = points[(points["option"] == option) & ~points["is_current"]]
     assert len(earlier) >= 10
     assert earlier["figure_source"].notna().all()
-    assert earlier["organisation"].notna().all() and earlier["mode"].isin(list(trends.MODES)).all()
+    assert earlier["organisation"].notna().all() and earlier["mode"].isin(list(Mode)).all()
 
 
 def test_conflicting_sources_are_kept_and_one_is_used_with_a_reason(data):
