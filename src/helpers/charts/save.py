@@ -7,6 +7,7 @@ Matplotlib version; PNG has no date by default), SVG's "Date" and "Creator", PDF
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
@@ -14,7 +15,10 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from .. import paths
+from .draw import EXACT_PREFIX
 from .style import DPI, chart_style
+
+EXACT_GROUP = re.compile(rb'<g id="' + re.escape(EXACT_PREFIX.encode()) + rb'([0-9.]+)">')
 
 SAVE_METADATA = {
     "png": {"Software": None},
@@ -40,6 +44,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     buffer = BytesIO()
     with chart_style():
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
+    if fmt == "svg":  # a rounded value keeps its published figure as its title (shown on hover)
+        return EXACT_GROUP.sub(rb'<g class="exact-figure"><title>\1%</title>', buffer.getvalue())
     return buffer.getvalue()
 
 

@@ -111,6 +111,23 @@ def wrap_text(text: str, width_in: float, size: float = TEXT_SIZE, weight: str =
     return "\n".join(lines)
 
 
+def wrap_balanced(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> str:
+    """Wrap ``text`` into as few lines as :func:`wrap_text` would, but as even as possible, so that no
+    line is an orphan word (titles, subtitles)."""
+    wrapped = wrap_text(text, width_in, size, weight)
+    lines = wrapped.count("\n") + 1
+    if lines == 1:
+        return wrapped
+    low, high = width_in / lines, width_in  # the narrowest width that still gives as many lines
+    for _ in range(12):
+        middle = (low + high) / 2
+        if wrap_text(text, middle, size, weight).count("\n") + 1 > lines:
+            low = middle
+        else:
+            high = middle
+    return wrap_text(text, high, size, weight)
+
+
 def line_count(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> int:
     return wrap_text(text, width_in, size, weight).count("\n") + 1
 
@@ -140,13 +157,13 @@ class Block:
 def stack(fig: SurveyFigure, block: Block) -> None:
     """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
 
-    The footer lines are drawn unwrapped: a chart kind keeps them to one line each.
+    Title, subtitle and each footer line wrap to the chart's width in even lines (:func:`wrap_balanced`).
     """
     trans = fig.dpi_scale_trans
     title = fig.text(
         0,
         0,
-        wrap_text(block.title, INNER_IN, TITLE_SIZE, "bold"),
+        wrap_balanced(block.title, INNER_IN, TITLE_SIZE, "bold"),
         fontsize=TITLE_SIZE,
         fontweight="bold",
         ha="left",
@@ -160,7 +177,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     subtitle = fig.text(
         0,
         0,
-        wrap_text(block.subtitle, INNER_IN, SUBTITLE_SIZE),
+        wrap_balanced(block.subtitle.replace(" · ", f"{NBSP}· "), INNER_IN, SUBTITLE_SIZE),  # "·" ends a line
         fontsize=SUBTITLE_SIZE,
         ha="left",
         va="top",
@@ -173,7 +190,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     footer = fig.text(
         0,
         0,
-        "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
+        "\n".join(wrap_balanced(line, INNER_IN, SMALL_SIZE) for line in block.footer),
         fontsize=SMALL_SIZE,
         ha="left",
         va="bottom",

@@ -1,0 +1,76 @@
+"""No collisions: on every question chart, no two pieces of text overlap, no whisker touches a text, and
+everything lies inside the canvas — read from Matplotlib's renderer extents of the drawn figure."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import pytest
+from matplotlib.container import ErrorbarContainer
+from matplotlib.transforms import Bbox
+
+from helpers import charts
+from helpers.data import load_survey_data
+
+DATA = load_survey_data()
+CASES = sorted(
+    {
+        (c, charts.related_questions(DATA, c, q.question_id)[0])
+        for q in DATA.questions.itertuples(index=False)
+        for c in q.countries
+    }
+)
+SLACK_PX = 0.5
+
+
+@cache
+def drawn(country: str, question_id: str):
+    fig = charts.plot_question(DATA, country, question_id)
+    fig.draw_without_rendering()
+    return fig, fig.canvas.get_renderer()
+
+
+def text_boxes(fig, renderer) -> list[tuple[str, Bbox]]:
+    """(text, box) of every visible, non-empty text: titles, footer, tick labels, values, legend entries."""
+    artists = list(fig.texts)
+    for ax in fig.axes:
+        artists += ax.texts + (ax.get_yticklabels() + ax.get_xticklabels() if ax.axison else [])
+    for legend in fig.legends:
+        artists += legend.get_texts()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in artists if t.get_visible() and t.get_text().strip()]
+
+
+def whisker_boxes(fig, renderer) -> list[Bbox]:
+    boxes = []
+    for ax in fig.axes:
+        for container in ax.containers:
+            if isinstance(container, ErrorbarContainer):
+                for collection in container.lines[2]:
+                    boxes += [path.get_extents(collection.get_transform()) for path in collection.get_paths()]
+    return boxes
+
+
+def overlap(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 - SLACK_PX and b.x0 < a.x1 - SLACK_PX and a.y0 < b.y1 - SLACK_PX and b.y0 < a.y1 - SLACK_PX
+
+
+def test_the_overlap_check_sees_an_overlap():
+    assert overlap(Bbox([[0, 0], [10, 10]]), Bbox([[5, 5], [15, 15]]))
+    assert not overlap(Bbox([[0, 0], [10, 10]]), Bbox([[10, 0], [20, 10]]))
+
+
+@pytest.mark.parametrize("case", CASES, ids="-".join)
+def test_no_text_overlaps_another_or_a_whisker_and_all_is_inside_the_canvas(case):
+    fig, renderer = drawn(*case)
+    boxes = text_boxes(fig, renderer)
+    assert len(boxes) >= 4
+    canvas = fig.bbox
+    for text, box in boxes:
+        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
+        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+    for box in whisker_boxes(fig, renderer):
+        for text, text_box in boxes:
+            assert not overlap(box, text_box), f"a whisker touches {text!r}"
