@@ -441,7 +441,7 @@ def test_one_source_template_per_public():
         }
         assert len(heads) == 1, heads
         (head,) = heads
-        assert charts.footer.fieldwork_text(DATA, country) in head
+        assert charts.footer.fieldwork_text(DATA, country) in head.replace("\u00a0", " ")
 
 
 def test_exact_fieldwork_dates_where_the_sources_agree():
@@ -579,3 +579,22 @@ def test_every_public_up_to_twenty_has_a_look_of_its_own():
     assert {look[0] for look in looks} == set(style.COUNTRY_PALETTE)
     with pytest.raises(ValueError, match="unknown country"):
         style.country_look(many, "JP")
+
+
+def test_png_is_indexed_and_keeps_every_chart_colour_exactly():
+    from io import BytesIO
+
+    from PIL import Image
+
+    for fig in (chart("JP", "japan_nuclear_weapons"), chart("JP", "defense_spending"), dots("JP")):
+        fills = {mpl.colors.to_hex(p.get_facecolor()) for ax in fig.axes for ps in all_bars(ax).values() for p in ps}
+        fills |= {
+            mpl.colors.to_hex(c.get_facecolor()[0])
+            for ax in fig.axes
+            for c in ax.collections[:3]
+            if len(c.get_facecolor())
+        }
+        image = Image.open(BytesIO(charts.figure_bytes(fig, "png")))
+        assert image.mode == "P"
+        found = {mpl.colors.to_hex([v / 255 for v in rgb]) for _, rgb in image.convert("RGB").getcolors(256)}
+        assert fills and fills <= found, fills - found

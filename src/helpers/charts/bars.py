@@ -85,9 +85,7 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
     if table.attrs.get("options_published") == "some":
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
-        elif (table["kind"] == Kind.NOT_PUBLISHED).any():
-            parts.append(("Other answers were not published.", "Other answers not published."))
-        else:
+        elif not (table["kind"] == Kind.NOT_PUBLISHED).any():  # else the remainder is drawn and labelled
             parts.append(("Answer format not disclosed, so no remainder is shown.", "No remainder shown."))
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))

@@ -111,7 +111,8 @@ def public_source(data: SurveyData, country: str) -> str:
     """The one description of a public's survey every chart of it carries: "Japan (API), Aug. 19–21, 2025,
     n = 1,037" (the institutes' full names are in the methodology)."""
     n = base_text(data.country_n(country), False)
-    return f"{data.country_name(country)} ({institute(data, country, True)}), {fieldwork_text(data, country)}, {n}"
+    dates = fieldwork_text(data, country).replace(" ", NBSP)  # a date never splits across lines
+    return f"{data.country_name(country)} ({institute(data, country, True)}), {dates}, {n}"
 
 
 def source_line(

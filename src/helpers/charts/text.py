@@ -276,10 +276,11 @@ def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
     return [h for h, _ in order], [lab for _, lab in order]
 
 
-def rows_height(labels: Sequence[str], width_in: float = style.LABEL_IN, size: float = TEXT_SIZE) -> float:
-    """Height of a body of rows whose labels wrap to ``width_in``: each row as tall as its tallest label."""
-    lines = max([line_count(label, width_in, size) for label in labels] + [1])
-    return max(style.ROW_IN, style.LINE_IN * lines + 0.12) * len(labels)
+def rows_height(labels: Sequence[str], width_in: float | None = None, size: float = TEXT_SIZE) -> float:
+    """Height of a body of rows: each row as tall as the tallest label. Labels are taken as wrapped (their
+    line breaks counted) unless ``width_in`` is given, in which case they are wrapped to it first."""
+    counts = [label.count("\n") + 1 if width_in is None else line_count(label, width_in, size) for label in labels]
+    return max(style.ROW_IN, style.LINE_IN * max([*counts, 1]) + 0.12) * len(labels)
 
 
 def fits_inside(text: str, length_in: float, size: float = TEXT_SIZE, pad_in: float = 0.06) -> bool:
