@@ -74,3 +74,23 @@ def test_no_text_overlaps_another_or_a_whisker_and_all_is_inside_the_canvas(case
     for box in whisker_boxes(fig, renderer):
         for text, text_box in boxes:
             assert not overlap(box, text_box), f"a whisker touches {text!r}"
+
+
+def test_balanced_wrapping_leaves_no_orphan_word():
+    width = charts.text.INNER_IN
+    words = []  # words until the greedy wrap breaks: its second line is then one lone word
+    while charts.text.wrap_text(" ".join(words), width, charts.style.TITLE_SIZE, "bold").count("\n") == 0:
+        words.append(["public", "views", "of", "the", "tariffs"][len(words) % 5])
+    title = " ".join(words)
+    greedy = charts.text.wrap_text(title, width, charts.style.TITLE_SIZE, "bold").split("\n")
+    balanced = charts.text.wrap_balanced(title, width, charts.style.TITLE_SIZE, "bold").split("\n")
+    assert len(greedy) == len(balanced) == 2 and len(greedy[-1].split()) == 1  # greedy: an orphan
+    assert min(len(line.split()) for line in balanced) >= 4
+
+
+@pytest.mark.parametrize("case", CASES, ids="-".join)
+def test_no_title_line_is_an_orphan_word(case):
+    fig, _ = drawn(*case)
+    for gid in ("chart-title", "chart-subtitle"):
+        lines = next(t for t in fig.texts if t.get_gid() == gid).get_text().split("\n")
+        assert len(lines) == 1 or min(len(line.split()) for line in lines) >= 2, lines

@@ -157,7 +157,7 @@ class Block:
 def stack(fig: SurveyFigure, block: Block) -> None:
     """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
 
-    Title, subtitle and each footer line wrap to the chart's width in even lines (:func:`wrap_balanced`).
+    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it.
     """
     trans = fig.dpi_scale_trans
     title = fig.text(
@@ -190,7 +190,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     footer = fig.text(
         0,
         0,
-        "\n".join(wrap_balanced(line, INNER_IN, SMALL_SIZE) for line in block.footer),
+        "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
         fontsize=SMALL_SIZE,
         ha="left",
         va="bottom",
