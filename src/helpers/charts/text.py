@@ -31,10 +31,11 @@ class SurveyFigure(Figure):
     Attributes
     ----------
     chart_kind : str
-        ``"diverging"``, ``"bars"``, ``"ranked"``, ``"single figures"`` or ``"dots"``.
+        ``"diverging"``, ``"bars"``, ``"ranked"``, ``"single figure"`` or ``"dots"``.
     survey_table : pandas.DataFrame
         The rows the chart drew (a question or comparison table) with ``drawn_as`` added (``bar``,
-        ``segment``, ``column``, ``total``, ``remainder``, ``remainder note``, ``dot`` or ``not drawn``).
+        ``segment``, ``column``, ``total``, ``remainder``, ``dot``, ``note`` (another measure, said in the
+        footer and drawn in no bar) or ``not drawn``).
     survey_differences : pandas.DataFrame or None
         For dot plots, the between-country tests beside the rows.
     chart_title, chart_subtitle, chart_footer : str
