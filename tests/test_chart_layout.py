@@ -94,3 +94,17 @@ def test_no_title_line_is_an_orphan_word(case):
     for gid in ("chart-title", "chart-subtitle"):
         lines = next(t for t in fig.texts if t.get_gid() == gid).get_text().split("\n")
         assert len(lines) == 1 or min(len(line.split()) for line in lines) >= 2, lines
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if drawn(*c)[0].chart_kind == "diverging"], ids="-".join)
+def test_every_segment_value_sits_inside_its_segment(case):
+    fig, renderer = drawn(*case)
+    main = fig.axes[0]
+    segments = [p.get_window_extent(renderer) for p in main.patches]
+    values = [t for t in main.texts if t.get_fontweight() != "bold"]
+    assert values
+    for t in values:
+        box = t.get_window_extent(renderer)
+        assert any(s.x0 <= box.x0 and box.x1 <= s.x1 and s.y0 <= box.y0 and box.y1 <= s.y1 for s in segments), (
+            t.get_text()
+        )
