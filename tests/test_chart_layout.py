@@ -89,9 +89,9 @@ def test_balanced_wrapping_leaves_no_orphan_word():
 
 
 @pytest.mark.parametrize("case", CASES, ids="-".join)
-def test_no_title_line_is_an_orphan_word(case):
+def test_no_title_subtitle_or_footer_line_is_an_orphan_word(case):
     fig, _ = drawn(*case)
-    for gid in ("chart-title", "chart-subtitle"):
+    for gid in ("chart-title", "chart-subtitle", "chart-footer"):
         lines = next(t for t in fig.texts if t.get_gid() == gid).get_text().split("\n")
         assert len(lines) == 1 or min(len(line.split()) for line in lines) >= 2, lines
 

@@ -563,7 +563,9 @@ def test_a_single_figure_of_another_measure_is_labelled_with_what_it_measures():
     fig = charts.plot_question(DATA, "KR", "us_relations_state")
     labels = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels())
     note = DATA.measure_note("KR", "us_relations_state")
-    assert note and note[0].upper() + note[1:] in labels and "bad" not in labels.split()
+    what, _, aside = note.partition(" (")
+    assert note and what[0].upper() + what[1:] in labels and "bad" not in labels.split()
+    assert aside.rstrip(")") in footer_lines(fig)[0]
 
 
 def test_every_public_up_to_twenty_has_a_look_of_its_own():

@@ -153,10 +153,13 @@ def plot_bars(
     values = draw.chart_values(rows["percent_text"])
     labels = _draw_rows(ax, rows, colour, whiskers, drawn_as, values)
     lone = single_figure(table)
-    if lone and table.attrs.get("measure_note"):  # the figure measures something else than the wording says
-        first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
-        labels[first] = str(table.attrs["measure_note"])[0].upper() + str(table.attrs["measure_note"])[1:]
     notes, parts_extra = [], []
+    if lone and table.attrs.get("measure_note"):  # the figure measures something else than the wording says
+        what, _, aside = str(table.attrs["measure_note"]).partition(" (")
+        first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
+        labels[first] = what[0].upper() + what[1:]
+        if aside:  # the label names the measure; the note says how it differs from the wording
+            parts_extra.append((f"The figure is {aside.rstrip(')')}.", ""))
     for m, other in groups[1:]:
         drawn_as.update(dict.fromkeys(other.index, "note"))
         spec = (data.survey.get("measures") or {}).get(m) or {}

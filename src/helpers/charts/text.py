@@ -129,6 +129,15 @@ def wrap_balanced(text: str, width_in: float, size: float = TEXT_SIZE, weight: s
     return wrap_text(text, high, size, weight)
 
 
+def wrap_filled(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> str:
+    """:func:`wrap_text`, lines filling the width, unless that leaves a lone word on the last line: then
+    :func:`wrap_balanced` (footers)."""
+    wrapped = wrap_text(text, width_in, size, weight)
+    if "\n" in wrapped and len(wrapped.rsplit("\n", 1)[1].split()) < 2:
+        return wrap_balanced(text, width_in, size, weight)
+    return wrapped
+
+
 def line_count(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> int:
     return wrap_text(text, width_in, size, weight).count("\n") + 1
 
@@ -158,7 +167,8 @@ class Block:
 def stack(fig: SurveyFigure, block: Block) -> None:
     """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
 
-    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it.
+    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it
+    (:func:`wrap_filled`): no line is a lone word.
     """
     trans = fig.dpi_scale_trans
     title = fig.text(
@@ -191,7 +201,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     footer = fig.text(
         0,
         0,
-        "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
+        "\n".join(wrap_filled(line, INNER_IN, SMALL_SIZE) for line in block.footer),
         fontsize=SMALL_SIZE,
         ha="left",
         va="bottom",
