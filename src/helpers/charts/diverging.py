@@ -1,12 +1,15 @@
 """Diverging bars of scale questions, as a chart desk draws them (Heiberger & Robbins 2014; Pew).
 
-Negative answers run left of 0 and positive answers right, each side from the centre outwards; each side's
-total (its published net, or its only answer) is printed in bold above its half of the bar, with its
-interval as a whisker at the bar's end. The midpoint ("keep at the current level") is not split across 0
-but drawn as its own toned-down column to the right, and the unpublished remainder as a thin light column
-after it — all on one scale, :data:`~helpers.charts.style.DIVERGING_IN_PER_POINT`, shared by every
-diverging chart. Related questions are rows of one chart (:func:`plot_diverging` takes several).
-The legend lists the segments in the order they are drawn, left to right.
+Negative answers run left of 0 and positive answers right, each side from the centre outwards, each
+segment's value inside it (in the text size that fits; a value too long for its segment is left to the
+table and the note says so). Each side's total (its published net, or its only answer) is printed in bold
+above its half of the bar; a segment that is its side's total is not labelled twice. The total's interval
+is a whisker just below the bar's end, clear of the values. The midpoint ("keep at the current level") is
+not split across 0 but drawn as its own toned-down column right beside the bar, its answer above it, and
+the unpublished remainder as a light grey column after it — all on one scale,
+:data:`~helpers.charts.style.DIVERGING_IN_PER_POINT`, shared by every diverging chart. Related questions
+are rows of one chart (:func:`plot_diverging` takes several), labelled by what differs between their
+wordings (:func:`compact_labels`). The legend lists each answer once, in the order drawn, left to right.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ exact fieldwork dates where the sources agree on them, n, and any press report t
 Method detail (formulas, how a derived figure follows, the codebook's caveats) goes to
 ``SurveyFigure.chart_notes`` for the notebook text and to the methodology section.
 
-Each line is kept to one line of the chart's width: a line is built from its most complete wording down to
-its shortest (:func:`helpers.charts.text.first_that_fits`).
+One wording, whatever the chart: every chart of a public describes its survey in the same words
+(:func:`public_source`: institute, fieldwork dates, n) and names the press reports its figures come from
+(:func:`press_attribution`); the Note line says the same thing the same way on every chart. A line that
+is longer than the chart is wide wraps; nothing is shortened to fit.
 """
 
 from __future__ import annotations

@@ -142,14 +142,6 @@ def line_count(text: str, width_in: float, size: float = TEXT_SIZE, weight: str 
     return wrap_text(text, width_in, size, weight).count("\n") + 1
 
 
-def first_that_fits(candidates: Sequence[str], width_in: float = INNER_IN, size: float = SMALL_SIZE) -> str:
-    """The first (most complete) of ``candidates`` that fits on one line; the last one otherwise."""
-    for text in candidates:
-        if text_width_in(text, size) <= width_in:
-            return text
-    return candidates[-1]
-
-
 # ------------------------------------------------------------------------------------------------ layout
 @dataclass
 class Block:
