@@ -34,3 +34,11 @@ def test_the_single_figures_are_one_table_and_no_image(country, shown, tmp_path)
         figure = t[t["kind"] != "not published"].iloc[0]
         row = next(line for line in lines if r.data.wording(qid, country) in line)
         assert figure["percent_text"] in row
+
+
+def test_a_figure_of_another_measure_says_what_it_measures(shown):
+    r = report.open_report(country="KR")
+    report.show_single_figures(r, None)
+    (table,) = [o for o in shown if isinstance(o, dict) and "text/html" in o]
+    row = next(line for line in table["text/plain"].splitlines() if r.data.wording("us_relations_state", "KR") in line)
+    assert r.data.measure_note("KR", "us_relations_state") in row and " bad " not in row

@@ -206,6 +206,8 @@ def show_single_figures(r: Report, category: str | None) -> None:
         table = question_table(r.data, r.country, qid, r.confidence, r.deff)
         figure = table[table["kind"] != Kind.NOT_PUBLISHED]
         frame = numbers_table(r, figure).assign(Base=base_caption(r, figure).split(", ", 1)[1])
+        if table.attrs.get("measure_note"):  # a figure of another measure says what it measures
+            frame["Answer"] = str(table.attrs["measure_note"])
         frames.append(frame.assign(Question=r.data.wording(qid, r.country)))
     frame = pd.concat(frames, ignore_index=True).fillna("")
     columns = ["Question", *[c for c in frame.columns if c != "Question"]]
