@@ -21,7 +21,7 @@ CASES = sorted(
         for c in q.countries
     }
 )
-SLACK_PX = 0.5
+SLACK_PX = -3.0  # boxes closer than 3 px (0.36 pt at 200 dpi) count as touching
 
 
 @cache
@@ -55,9 +55,10 @@ def overlap(a: Bbox, b: Bbox) -> bool:
     return a.x0 < b.x1 - SLACK_PX and b.x0 < a.x1 - SLACK_PX and a.y0 < b.y1 - SLACK_PX and b.y0 < a.y1 - SLACK_PX
 
 
-def test_the_overlap_check_sees_an_overlap():
+def test_the_overlap_check_sees_an_overlap_and_a_touch():
     assert overlap(Bbox([[0, 0], [10, 10]]), Bbox([[5, 5], [15, 15]]))
-    assert not overlap(Bbox([[0, 0], [10, 10]]), Bbox([[10, 0], [20, 10]]))
+    assert overlap(Bbox([[0, 0], [10, 10]]), Bbox([[11, 0], [20, 10]]))  # touching: 1 px apart
+    assert not overlap(Bbox([[0, 0], [10, 10]]), Bbox([[14, 0], [20, 10]]))
 
 
 @pytest.mark.parametrize("case", CASES, ids="-".join)
