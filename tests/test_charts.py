@@ -33,7 +33,7 @@ DATA = load_survey_data()
 QUESTIONS = {q.question_id: q for q in DATA.questions.itertuples(index=False)}
 ALL_CASES = [(c, q.question_id) for q in DATA.questions.itertuples(index=False) for c in q.countries]
 LONE = [case for case in ALL_CASES if single_figure(question_table(DATA, *case))]
-CASES = [case for case in ALL_CASES if case not in LONE]
+CASES = ALL_CASES
 TOLERANCE = 1e-9
 
 
@@ -88,7 +88,8 @@ def texts(fig) -> list[str]:
 
 
 def footer_lines(fig) -> list[str]:
-    return next(t for t in fig.texts if t.get_gid() == "chart-footer").get_text().split("\n")
+    """The footer's "Note:" and "Source:" lines, unwrapped."""
+    return fig.chart_footer.split("\n")
 
 
 def case_id(case) -> str:
@@ -106,12 +107,11 @@ def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(
     country, qid = case
     fig = chart(country, qid)
     group = charts.related_questions(DATA, country, qid)
-    expected = (
-        DATA.wording(qid, country)
-        if len(group) == 1
-        else str(getattr(QUESTIONS[qid], charts.RELATED_COLUMN)).replace("_", " ").capitalize()
-    )
+    wordings = [DATA.wording(q, country) for q in group]
+    expected = wordings[0] if len(group) == 1 else charts.diverging.compact_labels(wordings)[1]
     assert fig.chart_title == expected
+    drawn_footer = next(t for t in fig.texts if t.get_gid() == "chart-footer").get_text()
+    assert drawn_footer.replace("\n", " ").replace("\u00a0", " ") == fig.chart_footer.replace("\n", " ")
     assert DATA.country(country).adjective in fig.chart_subtitle
     lines = footer_lines(fig)
     assert len(lines) <= 2 and lines[0].startswith("Note: ") and lines[-1].startswith("Source: ")
@@ -138,6 +138,9 @@ def test_chart_kind_chosen_from_a_dict_keyed_by_question_type():
     assert set(charts.CHART_KINDS) == set(QUESTION_TYPES)
     kinds = {}
     for country, qid in CASES:
+        if (country, qid) in LONE:
+            assert chart(country, qid).chart_kind == "single figure"
+            continue
         kinds.setdefault(QUESTIONS[qid].question_type, set()).add(chart(country, qid).chart_kind)
     assert kinds == {
         "scale": {"diverging"},
@@ -151,9 +154,10 @@ def test_chart_kind_chosen_from_a_dict_keyed_by_question_type():
 def test_every_drawn_row_is_drawn_with_its_published_value(case):
     fig = chart(*case)
     table = group_table(case)
-    drawn = fig.survey_table[~fig.survey_table["drawn_as"].isin(["not drawn", "total"])]
+    drawn = fig.survey_table[~fig.survey_table["drawn_as"].isin(["not drawn", "total", "note"])]
+    first = table["measure"].isna() | (table["measure"] == table["measure"].iloc[0])  # other measures: a note
     assert set(zip(drawn["question_id"], drawn["option"])) == set(
-        zip(table.loc[table["drawn"], "question_id"], table.loc[table["drawn"], "option"])
+        zip(table.loc[table["drawn"] & first, "question_id"], table.loc[table["drawn"] & first, "option"])
     )
     shown = texts(fig)
     for r in drawn.itertuples(index=False):
@@ -203,8 +207,8 @@ def test_bars_with_interval_whiskers_in_order(case):
 
 def test_every_bar_chart_shares_one_0_to_100_scale():
     scales = set()
-    for case in [*BAR_CASES, ("JP", None)]:
-        fig = chart(*case) if case[1] else charts.plot_single_figures(DATA, "JP")
+    for case in [*BAR_CASES, *LONE]:
+        fig = chart(*case)
         (ax,) = fig.axes
         assert ax.get_xlim() == (0.0, 100.0)
         scales.add(round(inches_per_point(ax), 9))
@@ -212,27 +216,23 @@ def test_every_bar_chart_shares_one_0_to_100_scale():
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_no_remainder_bar_longer_than_every_published_bar(case):
+def test_every_unpublished_remainder_is_drawn_at_scale_in_grey(case):
     fig = chart(*case)
-    published = [
-        p.get_width()
-        for ax in fig.axes
-        for label, ps in all_bars(ax).items()
-        for p in ps
-        if not label.endswith(REMAINDER_LABEL)
-    ]
-    for ax in fig.axes:
-        for patch in all_bars(ax).get(REMAINDER_LABEL, []):
-            assert published and patch.get_width() <= max(published)
-            assert patch.get_height() < style.BAR_HEIGHT  # thin
-            assert mpl.colors.to_hex(patch.get_facecolor()) == style.REMAINDER_COLOUR
+    table = group_table(case)
+    remainders = table[(table["kind"] == "not published") & table["drawn"]]
+    patches = [p for ax in fig.axes for p in all_bars(ax).get(REMAINDER_LABEL, [])]
+    assert sorted(p.get_width() for p in patches) == pytest.approx(sorted(remainders["percent"]))
+    for patch in patches:
+        assert patch.get_height() == pytest.approx(style.BAR_HEIGHT)
+        assert mpl.colors.to_hex(patch.get_facecolor()) == style.REMAINDER_COLOUR
+    assert set(fig.survey_table.loc[fig.survey_table["kind"] == "not published", "drawn_as"]) <= {"remainder"}
 
 
-def test_a_remainder_longer_than_every_bar_is_said_not_drawn():
+def test_the_largest_remainder_is_drawn_too():
     fig = chart("JP", "jk_priority_goal")
-    assert REMAINDER_LABEL not in bars(fig.axes[0])
-    assert fig.survey_table.set_index("label").loc[REMAINDER_LABEL, "drawn_as"] == "remainder note"
-    assert any(t.startswith("47.0%") for t in texts(fig))
+    (patch,) = bars(fig.axes[0])[REMAINDER_LABEL].patches
+    assert patch.get_width() == pytest.approx(47.0) and "47.0" in texts(fig)
+    assert fig.survey_table.set_index("label").loc[REMAINDER_LABEL, "drawn_as"] == "remainder"
 
 
 def test_no_remainder_where_answers_can_be_several():
@@ -242,31 +242,35 @@ def test_no_remainder_where_answers_can_be_several():
 
 
 # ----------------------------------------------------------------------------------------------- single figures
-def test_a_lone_figure_is_not_a_chart_of_its_own_but_in_the_overview():
+def test_a_lone_figure_is_its_own_chart_never_a_bar_among_other_questions():
     assert LONE, "the data have questions with a single published figure"
     for country, qid in LONE:
-        with pytest.raises(ValueError, match="single published figure"):
-            charts.plot_question(DATA, country, qid)
-    for country in {c for c, _ in LONE}:
-        fig = charts.plot_single_figures(DATA, country)
+        fig = charts.plot_question(DATA, country, qid)
         (ax,) = fig.axes
-        expected = {qid for c, qid in LONE if c == country}
+        assert set(fig.survey_table["question_id"]) == {qid}
         drawn = fig.survey_table[fig.survey_table["drawn_as"] == "bar"]
-        assert set(drawn["question_id"]) == expected and len(bars(ax)) == len(expected)
-        for r in drawn.itertuples(index=False):
-            assert any(abs(c.patches[0].get_width() - r.percent) < TOLERANCE for c in bars(ax).values())
-        assert len(footer_lines(fig)) <= 2
+        assert len(drawn) == 1 and len([k for k in bars(ax) if k != REMAINDER_LABEL]) == 1
+        (patch,) = next(c for k, c in bars(ax).items() if k != REMAINDER_LABEL).patches
+        assert patch.get_width() == pytest.approx(drawn["percent"].iloc[0])
 
 
-def test_a_category_chart_of_single_figures_needs_two():
-    with pytest.raises(ValueError, match="needs two"):
-        charts.plot_single_figures(DATA, "JP", "culture & history")
-    fig = charts.plot_single_figures(DATA, "KR", "security")
-    assert len(bars(fig.axes[0])) == 2
+def test_no_chart_draws_two_questions_unless_they_are_one_group():
+    for case in CASES:
+        assert set(chart(*case).survey_table["question_id"]) == set(group_of(case)), case
+
+
+def test_a_rounded_value_keeps_its_published_figure_in_the_svg():
+    assert charts.draw.chart_values(["40.5", "78", "12.25"]) == ["41", "78", "12"]
+    assert charts.draw.chart_values(["40.5", "7.3"]) == ["40.5", "7.3"]
+    fig = charts.SurveyFigure()
+    ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+    charts.draw.value_label(ax, 40.5, 0, "41", exact="40.5")
+    svg = charts.figure_bytes(fig, "svg").decode()
+    assert '<g class="exact-figure"><title>40.5%</title>' in svg
 
 
 # ----------------------------------------------------------------------------------------------- diverging
-SCALES = [case for case in CASES if QUESTIONS[case[1]].question_type == "scale"]
+SCALES = [case for case in CASES if QUESTIONS[case[1]].question_type == "scale" and case not in LONE]
 # Hand-computed (left, right) of each segment: negative left of 0, positive right; the midpoint is a column.
 SEGMENTS = {
     ("JP", "japan_nuclear_weapons"): {
@@ -316,8 +320,9 @@ def test_diverging_segments_totals_and_legend_in_segment_order(case):
     if len(group_of(case)) == 1:
         by_x = sorted(SEGMENTS[case], key=lambda k: SEGMENTS[case][k][0])
         assert legend[: len(by_x)] == by_x
-    else:  # one legend entry per label, the segments before the columns
-        assert len(legend) == len(set(legend)) and set(drawn) <= set(legend)
+    else:  # one legend entry per answer, derived or not (the hatch is explained in the note)
+        assert len(legend) == len(set(legend))
+        assert {label.replace(" (derived)", "") for label in drawn} == set(legend)
     # Both sides' totals labelled.
     table = question_table(DATA, *case)
     for side in ("-", "+"):
@@ -422,9 +427,21 @@ def test_press_sources_flagged_in_the_source_line():
         if DATA.is_press(s)
     ]
     # the Source line flags them; their names, too long for one line, are in the chart's notes
-    notes = " ".join(fig.chart_notes)
     assert press and "press" in footer_lines(fig)[-1]
-    assert all(p in footer_lines(fig)[-1] or p in notes for p in press)
+    assert all(p in footer_lines(fig)[-1] for p in press)  # which report gave which figures
+
+
+def test_one_source_template_per_public():
+    """Every chart of a public describes its survey in the same words, dates included."""
+    for country in DATA.countries():
+        heads = {
+            footer_lines(chart(c, q))[-1].split("; all figures")[0].split("; “")[0].split("; some")[0].rstrip(".")
+            for c, q in CASES
+            if c == country
+        }
+        assert len(heads) == 1, heads
+        (head,) = heads
+        assert charts.footer.fieldwork_text(DATA, country) in head.replace("\u00a0", " ")
 
 
 def test_exact_fieldwork_dates_where_the_sources_agree():
@@ -532,7 +549,7 @@ def test_footers_state_the_level_and_design_effect_used():
         charts.plot_question(DATA, "JP", "us_impression", confidence=0.90, deff=1.5),
         charts.plot_question(DATA, "JP", "defense_spending", confidence=0.90, deff=1.5),
         charts.plot_comparisons(DATA, "JP", None, confidence=0.90, deff=1.5),
-        charts.plot_single_figures(DATA, "JP", None, confidence=0.90, deff=1.5),
+        charts.plot_question(DATA, "JP", "taiwan_us_response", confidence=0.90, deff=1.5),
     ]
     for fig in figs:
         note = footer_lines(fig)[0]
@@ -543,10 +560,12 @@ def test_footers_state_the_level_and_design_effect_used():
 
 
 def test_a_single_figure_of_another_measure_is_labelled_with_what_it_measures():
-    fig = charts.plot_single_figures(DATA, "KR", "bilateral relations")
+    fig = charts.plot_question(DATA, "KR", "us_relations_state")
     labels = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels())
     note = DATA.measure_note("KR", "us_relations_state")
-    assert note and note in labels and "“bad”" not in labels
+    what, _, aside = note.partition(" (")
+    assert note and what[0].upper() + what[1:] in labels and "bad" not in labels.split()
+    assert aside.rstrip(")") in footer_lines(fig)[0]
 
 
 def test_every_public_up_to_twenty_has_a_look_of_its_own():
@@ -562,3 +581,22 @@ def test_every_public_up_to_twenty_has_a_look_of_its_own():
     assert {look[0] for look in looks} == set(style.COUNTRY_PALETTE)
     with pytest.raises(ValueError, match="unknown country"):
         style.country_look(many, "JP")
+
+
+def test_png_is_indexed_and_keeps_every_chart_colour_exactly():
+    from io import BytesIO
+
+    from PIL import Image
+
+    for fig in (chart("JP", "japan_nuclear_weapons"), chart("JP", "defense_spending"), dots("JP")):
+        fills = {mpl.colors.to_hex(p.get_facecolor()) for ax in fig.axes for ps in all_bars(ax).values() for p in ps}
+        fills |= {
+            mpl.colors.to_hex(c.get_facecolor()[0])
+            for ax in fig.axes
+            for c in ax.collections[:3]
+            if len(c.get_facecolor())
+        }
+        image = Image.open(BytesIO(charts.figure_bytes(fig, "png")))
+        assert image.mode == "P"
+        found = {mpl.colors.to_hex([v / 255 for v in rgb]) for _, rgb in image.convert("RGB").getcolors(256)}
+        assert fills and fills <= found, fills - found

@@ -234,10 +234,10 @@ def test_show_question_at_another_design_effect_states_the_effective_n(r15, show
     assert any(finding.text in plain(o) for o in shown)
 
 
-def test_show_question_of_a_single_figure_draws_no_lone_chart(r, shown, tmp_path):
+def test_show_question_of_a_single_figure_draws_its_own_chart(r, shown, tmp_path):
     report.show_question(r, "taiwan_us_response")
-    assert not any("<svg" in plain(o) for o in shown)
-    assert not (tmp_path / "figures" / "JP" / "taiwan_us_response.svg").exists()
+    assert any("<svg" in plain(o) for o in shown)
+    assert (tmp_path / "figures" / "JP" / "taiwan_us_response.svg").exists()
     assert any("(41.4%)" in plain(o) for o in shown)
 
 

@@ -37,7 +37,6 @@ from .tables import (
     question_table,
     questions_in_category,
     related_questions,
-    single_figure_questions,
     units,
 )
 from .vocabulary import Word
@@ -646,9 +645,5 @@ def build_summary(
 
 
 def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:
-    """Stem of the chart a question is drawn in: its own, or its category's chart of single figures."""
-    category = str(data.question(question_id)["category"])
-    grouped = single_figure_questions(data, country, category)
-    if question_id in grouped:
-        return outputs.single_figures_figure(country, category if len(grouped) >= 2 else None, figures_dir)
+    """Stem of the chart a question is drawn in: its own, or its group's (related scale questions)."""
     return outputs.question_figure(country, related_questions(data, country, question_id)[0], figures_dir)

@@ -27,12 +27,6 @@ def question_figure(country: str, question_id: str, figures_dir: str = "figures"
     return f"{figures_dir}/{country}/{question_id}"
 
 
-def single_figures_figure(country: str, category: str | None, figures_dir: str = "figures") -> str:
-    """Stem of the chart of questions with one published figure each: a category's, or (``None``) every
-    category's (the overview, which the summary shows)."""
-    return f"{figures_dir}/{country}/{slug(category) + '_' if category else ''}single_figures"
-
-
 def comparisons_figure(country: str, category: str | None, figures_dir: str = "figures") -> str:
     """Stem of the dot plot of a category's comparisons (``None``: the overview of every category)."""
     return f"{figures_dir}/{country}/comparisons/{slug(category) if category else 'overview'}"

@@ -29,7 +29,13 @@ from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
-from .tables import comparison_table, comparisons_in_category, question_table, questions_in_category, single_figure
+from .tables import (
+    comparison_table,
+    comparisons_in_category,
+    question_table,
+    questions_in_category,
+    single_figure,  # noqa: F401  (kept importable from here)
+)
 
 
 @dataclass(frozen=True)
@@ -282,8 +288,7 @@ def show_key_findings(r: Report, category: str) -> None:
 def show_question(r: Report, question_id: str) -> None:
     """One question: its heading, its chart (saved under figures/), what it shows, and its numbers.
 
-    A question with a single published figure is drawn in its category's chart of single figures
-    (:func:`show_single_figures`) rather than as a lone bar.
+    A question with a single published figure is drawn as its one bar beside its unpublished remainder.
     """
     data = r.data
     data.check_question(question_id, r.country)
@@ -291,9 +296,7 @@ def show_question(r: Report, question_id: str) -> None:
     display(Markdown(f"### {data.wording(question_id, r.country)}"))
     notes: list[str] = []
     group = charts.related_questions(data, r.country, question_id)
-    if single_figure(table):
-        pass
-    elif group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
+    if group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
         notes.append(f"Drawn with “{data.wording(group[0], r.country)}”, as one chart on one scale.")
     else:
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff, table=table)
@@ -310,16 +313,24 @@ def show_question(r: Report, question_id: str) -> None:
 
 
 def show_single_figures(r: Report, category: str | None) -> None:
-    """The chart of the questions with a single published figure each: a category's when it has two or
-    more (one alone is said in its section and drawn in the summary's overview), or (``None``) every
-    category's."""
+    """The questions with a single published figure each, as one compact table (each is also drawn in its
+    own section): a category's when it has two or more, or (``None``) every category's."""
     grouped = charts.single_figure_questions(r.data, r.country, category, r.confidence, r.deff)
     if len(grouped) < (1 if category is None else 2):
         return
     if category is not None:
         display(Markdown("### Questions with one published figure"))
-    fig = charts.plot_single_figures(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
-    _show_figure(r, fig, outputs.single_figures_figure(r.country, category, r.figures_dir))
+    frames = []
+    for qid in grouped:
+        table = question_table(r.data, r.country, qid, r.confidence, r.deff)
+        figure = table[table["kind"] != Kind.NOT_PUBLISHED]
+        frame = numbers_table(r, figure).assign(Base=base_caption(r, figure).split(", ", 1)[1])
+        if table.attrs.get("measure_note"):  # a figure of another measure says what it measures
+            frame["Answer"] = str(table.attrs["measure_note"])
+        frames.append(frame.assign(Question=r.data.wording(qid, r.country)))
+    frame = pd.concat(frames, ignore_index=True).fillna("")
+    columns = ["Question", *[c for c in frame.columns if c != "Question"]]
+    _show_table(frame[columns], f"{narrative.capitalise(r.data.respondents(r.country))}: one published figure each")
 
 
 def show_comparisons(r: Report, category: str | None) -> None:

@@ -2,9 +2,9 @@
 
 - :func:`plot_question` — one question in one country, of the kind its ``question_type`` calls for
   (:data:`CHART_KINDS`): diverging bars for scales (:mod:`.diverging`), bars in questionnaire order for
-  single-choice questions, ranked bars for multiple answers and top reasons (:mod:`.bars`).
-- :func:`plot_single_figures` — the questions of which only one figure was published, grouped in one chart
-  (a lone published number is not drawn as a chart of its own).
+  single-choice questions, ranked bars for multiple answers and top reasons (:mod:`.bars`); a question with a
+  single published figure, of whatever type, is one bar beside its unpublished remainder (never a bar among
+  other questions' bars).
 - :func:`plot_comparisons` — the cross-country dot plot of a category, or the overview (:mod:`.dots`);
   :func:`plot_comparison` — the same for one item.
 - :func:`save_figure` — PNG (200 dpi), SVG (text as text), PDF; byte-identical on every run (:mod:`.save`).
@@ -41,7 +41,6 @@ from ..tables import (
     single_figure_questions,
 )
 from . import bars, diverging
-from .bars import plot_single_figures
 from .dots import plot_comparison, plot_comparisons
 from .save import FIGURE_FORMATS, figure_bytes, save_figure
 from .style import DPI, chart_style, country_colour, country_look
@@ -60,7 +59,6 @@ __all__ = [
     "plot_comparison",
     "plot_comparisons",
     "plot_question",
-    "plot_single_figures",
     "related_questions",
     "save_figure",
     "single_figure_questions",
@@ -69,10 +67,7 @@ __all__ = [
 
 def _diverging(data, country, q, table, confidence, deff) -> SurveyFigure:
     qids = related_questions(data, country, str(q["question_id"]))
-    title = None
-    if len(qids) > 1:  # the group's name, as the codebook spells it ("own_nuclear_weapons" → "Own nuclear weapons")
-        title = str(q[RELATED_COLUMN]).replace("_", " ").capitalize()
-    return diverging.plot_diverging(data, country, qids, confidence, deff, title=title)
+    return diverging.plot_diverging(data, country, qids, confidence, deff)
 
 
 _bars = functools.partial(bars.plot_bars, ranked=False)
@@ -117,8 +112,7 @@ def plot_question(
     Raises
     ------
     ValueError
-        For an unknown country, when the country has no figures for the question, or when only one figure
-        was published (it is drawn with the others by :func:`plot_single_figures`).
+        For an unknown country, or when the country has no figures for the question.
     """
     data.check_country(country)
     q = question_row(data, question_id)
@@ -127,9 +121,6 @@ def plot_question(
     if table.empty:
         have = ", ".join(q["countries"]) or "none"
         raise ValueError(f"no published figures for '{question_id}' in {country} (countries with data: {have})")
-    if single_figure(table):
-        raise ValueError(
-            f"'{question_id}' has a single published figure in {country}: it is drawn with the "
-            "others of its kind by charts.plot_single_figures, not as a chart of its own"
-        )
+    if single_figure(table):  # one bar and its remainder, whatever the question's type
+        return bars.plot_bars(data, country, q, table, confidence, deff)
     return CHART_KINDS[str(q["question_type"])](data, country, q, table, confidence, deff)

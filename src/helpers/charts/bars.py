@@ -1,10 +1,12 @@
 """Horizontal bars of one country: a single-choice question (questionnaire order), a multiple-answer or
-"top reasons" question (ranked), and the questions of which a single figure was published, grouped.
+"top reasons" question (ranked), and a question of which a single figure was published (one bar and its
+remainder, whatever the question's type).
 
 Every bar chart draws 0–100 on an axes of the same width (:data:`~helpers.charts.style.BAR_AXES_IN`), so
 a length means the same on every chart. Values are printed beyond the whisker; no axis or grid. The
-unpublished remainder of a one-answer question is a thin light bar — or, when it would be longer than every
-published bar, a line of text in its row, so that what was not published never dominates what was.
+unpublished remainder of a one-answer question is always drawn, at scale, as a light grey bar with its value
+in grey: what was not published is seen for what it is, however large. Where two sources measured the same
+reasons differently, the codebook's own measure is drawn and the other is a note (and a row of the table).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import pandas as pd
 
 from ..data import SurveyData
 from ..kinds import Kind
-from ..tables import question_table, single_figure_questions
+from ..tables import measure_groups, single_figure
 from . import draw, footer, style
-from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN, REMAINDER_HEIGHT
+from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN
 from .text import Block, SurveyFigure, rows_height, stack, wrap_text
 
 AXES_LEFT_IN = PAD_IN + LABEL_IN + LABEL_PAD_IN
@@ -41,47 +43,41 @@ def _order(rows: pd.DataFrame, ranked: bool) -> pd.DataFrame:
     return rows  # the table is in display (questionnaire) order, the remainder last
 
 
-def _bar(ax, y, r, colour, whiskers, label):
+def _bar(ax, y, r, colour, whiskers, label, value):
     ax.barh(
         [y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label, **draw.look(colour, r["kind"], r["status"])
     )
     whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
-    draw.value_label(ax, draw.bar_end(r), y, str(r["percent_text"]))
+    draw.value_label(ax, draw.bar_end(r), y, value, exact=str(r["percent_text"]))
 
 
-def _draw_rows(
-    ax, rows: pd.DataFrame, start: int, colour, whiskers: draw.Whiskers, drawn_as: dict, section: str = ""
-) -> list[str]:
-    """Bars of ``rows`` from row ``start``; returns their labels. A bar's artist label is prefixed with its
-    ``section`` (the measure) where a chart has several, so that every bar is found by one name."""
+def _draw_rows(ax, rows: pd.DataFrame, colour, whiskers: draw.Whiskers, drawn_as: dict, values: list[str]) -> list[str]:
+    """Bars of ``rows``, one per row from the top, with ``values`` as their labels; returns the row labels.
+    The unpublished remainder is a light grey bar at scale, its value in grey."""
     labels = []
-    published = rows.loc[rows["kind"] != Kind.NOT_PUBLISHED, "percent"]
-    longest = float(published.max()) if not published.empty else 0.0
-    for k, (i, r) in enumerate(rows.iterrows()):
-        y = start + k
+    for y, ((i, r), value) in enumerate(zip(rows.iterrows(), values)):
         label = draw.row_label(str(r["label"]), r["kind"], r["status"])
         labels.append(label)
-        label = f"{section}: {label}" if section else label
         if r["kind"] == Kind.NOT_PUBLISHED:
-            text = f"{r['percent_text']}%"
-            if r["percent"] <= longest:
-                ax.barh(
-                    [y],
-                    [r["percent"]],
-                    height=REMAINDER_HEIGHT,
-                    linewidth=0,
-                    label=label,
-                    **draw.look(colour, r["kind"], r["status"]),
-                )
-                draw.value_label(ax, r["percent"], y, text, muted=True)
-                drawn_as[i] = "remainder"
-            else:  # longer than every published bar: said, not drawn
-                draw.value_label(ax, 0, y, f"{text}, not shown as a bar", muted=True, offset_pt=2)
-                drawn_as[i] = "remainder note"
+            ax.barh(
+                [y],
+                [r["percent"]],
+                height=BAR_HEIGHT,
+                linewidth=0,
+                label=label,
+                **draw.look(colour, r["kind"], r["status"]),
+            )
+            draw.value_label(ax, r["percent"], y, value, muted=True, exact=str(r["percent_text"]))
+            drawn_as[i] = "remainder"
             continue
-        _bar(ax, y, r, colour, whiskers, label)
+        _bar(ax, y, r, colour, whiskers, label, value)
         drawn_as[i] = "bar"
     return labels
+
+
+def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
+    figures = rows[rows["kind"] != Kind.NOT_PUBLISHED]
+    return footer.source_line(data, [country], list(figures["source"]), list(figures["label"]))
 
 
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
@@ -89,9 +85,7 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
     if table.attrs.get("options_published") == "some":
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
-        elif (table["kind"] == Kind.NOT_PUBLISHED).any():
-            parts.append(("Other answers were not published.", "Other answers not published."))
-        else:
+        elif not (table["kind"] == Kind.NOT_PUBLISHED).any():  # else the remainder is drawn and labelled
             parts.append(("Answer format not disclosed, so no remainder is shown.", "No remainder shown."))
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
@@ -148,116 +142,62 @@ def plot_bars(
     deff: float,
     ranked: bool = False,
 ) -> SurveyFigure:
-    """Bars of one question; one section per measure when two sources report different measures."""
+    """Bars of one question (its first measure; any other measure is a note, see the module's docstring)."""
     colour = style.country_colour(data, country)
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     whiskers, drawn_as = draw.Whiskers(), {}
-    measure = table["measure"].fillna("").astype(str)
-    measures = list(dict.fromkeys(measure))
-    labels: list[str] = []
-    bold: set[int] = set()
-    notes = []
-    for m in measures:
-        rows = _order(table[(measure == m) & table["drawn"].astype(bool)], ranked)
-        if len(measures) > 1:
-            spec = data.measure(m)
-            sources = "; ".join(dict.fromkeys(data.source_label(s) for s in rows["source"].dropna()))
-            bold.add(len(labels))
-            labels.append(f"{spec.label.capitalize()} ({sources})")
-            notes.append(f"{spec.label}: {spec.description.strip()}")
-        labels += _draw_rows(ax, rows, len(labels), colour, whiskers, drawn_as, m if len(measures) > 1 else "")
+    groups = measure_groups(table)
+    shown = groups[0][1]
+    rows = _order(shown[shown["drawn"].astype(bool)], ranked)
+    values = draw.chart_values(rows["percent_text"])
+    labels = _draw_rows(ax, rows, colour, whiskers, drawn_as, values)
+    lone = single_figure(table)
+    notes, parts_extra = [], []
+    if lone and table.attrs.get("measure_note"):  # the figure measures something else than the wording says
+        what, _, aside = str(table.attrs["measure_note"]).partition(" (")
+        first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
+        labels[first] = what[0].upper() + what[1:]
+        if aside:  # the label names the measure; the note says how it differs from the wording
+            parts_extra.append((f"The figure is {aside.rstrip(')')}.", ""))
+    for m, other in groups[1:]:
+        drawn_as.update(dict.fromkeys(other.index, "note"))
+        spec = data.measure(m)
+        sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
+        figures = "; ".join(f"{r.label} {r.percent_text}" for r in other.itertuples() if r.kind != Kind.NOT_PUBLISHED)
+        notes.append(
+            f"Another measure of the same reasons, {spec.label} ({sources}), not drawn: {figures}. "
+            f"{spec.description.strip()}"
+        )
+        outlets = ", ".join(
+            dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
+        )
+        parts_extra.append((f"{outlets}'s figures ({spec.label}) are in the table, not drawn.", ""))
+    if len(groups) > 1:
+        first = groups[0][0]
+        drawn = (
+            f"{data.measure(first).label}. {data.measure(first).description.strip()}"
+            if first
+            else "the codebook's measure."
+        )
+        notes.insert(0, f"Drawn: {drawn}")
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
-    notes += footer.press_notes(data, table["source"].dropna())
-    _finish(
-        fig,
-        ax,
-        labels,
-        bold,
-        data.wording(str(q["question_id"]), country),
-        subtitle,
-        _note_parts(q, table, confidence, deff, ranked),
-        footer.source_line(data, [country], table["source"].dropna()),
-        notes,
-        whiskers,
-        table,
-        drawn_as,
-    )
-    fig.chart_kind = "ranked" if ranked else "bars"
-    return fig
-
-
-@style.styled
-def plot_single_figures(
-    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
-) -> SurveyFigure:
-    """One chart of every question of ``country`` (in ``category``, or all) with a single published figure.
-
-    A single number drawn as a chart of its own is a lonely bar beside a remainder that dominates it; drawn
-    together, on the common scale, the figures are read as what they are: the share giving one answer, each
-    to its own question. Raises ValueError when there are fewer than two (a lone figure is said in the text
-    and shown in the overview, ``category=None``).
-    """
-    qids = single_figure_questions(data, country, category, confidence, deff)
-    where = f"category '{category}'" if category is not None else "the survey"
-    if len(qids) < 2 and category is not None:
-        raise ValueError(
-            f"{country} has {len(qids)} question(s) with a single published figure in {where}; "
-            "a chart needs two (the overview, category=None, shows them all)"
-        )
-    if not qids:
-        raise ValueError(f"{country} has no question with a single published figure")
-    colour = style.country_colour(data, country)
-    fig = SurveyFigure()
-    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
-    whiskers, drawn_as = draw.Whiskers(), {}
-    tables, labels = [], []
-    for qid in qids:
-        table = question_table(data, country, qid, confidence, deff)
-        row = table[table["drawn"].astype(bool) & (table["kind"] != Kind.NOT_PUBLISHED)]
-        r = row.iloc[0]
-        wording = data.wording(qid, country)
-        base = "" if not bool(r["base_is_estimate"]) else f" ({footer.base_text(r['base_n'], True)})"
-        # a figure that measures something else than the wording says what it is instead of the answer
-        what = f"the {table.attrs['measure_note']}" if table.attrs.get("measure_note") else f"“{r['label']}”"
-        label = draw.row_label(f"{wording}: {what}{base}", r["kind"], r["status"])
-        y = len(labels)
-        _bar(ax, y, r, colour, whiskers, label)
-        drawn_as[(qid, row.index[0])] = "bar"
-        labels.append(label)
-        tables.append(table.assign(_key=[(qid, i) for i in table.index]))
-    table = pd.concat(tables, ignore_index=True)
-    drawn = {i: drawn_as.get(k, "not drawn") for i, k in zip(table.index, table["_key"])}
-    table = table.drop(columns="_key")
-    name = data.country_name(country)
-    title = f"{name}: answers to questions with one published figure" + (f" ({category})" if category else "")
-    subtitle = (
-        f"% of {data.respondents(country)} giving the answer shown · "
-        f"{footer.base_text(data.country_n(country), False)} unless stated"
-    )
-    parts = [
-        footer.interval_part(confidence, deff),
-        ("The sources published no other answer to these questions.", "No other answers published."),
-    ]
-    if (table["status"] == "unconfirmed").any():
-        parts.append(("Cross-hatched: unconfirmed.", "Cross-hatched: unconfirmed."))
-    notes = footer.codebook_notes(data, qids)
-    notes += footer.press_notes(data, table["source"].dropna())
+    notes += footer.press_notes(data, rows["source"].dropna())
     _finish(
         fig,
         ax,
         labels,
         set(),
-        title,
+        data.wording(str(q["question_id"]), country),
         subtitle,
-        parts,
-        footer.source_line(data, [country], table["source"].dropna()),
+        _note_parts(q, shown, confidence, deff, ranked) + parts_extra,
+        _source(data, country, rows),
         notes,
         whiskers,
         table,
-        drawn,
+        drawn_as,
     )
-    fig.chart_kind = "single figures"
+    fig.chart_kind = "single figure" if lone else "ranked" if ranked else "bars"
     return fig

@@ -1,12 +1,15 @@
 """Diverging bars of scale questions, as a chart desk draws them (Heiberger & Robbins 2014; Pew).
 
-Negative answers run left of 0 and positive answers right, each side from the centre outwards; each side's
-total (its published net, or its only answer) is printed in bold above its half of the bar, with its
-interval as a whisker at the bar's end. The midpoint ("keep at the current level") is not split across 0
-but drawn as its own toned-down column to the right, and the unpublished remainder as a thin light column
-after it — all on one scale, :data:`~helpers.charts.style.DIVERGING_IN_PER_POINT`, shared by every
-diverging chart. Related questions are rows of one chart (:func:`plot_diverging` takes several).
-The legend lists the segments in the order they are drawn, left to right.
+Negative answers run left of 0 and positive answers right, each side from the centre outwards, each
+segment's value inside it (in the text size that fits; a value too long for its segment is left to the
+table and the note says so). Each side's total (its published net, or its only answer) is printed in bold
+above its half of the bar; a segment that is its side's total is not labelled twice. The total's interval
+is a whisker just below the bar's end, clear of the values. The midpoint ("keep at the current level") is
+not split across 0 but drawn as its own toned-down column right beside the bar, its answer above it, and
+the unpublished remainder as a light grey column after it — all on one scale,
+:data:`~helpers.charts.style.DIVERGING_IN_PER_POINT`, shared by every diverging chart. Related questions
+are rows of one chart (:func:`plot_diverging` takes several), labelled by what differs between their
+wordings (:func:`compact_labels`). The legend lists each answer once, in the order drawn, left to right.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from ..data import SurveyData
 from ..kinds import Kind
 from ..tables import question_row, question_table
 from . import draw, footer, style
-from .style import BAR_HEIGHT, PAD_IN, REMAINDER_HEIGHT, SMALL_SIZE, TEXT_SIZE
+from .style import BAR_HEIGHT, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .style import DIVERGING_IN_PER_POINT as K
 from .text import Block, SurveyFigure, fits_inside, stack, text_width_in, wrap_text
 
@@ -28,6 +31,7 @@ LABEL_IN = 1.25  # row labels: a country, a measure or a short wording
 COLUMN_GAP_IN = 0.3
 VALUE_ROOM_IN = 0.38
 ROW_IN = 0.82
+WHISKER_DROP = BAR_HEIGHT / 2 + 0.07  # rows below the bar's centre: a whisker clear of the segments
 
 
 def _centre(q: pd.Series) -> float:
@@ -41,22 +45,62 @@ def _centre(q: pd.Series) -> float:
     return (max(pos) + min(neg)) / 2 if max(pos) < min(neg) else (max(neg) + min(pos)) / 2
 
 
+def compact_labels(wordings: Sequence[str]) -> tuple[list[str], str]:
+    """Row labels and a title for related questions: what differs between their wordings, and the wording
+    with the differing parts joined by "or" ("Whether Japan or South Korea should have its own nuclear
+    weapons"; rows "Japan", "South Korea"). Wordings with nothing in common are kept whole, joined by "; "."""
+    split = [w.split(" ") for w in wordings]
+    head = 0
+    while all(len(w) > head for w in split) and len({tuple(w[: head + 1]) for w in split}) == 1:
+        head += 1
+    tail = 0
+    while all(len(w) - head > tail for w in split) and len({tuple(w[len(w) - tail - 1 :]) for w in split}) == 1:
+        tail += 1
+    middles = [" ".join(w[head : len(w) - tail]) for w in split]
+    if not (head or tail) or not all(middles):
+        return list(wordings), "; ".join(wordings)
+    words = split[0]
+    title = " ".join([*words[:head], " or ".join(middles), *words[len(words) - tail :]])
+    return [m[0].upper() + m[1:] for m in middles], title
+
+
 def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidence: float, deff: float):
-    """(label, question, rows) for each bar: one per question and measure."""
+    """(label, question, rows) for each bar, one per question and measure, and the chart's title."""
     out = []
     for qid in question_ids:
         table = question_table(data, country, qid, confidence, deff)
         measure = table["measure"].fillna("").astype(str)
         for m in dict.fromkeys(measure):
             rows = table[measure == m]
-            if len(question_ids) > 1:
-                label = data.wording(qid, country)
-            elif m:
+            if m:
                 label = data.measure(m).label
             else:
                 label = data.country_name(country)
             out.append((label, question_row(data, qid), rows))
-    return out
+    title = data.wording(question_ids[0], country)
+    if len(question_ids) > 1:
+        labels, title = compact_labels([data.wording(q, country) for q in question_ids])
+        out = [(label, q, rows) for label, (_, q, rows) in zip(labels, out)]
+    return out, title
+
+
+def _segment_value(ax, left: float, width: float, y: float, text: str, colour) -> bool:
+    """The segment's value inside it, in the text size that fits; False when none does."""
+    for size in (TEXT_SIZE, SMALL_SIZE):
+        if fits_inside(text, width * K, size, pad_in=0.02):
+            ax.text(
+                left + width / 2,
+                y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=size,
+                color=style.ink_on(colour),
+                parse_math=False,
+                bbox=dict(boxstyle="round,pad=0.1", fc=colour, ec="none"),  # legible over a hatch
+            )
+            return True
+    return False
 
 
 @style.styled
@@ -68,14 +112,19 @@ def plot_diverging(
     deff: float = 1.0,
     title: str | None = None,
 ) -> SurveyFigure:
-    """Diverging bars of one or several (related) scale questions of ``country``, one row each."""
-    bars = _bars(data, country, question_ids, confidence, deff)
+    """Diverging bars of one or several (related) scale questions of ``country``, one row each.
+
+    The title is the question's wording (for several, :func:`compact_labels`) unless ``title`` is given."""
+    bars, auto_title = _bars(data, country, question_ids, confidence, deff)
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     whiskers, drawn_as = draw.Whiskers(), {}
     legend: dict[str, tuple[float, object]] = {}
     mids, rests = [], []
     reach = {"-": 5.0, "+": 5.0}
+    every = pd.concat([rows for _, _, rows in bars])
+    value_of = dict(zip(every["percent_text"].astype(str), draw.chart_values(every["percent_text"])))
+    unlabelled = []
     for y, (_label, q, rows) in enumerate(bars):
         centre = _centre(q)
         drawn = rows[rows["drawn"].astype(bool)]
@@ -84,10 +133,11 @@ def plot_diverging(
             seg["_distance"] = (seg["order"] - centre).abs()
             seg = seg.sort_values("_distance", kind="stable")
             colours = style.ramp(side, len(seg))
+            units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
             edge = 0.0
             for colour, (i, r) in zip(colours, seg.iterrows()):
                 left = edge if sign > 0 else edge - r["percent"]
-                name = draw.row_label(str(r["label"]), r["kind"], r["status"])
+                name = str(r["label"])  # derived or not, one legend entry per answer (the hatch is in the note)
                 kind = r["kind"] if r["kind"] != "net" else "published"
                 ax.barh(
                     [y],
@@ -95,45 +145,24 @@ def plot_diverging(
                     left=[left],
                     height=BAR_HEIGHT,
                     linewidth=0,
-                    label=name,
+                    label=draw.row_label(name, r["kind"], r["status"]),
                     **draw.look(colour, kind, r["status"]),
                 )
-                middle = left + r["percent"] / 2
-                if fits_inside(str(r["percent_text"]), r["percent"] * K):
-                    ax.text(
-                        middle,
-                        y,
-                        str(r["percent_text"]),
-                        ha="center",
-                        va="center",
-                        fontsize=TEXT_SIZE,
-                        color=style.ink_on(colour),
-                        parse_math=False,
-                        bbox=dict(boxstyle="round,pad=0.1", fc=colour, ec="none") if kind == "derived" else None,
-                    )
-                else:
-                    ax.annotate(
-                        str(r["percent_text"]),
-                        (middle, y + BAR_HEIGHT / 2),
-                        xytext=(0, -1),
-                        textcoords="offset points",
-                        ha="center",
-                        va="top",
-                        fontsize=SMALL_SIZE,
-                        color=style.TEXT_COLOUR,
-                        parse_math=False,
-                    )
+                alone = len(seg) == 1 and len(units) == 1 and units.index[0] == i  # its total says it in bold
+                text = value_of[str(r["percent_text"])]
+                if not alone and not _segment_value(ax, left, r["percent"], y, text, colour):
+                    unlabelled.append(f"{name} {r['percent_text']}")
                 edge += sign * r["percent"]
                 drawn_as[(y, i)] = "segment"
                 legend.setdefault(
                     name,
                     (
                         sign * (1000 + r["_distance"]),
-                        draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, kind, r["status"]),
+                        draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, "published", r["status"]),
                     ),
                 )
-            # The side's total: its only unit row (a published net or the side's single answer).
-            units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
+            # The side's total: its only unit row (a published net or the side's single answer), in bold above
+            # its half; its interval a whisker just below the bar's end, clear of the segments' values.
             if len(units) == 1:
                 i, t = units.index[0], units.iloc[0]
                 end = edge
@@ -143,9 +172,9 @@ def plot_diverging(
                         if sign < 0
                         else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
                     )
-                    whiskers.add(ax, y, low, high, at=end)
+                    whiskers.add(ax, y + WHISKER_DROP, low, high, at=end)
                     reach[side] = max(reach[side], abs(low), abs(high))
-                total = f"{t['label']} {t['percent_text']}"
+                total = f"{t['label']} {value_of[str(t['percent_text'])]}"
                 reach[side] = max(reach[side], (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
                 ax.annotate(
                     total,
@@ -169,14 +198,13 @@ def plot_diverging(
     low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
     draw.quiet_value_axis(ax, (-low, high))
     draw.row_labels(ax, [wrap_text(b[0], LABEL_IN) for b in bars])
-    ax.set_ylim(len(bars) - 0.45, -0.75)  # room above each bar for the totals
+    ax.set_ylim(len(bars) - 0.45, -0.75)  # room above each bar for the totals, below it for the whiskers
     left = PAD_IN + LABEL_IN + 0.1
     axes = [(ax, left, (low + high) * K)]
     x = left + (low + high) * K + COLUMN_GAP_IN
-    columns = []
     for rows_per_bar, colour, height, what in (
         (mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
-        (rests, style.REMAINDER_COLOUR, REMAINDER_HEIGHT, "remainder"),
+        (rests, style.REMAINDER_COLOUR, BAR_HEIGHT, "remainder"),
     ):
         if all(r.empty for r in rows_per_bar):
             continue
@@ -197,36 +225,49 @@ def plot_diverging(
                 if what == "column":
                     whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
                 end = draw.bar_end(r)
-                draw.value_label(col, end, y, str(r["percent_text"]), muted=what == "remainder")
+                draw.value_label(
+                    col,
+                    end,
+                    y,
+                    value_of[str(r["percent_text"])],
+                    muted=what == "remainder",
+                    exact=str(r["percent_text"]),
+                )
                 top = max(top, end)
                 drawn_as[(y, i)] = what
-                heads.append(name)
-                legend.setdefault(name, (3000 + len(columns), draw.legend_patch(name, colour, r["kind"], r["status"])))
-        width = top * K + VALUE_ROOM_IN
-        draw.quiet_value_axis(col, (0, width / K))
+                heads.append((y, name))
+        width = max(top * K + VALUE_ROOM_IN, max(text_width_in(n, SMALL_SIZE) for _, n in heads) + 0.05)
+        for k, (y, name) in enumerate(heads):  # the column's answer above its bars (once if they share it)
+            if k and name == heads[k - 1][1]:
+                continue
+            col.annotate(
+                name,
+                (0, y - BAR_HEIGHT / 2),
+                xytext=(0, 1),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=SMALL_SIZE,
+                color=style.MUTED_COLOUR,
+                parse_math=False,
+            )
+        col.set_xlim(0, width / K)
+        col.set_axis_off()
         col.set_ylim(ax.get_ylim())
-        col.set_yticks([])
         axes.append((col, x, width))
-        columns.append(col)
         x += width + COLUMN_GAP_IN
     whiskers.draw()
 
-    first_q = bars[0][1]
     ordered = [p for _, p in sorted(legend.values(), key=lambda v: v[0])]
     tables = [t.assign(_row=y) for y, (_, _, t) in enumerate(bars)]
     table = pd.concat(tables)
     table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
     table = table.drop(columns="_row").reset_index(drop=True)
-    parts = [footer.interval_part(confidence, deff, "Whiskers of each side's total")]
-    if (table["kind"] == Kind.NOT_PUBLISHED).any():
-        parts.append(
-            (
-                "Other answers (e.g. don't know) were not published; their total is shown at right.",
-                "Other answers not published (right).",
-            )
-        )
+    parts = [footer.interval_part(confidence, deff, "Whiskers below each side's end")]
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
+    if unlabelled:
+        parts.append(("Segments too narrow for their value: see the table.", ""))
     notes = [
         f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
         for r in table.itertuples()
@@ -238,12 +279,15 @@ def plot_diverging(
         f"% of {data.respondents(country)} · "
         f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}"
     )
+    figures = table[table["kind"] != Kind.NOT_PUBLISHED]
     stack(
         fig,
         Block(
-            title=title or data.wording(str(first_q["question_id"]), country),
+            title=title or auto_title,
             subtitle=subtitle,
-            footer=footer.footer(parts, footer.source_line(data, [country], table["source"].dropna())),
+            footer=footer.footer(
+                parts, footer.source_line(data, [country], list(figures["source"]), list(figures["label"]))
+            ),
             axes=axes,
             body_in=ROW_IN * len(bars),
             legend=(ordered, [p.get_label() for p in ordered]),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
@@ -42,10 +45,13 @@ def value_label(
     bold: bool = False,
     ha: str = "left",
     offset_pt: float = 4.0,
+    exact: str | None = None,
 ) -> None:
-    """A value beside a mark: right of it (``ha="left"``), left of it (``"right"``) or above it (``"center"``)."""
+    """A value beside a mark: right of it (``ha="left"``), left of it (``"right"``) or above it (``"center"``).
+
+    ``exact``: the published figure when ``text`` is it rounded; the SVG keeps it as the label's title."""
     offset = {"left": (offset_pt, 0), "right": (-offset_pt, 0), "center": (0, offset_pt)}[ha]
-    ax.annotate(
+    annotation = ax.annotate(
         text,
         (x, y),
         xytext=offset,
@@ -58,6 +64,35 @@ def value_label(
         color=style.MUTED_COLOUR if muted else TEXT_COLOUR,
         fontweight="bold" if bold else "normal",
     )
+    if exact is not None and exact != text:
+        annotation.set_gid(exact_gid(exact))
+
+
+EXACT_PREFIX = "exact-figure-"
+
+
+def exact_gid(exact: str) -> str:
+    """SVG id of a rounded label, naming its published figure (:mod:`.save` turns it into a ``<title>``)."""
+    return f"{EXACT_PREFIX}{exact}"
+
+
+def chart_values(texts: Iterable[str]) -> list[str]:
+    """The published figures of one chart at one precision: the fewest decimals any of them has.
+
+    A chart that mixes "40.5" and "78" shows "41" beside "78" (rounded half up from the published text);
+    the exact figure stays in the table, and :func:`value_label` given ``exact`` keeps it in the SVG as the
+    label's ``<title>`` (shown on hover).
+    """
+    texts = [str(t) for t in texts]
+    decimals = min((len(t.partition(".")[2]) for t in texts), default=0)
+    out = []
+    for t in texts:
+        if len(t.partition(".")[2]) == decimals:
+            out.append(t)
+        else:
+            q = Decimal(1).scaleb(-decimals)
+            out.append(str(Decimal(t).quantize(q, rounding=ROUND_HALF_UP)))
+    return out
 
 
 def bar_end(r) -> float:

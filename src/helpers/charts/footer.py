@@ -6,8 +6,10 @@ exact fieldwork dates where the sources agree on them, n, and any press report t
 Method detail (formulas, how a derived figure follows, the codebook's caveats) goes to
 ``SurveyFigure.chart_notes`` for the notebook text and to the methodology section.
 
-Each line is kept to one line of the chart's width: a line is built from its most complete wording down to
-its shortest (:func:`helpers.charts.text.first_that_fits`).
+One wording, whatever the chart: every chart of a public describes its survey in the same words
+(:func:`public_source`: institute, fieldwork dates, n) and names the press reports its figures come from
+(:func:`press_attribution`); the Note line says the same thing the same way on every chart. A line that
+is longer than the chart is wide wraps; nothing is shortened to fit.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..data import SurveyData
-from .text import NBSP, first_that_fits
+from .text import NBSP
 
 
 # ------------------------------------------------------------------------------------------------ formats
@@ -65,60 +67,67 @@ def fieldwork_text(data: SurveyData, country: str) -> str:
         if (a.year, a.month) == (b.year, b.month):
             return f"{month} {a.day}–{b.day}, {a.year}" if a != b else f"{month} {a.day}, {a.year}"
         return f"{a.isoformat()} to {b.isoformat()}"
-    return data.survey.fieldwork_month
+    return data.survey.fieldwork_month  # the dates each source gives: the methodology
 
 
 # ------------------------------------------------------------------------------------------------ lines
-def source_line(data: SurveyData, countries: Sequence[str], source_ids: Iterable[str]) -> str:
-    """The "Source:" line of a chart of one or several countries, on one line of the chart's width."""
-    survey = data.survey.title
-    press = press_sources(data, source_ids)
-    press_long = f"; figures as reported by {', '.join(press)} (press)" if press else ""
-    press_short = f"; press: {', '.join(press)}" if press else ""
+def press_attribution(data: SurveyData, source_ids: Iterable[str], figures: Sequence[str] | None = None) -> str:
+    """Which figures come from press reports, e.g. "all figures as reported by Kyodo News (press report)"
+    or "“favorable” as reported by Kyodo News; “unfavorable” by Dong-A Ilbo (press reports)"; "" when none.
 
-    def per_country(short: bool, with_dates: bool) -> str:
-        parts = []
-        for c in countries:
-            n = base_text(data.country_n(c), False)
-            dates = f", {fieldwork_text(data, c)}" if with_dates else ""
-            parts.append(f"{data.country_name(c)} ({institute(data, c, short)}){dates}, {n}")
-        return "; ".join(parts)
+    ``figures`` are the labels of the chart's figures, aligned with ``source_ids``; without them the press
+    reports are named and the numbers table says which figure each gave.
+    """
+    ids = [None if pd.isna(s) else str(s) for s in source_ids]
+    press = press_sources(data, [s for s in ids if s])
+    if not press:
+        return ""
+    names = [p.removesuffix(" (press report)") for p in press]
+    kind = "press report" if len(press) == 1 else "press reports"
+    if all(s and data.is_press(s) for s in ids) and len(press) == 1:
+        return f"all figures as reported by {names[0]} ({kind})"
+    if figures is None or len(figures) != len(ids):
+        return "some figures as reported in the press (the table names the reports)"
+    by_outlet: dict[str, list[str]] = {}
+    for s, label in zip(ids, figures):
+        if s and data.is_press(s):
+            name = data.source_label(s).removesuffix(" (press report)")
+            by_outlet.setdefault(name, [])
+            if label not in by_outlet[name]:
+                by_outlet[name].append(label)
+    parts = [
+        f"{_and([f'“{x}”' for x in labels])} {'as reported ' if k == 0 else ''}by {name}"
+        for k, (name, labels) in enumerate(by_outlet.items())
+    ]
+    return "; ".join(parts) + f" ({kind})"
 
-    candidates = []
-    for short in (False, True):
-        for with_dates in (True, False) if len(countries) > 1 else (True,):
-            body = per_country(short, with_dates)
-            candidates.append(f"Source: {survey}, online; {body}{press_long}.")
-            candidates.append(f"Source: {survey}, online; {body}{press_short}.")
-    if len(countries) == 1:
-        (c,) = countries
-        candidates.append(
-            f"Source: {survey} ({institute(data, c, True)}), online, {data.country_name(c)}, "
-            f"{fieldwork_text(data, c)}, {base_text(data.country_n(c), False)}{press_short}."
-        )
-    ids = ", ".join(institute(data, c, True) for c in countries)
-    sizes = ", ".join(f"{data.country_n(c):,} ({c if len(countries) > 1 else data.country_name(c)})" for c in countries)
-    candidates.append(
-        f"Source: {survey} ({ids}), online; n{NBSP}={NBSP}{sizes}{'; some press figures' if press else ''}."
-    )
-    if len(countries) > 1:
-        counts = "/".join(f"{data.country_n(c):,}" for c in countries)
-        institutes = "/".join(institute(data, c, True) for c in countries)
-        candidates.append(
-            f"Source: {survey} ({institutes}), online; n{NBSP}={NBSP}{counts} "
-            f"({'/'.join(countries)}){'; incl. press reports' if press else ''}."
-        )
-    return first_that_fits(candidates)
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def public_source(data: SurveyData, country: str) -> str:
+    """The one description of a public's survey every chart of it carries: "Japan (API), Aug. 19–21, 2025,
+    n = 1,037" (the institutes' full names are in the methodology)."""
+    n = base_text(data.country_n(country), False)
+    dates = fieldwork_text(data, country).replace(" ", NBSP)  # a date never splits across lines
+    return f"{data.country_name(country)} ({institute(data, country, True)}), {dates}, {n}"
+
+
+def source_line(
+    data: SurveyData, countries: Sequence[str], source_ids: Iterable[str], figures: Sequence[str] | None = None
+) -> str:
+    """The "Source:" line: one template per public (survey, institute, dates, n), and which figures come from
+    press reports (:func:`press_attribution`). It wraps rather than dropping words."""
+    press = press_attribution(data, list(source_ids), figures)
+    body = "; ".join(public_source(data, c) for c in countries)
+    return f"Source: {data.survey.title}, online; {body}" + (f"; {press}" if press else "") + "."
 
 
 def note_line(parts: Sequence[tuple[str, str]]) -> str:
-    """The "Note:" line from (full, short) sentences, the fullest wording that fits on one line."""
-    if not parts:
-        return ""
-    full = " ".join(p[0] for p in parts)
-    mixed = [" ".join([*(p[0] for p in parts[:k]), *(p[1] for p in parts[k:])]) for k in range(len(parts) - 1, 0, -1)]
-    short = " ".join(p[1] for p in parts)
-    return first_that_fits([f"Note: {full}", *(f"Note: {m}" for m in mixed), f"Note: {short}"])
+    """The "Note:" line from (full, short) sentences: always the full wording (it wraps when long), so that
+    every chart says the same thing the same way."""
+    return f"Note: {' '.join(p[0] for p in parts)}" if parts else ""
 
 
 def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:

@@ -112,13 +112,12 @@ ROW_IN = 0.36  # minimum height of a bar's row
 LINE_IN = TEXT_SIZE * 1.2 / 72  # one line of a wrapped row label
 
 BAR_HEIGHT = 0.62  # in row units
-REMAINDER_HEIGHT = 0.26  # the unpublished remainder: thin, so it informs without dominating
 
 BAR_AXES_IN = WIDTH_IN - 2 * PAD_IN - LABEL_IN - LABEL_PAD_IN - VALUE_ROOM_IN
 """Width of the 0–100 axes of every bar chart and dot plot."""
 BAR_LIMITS = (0.0, 100.0)
 BAR_IN_PER_POINT = BAR_AXES_IN / (BAR_LIMITS[1] - BAR_LIMITS[0])
-DIVERGING_IN_PER_POINT = 0.028
+DIVERGING_IN_PER_POINT = 0.032
 """Inches per percentage point on every diverging chart (bar, midpoint column and remainder column)."""
 
 # ------------------------------------------------------------------------------------------------ colours

@@ -31,10 +31,11 @@ class SurveyFigure(Figure):
     Attributes
     ----------
     chart_kind : str
-        ``"diverging"``, ``"bars"``, ``"ranked"``, ``"single figures"`` or ``"dots"``.
+        ``"diverging"``, ``"bars"``, ``"ranked"``, ``"single figure"`` or ``"dots"``.
     survey_table : pandas.DataFrame
         The rows the chart drew (a question or comparison table) with ``drawn_as`` added (``bar``,
-        ``segment``, ``column``, ``total``, ``remainder``, ``remainder note``, ``dot`` or ``not drawn``).
+        ``segment``, ``column``, ``total``, ``remainder``, ``dot``, ``note`` (another measure, said in the
+        footer and drawn in no bar) or ``not drawn``).
     survey_differences : pandas.DataFrame or None
         For dot plots, the between-country tests beside the rows.
     chart_title, chart_subtitle, chart_footer : str
@@ -111,16 +112,34 @@ def wrap_text(text: str, width_in: float, size: float = TEXT_SIZE, weight: str =
     return "\n".join(lines)
 
 
+def wrap_balanced(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> str:
+    """Wrap ``text`` into as few lines as :func:`wrap_text` would, but as even as possible, so that no
+    line is an orphan word (titles, subtitles)."""
+    wrapped = wrap_text(text, width_in, size, weight)
+    lines = wrapped.count("\n") + 1
+    if lines == 1:
+        return wrapped
+    low, high = width_in / lines, width_in  # the narrowest width that still gives as many lines
+    for _ in range(12):
+        middle = (low + high) / 2
+        if wrap_text(text, middle, size, weight).count("\n") + 1 > lines:
+            low = middle
+        else:
+            high = middle
+    return wrap_text(text, high, size, weight)
+
+
+def wrap_filled(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> str:
+    """:func:`wrap_text`, lines filling the width, unless that leaves a lone word on the last line: then
+    :func:`wrap_balanced` (footers)."""
+    wrapped = wrap_text(text, width_in, size, weight)
+    if "\n" in wrapped and len(wrapped.rsplit("\n", 1)[1].split()) < 2:
+        return wrap_balanced(text, width_in, size, weight)
+    return wrapped
+
+
 def line_count(text: str, width_in: float, size: float = TEXT_SIZE, weight: str = "normal") -> int:
     return wrap_text(text, width_in, size, weight).count("\n") + 1
-
-
-def first_that_fits(candidates: Sequence[str], width_in: float = INNER_IN, size: float = SMALL_SIZE) -> str:
-    """The first (most complete) of ``candidates`` that fits on one line; the last one otherwise."""
-    for text in candidates:
-        if text_width_in(text, size) <= width_in:
-            return text
-    return candidates[-1]
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -140,13 +159,14 @@ class Block:
 def stack(fig: SurveyFigure, block: Block) -> None:
     """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
 
-    The footer lines are drawn unwrapped: a chart kind keeps them to one line each.
+    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it
+    (:func:`wrap_filled`): no line is a lone word.
     """
     trans = fig.dpi_scale_trans
     title = fig.text(
         0,
         0,
-        wrap_text(block.title, INNER_IN, TITLE_SIZE, "bold"),
+        wrap_balanced(block.title, INNER_IN, TITLE_SIZE, "bold"),
         fontsize=TITLE_SIZE,
         fontweight="bold",
         ha="left",
@@ -160,7 +180,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     subtitle = fig.text(
         0,
         0,
-        wrap_text(block.subtitle, INNER_IN, SUBTITLE_SIZE),
+        wrap_balanced(block.subtitle.replace(" · ", f"{NBSP}· "), INNER_IN, SUBTITLE_SIZE),  # "·" ends a line
         fontsize=SUBTITLE_SIZE,
         ha="left",
         va="top",
@@ -173,7 +193,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     footer = fig.text(
         0,
         0,
-        "\n".join(wrap_text(line, INNER_IN, SMALL_SIZE) for line in block.footer),
+        "\n".join(wrap_filled(line, INNER_IN, SMALL_SIZE) for line in block.footer),
         fontsize=SMALL_SIZE,
         ha="left",
         va="bottom",
@@ -259,10 +279,11 @@ def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
     return [h for h, _ in order], [lab for _, lab in order]
 
 
-def rows_height(labels: Sequence[str], width_in: float = style.LABEL_IN, size: float = TEXT_SIZE) -> float:
-    """Height of a body of rows whose labels wrap to ``width_in``: each row as tall as its tallest label."""
-    lines = max([line_count(label, width_in, size) for label in labels] + [1])
-    return max(style.ROW_IN, style.LINE_IN * lines + 0.12) * len(labels)
+def rows_height(labels: Sequence[str], width_in: float | None = None, size: float = TEXT_SIZE) -> float:
+    """Height of a body of rows: each row as tall as the tallest label. Labels are taken as wrapped (their
+    line breaks counted) unless ``width_in`` is given, in which case they are wrapped to it first."""
+    counts = [label.count("\n") + 1 if width_in is None else line_count(label, width_in, size) for label in labels]
+    return max(style.ROW_IN, style.LINE_IN * max([*counts, 1]) + 0.12) * len(labels)
 
 
 def fits_inside(text: str, length_in: float, size: float = TEXT_SIZE, pad_in: float = 0.06) -> bool:

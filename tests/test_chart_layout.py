@@ -1,0 +1,111 @@
+"""No collisions: on every question chart, no two pieces of text overlap, no whisker touches a text, and
+everything lies inside the canvas — read from Matplotlib's renderer extents of the drawn figure."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import pytest
+from matplotlib.container import ErrorbarContainer
+from matplotlib.transforms import Bbox
+
+from helpers import charts
+from helpers.data import load_survey_data
+
+DATA = load_survey_data()
+CASES = sorted(
+    {
+        (c, charts.related_questions(DATA, c, q.question_id)[0])
+        for q in DATA.questions.itertuples(index=False)
+        for c in q.countries
+    }
+)
+SLACK_PX = -3.0  # boxes closer than 3 px (0.36 pt at 200 dpi) count as touching
+
+
+@cache
+def drawn(country: str, question_id: str):
+    fig = charts.plot_question(DATA, country, question_id)
+    fig.draw_without_rendering()
+    return fig, fig.canvas.get_renderer()
+
+
+def text_boxes(fig, renderer) -> list[tuple[str, Bbox]]:
+    """(text, box) of every visible, non-empty text: titles, footer, tick labels, values, legend entries."""
+    artists = list(fig.texts)
+    for ax in fig.axes:
+        artists += ax.texts + (ax.get_yticklabels() + ax.get_xticklabels() if ax.axison else [])
+    for legend in fig.legends:
+        artists += legend.get_texts()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in artists if t.get_visible() and t.get_text().strip()]
+
+
+def whisker_boxes(fig, renderer) -> list[Bbox]:
+    boxes = []
+    for ax in fig.axes:
+        for container in ax.containers:
+            if isinstance(container, ErrorbarContainer):
+                for collection in container.lines[2]:
+                    boxes += [path.get_extents(collection.get_transform()) for path in collection.get_paths()]
+    return boxes
+
+
+def overlap(a: Bbox, b: Bbox) -> bool:
+    return a.x0 < b.x1 - SLACK_PX and b.x0 < a.x1 - SLACK_PX and a.y0 < b.y1 - SLACK_PX and b.y0 < a.y1 - SLACK_PX
+
+
+def test_the_overlap_check_sees_an_overlap_and_a_touch():
+    assert overlap(Bbox([[0, 0], [10, 10]]), Bbox([[5, 5], [15, 15]]))
+    assert overlap(Bbox([[0, 0], [10, 10]]), Bbox([[11, 0], [20, 10]]))  # touching: 1 px apart
+    assert not overlap(Bbox([[0, 0], [10, 10]]), Bbox([[14, 0], [20, 10]]))
+
+
+@pytest.mark.parametrize("case", CASES, ids="-".join)
+def test_no_text_overlaps_another_or_a_whisker_and_all_is_inside_the_canvas(case):
+    fig, renderer = drawn(*case)
+    boxes = text_boxes(fig, renderer)
+    assert len(boxes) >= 4
+    canvas = fig.bbox
+    for text, box in boxes:
+        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
+        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+    for box in whisker_boxes(fig, renderer):
+        for text, text_box in boxes:
+            assert not overlap(box, text_box), f"a whisker touches {text!r}"
+
+
+def test_balanced_wrapping_leaves_no_orphan_word():
+    width = charts.text.INNER_IN
+    words = []  # words until the greedy wrap breaks: its second line is then one lone word
+    while charts.text.wrap_text(" ".join(words), width, charts.style.TITLE_SIZE, "bold").count("\n") == 0:
+        words.append(["public", "views", "of", "the", "tariffs"][len(words) % 5])
+    title = " ".join(words)
+    greedy = charts.text.wrap_text(title, width, charts.style.TITLE_SIZE, "bold").split("\n")
+    balanced = charts.text.wrap_balanced(title, width, charts.style.TITLE_SIZE, "bold").split("\n")
+    assert len(greedy) == len(balanced) == 2 and len(greedy[-1].split()) == 1  # greedy: an orphan
+    assert min(len(line.split()) for line in balanced) >= 4
+
+
+@pytest.mark.parametrize("case", CASES, ids="-".join)
+def test_no_title_subtitle_or_footer_line_is_an_orphan_word(case):
+    fig, _ = drawn(*case)
+    for gid in ("chart-title", "chart-subtitle", "chart-footer"):
+        lines = next(t for t in fig.texts if t.get_gid() == gid).get_text().split("\n")
+        assert len(lines) == 1 or min(len(line.split()) for line in lines) >= 2, lines
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if drawn(*c)[0].chart_kind == "diverging"], ids="-".join)
+def test_every_segment_value_sits_inside_its_segment(case):
+    fig, renderer = drawn(*case)
+    main = fig.axes[0]
+    segments = [p.get_window_extent(renderer) for p in main.patches]
+    values = [t for t in main.texts if t.get_fontweight() != "bold"]
+    assert values
+    for t in values:
+        box = t.get_window_extent(renderer)
+        assert any(s.x0 <= box.x0 and box.x1 <= s.x1 and s.y0 <= box.y0 and box.y1 <= s.y1 for s in segments), (
+            t.get_text()
+        )
