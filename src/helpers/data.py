@@ -103,9 +103,19 @@ COVERAGE_COLUMNS = ("country", "question_id", "source", "options_published", "me
 COVERAGE_REQUIRED = ("country", "question_id", "source", "options_published")
 CLAIMS_COLUMNS = ("country", "question_id", "option", "versus", "release_words", "implies", "source", "locator")
 CLAIMS_REQUIRED = ("country", "question_id", "option", "release_words", "implies", "source", "locator")
-CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead", "majority", "about half")
+CLAIM_READINGS = (
+    "tie",
+    "lead",
+    "narrow lead",
+    "clear lead",
+    "overwhelming lead",
+    "no majority",
+    "majority",
+    "about half",
+    "largest",
+)
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
-SHARE_READINGS = ("majority", "about half")
+SHARE_READINGS = ("majority", "about half", "largest")
 SURVEY_KEYS = ("title", "countries", "sources", "aapor_disclosure", "measures", "fieldwork_month")
 SURVEY_COUNTRY_KEYS = (
     "name",

@@ -26,7 +26,14 @@ from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
-from .tables import comparison_table, comparisons_in_category, question_table, questions_in_category, single_figure
+from .tables import (
+    check_deff,
+    comparison_table,
+    comparisons_in_category,
+    question_table,
+    questions_in_category,
+    single_figure,
+)
 
 
 @dataclass(frozen=True)
@@ -52,16 +59,14 @@ def open_report(
     data_dir: str = "data",
     figures_dir: str = "figures",
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = "published",
     figure_formats: str = "png,svg",
 ) -> Report:
     """Load and validate the data and check every parameter; a ValueError names a bad one."""
     confidence = _real("confidence", confidence)
     if not 0 < confidence < 1:
         raise ValueError(f"parameter confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-    deff = _real("deff", deff)
-    if deff <= 0:
-        raise ValueError(f"parameter deff must be positive (1.0 = simple random sampling), got {deff!r}")
+    deff = check_deff(deff)
     if not isinstance(figure_formats, str):
         raise ValueError(f"parameter figure_formats must be a string such as 'png,svg', got {figure_formats!r}")
     formats = tuple(dict.fromkeys(f.strip().lower() for f in figure_formats.split(",") if f.strip()))

@@ -91,10 +91,6 @@ class Word(StrEnum):
     def is_majority(self) -> bool:
         return self in (Word.MAJORITY, Word.LARGE_MAJORITY)
 
-    @property
-    def is_lead(self) -> bool:
-        return self in (Word.NARROW_LEAD, Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD)
-
 
 NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
 """How a statistical tie between two publics is put in prose."""
