@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from helpers import formatting as fmt
 from helpers import narrative
+from helpers.charts import dots
 from helpers.data import CATEGORIES, load_survey_data
 from helpers.kinds import Kind
 from helpers.stats import (
@@ -25,6 +27,7 @@ from helpers.tables import (
     comparison_table,
     design_effect,
     direction,
+    measure_name,
     published_deff,
     question_table,
     units,
@@ -543,3 +546,70 @@ def test_the_release_check_names_its_sources_not_their_keys(data):
     for line in narrative.claim_findings(data, "JP"):
         for s in data.survey["sources"]:
             assert f"({s['id']}," not in line
+
+
+# ------------------------------------------------------------------------------------------ names and words
+
+FOURTH_COUNTRY = Path(__file__).parent / "fixtures" / "data" / "fourth_country"
+
+
+@pytest.mark.parametrize("data_dir", [None, FOURTH_COUNTRY], ids=["data", "fourth_country"])
+def test_every_output_names_a_figure_by_what_it_measures(data_dir):
+    """Wherever coverage.csv says a figure measures something else, every output names it by that measure."""
+    data = load_survey_data(data_dir)
+    noted = data.coverage.dropna(subset=["measure_note"])
+    assert not noted.empty
+    for r in noted.itertuples():
+        name = measure_name(r.measure_note)
+        options = list(question_table(data, r.country, r.question_id).query("kind == 'published'")["option"])
+        f = narrative.question_finding(data, r.country, r.question_id)
+        for text in (f.text, f.headline):
+            assert name in text, text
+            assert not any(f"“{o}”" in text for o in options), text
+        summary = narrative.build_summary(data, r.country)
+        assert name in summary
+        items = [c for c in comparable_items(data, r.country) if r.question_id in c.question_ids]
+        for c in items:
+            assert not c.same_measure
+            assert name in narrative.comparison_finding(data, c)
+            for option in c.options:
+                assert name in dots.item_label(data, c, option)
+            for other in c.countries:
+                line = next(t for cc, _, t in narrative.comparison_findings(data, other) if cc == c)
+                assert f"who {name}" in line and "points" not in line
+
+
+def qualifiers(text: str) -> set[Word]:
+    """The headline words a text uses ("a large majority" is not also "a majority")."""
+    text = text.lower()
+    found = set()
+    for word in narrative.HEADLINE_WORDS:
+        if str(word) in text:
+            found.add(word)
+            text = text.replace(str(word), " ")
+    return found
+
+
+@pytest.mark.parametrize("country", ["JP", "KR", "US"])
+def test_one_word_per_figure_across_headline_body_and_summary(data, summaries, country):
+    seen = 0
+    for findings in narrative.findings_by_category(data, country).values():
+        for f in findings:
+            if not f.headline:
+                continue
+            words = qualifiers(f.headline)
+            assert len(words) <= 1, f.headline
+            assert qualifiers(f.text) == words, f"{country}/{f.question_id}: {f.headline!r} vs {f.text!r}"
+            seen += bool(words)
+    heads = summaries[country].split("## Headlines")[1].split("\n## ")[0]
+    for h in narrative.headline_findings(data, country):
+        assert f"- {h.headline}" in heads
+        if f"**{h.title}.** {h.text}" in summaries[country]:
+            assert qualifiers(h.text) == qualifiers(h.headline)
+    assert seen
+
+
+def test_japan_trilateral_cooperation_is_about_half_everywhere(data, summaries):
+    f = narrative.question_finding(data, "JP", "trilateral_security_cooperation")
+    assert qualifiers(f.headline) == qualifiers(f.text) == {Word.ABOUT_HALF}
+    assert "plurality" not in summaries["JP"].split("## Compared")[0].split("Strengthening")[1].split("\n")[0]

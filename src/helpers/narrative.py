@@ -170,7 +170,8 @@ def _one_answer_text(
     non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     if top["option"] in non_answers:
         sided = ranked[~ranked["option"].isin(non_answers)]
-        opener = share_opener(top["percent_text"], voc.describe_share(top["percent"], n, confidence, deff), who)
+        share_word = voc.describe_share(top["percent"], n, confidence, deff)
+        opener = share_opener(top["percent_text"], share_word, who)
         text = f"{opener} answered {quoted(top['label'])}: no view either way, or not enough known to say."
         if len(sided) >= 2:
             first, second = sided.iloc[0], sided.iloc[1]
@@ -180,7 +181,7 @@ def _one_answer_text(
                 f"({fmt.percent(first['percent_text'])}) is "
                 f"{lead_clause(voc.describe_difference(d), second, d)}."
             )
-        return text, top, Word.MINORITY
+        return text, top, share_word
     largest = voc.describe_largest(
         dict(zip(ranked["option"], ranked["percent"])), n, True, confidence, deff, all_published
     )
