@@ -67,7 +67,7 @@ def meta_numbers(data, confidence: float = 0.95, deff="published") -> set[str]:
         d = published_deff(data, code)
         used = design_effect(data, code, deff)
         allowed |= {str(n), str(round(n / used)), f"{margin_of_error(n, confidence=confidence, deff=used):.2f}"}
-        allowed |= {f"{d.implied:.2f}", f"{d.low:.2f}", f"{d.high:.2f}", f"{d.srs_margin:.2f}", f"{d.value:.2f}"}
+        allowed |= {f"{d.implied:.3f}", f"{d.low:.3f}", f"{d.high:.3f}", f"{d.srs_margin:.2f}", f"{d.value:.2f}"}
     allowed.add(str(sum(data.country_n(c) for c in data.countries())))
     for category in CATEGORIES:
         for country in data.countries():
@@ -412,7 +412,7 @@ def test_methodology_lists_all_eleven_aapor_elements(data, summaries):
     assert section.count("not disclosed in the source") >= 4
     assert f"±{margin_of_error(1037):.2f}" in section
     us = published_deff(data, "US")
-    assert f"implies a design effect of {us.implied:.2f} ({us.low:.2f}–{us.high:.2f}" in section
+    assert f"implies a design effect of {us.implied:.3f} ({us.low:.3f}–{us.high:.3f}" in section
     assert "the design effect used is 1. That means the publisher applied the simple-random-sampling" in section
     for words in ("opt-in", "model-based", "self-selection"):
         assert words in section

@@ -40,6 +40,7 @@ from .tables import (
     direction,
     figure_label,
     measure_groups,
+    measure_name,
     published_deff,
     question_table,
     questions_in_category,
@@ -269,10 +270,10 @@ def question_finding(
         sentences.append(f"Figures reported by {', '.join(press)}.")
     note = table.attrs.get("measure_note")
     if note:
-        sentences.append(
-            f"The {data.survey['countries'][country]['adjective']} figure is named by what it measures, not by "
-            f"the item's answers ({note})."
-        )
+        explanation = note[len(measure_name(note)) :].strip().removeprefix("(").removesuffix(")")
+        if explanation:
+            adjective = data.survey["countries"][country]["adjective"]
+            sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
@@ -281,7 +282,8 @@ def question_finding(
             question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
         )
     headline = (
-        f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
+        f"{title}: {voc.round_for_headline(top['percent_text'])} "
+        + (quoted(top["label"]) if top["label"] == top["option"] else str(top["label"]))
         + (f" ({rank_word})" if rank_word in HEADLINE_WORDS else "")
         + "."
     )
@@ -639,8 +641,8 @@ def deff_statement(data: SurveyData, country: str) -> str:
     d = published_deff(data, country)
     text = (
         f"the published margin, ±{c['margin_of_error']} points at {fmt.level(d.confidence)} "
-        f"({data.source_label(c['margin_of_error_source'])}), implies a design effect of {d.implied:.2f} "
-        f"({d.low:.2f}–{d.high:.2f} within the margin's rounding)"
+        f"({data.source_label(c['margin_of_error_source'])}), implies a design effect of {d.implied:.3f} "
+        f"({d.low:.3f}–{d.high:.3f} within the margin's rounding)"
     )
     if d.is_srs:
         return (

@@ -458,14 +458,21 @@ def direction(data: SurveyData, country: str, question_id: str) -> str:
     return f"{adjective} views: {text[:1].lower() + text[1:] if text[1:2].islower() else text}"
 
 
-def comparison_caveats(data: SurveyData, comparison: Comparison) -> list[str]:
-    """The notes on each public's compared figures (how a press report words them, wording not published …),
-    said wherever the figures are compared."""
-    notes = []
+def comparison_notes(data: SurveyData, comparison: Comparison) -> dict[str, list[str]]:
+    """Each public's notes on its compared figures (``coverage.csv``): how a press report words them, a
+    wording that is not published …; only publics with notes."""
+    notes = {}
     for c, qid in zip(comparison.countries, comparison.question_ids):
         rows = data.coverage[(data.coverage["country"] == c) & (data.coverage["question_id"] == qid)]
-        notes += [f"{data.country_name(c)}: {n}" for n in rows["note"].dropna()]
-    return list(dict.fromkeys(notes))
+        if found := list(dict.fromkeys(rows["note"].dropna())):
+            notes[c] = found
+    return notes
+
+
+def comparison_caveats(data: SurveyData, comparison: Comparison) -> list[str]:
+    """The notes of :func:`comparison_notes` as sentences naming their public, said wherever the figures are
+    compared."""
+    return [f"{data.country_name(c)}: {n}" for c, found in comparison_notes(data, comparison).items() for n in found]
 
 
 def units(table: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from ..tables import (
     comparable_items,
     comparison_caveats,
     comparison_differences,
+    comparison_notes,
     comparison_table,
     comparison_title,
     design_effect,
@@ -48,17 +49,21 @@ def is_mirror(comparison) -> bool:
 def item_label(data: SurveyData, comparison, option: str, country: str | None = None) -> str:
     """A row's label: the item and the answer. A mirror names both directions (:func:`comparison_title`);
     where the publics' figures measure different things, each public's figure is named by what it measures.
-    ``country`` is accepted for callers that pass the chart's side; the label is the same from every side."""
+    A public whose figure carries a note (:func:`helpers.tables.comparison_caveats`: a press report's wording,
+    a wording not published) is pointed to it. ``country`` is accepted for callers that pass the chart's side;
+    the label is the same from every side."""
     title = comparison_title(data, comparison)
     mark = f"{MIRROR_MARK} " if is_mirror(comparison) else ""
+    noted = [data.survey["countries"][c]["adjective"] for c in comparison_notes(data, comparison)]
+    see = f" (note on the {' and '.join(noted)} figure{'s' if len(noted) > 1 else ''} in the text)" if noted else ""
     if comparison.same_measure:
-        return f"{mark}{title}: “{option}”"
+        return f"{mark}{title}: “{option}”{see}"
     names = [
         f"{data.survey['countries'][c]['adjective']}: "
         + (f"“{option}”" if (label := figure_label(data, c, q, option)) == option else label)
         for c, q in zip(comparison.countries, comparison.question_ids)
     ]
-    return f"{mark}{title} ({'; '.join(names)})"
+    return f"{mark}{title} ({'; '.join(names)}){see}"
 
 
 def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool) -> tuple[str, bool]:
@@ -71,7 +76,7 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         text = fmt.signed_points(gap, 1) if len(rows) == 1 else f"{fmt.signed_points(gap, 1)} vs {other}"
         if not testable:
-            text = f"{DIFFERENT_MEASURES}:\nno gap" if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
+            text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         elif not getattr(d, "testable", True):
             text = "not tested" if len(rows) == 1 else f"{other}: not tested"
         else:
