@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import formatting as fmt
-from helpers import narrative
+from helpers import narrative, vocabulary
 from helpers.charts import dots
 from helpers.data import CATEGORIES, load_survey_data
 from helpers.kinds import Kind
@@ -204,8 +204,9 @@ def test_each_finding_states_its_leading_answer_with_its_precision(data):
                 assert f is None or (f.headline == "" and "unconfirmed" in f.text)
                 continue
             largest = ranked["percent_text"].iloc[0]  # own measure
-            assert f"({largest}%" in f.text or f"{largest}% of" in f.text, f"{country}/{qid}: {f.text}"
-            assert round_for_headline(largest) in f.headline, f"{country}/{qid}: {f.headline}"
+            assert f"({largest}%" in f.text or f", {largest}% " in f.text, f"{country}/{qid}: {f.text}"
+            whole = round_for_headline(largest).removeprefix("about ")
+            assert f"({whole})" in f.headline or vocabulary.percent_in_words(largest) in f.headline.lower(), f.headline
 
 
 # ------------------------------------------------------------------------------------------ source cases
@@ -261,10 +262,10 @@ def test_leaders_of_partly_published_questions_are_the_most_common_published_ans
     for qid in ("north_korea_cooperation", "us_impression"):
         f = narrative.question_finding(data, "JP", qid)
         assert f.remainder_unpublished
-        assert str(Word.MOST_COMMON_PUBLISHED) not in f.text and "(a plurality)" in f.headline
+        assert str(Word.MOST_COMMON_PUBLISHED) not in f.text and f.headline.startswith("A plurality of ")
     # every answer published: ranked by the test
     f = narrative.question_finding(data, "JP", "jk_relations_outlook")
-    assert not f.remainder_unpublished and "(a plurality)" in f.headline
+    assert not f.remainder_unpublished and f.headline.startswith("A plurality of ")
 
 
 def test_lee_impression_speaks_of_no_view_not_of_a_lead(data):
@@ -361,7 +362,21 @@ def test_one_headline_per_category_with_figures(data, summaries):
 def test_headlines_are_rounded_like_a_press_summary(data, summaries):
     block = summaries["JP"].split("## Headlines")[1].split("\n## ")[0]
     assert not re.search(r"\d\.\d", block), "headlines use whole percentages"
-    assert "about 86% “important”" in block  # 85.9
+    assert "A large majority of Japanese respondents (86%) answered “important”" in block  # 85.9
+
+
+def test_headlines_are_sentences_with_the_public_as_subject(data):
+    for country in data.countries():
+        adjective = data.survey["countries"][country]["adjective"]
+        for findings in narrative.findings_by_category(data, country).values():
+            for f in findings:
+                if not f.headline:
+                    continue
+                h = f.headline
+                assert h[0].isupper() and not h[0].isdigit() and h.endswith("."), h
+                assert f" of {adjective} respondents" in h or f" {adjective} respondents" in h, h
+                assert re.search(r"\((\d+|less than 1|more than 99)%\)| percent of ", h), h
+                assert ":" not in h.split(" when asked ")[0], h  # not a question stem with a colon
 
 
 def test_headlines_put_items_about_the_own_country_first(data):

@@ -86,7 +86,62 @@ def share_opener(percent_text: str, share_word: Word, who: str, interval: str = 
     tens = voc.in_tens(percent_text)
     if tens:
         return f"{capitalise(tens)} {who} ({pct})"
-    return f"{pct} of {who}"
+    return f"Among {who}, {pct}"  # a sentence never opens with a numeral
+
+
+def plain_subject(percent_text: str, who: str) -> str:
+    """The public as subject with a plain number in words: "about four-in-ten Japanese respondents", "about
+    three-quarters of Japanese respondents", "forty-five percent of Japanese respondents"."""
+    tens = voc.in_tens(percent_text)
+    if tens:
+        return f"{tens} {who}"
+    fraction = voc.in_fractions(percent_text)
+    return f"{fraction or voc.percent_in_words(percent_text)} of {who}"
+
+
+QUESTION_WORDS = ("how", "whether", "what", "where", "why", "which", "who")
+OWN_VIEW_WORDS = ("opinion", "overall impression", "impression", "trust")
+
+
+def asked_about(data: SurveyData, question_id: str, country: str) -> str:
+    """The question as the end of a sentence: "when asked whether …", "when asked their opinion of …",
+    "when asked about the current state of …"."""
+    text = data.wording(question_id, country)
+    names = [data.country_name(c) for c in data.countries()] + [data.country_in_text(c) for c in data.countries()]
+    first = text.split()[0]
+    keep = any(text.startswith(n) for n in names) or any(ch.isupper() for ch in first[1:])
+    lowered = text if keep else text[:1].lower() + text[1:]
+    low = lowered.lower()
+    if low.startswith(QUESTION_WORDS):
+        return f"when asked {lowered}"
+    if low.startswith(OWN_VIEW_WORDS):
+        return f"when asked {'about ' if low.startswith('trust') else ''}their {lowered}"
+    if keep or first.lower().endswith("ing") or low.startswith(("the ", "countries")):
+        return f"when asked about {lowered}"
+    return f"when asked about the {lowered}"
+
+
+def headline_sentence(data: SurveyData, country: str, question_id: str, top: pd.Series, word: Word | None) -> str:
+    """A finding as a sentence with the public as subject and a plain number: "About three-quarters of
+    Japanese respondents (77%) answered “disapprove” when asked their opinion of the … tariffs." The figure's
+    one qualifier (:func:`figure_word`) leads where it is one of :data:`HEADLINE_WORDS`."""
+    q = data.question(question_id)
+    who = data.respondents(country)
+    if data.base_question(question_id) is not None:  # a follow-up: its share is of those asked
+        who = f"{who} who answered {quoted(str(q['base_option']))}"
+    whole = f" ({voc.round_for_headline(top['percent_text']).removeprefix('about ')})"
+    if word in (Word.LARGE_MAJORITY, Word.MAJORITY, Word.ABOUT_HALF, Word.PLURALITY):
+        subject = f"{word} of {who}"
+    else:
+        subject = plain_subject(str(top["percent_text"]), who)
+        if " percent of " in subject:  # the number is already said in words
+            whole = ""
+    option = str(top["option"])
+    answered = answer_phrase(data, country, question_id, option)
+    if answered.startswith("answered ") and str(q["answers"]) != "one":
+        answered = f"named {quoted(str(top['label']))}"
+    rank = f", {Word.MOST_COMMON_PUBLISHED}," if word == Word.MOST_COMMON_PUBLISHED else ""
+    return f"{capitalise(subject)}{whole} {answered}{rank} {asked_about(data, question_id, country)}."
 
 
 def figure_word(share_word: Word, rank_word: Word | None) -> Word:
@@ -281,12 +336,7 @@ def question_finding(
         return Finding(
             question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
         )
-    headline = (
-        f"{title}: {voc.round_for_headline(top['percent_text'])} "
-        + (quoted(top["label"]) if top["label"] == top["option"] else str(top["label"]))
-        + (f" ({rank_word})" if rank_word in HEADLINE_WORDS else "")
-        + "."
-    )
+    headline = headline_sentence(data, country, question_id, top, rank_word)
     return Finding(
         question_id,
         title,
