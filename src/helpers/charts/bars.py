@@ -221,7 +221,7 @@ def plot_single_figures(
         wording = data.wording(qid, country)
         base = "" if not bool(r["base_is_estimate"]) else f" ({footer.base_text(r['base_n'], True)})"
         # a figure that measures something else than the wording says what it is instead of the answer
-        what = f"the {table.attrs['measure_note']}" if table.attrs.get("measure_note") else f"“{r['label']}”"
+        what = str(r["label"]) if table.attrs.get("measure_note") else f"“{r['label']}”"  # named by its measure
         label = draw.row_label(f"{wording}: {what}{base}", r["kind"], r["status"])
         y = len(labels)
         _bar(ax, y, r, colour, whiskers, label)

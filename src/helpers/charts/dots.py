@@ -36,6 +36,7 @@ from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
 MIRROR_HEADING = "How each public sees the other"
+DIFFERENT_MEASURE_LABEL = "different measure"
 DOT_LABEL_IN = 2.9
 DOT_AXES_IN = 3.2
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
@@ -167,7 +168,7 @@ def plot_dots(
                 marker=marker,
                 zorder=3,
                 linewidths=0.8 if same else 1.6,
-                label=data.country_name(c),
+                label=data.country_name(c) + ("" if same else f" ({DIFFERENT_MEASURE_LABEL})"),
             )
             if handle is None:
                 handle = drawn
@@ -202,7 +203,7 @@ def plot_dots(
         parts.append(
             (
                 f"{MIRROR_MARK} each public was asked about the other; each row names both questions.",
-                f"{MIRROR_MARK} each public asked about the other.",
+                f"{MIRROR_MARK} mirror item.",
             )
         )
     if not all(c.same_measure for c in comparisons):
@@ -210,12 +211,12 @@ def plot_dots(
             (
                 "Hollow markers, no line: the figures measure different things (named in the row), so no gap is "
                 "drawn or tested.",
-                "Hollow markers: different measures, no gap.",
+                "Hollow: different measures.",
             )
         )
     legend = (
         handles,
-        [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})" for h, c in zip(handles, order)],
+        [f"{data.country_name(c)} ({footer.base_text(data.country_n(c), False)})" for c in order],
     )
     subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
