@@ -26,7 +26,6 @@ from helpers.tables import (
     comparison_differences,
     comparison_table,
     design_effect,
-    direction,
     measure_name,
     published_deff,
     question_table,
@@ -342,7 +341,7 @@ def test_mirror_comparisons_say_so(data):
     for c in mirrors:
         text = narrative.comparison_finding(data, c)
         for country, qid in zip(c.countries, c.question_ids):  # both directions, each with its own question
-            assert direction(data, country, qid) in text
+            assert f"{data.respondents(country)} ({narrative.lower_first(data.wording(qid, country))})" in text
         assert "Each public's view of the other." not in text
 
 

@@ -37,7 +37,6 @@ from .tables import (
     comparison_title,
     comparisons_in_category,
     design_effect,
-    direction,
     figure_label,
     measure_groups,
     measure_name,
@@ -440,8 +439,8 @@ def holder(data: SurveyData, comparison: Comparison, country: str, option: str) 
     public; for a mirror, with the item it was asked; where the figure measures something else, with that."""
     qid = comparison.question_ids[comparison.countries.index(country)]
     who = data.respondents(country)
-    if comparison.relation == Relation.MIRROR:
-        who = direction(data, country, qid)
+    if comparison.relation == Relation.MIRROR:  # each public with the question it was asked
+        who = f"{who} ({lower_first(data.wording(qid, country))})"
     label = figure_label(data, country, qid, option)
     if label != option:
         return f"{who} who {label}"
