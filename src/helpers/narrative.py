@@ -704,16 +704,17 @@ def deff_statement(data: SurveyData, country: str) -> str:
 
 def precision_caveat(data: SurveyData) -> str:
     """What the intervals cover and what they do not, for online samples (AAPOR's guidance on opt-in data)."""
-    samples = "; ".join(
+    samples = ". ".join(
         f"{data.country_name(c)}: {data.survey['countries'][c].get('sample', 'not disclosed in the source')}"
         for c in data.countries()
     )
     return cite_sources(
         data,
-        f"The samples are online samples, not probability samples ({samples}). The intervals and tests below are "
-        "model-based: they hold only under the stated assumption that each sample behaves like a simple random "
-        "sample inflated by its design effect. They do not cover self-selection into an online panel (the main "
-        "risk of opt-in samples), coverage or nonresponse error.",
+        f"All the samples were collected online. {samples}. The intervals and tests below are model-based: they "
+        "hold only under the stated assumption that each sample behaves like a simple random sample inflated by "
+        "its design effect. They do not cover self-selection (who chooses to join an online panel and to answer, "
+        "the main risk of opt-in samples), "
+        "coverage or nonresponse error.",
     )
 
 
