@@ -10,9 +10,11 @@ standard library's :class:`statistics.NormalDist`; ``tests/test_stats.py`` check
 and scipy over a grid of shares, bases, design effects and levels. Importing scipy.stats (which statsmodels
 needs) costs about 0.9 s, half of a report kernel's start, for two formulas.
 
-All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0):
+All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0 here):
 the sample of ``n`` respondents is treated as ``n_eff = n / deff`` independent draws (Kish 1965; Pew
-adjusts every margin this way). For an online panel that assumption must be stated in words wherever the
+adjusts every margin this way). The report's default is each public's design effect as implied by its
+published margin (:func:`published_design_effect`), resolved per country by
+:func:`helpers.tables.design_effect`. For an online panel that assumption must be stated in words wherever the
 figures are shown (AAPOR Transparency Initiative; see ``METHODS.md``).
 
 Conventions shared by every function:
