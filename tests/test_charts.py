@@ -25,6 +25,7 @@ from helpers.tables import (
     comparable_items,
     comparison_differences,
     comparison_table,
+    measure_name,
     question_table,
     single_figure,
 )
@@ -353,12 +354,13 @@ DOT_COUNTRIES = sorted({c for comp in comparable_items(DATA) for c in comp.count
 def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
     fig = dots(country)
     ax = fig.axes[0]
-    items = [c for c in comparable_items(DATA) if country in c.countries]
+    items = sorted((c for c in comparable_items(DATA) if country in c.countries), key=charts.dots.is_mirror)
     drawn = {}
     for collection in ax.collections:
         if isinstance(collection, PathCollection):
-            drawn[collection.get_label()] = [tuple(xy) for xy in collection.get_offsets()]
-    names = {c: DATA.country_name(c) for c in DATA.countries()}
+            name = collection.get_label().removesuffix(f" ({charts.dots.DIFFERENT_MEASURE_LABEL})")
+            drawn.setdefault(name, []).extend(tuple(xy) for xy in collection.get_offsets())
+    names = {c: DATA.country(c).name for c in DATA.countries()}
     labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
     gaps = {round(t.get_position()[1]): t for t in fig.axes[1].texts}
     y = 0
@@ -366,6 +368,7 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
         table = comparison_table(DATA, comp)
         diffs = comparison_differences(DATA, comp)
         for option in comp.options:
+            y += labels[y] == charts.dots.MIRROR_HEADING  # mirrors under their own heading
             assert f"“{option}”" in labels[y]
             assert labels[y].startswith(charts.dots.MIRROR_MARK) == (comp.relation == Relation.MIRROR)
             for r in table[table["option"] == option].itertuples(index=False):
@@ -390,7 +393,7 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
     assert len(footer_lines(fig)) <= 2
     for c, colour in zip(DATA.countries(), style.COUNTRY_PALETTE):
         for collection in ax.collections:
-            if isinstance(collection, PathCollection) and collection.get_label() == names[c]:
+            if isinstance(collection, PathCollection) and collection.get_label() == names[c]:  # filled dots
                 assert mpl.colors.to_hex(collection.get_facecolor()[0]) == colour.lower()
 
 
@@ -406,7 +409,8 @@ def test_dot_plot_per_category_has_only_its_items():
                 charts.plot_comparisons(DATA, "JP", category)
             continue
         fig = dots("JP", category)
-        assert len(fig.axes[0].get_yticklabels()) == sum(len(c.options) for c in items)
+        heading = any(charts.dots.is_mirror(c) for c in items)
+        assert len(fig.axes[0].get_yticklabels()) == sum(len(c.options) for c in items) + heading
 
 
 # ----------------------------------------------------------------------------------------------- words
@@ -560,12 +564,10 @@ def test_footers_state_the_level_and_design_effect_used():
 
 
 def test_a_single_figure_of_another_measure_is_labelled_with_what_it_measures():
-    fig = charts.plot_question(DATA, "KR", "us_relations_state")
+    fig = charts.plot_question(DATA, "KR", "trilateral_security_cooperation")
     labels = " ".join(t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels())
-    note = DATA.measure_note("KR", "us_relations_state")
-    what, _, aside = note.partition(" (")
-    assert note and what[0].upper() + what[1:] in labels and "bad" not in labels.split()
-    assert aside.rstrip(")") in footer_lines(fig)[0]
+    note = DATA.measure_note("KR", "trilateral_security_cooperation")
+    assert note and measure_name(note).lower() in labels.lower() and "in favor" not in labels
 
 
 def test_every_public_up_to_twenty_has_a_look_of_its_own():

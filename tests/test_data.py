@@ -833,7 +833,6 @@ def test_shipped_families_have_one_item_per_subject(shipped):
 @pytest.mark.parametrize(
     ("country", "question_id", "words"),
     [
-        pytest.param("KR", "us_relations_state", "worsened", id="kr-relations-a-change"),
         pytest.param("KR", "trilateral_security_cooperation", "positively", id="kr-cooperation-a-view"),
     ],
 )

@@ -114,8 +114,10 @@ def test_effective_base():
     assert fmt.effective_base(math.nan) == ""
 
 
-def test_base_with_effective_shows_the_effective_n_only_when_deff_is_not_1():
+def test_base_with_effective_shows_the_effective_n_only_when_it_differs_from_the_base():
     assert fmt.base_with_effective(1037, False, 1037.0, 1.0) == "n = 1,037"
+    assert fmt.base_with_effective(1037, False, 1037.0, "published") == "n = 1,037"
+    assert fmt.base_with_effective(1500, False, 1500 / 1.36, "published") == "n = 1,500 (effective n ≈ 1,103)"
     assert fmt.base_with_effective(1037, False, 1037 / 1.5, 1.5) == "n = 1,037 (effective n ≈ 691)"
     assert fmt.base_with_effective(420.4, True, 420.4 / 2, 2.0) == "estimated n ≈ 420 (effective n ≈ 210)"
 
@@ -123,6 +125,7 @@ def test_base_with_effective_shows_the_effective_n_only_when_deff_is_not_1():
 @pytest.mark.parametrize("d, shown", [(1.0, "1"), (1.5, "1.5"), (1.36, "1.36"), (2, "2")])
 def test_deff_as_typed(d, shown):
     assert fmt.deff(d) == shown
+    assert fmt.deff("published") == "published"
 
 
 # ------------------------------------------------------------------------------------------ precision
@@ -131,6 +134,8 @@ def test_deff_as_typed(d, shown):
 def test_precision_assumption_says_simple_random_sampling_only_at_deff_1():
     assert fmt.precision_assumption(1.0) == "assuming simple random sampling"
     assert fmt.precision_assumption(1.0, 1037.0) == "assuming simple random sampling"
+    published = fmt.precision_assumption("published")
+    assert "published margin" in published and "simple random sampling" not in published
 
 
 @pytest.mark.parametrize("d, n", [(1.5, 1037), (1.36, 1500), (2.0, 1585), (0.8, 1037)])
@@ -139,13 +144,6 @@ def test_precision_assumption_states_the_design_effect_and_effective_n_otherwise
     assert "simple random sampling" not in text
     assert f"design effect of {d:g}" in text
     assert f"effective n ≈ {round(n / d):,}" in text
-
-
-def test_intervals_phrase_states_the_level_and_the_assumption_used():
-    assert fmt.intervals_phrase(0.95, 1.0) == "95% Wilson intervals, assuming simple random sampling"
-    text = fmt.intervals_phrase(0.9, 1.5, 1037 / 1.5)
-    assert text.startswith("90% Wilson intervals, ")
-    assert "simple random sampling" not in text and "effective n ≈ 691" in text and "95%" not in text
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from helpers.stats import (
     estimate_design_effect,
     estimate_subgroup_n,
     margin_of_error,
+    published_design_effect,
     wilson_interval,
     z_critical,
 )
@@ -227,7 +228,6 @@ def test_published_us_margin_implies_a_design_effect():
     # The implied design effect is (2.95 / 2.5303)² = 1.359: the U.S. figure allows for weighting.
     srs = Z95 * math.sqrt(0.25 / 1500) * 100
     assert margin_of_error(1500) == pytest.approx(srs, rel=1e-12)
-    assert round(margin_of_error(1500), 2) == 2.53 != 2.95
     implied = (2.95 / srs) ** 2
     assert estimate_design_effect(2.95, 1500) == pytest.approx(implied, rel=1e-12)
     assert round(implied, 2) == 1.36
@@ -235,6 +235,37 @@ def test_published_us_margin_implies_a_design_effect():
     # Japan's and Korea's published margins imply deff ≈ 1 (rounding)
     assert estimate_design_effect(3.04, 1037) == pytest.approx(1.0, abs=0.01)
     assert estimate_design_effect(2.5, 1585) == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "margin, n, srs",
+    [(3.04, 1037, True), (2.5, 1585, True), (2.95, 1500, False), ("3.1", 1000, True), (4.0, 1037, False)],
+)
+def test_published_design_effect_is_1_only_where_the_margin_is_the_srs_margin(margin, n, srs):
+    d = published_design_effect(margin, n)
+    assert d.is_srs == srs
+    assert d.low <= d.implied <= d.high
+    # the bounds are the implied design effects at the ends of the margin's rounding interval
+    half = 0.5 * 10 ** -len(str(margin).split(".")[1])
+    assert d.low == pytest.approx(estimate_design_effect(float(margin) - half, n), rel=1e-12)
+    assert d.high == pytest.approx(estimate_design_effect(float(margin) + half, n), rel=1e-12)
+    # deff 1 exactly when the SRS margin lies within the rounding interval, else the implied value
+    assert (d.value == 1.0) == (float(margin) - half <= margin_of_error(n) < float(margin) + half)
+    assert d.value == (1.0 if srs else d.implied)
+    if not srs:
+        assert margin_of_error(n, deff=d.value) == pytest.approx(float(margin), rel=1e-12)
+
+
+def test_published_design_effect_follows_the_stated_confidence_level():
+    at_95 = published_design_effect(2.95, 1500, confidence=0.95)
+    at_90 = published_design_effect(2.95, 1500, confidence=0.90)
+    assert at_90.srs_margin < at_95.srs_margin and at_90.value > at_95.value
+
+
+@pytest.mark.parametrize("margin", ["±3", "", -1.0, 0])
+def test_published_design_effect_rejects_a_bad_margin(margin):
+    with pytest.raises(ValueError, match="margin"):
+        published_design_effect(margin, 1000)
 
 
 def test_margin_of_error_other_share_confidence_and_deff():

@@ -6,6 +6,7 @@ copied from the module's output.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 
@@ -15,13 +16,17 @@ import pytest
 from helpers import narrative
 from helpers.data import load_survey_data, sum_counts_as_single
 from helpers.kinds import Kind, QuestionType, Relation
-from helpers.stats import effective_n, wilson_interval
+from helpers.stats import compare_between_countries, effective_n, wilson_interval
 from helpers.tables import (
     REMAINDER_LABEL,
     TABLE_COLUMNS,
     comparable_items,
     comparison_differences,
     comparison_table,
+    comparison_title,
+    design_effect,
+    direction,
+    measure_name,
     own_measure,
     question_table,
     units,
@@ -123,39 +128,43 @@ def test_a_net_sits_before_its_parts(data):
     assert order[-1] == REMAINDER_LABEL
 
 
-def test_remainder_only_for_one_answer_questions_with_some_options_published(data):
-    seen_remainder = seen_multiple = 0
+@pytest.mark.parametrize(
+    "qid, remainder",
+    [
+        ("jk_priority_goal", "47.0"),
+        ("taiwan_impact", "40.0"),
+        ("taiwan_us_response", "58.6"),
+        ("us_impression", "25.0"),
+    ],
+)
+def test_the_unpublished_remainder_of_source_cases(data, qid, remainder):
+    """What the release leaves unpublished: 100 minus its figures (23.3 + 16.6 + 13.1 = 53.0 → 47.0, …)."""
+    rest = question_table(data, "JP", qid)
+    rest = rest[rest["kind"] == Kind.NOT_PUBLISHED]
+    assert list(rest["percent_text"]) == [remainder] and list(rest["option"]) == [REMAINDER_LABEL]
+    r = rest.iloc[0]
+    assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]), "an unpublished remainder has no interval"
+    assert r["drawn"] and not r["unit"] and not r["overlaps"]
+
+
+def test_no_remainder_where_answers_overlap_or_every_option_was_published(data):
+    seen = 0
     for country, qid, table in every_table(data):
         q = data.question(qid)
-        rest = table[table["kind"] == Kind.NOT_PUBLISHED]
-        if q["question_type"] in (QuestionType.SELECT_ALL, QuestionType.TOP_REASONS) or not sum_counts_as_single(q):
-            seen_multiple += 1
-            assert rest.empty, f"{country}/{qid}: answers overlap, so nothing is left over to show"
-            continue
-        if table.attrs["options_published"] == "all":
-            assert rest.empty, f"{country}/{qid}: every option was published"
-            continue
-        own = own_measure(table)
-        own = own[own["status"] == "published"]  # an unconfirmed figure says nothing of the other answers
-        if own.empty:
-            assert rest.empty, f"{country}/{qid}: no remainder beside unconfirmed figures only"
-            continue
-        known = own[own["kind"].isin([Kind.PUBLISHED, Kind.DERIVED])]
-        covered = {p for _, r in known.iterrows() for p in (r["parts"] or (r["option"],))}
-        total = sum((Decimal(t) for t in known["percent_text"]), Decimal(0))
-        for _, net in own[own["kind"] == Kind.NET].iterrows():
-            if not covered & set(net["parts"]):
-                total += Decimal(net["percent_text"])
-        if total >= 100:
-            assert rest.empty, f"{country}/{qid}: the published figures leave nothing over"
-            continue
-        seen_remainder += 1
-        assert len(rest) == 1, f"{country}/{qid}: one remainder row expected"
-        r = rest.iloc[0]
-        assert r["option"] == REMAINDER_LABEL and Decimal(r["percent_text"]) == 100 - total
-        assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]), "an unpublished remainder has no interval"
-        assert r["drawn"] and not r["unit"] and not r["overlaps"]
-    assert seen_remainder and seen_multiple  # both branches were exercised
+        if (
+            q["question_type"] in (QuestionType.SELECT_ALL, QuestionType.TOP_REASONS)
+            or not sum_counts_as_single(q)
+            or (table.attrs["options_published"] == "all")
+        ):
+            seen += 1
+            assert (table["kind"] != Kind.NOT_PUBLISHED).all(), f"{country}/{qid}: nothing is left over to show"
+    assert seen
+
+
+def test_a_net_counts_once_in_the_remainder(data):
+    # defense_spending: "increase" 33.7 (= 7.3 + 26.4), "keep" 32.9, "reduce" 16.9 → 100 − 83.5 = 16.5
+    table = question_table(data, "JP", "defense_spending")
+    assert list(table.loc[table["kind"] == Kind.NOT_PUBLISHED, "percent_text"]) == ["16.5"]
 
 
 def test_select_all_never_gets_a_remainder(data):
@@ -380,7 +389,8 @@ def test_different_measures_are_shown_but_never_tested(data, comparisons):
         assert not diffs["testable"].any() and not diffs["significant"].any()
         assert diffs["ci_low"].isna().all() and diffs["ci_high"].isna().all()
         assert diffs["reason"].str.contains("different measures").all()
-        assert "not tested" in narrative.comparison_finding(data, c)
+        text = narrative.comparison_finding(data, c)
+        assert "no gap between them is given or tested" in text and "points" not in text
 
 
 def test_same_measure_comparisons_are_tested(data, comparisons):
@@ -392,3 +402,86 @@ def test_same_measure_comparisons_are_tested(data, comparisons):
             assert r.testable and r.diff == pytest.approx(r.percent_1 - r.percent_2)
             assert r.ci_low <= r.diff <= r.ci_high
             assert r.significant == (r.ci_low > 0 or r.ci_high < 0)
+
+
+# ------------------------------------------------------------------------------------------ design effects
+
+
+def test_published_design_effects_follow_each_public_s_margin(data):
+    from helpers.stats import published_design_effect
+
+    for country in data.countries():
+        c = data.country(country)
+        expected = published_design_effect(c.margin_of_error, c.n, c.margin_of_error_confidence).value
+        assert design_effect(data, country) == expected == design_effect(data, country, "published")
+    # Japan ±3.04 and South Korea ±2.5 are the SRS margins at their precision; the U.S. ±2.95 is not
+    assert design_effect(data, "JP") == design_effect(data, "KR") == 1.0
+    assert 1.35 < design_effect(data, "US") < 1.37
+
+
+def test_a_number_overrides_the_design_effect_of_every_public(data):
+    assert {design_effect(data, c, 1.5) for c in data.countries()} == {1.5}
+
+
+@pytest.mark.parametrize("deff", [0, -1.0, math.nan, math.inf, True, "1.5", "publish", None])
+def test_a_bad_design_effect_parameter_is_refused(data, deff):
+    with pytest.raises(ValueError, match="deff"):
+        design_effect(data, "JP", deff)
+
+
+def test_us_intervals_use_the_us_design_effect(data):
+    """U.S. trust in Japan, 69% of 1,500: wider than the simple-random-sampling 66.6–71.3."""
+    srs = question_table(data, "US", "japan_trust", deff=1.0).iloc[0]
+    table = question_table(data, "US", "japan_trust")
+    row = table.iloc[0]
+    assert table.attrs["deff"] == design_effect(data, "US")
+    assert row["ci_low"] < srs["ci_low"] and row["ci_high"] > srs["ci_high"]
+    low, high = wilson_interval(69.0, 1500, deff=design_effect(data, "US"))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+    assert row["n_eff"] == pytest.approx(1500 / design_effect(data, "US"))
+
+
+def test_gaps_between_publics_use_each_public_s_design_effect(data):
+    c = next(c for c in comparable_items(data) if set(c.countries) == {"JP", "US"} and c.same_measure)
+    d = comparison_differences(data, c).iloc[0]
+    expected = compare_between_countries(
+        d["percent_1"],
+        data.country_n(d["country_1"]),
+        d["percent_2"],
+        data.country_n(d["country_2"]),
+        deff1=design_effect(data, d["country_1"]),
+        deff2=design_effect(data, d["country_2"]),
+    )
+    assert d["difference"].se == pytest.approx(expected.se, rel=1e-12)
+
+
+def test_a_missing_margin_confidence_is_named(data):
+    countries = tuple(
+        dataclasses.replace(c, margin_of_error_confidence=None) if c.code == "US" else c for c in data.survey.countries
+    )
+    broken = dataclasses.replace(data, survey=dataclasses.replace(data.survey, countries=countries))
+    with pytest.raises(ValueError, match=r"countries\.US\.margin_of_error_confidence"):
+        design_effect(broken, "US")
+
+
+# ------------------------------------------------------------------------------------------ names
+
+
+def test_a_figure_is_named_by_what_it_measures(data):
+    for r in data.coverage.dropna(subset=["measure_note"]).itertuples():
+        table = question_table(data, r.country, r.question_id)
+        own = table[table["measure"].isna() & (table["kind"] == Kind.PUBLISHED)]
+        assert (own["label"] == measure_name(r.measure_note)).all(), (r.country, r.question_id)
+        assert not (own["label"] == own["option"]).any()
+    jp = question_table(data, "JP", "trilateral_security_cooperation")
+    assert list(jp["label"][jp["kind"] == Kind.PUBLISHED]) == list(jp["option"][jp["kind"] == Kind.PUBLISHED])
+
+
+def test_mirror_titles_name_both_directions(data):
+    mirrors = [c for c in comparable_items(data) if c.relation == Relation.MIRROR]
+    assert mirrors
+    for c in mirrors:
+        title = comparison_title(data, c)
+        for country, qid in zip(c.countries, c.question_ids):
+            assert direction(data, country, qid) in title
+        assert title.count(" · ") == len(c.countries) - 1

@@ -43,13 +43,6 @@ Z95 = NormalDist().inv_cdf(0.975)
 EPS = 0.01  # points either side of a threshold
 
 
-def test_constants():
-    assert MAJORITY == 50.0
-    assert LARGE_MAJORITY == 200 / 3  # exact two-thirds (66.67), not a rounded 67
-    assert CLEAR_LEAD_MIN == 5.0
-    assert OVERWHELMING_LEAD_MIN == 30.0
-
-
 # ------------------------------------------------------------------------------------------ shares
 def share_where_bound_is(bound_percent: float, n_eff: float, side: str, z: float = Z95) -> float:
     """Observed share (percent) at which the Wilson interval's lower (or upper) end equals the bound."""
@@ -401,7 +394,6 @@ def test_vocabulary_rules_at_a_level_state_that_level_in_every_rule(confidence, 
 
 def test_word_flags():
     assert {w for w in Word if w.is_majority} == {Word.MAJORITY, Word.LARGE_MAJORITY}
-    assert {w for w in Word if w.is_lead} == {Word.NARROW_LEAD, Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD}
     assert Word.TIE == "statistical tie" and isinstance(Word.TIE, str)
 
 

@@ -99,33 +99,36 @@ def effective_base(n_eff: float) -> str:
     return "" if _is_missing(n_eff) else f"effective n ≈ {count(n_eff)}"
 
 
-def base_with_effective(n: float, is_estimate: bool, n_eff: float, deff: float) -> str:
-    """The base, with the effective n the intervals use when a design effect other than 1 is assumed."""
+def base_with_effective(n: float, is_estimate: bool, n_eff: float, deff: float | str = "published") -> str:
+    """The base, with the effective n the intervals use when it differs from the base (a design effect other
+    than 1). ``deff`` is accepted for callers that pass it; the effective n itself decides."""
     text = base(n, is_estimate)
-    if deff != 1 and not _is_missing(n):
+    if not _is_missing(n) and not _is_missing(n_eff) and round(n_eff) != round(n):
         text += f" ({effective_base(n_eff)})"
     return text
 
 
-def deff(value: float) -> str:
-    """A design effect as the reader typed it: ``1``, ``1.5``, ``1.36``."""
-    return f"{value:g}"
+def deff(value: float | str) -> str:
+    """A design effect as the reader typed it: ``1``, ``1.5``, ``1.36``; ``published`` as a word."""
+    return value if isinstance(value, str) else f"{value:g}"
 
 
-def precision_assumption(design_effect: float, n_eff: float | None = None) -> str:
+PUBLISHED_DEFF_PHRASE = "with each public's design effect implied by its published margin"
+"""How intervals computed with ``deff="published"`` are described where no one public's value is named."""
+
+
+def precision_assumption(design_effect: float | str, n_eff: float | None = None) -> str:
     """How the intervals were computed, worded for the design effect used.
 
-    Simple random sampling has a design effect of 1, so that phrase is used only at 1; otherwise the
-    assumed design effect (and, when given, the effective n it implies) is stated.
+    Simple random sampling has a design effect of 1, so that phrase is used only at 1; ``"published"`` says
+    each public's own design effect was used; otherwise the assumed design effect (and, when given, the
+    effective n it implies) is stated.
     """
+    if design_effect == "published":
+        return PUBLISHED_DEFF_PHRASE
     if design_effect == 1:
         return "assuming simple random sampling"
     text = f"assuming a design effect of {deff(design_effect)}"
     if n_eff is not None and not _is_missing(n_eff):
         text += f" ({effective_base(n_eff)})"
     return text
-
-
-def intervals_phrase(confidence: float, design_effect: float, n_eff: float | None = None) -> str:
-    """``95% Wilson intervals, assuming simple random sampling``."""
-    return f"{level(confidence)} Wilson intervals, {precision_assumption(design_effect, n_eff)}"

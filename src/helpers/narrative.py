@@ -26,14 +26,21 @@ from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
 from .kinds import Kind, Relation
 from .memo import by_content
-from .stats import compare_within_question, estimate_design_effect, margin_of_error
+from .stats import compare_within_question, margin_of_error
 from .tables import (
+    PUBLISHED,
     Comparison,
+    check_deff,
+    comparison_caveats,
     comparison_differences,
     comparison_table,
     comparison_title,
     comparisons_in_category,
+    design_effect,
+    figure_label,
     measure_groups,
+    measure_name,
+    published_deff,
     question_table,
     questions_in_category,
     related_questions,
@@ -72,10 +79,88 @@ def share_opener(percent_text: str, share_word: Word, who: str, interval: str = 
         return f"{capitalise(share_word)} of {who} ({pct}{interval})"
     if share_word == Word.ABOUT_HALF:
         return f"About half of {who} ({pct})"
+    if share_word == Word.PLURALITY:
+        return f"A plurality of {who} ({pct}{interval})"
     tens = voc.in_tens(percent_text)
     if tens:
         return f"{capitalise(tens)} {who} ({pct})"
-    return f"{pct} of {who}"
+    return f"Among {who}, {pct}"  # a sentence never opens with a numeral
+
+
+def plain_subject(percent_text: str, who: str) -> str:
+    """The public as subject with a plain number in words: "about four-in-ten Japanese respondents", "about
+    three-quarters of Japanese respondents", "forty-five percent of Japanese respondents"."""
+    tens = voc.in_tens(percent_text)
+    if tens:
+        return f"{tens} {who}"
+    fraction = voc.in_fractions(percent_text)
+    return f"{fraction or voc.percent_in_words(percent_text)} of {who}"
+
+
+QUESTION_WORDS = ("how", "whether", "what", "where", "why", "which", "who")
+OWN_VIEW_WORDS = ("opinion", "overall impression", "impression", "trust")
+
+
+def asked_about(data: SurveyData, question_id: str, country: str) -> str:
+    """The question as the end of a sentence: "when asked whether …", "when asked their opinion of …",
+    "when asked about the current state of …"."""
+    text = data.wording(question_id, country)
+    names = [data.country_name(c) for c in data.countries()] + [data.country_in_text(c) for c in data.countries()]
+    first = text.split()[0]
+    keep = any(text.startswith(n) for n in names) or any(ch.isupper() for ch in first[1:])
+    lowered = text if keep else text[:1].lower() + text[1:]
+    low = lowered.lower()
+    if low.startswith(QUESTION_WORDS):
+        return f"when asked {lowered}"
+    if low.startswith(OWN_VIEW_WORDS):
+        return f"when asked {'about ' if low.startswith('trust') else ''}their {lowered}"
+    if keep or first.lower().endswith("ing") or low.startswith(("the ", "countries")):
+        return f"when asked about {lowered}"
+    return f"when asked about the {lowered}"
+
+
+def headline_sentence(data: SurveyData, country: str, question_id: str, top: pd.Series, word: Word | None) -> str:
+    """A finding as a sentence with the public as subject and a plain number: "About three-quarters of
+    Japanese respondents (77%) answered “disapprove” when asked their opinion of the … tariffs." The figure's
+    one qualifier (:func:`figure_word`) leads where it is one of :data:`HEADLINE_WORDS`."""
+    q = data.question(question_id)
+    who = data.respondents(country)
+    if data.base_question(question_id) is not None:  # a follow-up: its share is of those asked
+        who = f"{who} who answered {quoted(str(q['base_option']))}"
+    whole = f" ({voc.round_for_headline(top['percent_text']).removeprefix('about ')})"
+    if word in (Word.LARGE_MAJORITY, Word.MAJORITY, Word.ABOUT_HALF, Word.PLURALITY):
+        subject = f"{word} of {who}"
+    else:
+        subject = plain_subject(str(top["percent_text"]), who)
+        if " percent of " in subject:  # the number is already said in words
+            whole = ""
+    option = str(top["option"])
+    answered = answer_phrase(data, country, question_id, option)
+    if answered.startswith("answered ") and str(q["answers"]) != "one":
+        answered = f"named {quoted(str(top['label']))}"
+    rank = f", {Word.MOST_COMMON_PUBLISHED}," if word == Word.MOST_COMMON_PUBLISHED else ""
+    return f"{capitalise(subject)}{whole} {answered}{rank} {asked_about(data, question_id, country)}."
+
+
+def figure_word(share_word: Word, rank_word: Word | None) -> Word:
+    """The one qualifier of a leading figure, said alike in its headline, its sentences, the index and the
+    site: its size when that is a majority or about half, else how it ranks (a plurality, the most common
+    published answer …)."""
+    if share_word.is_majority or share_word == Word.ABOUT_HALF or rank_word is None:
+        return share_word
+    return rank_word
+
+
+HEADLINE_WORDS = (Word.LARGE_MAJORITY, Word.MAJORITY, Word.ABOUT_HALF, Word.PLURALITY, Word.MOST_COMMON_PUBLISHED)
+"""The qualifiers a headline carries; each is said in the finding's sentences too (:func:`figure_word`)."""
+
+
+def answer_phrase(data: SurveyData, country: str, question_id: str, option: str) -> str:
+    """What respondents did, named by what the figure measures: "answered “in favor”", or the measure itself
+    ("view stronger security cooperation positively") where the country's figure measures something else
+    (:func:`helpers.tables.figure_label`)."""
+    label = figure_label(data, country, question_id, option)
+    return f"answered {quoted(label)}" if label == option else label
 
 
 def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
@@ -139,7 +224,8 @@ def _one_answer_text(
     non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     if top["option"] in non_answers:
         sided = ranked[~ranked["option"].isin(non_answers)]
-        opener = share_opener(top["percent_text"], voc.describe_share(top["percent"], n, confidence, deff), who)
+        share_word = voc.describe_share(top["percent"], n, confidence, deff)
+        opener = share_opener(top["percent_text"], share_word, who)
         text = f"{opener} answered {quoted(top['label'])}: no view either way, or not enough known to say."
         if len(sided) >= 2:
             first, second = sided.iloc[0], sided.iloc[1]
@@ -149,17 +235,19 @@ def _one_answer_text(
                 f"({fmt.percent(first['percent_text'])}) is "
                 f"{lead_clause(voc.describe_difference(d), second, d)}."
             )
-        return text, top, Word.MINORITY
+        return text, top, share_word
     largest = voc.describe_largest(
         dict(zip(ranked["option"], ranked["percent"])), n, True, confidence, deff, all_published
     )
     second = ranked.iloc[1]
     word = voc.describe_difference(largest.difference)
-    opener = share_opener(top["percent_text"], largest.share_word, who, _interval_text(top, confidence))
-    text = f"{opener} answered {quoted(top['label'])}, {lead_clause(word, second, largest.difference)}."
-    if largest.rank_word == Word.MOST_COMMON_PUBLISHED and word != Word.TIE:
-        text += f" It is {Word.MOST_COMMON_PUBLISHED}."
-    return text, top, largest.rank_word
+    qualifier = figure_word(largest.share_word, largest.rank_word)
+    opener = share_opener(top["percent_text"], qualifier, who, _interval_text(top, confidence))
+    answered = answer_phrase(data, country, str(top["question_id"]), str(top["option"]))
+    text = f"{opener} {answered}, {lead_clause(word, second, largest.difference)}."
+    if qualifier == Word.MOST_COMMON_PUBLISHED:
+        text += f" It is {Word.MOST_COMMON_PUBLISHED}" + (", tied with the runner-up." if word == Word.TIE else ".")
+    return text, top, qualifier
 
 
 def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
@@ -178,7 +266,7 @@ def question_finding(
     country: str,
     question_id: str,
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = PUBLISHED,
     table: pd.DataFrame | None = None,
 ) -> Finding | None:
     """What a question shows in ``country``, in one to three sentences; None when it has no figures there.
@@ -191,6 +279,7 @@ def question_finding(
         table = question_table(data, country, question_id, confidence=confidence, deff=deff)
     if table.empty:
         return None
+    deff = table.attrs["deff"]  # the design effect the table was computed with (design_effect)
     who = data.respondents(country)
     n = float(table["base_n"].iloc[0])
     sentences: list[str] = []
@@ -218,7 +307,7 @@ def question_finding(
             leader = ranked.iloc[0]
             word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
             opener = share_opener(leader["percent_text"], word, who, _interval_text(leader, confidence))
-            text = f"{opener} answered {quoted(leader['label'])}."
+            text = f"{opener} {answer_phrase(data, country, question_id, str(leader['option']))}."
         sentences.append(lead + lower_first(text) if lead else text)
         if top is None:
             top, rank_word = leader, word
@@ -233,7 +322,10 @@ def question_finding(
         sentences.append(f"Figures reported by {', '.join(press)}.")
     note = table.attrs.get("measure_note")
     if note:
-        sentences.append(f"The {data.country(country).adjective} figure is the {note}.")
+        explanation = note[len(measure_name(note)) :].strip().removeprefix("(").removesuffix(")")
+        if explanation:
+            adjective = data.country(country).adjective
+            sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
@@ -241,11 +333,7 @@ def question_finding(
         return Finding(
             question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
         )
-    headline = (
-        f"{title}: {voc.round_for_headline(top['percent_text'])} {quoted(top['label'])}"
-        + (f" ({rank_word})" if rank_word and rank_word not in (Word.MINORITY, Word.ABOUT_HALF) else "")
-        + "."
-    )
+    headline = headline_sentence(data, country, question_id, top, rank_word)
     return Finding(
         question_id,
         title,
@@ -259,7 +347,7 @@ def question_finding(
 
 @by_content
 def category_findings(
-    data: SurveyData, country: str, category: str, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData, country: str, category: str, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> list[Finding]:
     """Findings of every question of a category with figures for ``country``, in codebook order."""
     found = (
@@ -289,7 +377,7 @@ HEADLINE_RULE = (
 
 
 def findings_by_category(
-    data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData, country: str, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> dict[str, list[Finding]]:
     """:func:`category_findings` of every category, computed once for a whole summary."""
     data.check_country(country)
@@ -300,7 +388,7 @@ def headline_findings(
     data: SurveyData,
     country: str,
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = PUBLISHED,
     by_category: dict[str, list[Finding]] | None = None,
 ) -> list[Finding]:
     """One headline per category (:data:`HEADLINE_RULE`); ``by_category`` when the caller has the findings."""
@@ -333,7 +421,7 @@ def _gap_text(data: SurveyData, r, confidence: float) -> str:
     adj1 = data.country(r.country_1).adjective
     adj2 = data.country(r.country_2).adjective
     if not r.testable:
-        return f"{adj1} and {adj2} figures not tested ({r.reason})"
+        return f"the {adj1} and {adj2} figures are not set against each other ({r.reason})"
     higher, lower, low, high = (adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, adj2, r.ci_low, r.ci_high)
     gap = fmt.points(abs(r.diff))
     if r.significant:
@@ -344,21 +432,38 @@ def _gap_text(data: SurveyData, r, confidence: float) -> str:
     return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between {adj1} and {adj2} respondents ({gap})"
 
 
-def comparison_finding(data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float = 1.0) -> str:
-    """The sentence(s) of one comparison: each public's figure, each gap and whether it is significant,
-    what the gap is made of where many gave no view, and a warning where the measures differ."""
+def holder(data: SurveyData, comparison: Comparison, country: str, option: str) -> str:
+    """Whose figure a comparison shows, named so it cannot be read as an answer to another question: the
+    public; for a mirror, with the item it was asked; where the figure measures something else, with that."""
+    qid = comparison.question_ids[comparison.countries.index(country)]
+    who = data.respondents(country)
+    if comparison.relation == Relation.MIRROR:  # each public with the question it was asked
+        who = f"{who} ({lower_first(data.wording(qid, country))})"
+    label = figure_label(data, country, qid, option)
+    if label != option:
+        return f"{who} who {label}"
+    return who if comparison.same_measure else f"{who} answering {quoted(option)}"
+
+
+def comparison_finding(
+    data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float | str = PUBLISHED
+) -> str:
+    """The sentence(s) of one comparison: each public's figure named by what it measures (both directions of
+    a mirror), each gap and whether it is significant, what the gap is made of where many gave no view, the
+    notes on the figures, and a warning where the measures differ (then no gap is given)."""
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
     diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=table)
     pieces = []
     for option in comparison.options:
         rows = diffs[diffs["option"] == option]
         shown = table[table["compared"] & (table["option"] == option)].set_index("country")["percent_text"]
-        values = ", ".join(f"{data.country(c).adjective} {fmt.percent(shown[c])}" for c in comparison.countries)
+        values = ", ".join(
+            f"{holder(data, comparison, c, option)} {fmt.percent(shown[c])}" for c in comparison.countries
+        )
         gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
-        pieces.append(f"{quoted(option)}: {values}; {gaps}")
+        lead = f"{quoted(option)}: " if comparison.same_measure else ""
+        pieces.append(f"{lead}{values}; {gaps}")
     text = ". ".join(capitalise(p) for p in pieces) + "."
-    if comparison.relation == Relation.MIRROR:
-        text += " Each public's view of the other."
     made_of = []
     non_answer = pd.Series(False, index=table.index)
     for c, qid in zip(comparison.countries, comparison.question_ids):
@@ -377,15 +482,15 @@ def comparison_finding(data: SurveyData, comparison: Comparison, confidence: flo
     if made_of:
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
     if not comparison.same_measure:
-        notes = "; ".join(
-            f"the {data.country(c).adjective} figure is the {note}" for c, note in comparison.measure_notes.items()
-        )
-        text += f" Different measures: {notes}. The figures are shown side by side, not tested as one question."
+        text += " The figures measure different things, so no gap between them is given or tested."
+    caveats = comparison_caveats(data, comparison)
+    if caveats:
+        text += " About the figures: " + " ".join(n if n.endswith(".") else n + "." for n in caveats)
     return text
 
 
 def comparison_findings(
-    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> list[tuple[Comparison, str, str]]:
     """(comparison, title, text) of every comparison ``country`` takes part in (of one category, or all)."""
     items = comparisons_in_category(data, country, category)
@@ -400,75 +505,262 @@ CLAIM_READING_TEXT = {
     "narrow lead": "a small but real gap",
     "clear lead": "a clear gap",
     "overwhelming lead": "an overwhelming gap",
+    "no majority": (
+        "no answer held by more than half (the release says “divided” also where one side clearly leads, so an"
+        " even split is not what it means)"
+    ),
     "majority": "more than half",
     "about half": "about half",
+    "largest": "the largest answer",
 }
 """How each reading of the release's words (``implies`` in release_claims.csv) is put in a sentence."""
 
+SUPPORTED = "supported"
+SAMPLE_ONLY = "true of the sample, not established"
+NOT_SUPPORTED = "not supported"
+CANNOT_CHECK = "cannot be checked from the published figures"
+VERDICTS = (SUPPORTED, SAMPLE_ONLY, NOT_SUPPORTED, CANNOT_CHECK)
+"""The outcomes of comparing the release's words with the rules, in the order the methodology explains them."""
 
-def claim_holds(implies: str, word: Word, significant: bool) -> bool:
-    """Whether this report's rule word supports what the release's wording implies."""
+_LEAD_MIN = {
+    "lead": 0.0,
+    "narrow lead": 0.0,
+    "clear lead": voc.CLEAR_LEAD_MIN,
+    "overwhelming lead": voc.OVERWHELMING_LEAD_MIN,
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How the release's words compare with the figures: one of :data:`VERDICTS` and why, in plain words."""
+
+    outcome: str
+    reason: str
+
+
+def _gap_verdict(implies: str, d, level: str) -> Verdict:
+    """A claim about the gap between two answers (``d`` the difference, option minus versus)."""
+    word = voc.describe_difference(d)
     if implies == "tie":
-        return word == Word.TIE
-    if implies == "lead":
-        return significant
+        if not d.significant:
+            return Verdict(SUPPORTED, f"the {level} interval of the gap includes 0 ({word})")
+        return Verdict(NOT_SUPPORTED, f"the {level} interval of the gap excludes 0 ({word})")
+    minimum = _LEAD_MIN[implies]
+    if d.diff <= 0:
+        return Verdict(NOT_SUPPORTED, "the answer said to lead is not the larger one")
+    if implies == "narrow lead" and d.significant and d.gap_low >= voc.CLEAR_LEAD_MIN:
+        return Verdict(NOT_SUPPORTED, f"the gap is larger than narrow: *{word}* at {level}")
+    if d.significant and d.gap_low >= minimum:
+        return Verdict(SUPPORTED, f"*{word}* at {level}")
+    if abs(d.diff) >= minimum:
+        return Verdict(SAMPLE_ONLY, f"the sample's gap fits the words, but at {level} the rules give *{word}*")
+    return Verdict(NOT_SUPPORTED, f"even the sample's gap is smaller than the words say (*{word}* at {level})")
+
+
+def _share_verdict(implies: str, share: pd.Series, level: str) -> Verdict:
+    """A claim about one share: more than half, about half."""
+    low, high, p = float(share["ci_low"]), float(share["ci_high"]), float(share["percent"])
+    interval = f"{level} interval {fmt.interval(low, high)}%"
     if implies == "majority":
-        return word.is_majority
-    if implies == "about half":
-        return word == Word.ABOUT_HALF
-    return word == implies
+        if low > voc.MAJORITY:
+            return Verdict(SUPPORTED, f"the whole {interval} is above half")
+        if p > voc.MAJORITY:
+            return Verdict(SAMPLE_ONLY, f"above half in the sample, but the {interval} includes half")
+        return Verdict(NOT_SUPPORTED, "the share is not above half")
+    if low <= voc.MAJORITY <= high:
+        return Verdict(SUPPORTED, f"the {interval} includes half")
+    return Verdict(NOT_SUPPORTED, f"the {interval} excludes half")
 
 
-def claim_findings(data: SurveyData, country: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
-    """The release's own wording of its findings (``release_claims.csv``), tested with this report's rules."""
+def _no_majority_verdict(shares: list[pd.Series], level: str) -> Verdict:
+    """The release's "divided": no answer above half."""
+    if all(float(s["ci_high"]) < voc.MAJORITY for s in shares):
+        return Verdict(SUPPORTED, f"every side's {level} interval is below half")
+    if all(float(s["percent"]) <= voc.MAJORITY for s in shares):
+        top = max(shares, key=lambda s: float(s["percent"]))
+        return Verdict(
+            SAMPLE_ONLY,
+            f"no side is above half in the sample, but the {level} interval of {quoted(str(top['label']))} "
+            f"({fmt.interval(top['ci_low'], top['ci_high'])}%) includes half",
+        )
+    return Verdict(NOT_SUPPORTED, "one side is above half")
+
+
+def _largest_verdict(
+    data: SurveyData, country: str, question_id: str, table: pd.DataFrame, option: str, confidence: float, deff: float
+) -> Verdict:
+    """The release's "most common / most frequently cited / most serious": the option is the largest answer."""
+    level = fmt.level(confidence)
+    q = data.question(question_id)
+    ranked = units(table)
+    if ranked.empty or ranked["option"].iloc[0] != option:
+        return Verdict(NOT_SUPPORTED, "another published answer is larger")
+    a = ranked.iloc[0]
+    one_answer = str(q["answers"]) == "one"
+    rest = table[table["kind"] == Kind.NOT_PUBLISHED]
+    if not one_answer:
+        how = "several answers were allowed" if q["answers"] != "not disclosed" else "the answer format is not given"
+        if table.attrs["options_published"] != "all":
+            return Verdict(
+                CANNOT_CHECK,
+                f"{how} and the other answers were not published, so a larger one cannot be ruled out",
+            )
+        return Verdict(SAMPLE_ONLY, f"the largest published answer, but {how}, so gaps cannot be tested")
+    n = float(a["base_n"])
+    if not rest.empty:
+        r = float(rest["percent"].iloc[0])
+        d = compare_within_question(float(a["percent"]), r, n, confidence=confidence, deff=deff)
+        if not (d.significant and d.diff > 0):
+            return Verdict(
+                CANNOT_CHECK,
+                f"{fmt.percent(str(rest['percent_text'].iloc[0]))} gave answers that were not published, and one "
+                "of them could be larger",
+            )
+    if len(ranked) < 2:
+        return Verdict(SUPPORTED, f"significantly ahead of all unpublished answers together at {level}")
+    b = ranked.iloc[1]
+    d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
+    if d.significant:
+        return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by a *{voc.describe_difference(d)}* at {level}")
+    return Verdict(SAMPLE_ONLY, f"ahead of {quoted(str(b['label']))} in the sample, a *{Word.TIE}* at {level}")
+
+
+def claim_verdict(
+    data: SurveyData, claim, confidence: float = 0.95, deff: float | str = PUBLISHED
+) -> tuple[Verdict, str]:
+    """How one claim of ``release_claims.csv`` compares with the figures, and the figures it rests on."""
+    table = question_table(data, claim.country, claim.question_id, confidence=confidence, deff=deff)
+    own = table[table["measure"].isna()].set_index("option")
+    level = fmt.level(confidence)
+    a = own.loc[claim.option]
+    shown = f"{quoted(str(a['label']))} {fmt.percent(a['percent_text'])}"
+    if claim.implies == "largest":
+        used = table.attrs["deff"]
+        return _largest_verdict(data, claim.country, claim.question_id, table, claim.option, confidence, used), shown
+    if pd.isna(claim.versus):
+        return _share_verdict(claim.implies, a, level), shown
+    b = own.loc[claim.versus]
+    shown += f" vs {quoted(str(b['label']))} {fmt.percent(b['percent_text'])}"
+    if claim.implies == "no majority":
+        return _no_majority_verdict([a, b], level), shown
+    d = compare_within_question(
+        a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=table.attrs["deff"]
+    )
+    verdict = _gap_verdict(claim.implies, d, level)
+    interval = f"{level} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
+    return Verdict(verdict.outcome, f"{verdict.reason}; {interval}"), shown
+
+
+def claim_findings(
+    data: SurveyData, country: str, confidence: float = 0.95, deff: float | str = PUBLISHED
+) -> list[str]:
+    """The release's own wording of its findings (``release_claims.csv``) set beside this report's rules."""
     findings = []
     claims = data.claims[data.claims["country"] == country]
     for c in claims.itertuples(index=False):
-        table = question_table(data, country, c.question_id, confidence=confidence, deff=deff)
-        own = table[table["measure"].isna()].set_index("option")
-        a = own.loc[c.option]
-        shown = f"{quoted(c.option)} {fmt.percent(a['percent_text'])}"
-        if pd.isna(c.versus):
-            word = voc.describe_share(a["percent"], a["base_n"], confidence=confidence, deff=deff)
-            holds = claim_holds(c.implies, word, False)
-            detail = f"{fmt.level(confidence)} interval {fmt.interval(a['ci_low'], a['ci_high'])}%"
-        else:
-            b = own.loc[c.versus]
-            shown += f" vs {quoted(c.versus)} {fmt.percent(b['percent_text'])}"
-            d = compare_within_question(a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=deff)
-            word = voc.describe_difference(d)
-            holds = claim_holds(c.implies, word, d.significant)
-            detail = f"{fmt.level(confidence)} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
-        verdict = "consistent with the rules" if holds else "**not supported by the rules**"
+        verdict, shown = claim_verdict(data, c, confidence, deff)
         findings.append(
-            f"*{data.wording(c.question_id, country)}* ({shown}): the release says "
-            f"“{c.release_words}” ({data.source_label(c.source)}, {c.locator}), read as "
-            f"{CLAIM_READING_TEXT[c.implies]}; the rules here give *{word}* ({detail}): {verdict}."
+            f"*{data.wording(c.question_id, country)}* ({shown}): the release says “{c.release_words}” "
+            f"({data.source_label(c.source)}, {c.locator}), read as {CLAIM_READING_TEXT[c.implies]}. "
+            f"**{capitalise(verdict.outcome)}**: {verdict.reason}."
         )
     return findings
+
+
+def claims_introduction(confidence: float = 0.95) -> str:
+    """What the release-wording section does and what its outcomes mean, in plain words."""
+    level = fmt.level(confidence)
+    return (
+        "Where the release describes a finding in words, the words are set beside the same figures read by the "
+        f"rules under Methodology. *{capitalise(SUPPORTED)}*: the figures bear the words out at the {level} level. "
+        f"*{capitalise(SAMPLE_ONLY)}*: the words describe the sample's figures, but at the {level} level the "
+        f"population could differ. *{capitalise(NOT_SUPPORTED)}*: the figures say otherwise. "
+        f"*{capitalise(CANNOT_CHECK)}*: answers the release did not publish could change the answer."
+    )
 
 
 # ------------------------------------------------------------------------------------------ methods
 
 
-def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
-    """AAPOR-style precision statement for online samples, one line per country, worded for ``deff``."""
+def deff_statement(data: SurveyData, country: str) -> str:
+    """The design effect a public's published margin implies, its rounding bounds and what is used."""
+    c = data.country(country)
+    d = published_deff(data, country)
+    text = (
+        f"the published margin, ±{c.margin_of_error} points at {fmt.level(d.confidence)} "
+        f"({data.source_label(c.margin_of_error_source)}), implies a design effect of {d.implied:.3f} "
+        f"({d.low:.3f}–{d.high:.3f} within the margin's rounding)"
+    )
+    if d.is_srs:
+        return (
+            text + f"; it equals the simple-random-sampling margin (±{d.srs_margin:.2f}) at its published precision, "
+            "so the design effect used is 1. That means the publisher applied the simple-random-sampling formula, "
+            "not that weighting cost nothing"
+        )
+    return text + f"; the design effect used is {d.value:.2f}"
+
+
+def precision_caveat(data: SurveyData) -> str:
+    """What the intervals cover and what they do not, for online samples (AAPOR's guidance on opt-in data)."""
+    samples = ". ".join(
+        f"{data.country_name(c)}: {data.country(c).sample or 'not disclosed in the source'}" for c in data.countries()
+    )
+    return cite_sources(
+        data,
+        f"All the samples were collected online. {samples}. The intervals and tests below are model-based: they "
+        "hold only under the stated assumption that each sample behaves like a simple random sample inflated by "
+        "its design effect. They do not cover self-selection (who chooses to join an online panel and to answer, "
+        "the main risk of opt-in samples), "
+        "coverage or nonresponse error.",
+    )
+
+
+def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float | str = PUBLISHED) -> list[str]:
+    """One line per public: its design effect (:func:`helpers.tables.design_effect`) and why, and the margin
+    of sampling error it gives at ``confidence``."""
+    deff = check_deff(deff)
     lines = []
     for code in data.countries():
         c = data.country(code)
         n = c.n
-        moe = margin_of_error(n, confidence=confidence, deff=deff)
-        implied = estimate_design_effect(c.margin_of_error, n)
+        used = design_effect(data, code, deff)
+        moe = margin_of_error(n, confidence=confidence, deff=used)
+        why = deff_statement(data, code)
+        if deff != PUBLISHED:
+            why = f"a design effect of {fmt.deff(deff)} is assumed for every public (the parameter deff); {why}"
         lines.append(
-            f"{c.name} ({fmt.base(n, False)}): {fmt.precision_assumption(deff, n / deff)}, the "
-            f"{fmt.level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points. The "
-            f"published margin is ±{c.margin_of_error} points, which corresponds to a design effect of about "
-            f"{implied:.2f} at 95% (approximate: published margins are rounded)."
+            f"{c.name} ({fmt.base(n, False)}): {why}. With it ({fmt.effective_base(n / used)}), the "
+            f"{fmt.level(confidence)} margin of sampling error for a share of 50% is ±{moe:.2f} points."
         )
     return lines
 
 
-def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> str:
+def interval_method(confidence: float = 0.95, deff: float | str = PUBLISHED) -> str:
+    """How every interval and test is computed, worded for the ``deff`` parameter."""
+    deff = check_deff(deff)
+    used = (
+        "each public's design effect as implied by its published margin (above)"
+        if deff == PUBLISHED
+        else f"a design effect of {fmt.deff(deff)} for every public (deff = {fmt.deff(deff)})"
+    )
+    return (
+        f"Each published percentage gets a {fmt.level(confidence)} Wilson interval on the effective sample size "
+        f"n / deff, with {used}; tests between two publics use each public's own design effect."
+    )
+
+
+def comparison_rules() -> str:
+    """How figures of two publics are treated when they do not measure one thing, or one wording is unknown."""
+    return (
+        "A figure that measures something other than the item's answers (for example a view of a policy rather "
+        "than a stance on it) is named by what it measures; it is shown beside the other public's figure with a "
+        "hollow marker and no connecting line, and no gap is given or tested. Where a public's wording of an item "
+        "is not published, or a press report words a figure differently, the note on that figure is repeated "
+        "wherever the figure is compared."
+    )
+
+
+def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float | str = PUBLISHED) -> str:
     """Methodology and disclosure: the AAPOR elements, the precision statement and the rules, all stated at
     the confidence level and design effect the report was computed with."""
     out = [
@@ -484,17 +776,13 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
         "",
         "### Precision",
         "",
-        "The samples were drawn online and the sources do not say how they were recruited or weighted: "
-        "the figures below describe sampling error only under the stated assumption and leave out "
-        "coverage and nonresponse error.",
+        precision_caveat(data),
         "",
     ]
     out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
     out += [
         "",
-        f"Each published percentage gets a {fmt.level(confidence)} Wilson interval, "
-        f"{fmt.precision_assumption(deff)} (intervals use the "
-        f"effective sample size n / deff, deff = {fmt.deff(deff)}). Follow-up questions asked only of a "
+        interval_method(confidence, deff) + " Follow-up questions asked only of a "
         "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
         "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
         "question use the multinomial variance; gaps between publics are independent-sample tests; "
@@ -505,7 +793,7 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
         "",
         "Two publics are compared on the same item about the same subject (Japanese and American views of "
         "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea "
-        "and South Korean views of Japan); items about different subjects are never paired.",
+        "and South Korean views of Japan); items about different subjects are never paired. " + comparison_rules(),
         "",
         "### Headlines",
         "",
@@ -570,7 +858,7 @@ def build_summary(
     data: SurveyData,
     country: str,
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = PUBLISHED,
     image_format: str = "png",
     figures_dir: str = "figures",
     reports_dir: str = "reports",
@@ -634,8 +922,7 @@ def build_summary(
             "",
             "## The release's wording, checked",
             "",
-            "Where the release describes a finding in words, the same figures are worded here by the rules "
-            "under Methodology.",
+            claims_introduction(confidence),
             "",
         ]
         out += [f"- {f}" for f in claims]

@@ -30,6 +30,7 @@ from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
 from .tables import (
+    check_deff,
     comparison_table,
     comparisons_in_category,
     question_table,
@@ -55,8 +56,6 @@ OFFICIAL_COUNTRY = "JP"
 """The notebooks' default ``country``; report.toml's ``[parameters]`` give the other official values."""
 RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
 """Names a file to which :func:`open_report` appends, as one JSON line, the parameters it was opened with."""
-DEFF_PUBLISHED = "published"
-"""``deff`` meaning each public's design effect as implied by its published margin of error."""
 
 
 def _real(name: str, value) -> float:
@@ -66,15 +65,8 @@ def _real(name: str, value) -> float:
 
 
 def _deff(value) -> float | str:
-    """The ``deff`` parameter checked: ``"published"``, or one number > 0 for every public."""
-    if isinstance(value, str) and value == DEFF_PUBLISHED:
-        return value
-    if isinstance(value, str):
-        raise ValueError(f"parameter deff must be {DEFF_PUBLISHED!r} or a number > 0, got {value!r}")
-    deff = _real("deff", value)
-    if deff <= 0:
-        raise ValueError(f"parameter deff must be positive (1.0 = simple random sampling), got {value!r}")
-    return deff
+    """The ``deff`` parameter checked (one rule, :func:`helpers.tables.check_deff`)."""
+    return check_deff(value)
 
 
 def _confidence(value) -> float:
@@ -165,7 +157,7 @@ def open_report(
     data_dir: str = "data",
     figures_dir: str = "figures",
     confidence: float = 0.95,
-    deff: float | str = 1.0,
+    deff: float | str = "published",
     figure_formats: str = "png,svg",
     reports_dir: str = "reports",
 ) -> Report:

@@ -10,9 +10,11 @@ standard library's :class:`statistics.NormalDist`; ``tests/test_stats.py`` check
 and scipy over a grid of shares, bases, design effects and levels. Importing scipy.stats (which statsmodels
 needs) costs about 0.9 s, half of a report kernel's start, for two formulas.
 
-All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0):
+All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0 here):
 the sample of ``n`` respondents is treated as ``n_eff = n / deff`` independent draws (Kish 1965; Pew
-adjusts every margin this way). For an online panel that assumption must be stated in words wherever the
+adjusts every margin this way). The report's default is each public's design effect as implied by its
+published margin (:func:`published_design_effect`), resolved per country by
+:func:`helpers.tables.design_effect`. For an online panel that assumption must be stated in words wherever the
 figures are shown (AAPOR Transparency Initiative; see ``METHODS.md``).
 
 Conventions shared by every function:
@@ -31,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from statistics import NormalDist
 
 import numpy as np
@@ -38,6 +41,7 @@ import pandas as pd
 
 __all__ = [
     "Difference",
+    "PublishedDesignEffect",
     "add_intervals",
     "compare_between_countries",
     "compare_select_all",
@@ -46,6 +50,7 @@ __all__ = [
     "estimate_design_effect",
     "estimate_subgroup_n",
     "margin_of_error",
+    "published_design_effect",
     "wilson_interval",
     "z_critical",
 ]
@@ -374,6 +379,87 @@ def estimate_design_effect(margin: float, n: float, confidence: float = 0.95, pe
     if srs == 0.0:
         raise ValueError("percent must be strictly between 0 and 100 to infer a design effect")
     return (margin / srs) ** 2
+
+
+@dataclass(frozen=True)
+class PublishedDesignEffect:
+    """The design effect a public's published margin implies, with the bounds its rounding allows.
+
+    Attributes
+    ----------
+    margin : float
+        The published margin in points (as published: ``2.95`` for "±2.95").
+    confidence : float
+        The confidence level the publisher states for that margin.
+    n : float
+        The sample size the margin refers to.
+    srs_margin : float
+        The simple-random-sampling margin z · √(0.25/n) · 100 at that level, unrounded.
+    implied : float
+        (margin / srs_margin)², the design effect the published figure implies.
+    low, high : float
+        The implied design effect at the ends of the margin's rounding interval (margin ∓ half a unit of its
+        last published digit): every value in between is consistent with the published figure.
+    value : float
+        The design effect used: 1 when the SRS margin rounds to the published margin (the publisher quoted the
+        simple-random-sampling formula; that says nothing of the true design effect), ``implied`` otherwise.
+    """
+
+    margin: float
+    confidence: float
+    n: float
+    srs_margin: float
+    implied: float
+    low: float
+    high: float
+    value: float
+
+    @property
+    def is_srs(self) -> bool:
+        """Whether the published margin is the simple-random-sampling margin at its published precision."""
+        return self.value == 1.0
+
+
+def published_design_effect(margin: float | str, n: float, confidence: float = 0.95) -> PublishedDesignEffect:
+    """The design effect implied by a published margin of error, with its rounding bounds.
+
+    Formula: deff = (margin / MOE_srs)² (:func:`estimate_design_effect`); the bounds use margin ∓ h, h half a
+    unit of the margin's last published digit (±0.005 for "3.04", ±0.05 for "2.5"). When MOE_srs itself
+    rounds to the published margin, the publisher's margin is the simple-random-sampling one and the design
+    effect used is exactly 1.
+
+    Parameters
+    ----------
+    margin : float or str
+        The published margin in points, as published ("2.95"; a float is read at its shortest repr).
+    n : float
+        The sample size it refers to.
+    confidence : float, default 0.95
+        The confidence level the publisher states for the margin.
+
+    Examples
+    --------
+    >>> d = published_design_effect(2.95, 1500)
+    >>> round(d.value, 2), round(d.low, 3), round(d.high, 3)
+    (1.36, 1.355, 1.364)
+    >>> published_design_effect(3.04, 1037).value
+    1.0
+    """
+    text = str(margin).strip()
+    try:
+        exact = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"margin must be a number of points, got {margin!r}") from None
+    value = _check_positive(float(exact), "margin")
+    n = _check_positive(n, "n")
+    confidence = _check_confidence(confidence)
+    half = Decimal(1).scaleb(min(exact.as_tuple().exponent, 0)) / 2
+    srs = margin_of_error(n, confidence=confidence)
+    implied = estimate_design_effect(value, n, confidence=confidence)
+    low = estimate_design_effect(float(exact - half), n, confidence=confidence)
+    high = estimate_design_effect(float(exact + half), n, confidence=confidence)
+    is_srs = float(exact - half) <= srs < float(exact + half)
+    return PublishedDesignEffect(value, confidence, n, srs, implied, low, high, 1.0 if is_srs else implied)
 
 
 def estimate_subgroup_n(n: float, parent_percent: float) -> float:

@@ -35,7 +35,14 @@ import pandas as pd
 from .data import SurveyData, decimals_of, sum_counts_as_single
 from .kinds import Kind, QuestionType, Relation
 from .memo import by_content
-from .stats import add_intervals, compare_between_countries, effective_n, estimate_subgroup_n
+from .stats import (
+    PublishedDesignEffect,
+    add_intervals,
+    compare_between_countries,
+    effective_n,
+    estimate_subgroup_n,
+    published_design_effect,
+)
 
 REMAINDER_LABEL = "other answers (not published)"
 """Option label of the remainder of a one-answer question whose other options the source left out."""
@@ -98,9 +105,68 @@ def questions_in_category(data: SurveyData, category: str, country: str | None =
     return ids
 
 
-def wording(data: SurveyData, question_id: str, country: str) -> str:
-    """The paraphrased question as asked of ``country``'s respondents."""
-    return data.wording(question_id, country)
+# ------------------------------------------------------------------------------------------ design effects
+
+PUBLISHED = "published"
+"""The ``deff`` parameter's default: each public's design effect as implied by its published margin."""
+
+
+def published_deff(data: SurveyData, country: str) -> PublishedDesignEffect:
+    """The design effect ``country``'s published margin implies (``margin_of_error`` in ``survey.yml``, at the
+    confidence level stated for it, ``margin_of_error_confidence``), with its rounding bounds."""
+    c = data.country(data.check_country(country))
+    level = c.margin_of_error_confidence
+    if level is None:
+        raise ValueError(
+            f"survey.yml, key 'countries.{country}.margin_of_error_confidence': missing; the confidence level the "
+            "published margin is stated at (0.95 for a 95% margin) is needed to derive the design effect"
+        )
+    return published_design_effect(c.margin_of_error, c.n, confidence=float(level))
+
+
+def check_deff(deff: float | str) -> float | str:
+    """``deff`` if it is ``"published"`` or a finite number > 0; a ValueError naming the parameter otherwise."""
+    if deff == PUBLISHED:
+        return PUBLISHED
+    if isinstance(deff, bool) or not isinstance(deff, (int, float)) or not (0 < float(deff) < math.inf):
+        raise ValueError(
+            f"parameter deff must be {PUBLISHED!r} (each public's design effect implied by its published margin) "
+            f"or a number > 0 used for every public (1.0 = simple random sampling), got {deff!r}"
+        )
+    return float(deff)
+
+
+def design_effect(data: SurveyData, country: str, deff: float | str = PUBLISHED) -> float:
+    """The one design effect every interval and test of ``country``'s figures uses.
+
+    ``"published"`` (the default) gives the design effect implied by the country's published margin
+    (:func:`published_deff`); a number overrides it for every country.
+    """
+    deff = check_deff(deff)
+    return published_deff(data, country).value if deff == PUBLISHED else deff
+
+
+# ------------------------------------------------------------------------------------------ names
+
+
+def measure_name(note: str) -> str:
+    """The name of what a figure measures, from its ``measure_note``: the note before its explanation in
+    parentheses ("view stronger security cooperation positively (a view of it, …)" → "view stronger security
+    cooperation positively"), a phrase said of the respondents."""
+    return note.split(" (", 1)[0].strip()
+
+
+def figure_label(data: SurveyData, country: str, question_id: str, option: str) -> str:
+    """What a figure is called everywhere (sentences, headlines, charts, tables): its codebook option, unless
+    ``country``'s figures of the question measure something else (``measure_note`` in ``coverage.csv``); then
+    the name of that measure (:func:`measure_name`), with the option when the country has several."""
+    note = data.measure_note(country, question_id)
+    if not note:
+        return option
+    t = data.toplines
+    own = t[(t["country"] == country) & (t["question_id"] == question_id) & t["measure"].isna()]
+    name = measure_name(note)
+    return name if own["option"].nunique() <= 1 else f"{name}: {option}"
 
 
 # ------------------------------------------------------------------------------------------ bases
@@ -225,7 +291,7 @@ def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str]
 
 @by_content
 def question_table(
-    data: SurveyData, country: str, question_id: str, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData, country: str, question_id: str, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> pd.DataFrame:
     """Every figure of one question in one country, in display order, with what its consumers need.
 
@@ -244,7 +310,7 @@ def question_table(
     published = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == question_id)]
     attrs = {
         "confidence": confidence,
-        "deff": deff,
+        "deff": design_effect(data, country, deff),
         "question_type": QuestionType(q["question_type"]),
         "options_published": None,
         "measure_note": None,
@@ -266,7 +332,7 @@ def question_table(
                 **r,
                 "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED,
                 "parts": tuple(r["net_parts"]),
-                "label": r["option"],
+                "label": r["option"] if measure else figure_label(data, country, question_id, r["option"]),
                 "in_net": "",
             }
             for r in records
@@ -300,7 +366,7 @@ def question_table(
     attrs["measure_note"] = data.measure_note(country, question_id)
     n, estimate = base_of(data, country, question_id)
     out.sort(key=lambda r: (r["measure_rank"], r["order"], r["option"]))
-    n_eff = effective_n(n, deff) if not math.isnan(n) else math.nan
+    n_eff = effective_n(n, attrs["deff"]) if not math.isnan(n) else math.nan
     for r in out:
         r["percent_text"] = str(r["percent_text"])
         r["percent"] = float(r["percent_text"])
@@ -311,7 +377,7 @@ def question_table(
     table["ci_high"] = math.nan
     has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
     if has_ci.any():
-        with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=deff)
+        with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=attrs["deff"])
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
     table = table.astype(_DTYPES)
     table = table[TABLE_COLUMNS]
@@ -340,7 +406,11 @@ def single_figure(table: pd.DataFrame) -> bool:
 
 @by_content
 def single_figure_questions(
-    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData,
+    country: str,
+    category: str | None = None,
+    confidence: float = 0.95,
+    deff: float | str = PUBLISHED,
 ) -> list[str]:
     """Questions of ``country`` (in ``category``, or all) of which a single figure was published."""
     q = data.questions
@@ -371,15 +441,38 @@ def related_questions(data: SurveyData, country: str, question_id: str) -> list[
 def comparison_title(data: SurveyData, comparison: Comparison) -> str:
     """What a comparison compares, naming each public where their items differ.
 
-    The same wording for every public gives that wording; otherwise each public's item is named with its
-    respondents ("Overall impression of South Korea (Japanese respondents) vs overall impression of Japan
-    (South Korean respondents)").
+    The same wording for every public gives that wording; a mirror names both directions, each public with
+    the item it was asked ("Japanese views: overall impression of South Korea · South Korean views: overall
+    impression of Japan"), so a figure can never be read as an answer to the other public's question.
     """
     texts = [data.wording(qid, c) for c, qid in zip(comparison.countries, comparison.question_ids)]
-    if len(set(texts)) == 1:
+    if len(set(texts)) == 1 and comparison.relation != Relation.MIRROR:
         return texts[0]
-    parts = [f"{t} ({data.respondents(c)})" for t, c in zip(texts, comparison.countries)]
-    return " vs ".join([parts[0]] + [p[:1].lower() + p[1:] for p in parts[1:]])
+    return " · ".join(direction(data, c, qid) for c, qid in zip(comparison.countries, comparison.question_ids))
+
+
+def direction(data: SurveyData, country: str, question_id: str) -> str:
+    """One public and the item it was asked: "Japanese views: overall impression of South Korea"."""
+    text = data.wording(question_id, country)
+    adjective = data.country(country).adjective
+    return f"{adjective} views: {text[:1].lower() + text[1:] if text[1:2].islower() else text}"
+
+
+def comparison_notes(data: SurveyData, comparison: Comparison) -> dict[str, list[str]]:
+    """Each public's notes on its compared figures (``coverage.csv``): how a press report words them, a
+    wording that is not published …; only publics with notes."""
+    notes = {}
+    for c, qid in zip(comparison.countries, comparison.question_ids):
+        rows = data.coverage[(data.coverage["country"] == c) & (data.coverage["question_id"] == qid)]
+        if found := list(dict.fromkeys(rows["note"].dropna())):
+            notes[c] = found
+    return notes
+
+
+def comparison_caveats(data: SurveyData, comparison: Comparison) -> list[str]:
+    """The notes of :func:`comparison_notes` as sentences naming their public, said wherever the figures are
+    compared."""
+    return [f"{data.country_name(c)}: {n}" for c, found in comparison_notes(data, comparison).items() for n in found]
 
 
 def units(table: pd.DataFrame) -> pd.DataFrame:
@@ -517,7 +610,7 @@ def comparisons_in_category(data: SurveyData, country: str, category: str | None
 
 @by_content
 def comparison_table(
-    data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> pd.DataFrame:
     """The full published distribution of each public of a comparison, with intervals.
 
@@ -539,7 +632,7 @@ def comparison_differences(
     data: SurveyData,
     comparison: Comparison,
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = PUBLISHED,
     table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Between-country gaps for every shared option and pair of publics of a comparison.
@@ -547,8 +640,8 @@ def comparison_differences(
     One row per option and pair: ``option``, ``country_1``, ``country_2``, ``question_id_1``,
     ``question_id_2``, ``percent_1``, ``percent_2``, ``percent_text_1``, ``percent_text_2``, ``diff``,
     ``ci_low``, ``ci_high``, ``significant``, ``testable``, ``reason``, ``base_is_estimate`` and
-    ``difference`` (the :class:`~helpers.stats.Difference`). Independent samples, the same ``deff`` assumed
-    in both publics. When the publics' figures are different measures the gap is not tested
+    ``difference`` (the :class:`~helpers.stats.Difference`). Independent samples, each public's figure at its
+    own design effect (:func:`design_effect`). When the publics' figures are different measures the gap is not tested
     (``testable`` False, with the reason).
     """
     if table is None:  # the comparison's table, when the caller has it already
@@ -560,7 +653,13 @@ def comparison_differences(
             a = sub[sub["country"] == comparison.countries[i]].iloc[0]
             b = sub[sub["country"] == comparison.countries[j]].iloc[0]
             d = compare_between_countries(
-                a["percent"], a["base_n"], b["percent"], b["base_n"], confidence=confidence, deff1=deff, deff2=deff
+                a["percent"],
+                a["base_n"],
+                b["percent"],
+                b["base_n"],
+                confidence=confidence,
+                deff1=design_effect(data, str(a["country"]), deff),
+                deff2=design_effect(data, str(b["country"]), deff),
             )
             testable = d.testable and comparison.same_measure
             reason = (

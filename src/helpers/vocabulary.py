@@ -34,7 +34,9 @@ __all__ = [
     "describe_difference",
     "describe_largest",
     "describe_share",
+    "in_fractions",
     "in_tens",
+    "percent_in_words",
     "round_for_headline",
     "vocabulary_rules",
 ]
@@ -90,10 +92,6 @@ class Word(StrEnum):
     @property
     def is_majority(self) -> bool:
         return self in (Word.MAJORITY, Word.LARGE_MAJORITY)
-
-    @property
-    def is_lead(self) -> bool:
-        return self in (Word.NARROW_LEAD, Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD)
 
 
 NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
@@ -329,6 +327,49 @@ def in_tens(percent) -> str | None:
     if tenth not in TENS or abs(value - tenth * 10) > IN_TENS_TOLERANCE:
         return None
     return TENS[tenth] if value == tenth * 10 else f"about {TENS[tenth]}"
+
+
+FRACTIONS = {25.0: "a quarter", 100.0 / 3.0: "a third", 200.0 / 3.0: "two-thirds", 75.0: "three-quarters"}
+"""Fractions a share near them is put as ("about three-quarters"), within :data:`IN_TENS_TOLERANCE`."""
+
+
+def in_fractions(percent) -> str | None:
+    """ "about three-quarters" for 73–77%, "a third" near 33.3% …; None when no fraction is that close.
+
+    Examples
+    --------
+    >>> in_fractions(76.5), in_fractions(66.4), in_fractions(45.0)
+    ('about three-quarters', 'about two-thirds', None)
+    """
+    value = float(_to_decimal(percent))
+    for point, words in FRACTIONS.items():
+        if abs(value - point) <= IN_TENS_TOLERANCE:
+            return words if value == point else f"about {words}"
+    return None
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()  # noqa: E501
+_TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def percent_in_words(percent) -> str:
+    """A share rounded to a whole percent (:func:`helpers.formatting.rounded`), in words, for the start of a
+    sentence: "forty-five percent"; "less than one percent" below 0.5.
+
+    Examples
+    --------
+    >>> percent_in_words(44.9), percent_in_words("7.5"), percent_in_words(100)
+    ('forty-five percent', 'eight percent', 'one hundred percent')
+    """
+    whole = int(rounded(_to_decimal(percent)))
+    if whole == 0 and _to_decimal(percent) > 0:
+        return "less than one percent"
+    if whole == 100:
+        return "one hundred percent"
+    if whole < 20:
+        return f"{_ONES[whole]} percent"
+    tens, ones = divmod(whole, 10)
+    return f"{_TENS_WORDS[tens - 2]}{'-' + _ONES[ones] if ones else ''} percent"
 
 
 # ------------------------------------------------------------------------------------------------ numbers

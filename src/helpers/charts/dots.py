@@ -1,9 +1,12 @@
 """Cross-country dot plots (Pew's global-attitudes style): a row per comparable item and answer, a dot per
 country in its own colour, values labelled, and beside each row the gap and whether it is significant.
 
-Mirror items (each public asked about the other, e.g. Japanese views of South Korea beside South Korean
-views of Japan) are marked ⇄ in the row label; items whose figures measure different things are shown but
-never tested, and say "different measures" where the test would be.
+Same-item comparisons come first; mirror items (each public asked about the other) follow under their own
+heading, "How each public sees the other", each row naming both directions ("Japanese views: overall
+impression of South Korea · South Korean views: overall impression of Japan"), so no dot can be read as an
+answer to the other public's question. Figures that measure different things are drawn with hollow markers
+and no connecting line, each named by what it measures, and "different measures" stands where the gap would
+be: they are never drawn or tested as a gap.
 """
 
 from __future__ import annotations
@@ -15,13 +18,25 @@ import pandas as pd
 from .. import formatting as fmt
 from ..data import SurveyData
 from ..kinds import Relation
-from ..tables import comparable_items, comparison_differences, comparison_table, comparison_title
+from ..tables import (
+    PUBLISHED,
+    comparable_items,
+    comparison_caveats,
+    comparison_differences,
+    comparison_notes,
+    comparison_table,
+    comparison_title,
+    design_effect,
+    figure_label,
+)
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
+MIRROR_HEADING = "How each public sees the other"
+DIFFERENT_MEASURE_LABEL = "different measure"
 DOT_LABEL_IN = 2.9
 DOT_AXES_IN = 3.2
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
@@ -32,14 +47,24 @@ def is_mirror(comparison) -> bool:
     return comparison.relation == Relation.MIRROR
 
 
-def item_label(data: SurveyData, comparison, option: str, country: str) -> str:
-    """The item's wording (for a mirror item, the one ``country`` was asked, marked ⇄) and the answer."""
-    qid = comparison.question_ids[0]
-    if is_mirror(comparison) and country in comparison.countries:
-        qid = comparison.question_ids[min(comparison.countries.index(country), len(comparison.question_ids) - 1)]
-    asked = comparison.countries[comparison.question_ids.index(qid)] if is_mirror(comparison) else country
-    text = f"{data.wording(qid, asked if asked in comparison.countries else comparison.countries[0])}: “{option}”"
-    return f"{MIRROR_MARK} {text}" if is_mirror(comparison) else text
+def item_label(data: SurveyData, comparison, option: str, country: str | None = None) -> str:
+    """A row's label: the item and the answer. A mirror names both directions (:func:`comparison_title`);
+    where the publics' figures measure different things, each public's figure is named by what it measures.
+    A public whose figure carries a note (:func:`helpers.tables.comparison_caveats`: a press report's wording,
+    a wording not published) is pointed to it. ``country`` is accepted for callers that pass the chart's side;
+    the label is the same from every side."""
+    title = comparison_title(data, comparison)
+    mark = f"{MIRROR_MARK} " if is_mirror(comparison) else ""
+    noted = [data.country(c).adjective for c in comparison_notes(data, comparison)]
+    see = f" (note on the {' and '.join(noted)} figure{'s' if len(noted) > 1 else ''} in the text)" if noted else ""
+    if comparison.same_measure:
+        return f"{mark}{title}: “{option}”{see}"
+    names = [
+        f"{data.country(c).adjective}: "
+        + (f"“{option}”" if (label := figure_label(data, c, q, option)) == option else label)
+        for c, q in zip(comparison.countries, comparison.question_ids)
+    ]
+    return f"{mark}{title} ({'; '.join(names)}){see}"
 
 
 def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool) -> tuple[str, bool]:
@@ -51,8 +76,10 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
     for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         text = fmt.signed_points(gap, 1) if len(rows) == 1 else f"{fmt.signed_points(gap, 1)} vs {other}"
-        if not testable or not getattr(d, "testable", True):
+        if not testable:
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
+        elif not getattr(d, "testable", True):
+            text = "not tested" if len(rows) == 1 else f"{other}: not tested"
         else:
             bold = bold or bool(d.significant)
         lines.append(text)
@@ -61,17 +88,28 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
 
 @style.styled
 def plot_dots(
-    data: SurveyData, country: str, comparisons: Sequence, title: str, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData,
+    country: str,
+    comparisons: Sequence,
+    title: str,
+    confidence: float = 0.95,
+    deff: float | str = PUBLISHED,
 ) -> SurveyFigure:
-    """Dot plot of every compared answer of ``comparisons``, from ``country``'s side."""
+    """Dot plot of every compared answer of ``comparisons``, from ``country``'s side: same-item comparisons
+    first, mirrors under their own heading; different measures hollow, unconnected and never a gap."""
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
     labels, tables, diffs_all = [], [], []
     countries: list[str] = []
     drawn_as = {}
-    points: dict[str, list[tuple[float, float]]] = {}
+    points: dict[tuple[str, bool], list[tuple[float, float]]] = {}
+    headings: set[int] = set()
+    comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
     for comparison in comparisons:
+        if is_mirror(comparison) and not any(labels[h] == MIRROR_HEADING for h in headings):
+            headings.add(len(labels))
+            labels.append(MIRROR_HEADING)
         full = comparison_table(data, comparison, confidence=confidence, deff=deff)
         diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=full)
         table = full[full["compared"]]
@@ -83,16 +121,17 @@ def plot_dots(
             rows = table[table["option"] == option].sort_values("percent", kind="stable")
             if rows.empty:
                 continue
-            ax.plot(
-                [rows["percent"].min(), rows["percent"].max()],
-                [y, y],
-                color=style.GAP_LINE_COLOUR,
-                linewidth=2.2,
-                solid_capstyle="butt",
-                zorder=1,
-            )
+            if comparison.same_measure:  # a gap only between figures of one measure
+                ax.plot(
+                    [rows["percent"].min(), rows["percent"].max()],
+                    [y, y],
+                    color=style.GAP_LINE_COLOUR,
+                    linewidth=2.2,
+                    solid_capstyle="butt",
+                    zorder=1,
+                )
             for k, (i, r) in enumerate(rows.iterrows()):
-                points.setdefault(str(r["country"]), []).append((float(r["percent"]), y))
+                points.setdefault((str(r["country"]), comparison.same_measure), []).append((float(r["percent"]), y))
                 countries.append(str(r["country"]))
                 # the lowest value left of its dot, the highest right of it, any between above it
                 ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
@@ -114,21 +153,27 @@ def plot_dots(
     order = [c for c in data.countries() if c in countries]
     handles = []
     for c in order:
-        xs, ys = zip(*points[c])
         colour, marker = style.country_look(data, c)
-        handle = ax.scatter(
-            xs,
-            ys,
-            s=DOT_SIZE,
-            color=colour,
-            marker=marker,
-            zorder=3,
-            linewidths=0.8,
-            edgecolors="white",
-            label=data.country_name(c),
-        )
+        handle = None
+        for same in (True, False):
+            if (c, same) not in points:
+                continue
+            xs, ys = zip(*points[(c, same)])
+            drawn = ax.scatter(
+                xs,
+                ys,
+                s=DOT_SIZE,
+                facecolors=colour if same else "white",
+                edgecolors="white" if same else colour,
+                marker=marker,
+                zorder=3,
+                linewidths=0.8 if same else 1.6,
+                label=data.country_name(c) + ("" if same else f" ({DIFFERENT_MEASURE_LABEL})"),
+            )
+            if handle is None:
+                handle = drawn
         handles.append(handle)
-    draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels])
+    draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels], bold=headings)
     ax.set_xlim(*BAR_LIMITS)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
     ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
@@ -146,23 +191,36 @@ def plot_dots(
     table = table.reset_index(drop=True)
 
     level = fmt.level(confidence)
+    deffs = ", ".join(f"{c} {fmt.number(design_effect(data, c, deff), 2)}" for c in order)
     parts = [
         (
             f"Gap: {data.country_name(country)} minus the other country, in points; bold if significant "
-            f"at {level}, {fmt.precision_assumption(deff)}.",
+            f"at {level} (design effects {deffs}).",
             f"Gap: {data.country_name(country)} minus the other; bold: significant at {level}.",
         )
     ]
     if any(is_mirror(c) for c in comparisons):
-        parts.append((f"{MIRROR_MARK} each public was asked about the other.", f"{MIRROR_MARK} mirror item."))
+        parts.append(
+            (
+                f"{MIRROR_MARK} each public was asked about the other; each row names both questions.",
+                f"{MIRROR_MARK} mirror item.",
+            )
+        )
     if not all(c.same_measure for c in comparisons):
-        parts.append(("Different measures: shown, not tested.", "Different measures: not tested."))
+        parts.append(
+            (
+                "Hollow markers, no line: the figures measure different things (named in the row), so no gap is "
+                "drawn or tested.",
+                "Hollow: different measures.",
+            )
+        )
     legend = (
         handles,
-        [f"{h.get_label()} ({footer.base_text(data.country_n(c), False)})" for h, c in zip(handles, order)],
+        [f"{data.country_name(c)} ({footer.base_text(data.country_n(c), False)})" for c in order],
     )
     subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
+    notes += [n for c in comparisons for n in comparison_caveats(data, c) if n not in notes]
     notes += footer.press_notes(data, table["source"].dropna())
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(
@@ -184,7 +242,11 @@ def plot_dots(
 
 
 def plot_comparisons(
-    data: SurveyData, country: str, category: str | None = None, confidence: float = 0.95, deff: float = 1.0
+    data: SurveyData,
+    country: str,
+    category: str | None = None,
+    confidence: float = 0.95,
+    deff: float | str = PUBLISHED,
 ) -> SurveyFigure:
     """One dot plot of every comparable item ``country`` takes part in: of ``category``, or (None) all.
 
@@ -199,7 +261,9 @@ def plot_comparisons(
     return plot_dots(data, country, items, title, confidence, deff)
 
 
-def plot_comparison(data: SurveyData, comparison, confidence: float = 0.95, deff: float = 1.0) -> SurveyFigure:
+def plot_comparison(
+    data: SurveyData, comparison, confidence: float = 0.95, deff: float | str = PUBLISHED
+) -> SurveyFigure:
     """Dot plot of one comparable item (a row per shared answer), from its first country's side."""
     title = comparison_title(data, comparison)
     return plot_dots(data, comparison.countries[0], [comparison], title, confidence, deff)

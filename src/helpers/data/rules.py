@@ -35,9 +35,19 @@ STATUSES = ("published", "unconfirmed")
 SIDES = ("+", "0", "-")
 OPTIONS_PUBLISHED = ("all", "some")
 """``coverage.csv``: ``all`` when a country's figures leave no option unpublished, ``some`` otherwise."""
-CLAIM_READINGS = ("tie", "lead", "narrow lead", "clear lead", "overwhelming lead", "majority", "about half")
+CLAIM_READINGS = (
+    "tie",
+    "lead",
+    "narrow lead",
+    "clear lead",
+    "overwhelming lead",
+    "no majority",
+    "majority",
+    "about half",
+    "largest",
+)
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
-SHARE_READINGS = ("majority", "about half")
+SHARE_READINGS = ("majority", "about half", "largest")
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_FORMAT = "lower case letters, digits and _"

@@ -76,6 +76,8 @@ class Country:
     margin_of_error_source: str
     name_in_text: str | None = None
     n_source: str | None = None
+    margin_of_error_confidence: float | None = None  # the level the source states for its margin
+    sample: str | None = None  # how the sample was drawn, as the sources describe it
 
     @property
     def in_text(self) -> str:
@@ -371,7 +373,7 @@ COUNTRY_REQUIRED = (
     "margin_of_error",
     "margin_of_error_source",
 )
-COUNTRY_OPTIONAL = ("name_in_text", "n_source")
+COUNTRY_OPTIONAL = ("name_in_text", "n_source", "margin_of_error_confidence", "sample")
 SOURCE_REQUIRED = ("id", "title", "publisher", "date", "url", "kind")
 SOURCE_OPTIONAL = ("short", "note")
 MEASURE_REQUIRED = ("label", "answers", "description")
@@ -443,6 +445,8 @@ def _country(r: _Reader, code: Any, value: Any, sources) -> Country | None:
     optional = dict(
         name_in_text=r.text(m, key, "name_in_text"),
         n_source=r.reference(m, key, "n_source", sources, "source"),
+        margin_of_error_confidence=r.number(m, key, "margin_of_error_confidence", below=1),
+        sample=r.text(m, key, "sample"),
     )
     if None in fields.values():
         return None
