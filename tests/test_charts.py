@@ -123,7 +123,7 @@ def test_every_chart_has_title_subtitle_and_a_two_line_footer_inside_the_canvas(
         "Whiskers" in lines[0]
         and "95% " in lines[0]
         and "intervals" in lines[0]
-        and "simple random sampling" in lines[0]
+        and ("simple random sampling" in lines[0] or "design effect" in lines[0])
     )
     renderer = charts.text.measuring_renderer()
     canvas = fig.bbox

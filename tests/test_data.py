@@ -1474,8 +1474,8 @@ SURVEY_RULES = [
     ),
     pytest.param(
         "    n: 1037\n",
-        "    n: 1037\n    sample: 1037\n",
-        "survey.yml, line 12, key 'countries.JP.sample'",
+        "    n: 1037\n    colour: 1037\n",
+        "survey.yml, line 12, key 'countries.JP.colour'",
         "unknown key (allowed: name, adjective, n,",
         id="country-unknown-key",
     ),

@@ -90,7 +90,7 @@ def test_compare_finds_the_same_item_asked_of_another_public(r):
     korean = shown[shown["Public"] == "South Korean respondents"]
     assert set(published(r, "KR", "trump_impression")) <= set(korean["%"])
     assert shown.attrs["caption"] == "Japanese respondents, n = 1,037; South Korean respondents, n = 1,585"
-    assert re.search(r"Japanese \d+\.\d%, South Korean \d+\.\d%", shown.attrs["finding"])
+    assert re.search(r"Japanese respondents \d+\.\d%, South Korean respondents \d+\.\d%", shown.attrs["finding"])
 
 
 def test_compare_finds_the_mirror_of_an_item(r):

@@ -194,5 +194,5 @@ def test_papermill_with_folders_outside_the_repository_writes_there_and_nowhere_
     assert git_status() == before
     first = next(c for c in json.loads(out.read_text(encoding="utf-8"))["cells"] if c.get("outputs"))
     said = "".join(first["outputs"][0]["text"])
-    assert "confidence = 0.9 (official: 0.95)" in said and "deff = 1.5 (official: 1.0)" in said
+    assert "confidence = 0.9 (official: 0.95)" in said and "deff = 1.5 (official: 'published')" in said
     assert f"outputs of this run go to {f.resolve()}/ (figures_dir) and {r.resolve()}/ (reports_dir)" in said

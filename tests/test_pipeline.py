@@ -233,7 +233,7 @@ def test_a_cell_that_assigns_an_official_parameter_fails_the_build(repo):
 
     assert result.returncode == 1, result.stderr
     assert "JP/zz_deff.ipynb: it ran with other values than the official parameters" in result.stderr
-    assert "deff = 1.5 (official: 1.0)" in result.stderr
+    assert "deff = 1.5 (official: 'published')" in result.stderr
     assert snapshot(repo) == before
     assert (repo / "build" / "failed" / "JP" / "zz_deff.ipynb").is_file()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.tables import measure_name
 from helpers import charts, report
 from helpers.tables import question_table
 
@@ -40,5 +41,6 @@ def test_a_figure_of_another_measure_says_what_it_measures(shown):
     r = report.open_report(country="KR")
     report.show_single_figures(r, None)
     (table,) = [o for o in shown if isinstance(o, dict) and "text/html" in o]
-    row = next(line for line in table["text/plain"].splitlines() if r.data.wording("us_relations_state", "KR") in line)
-    assert r.data.measure_note("KR", "us_relations_state") in row and " bad " not in row
+    qid = "trilateral_security_cooperation"
+    row = next(line for line in table["text/html"].split("<tr") if r.data.wording(qid, "KR") in line)
+    assert measure_name(r.data.measure_note("KR", qid)) in row and "<td>in favor</td>" not in row

@@ -117,15 +117,19 @@ PUBLISHED_DEFF_PHRASE = "with each public's design effect implied by its publish
 """How intervals computed with ``deff="published"`` are described where no one public's value is named."""
 
 
-def precision_assumption(design_effect: float | str, n_eff: float | None = None) -> str:
+def precision_assumption(design_effect: float | str, n_eff: float | None = None, used: float | None = None) -> str:
     """How the intervals were computed, worded for the design effect used.
 
     Simple random sampling has a design effect of 1, so that phrase is used only at 1; ``"published"`` says
-    each public's own design effect was used; otherwise the assumed design effect (and, when given, the
-    effective n it implies) is stated.
+    each public's own design effect was used (and, for one public, ``used``: the value its published margin
+    implies); otherwise the assumed design effect (and, when given, the effective n it implies) is stated.
     """
     if design_effect == "published":
-        return PUBLISHED_DEFF_PHRASE
+        if used is None:
+            return PUBLISHED_DEFF_PHRASE
+        if used == 1:
+            return "assuming simple random sampling, as the published margin does"
+        return f"with the design effect of {used:.2f} that the published margin implies"
     if design_effect == 1:
         return "assuming simple random sampling"
     text = f"assuming a design effect of {deff(design_effect)}"

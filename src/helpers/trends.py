@@ -34,6 +34,7 @@ from .data.files import SURVEY_YML
 from .data.rules import ID_PATTERN, check_percent, split_list
 from .kinds import Mode
 from .stats import compare_between_countries
+from .tables import design_effect
 
 WAVES_CSV = "waves.csv"
 TRENDS_CSV = "trends.csv"
@@ -427,7 +428,7 @@ def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: li
 
 
 def change_between(
-    data, country: str, question_id: str, option: str, year_a: int, year_b: int, confidence=0.95, deff=1.0
+    data, country: str, question_id: str, option: str, year_a: int, year_b: int, confidence=0.95, deff="published"
 ) -> Change:
     """The change in one option between two waves of a series (``year_a`` before ``year_b``).
 
@@ -446,8 +447,9 @@ def change_between(
     base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
     if reason:
         return Change(**base, tested=False, significant=False, reason=reason)
+    used = design_effect(data, country, deff)  # the public's design effect in this report, for both waves
     d = compare_between_countries(
-        float(b["percent"]), int(b["n"]), float(a["percent"]), int(a["n"]), confidence, deff, deff
+        float(b["percent"]), int(b["n"]), float(a["percent"]), int(a["n"]), confidence, used, used
     )
     return Change(**base, tested=True, significant=d.significant, reason="", difference=d)
 
@@ -517,7 +519,9 @@ def series_title(data, country: str, question_id: str) -> str:
     return f"{data.wording(question_id, country)}, {years.min()}–{years.max()}"
 
 
-def trend_findings(data, country: str, question_id: str, confidence: float = 0.95, deff: float = 1.0) -> list[str]:
+def trend_findings(
+    data, country: str, question_id: str, confidence: float = 0.95, deff: float | str = "published"
+) -> list[str]:
     """The sentences of a series: each option's change from the wave before this survey's, and records."""
     points = series_points(data, country, question_id)
     current = int(points.loc[points["is_current"], "year"].max())
@@ -538,7 +542,7 @@ def trend_findings(data, country: str, question_id: str, confidence: float = 0.9
     return out
 
 
-def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float = 1.0) -> str | None:
+def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float | str = "published") -> str | None:
     """One line for a public's summary on its series with earlier waves; None for a public without any."""
     series = series_of(data, country)
     if not series:

@@ -89,7 +89,7 @@ def plot_question(
     country: str,
     question_id: str,
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = "published",
     table: pd.DataFrame | None = None,
 ) -> SurveyFigure:
     """Chart of one question in one country, of the kind its ``question_type`` calls for (:data:`CHART_KINDS`).
@@ -104,8 +104,9 @@ def plot_question(
         A codebook id.
     confidence : float, default 0.95
         Level of the intervals drawn as whiskers.
-    deff : float, default 1.0
-        Design effect; intervals use n / deff and the footer says so.
+    deff : float or "published", default "published"
+        Design effect: the public's own, implied by its published margin, or one number; intervals use
+        n / deff and the footer says so.
     table : pandas.DataFrame, optional
         The question's table at this confidence and design effect, when the caller has it already.
 

@@ -81,7 +81,7 @@ def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
 
 
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
-    parts = [footer.interval_part(confidence, deff)]
+    parts = [footer.interval_part(confidence, deff, used=table.attrs.get("deff"))]
     if table.attrs.get("options_published") == "some":
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))

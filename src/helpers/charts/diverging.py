@@ -109,7 +109,7 @@ def plot_diverging(
     country: str,
     question_ids: Sequence[str],
     confidence: float = 0.95,
-    deff: float = 1.0,
+    deff: float | str = "published",
     title: str | None = None,
 ) -> SurveyFigure:
     """Diverging bars of one or several (related) scale questions of ``country``, one row each.
@@ -263,7 +263,9 @@ def plot_diverging(
     table = pd.concat(tables)
     table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
     table = table.drop(columns="_row").reset_index(drop=True)
-    parts = [footer.interval_part(confidence, deff, "Whiskers below each side's end")]
+    parts = [
+        footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
+    ]
     if (table["kind"] == "derived").any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if unlabelled:

@@ -130,11 +130,16 @@ def note_line(parts: Sequence[tuple[str, str]]) -> str:
     return f"Note: {' '.join(p[0] for p in parts)}" if parts else ""
 
 
-def interval_part(confidence: float, deff: float, what: str = "Whiskers") -> tuple[str, str]:
+def interval_part(
+    confidence: float, deff: float | str, what: str = "Whiskers", used: float | None = None
+) -> tuple[str, str]:
+    """The Note's words on the intervals; ``used`` is the one public's design effect when ``deff`` is
+    ``"published"`` (its value is then named)."""
     level = fmt.level(confidence)
+    assumption = fmt.precision_assumption(deff, used=used)
     return (
-        f"{what}: {level} confidence intervals, {fmt.precision_assumption(deff)}.",
-        f"Whiskers: {level} intervals ({fmt.precision_assumption(deff).replace('assuming ', '')}).",
+        f"{what}: {level} confidence intervals, {assumption}.",
+        f"Whiskers: {level} intervals ({assumption.replace('assuming ', '')}).",
     )
 
 
