@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.tables import measure_name
 from helpers import charts, report
-from helpers.tables import question_table
+from helpers.tables import measure_name, question_table
 
 
 @pytest.fixture
