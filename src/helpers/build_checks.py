@@ -46,21 +46,42 @@ def check_official_values(root: Path, official: dict) -> None:
 
 
 def source_defaults(source: Path) -> dict:
-    """The defaults of a source notebook's parameters cell (papermill's reading of it)."""
-    import papermill
+    """The defaults of a source notebook's parameters cell, read as Python (``name: type = value`` lines).
+
+    The cell is parsed with :mod:`ast` rather than papermill's line patterns, which skip an annotation such
+    as ``float | str``; every top-level assignment must be a plain literal.
+    """
+    import nbformat
 
     try:
-        declared = papermill.inspect_notebook(str(source))
-    except Exception as exc:  # papermill raises several types for unreadable notebooks
-        raise BuildError(f"notebooks/{source.name}: cannot read its parameters cell: {exc}") from None
-    if not declared:
+        nb = nbformat.read(source, as_version=4)
+    except Exception as exc:  # nbformat raises several types for unreadable notebooks
+        raise BuildError(f"notebooks/{source.name}: cannot be read as a notebook: {exc}") from None
+    cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
         raise BuildError(f"notebooks/{source.name}: no cell tagged `parameters`")
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as exc:
+        raise BuildError(f"notebooks/{source.name}: parameters cell, line {exc.lineno}: {exc.msg}") from None
     defaults = {}
-    for name, info in declared.items():
+    for node in tree.body:
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
+        if not isinstance(target, ast.Name) or node.value is None:
+            raise BuildError(
+                f"notebooks/{source.name}: parameters cell, line {node.lineno}: only `name: type = value` "
+                "lines belong there"
+            )
         try:
-            defaults[name] = ast.literal_eval(info["default"])
-        except (ValueError, SyntaxError):
-            defaults[name] = info["default"]
+            defaults[target.id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise BuildError(
+                f"notebooks/{source.name}: parameters cell, line {node.lineno}: {target.id} must be a plain value"
+            ) from None
     return defaults
 
 

@@ -154,9 +154,9 @@ def _sigterm(signum, frame):
 
 def run_jobs(root: Path, jobs: list[Job], workers: int, finished) -> None:
     """Run ``jobs``, ``workers`` at a time; ``finished(job)`` is called as each ends. Ctrl-C kills them all."""
-    import papermill  # noqa: F401  (imported once, before the workers are forked)
-
-    context = multiprocessing.get_context("fork")  # workers inherit the imports: no second start-up
+    # "spawn" starts each worker as a fresh interpreter on every platform (fork is POSIX-only and unsafe
+    # with threads); a worker imports papermill once and then runs any number of notebooks.
+    context = multiprocessing.get_context("spawn")
     previous = signal.signal(signal.SIGTERM, _sigterm)
     pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), context, _worker_init)
     try:
