@@ -41,6 +41,7 @@ DOT_LABEL_IN = 2.9
 DOT_AXES_IN = 3.2
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
 DOT_SIZE = 60  # points², marker area
+NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot (left of it would reach the labels)
 
 
 def is_mirror(comparison) -> bool:
@@ -106,11 +107,16 @@ def plot_dots(
     points: dict[tuple[str, bool], list[tuple[float, float]]] = {}
     headings: set[int] = set()
     comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
-    for comparison in comparisons:
+    fulls = [comparison_table(data, c, confidence=confidence, deff=deff) for c in comparisons]
+    # one precision for the whole chart (the exact figure stays in the table and the SVG's title text)
+    compared = [
+        (c.comparison_id, i, t) for c, f in zip(comparisons, fulls) for i, t in f[f["compared"]]["percent_text"].items()
+    ]
+    shown = dict(zip(((cid, i) for cid, i, _ in compared), draw.chart_values(t for _, _, t in compared)))
+    for comparison, full in zip(comparisons, fulls):
         if is_mirror(comparison) and not any(labels[h] == MIRROR_HEADING for h in headings):
             headings.add(len(labels))
             labels.append(MIRROR_HEADING)
-        full = comparison_table(data, comparison, confidence=confidence, deff=deff)
         diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=full)
         table = full[full["compared"]]
         tables.append(table)
@@ -133,9 +139,12 @@ def plot_dots(
             for k, (i, r) in enumerate(rows.iterrows()):
                 points.setdefault((str(r["country"]), comparison.same_measure), []).append((float(r["percent"]), y))
                 countries.append(str(r["country"]))
-                # the lowest value left of its dot, the highest right of it, any between above it
+                # the lowest value left of its dot, the highest right of it, any between above it; a value near 0
+                # goes above its dot, clear of the row labels
                 ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
-                draw.value_label(ax, r["percent"], y, str(r["percent_text"]), ha=ha, offset_pt=6)
+                ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
+                text, exact = shown[(comparison.comparison_id, i)], str(r["percent_text"])
+                draw.value_label(ax, r["percent"], y, text, ha=ha, offset_pt=6, exact=None if text == exact else exact)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
             text, bold = _gap_text(data, country, diffs, option, comparison.same_measure)
             gap_ax.text(
