@@ -462,7 +462,7 @@ def test_global_style_untouched():
 
 # ----------------------------------------------------------------------------------------------- colours
 def test_country_and_answer_colours_never_share_a_hue_and_survive_colour_blindness():
-    colorspacious = pytest.importorskip("colorspacious")
+    import colorspacious  # a dependency of the project (pyproject.toml)
 
     def hue(c):
         return colorspacious.cspace_convert(mpl.colors.to_rgb(c), "sRGB1", "JCh")[2]

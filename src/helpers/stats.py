@@ -5,17 +5,17 @@ standard error is in **percentage points**, because that is how the sources publ
 proportions happens inside each function and never leaks out.
 
 The Wilson interval is computed in closed form, with the arithmetic of statsmodels'
-``proportion_confint(method="wilson")`` (which ``METHODS.md`` names), and the normal distribution is the
+``proportion_confint(method="wilson")`` (see ``docs/methods.md``), and the normal distribution is the
 standard library's :class:`statistics.NormalDist`; ``tests/test_stats.py`` checks both against statsmodels
 and scipy over a grid of shares, bases, design effects and levels. Importing scipy.stats (which statsmodels
 needs) costs about 0.9 s, half of a report kernel's start, for two formulas.
 
-All precision figures assume simple random sampling inflated by a design effect ``deff`` (default 1.0 here):
+All precision figures assume simple random sampling inflated by a design effect ``deff`` (a number here):
 the sample of ``n`` respondents is treated as ``n_eff = n / deff`` independent draws (Kish 1965; Pew
 adjusts every margin this way). The report's default is each public's design effect as implied by its
 published margin (:func:`published_design_effect`), resolved per country by
 :func:`helpers.tables.design_effect`. For an online panel that assumption must be stated in words wherever the
-figures are shown (AAPOR Transparency Initiative; see ``METHODS.md``).
+figures are shown (AAPOR Transparency Initiative; see ``docs/methods.md``).
 
 Conventions shared by every function:
 
@@ -179,7 +179,7 @@ def wilson_interval(percent: float, n: float, confidence: float = 0.95, deff: fl
     Formula (Wilson 1927), with p = percent/100, m = n_eff = n/deff and z = :func:`z_critical`:
     centre = (p + z²/2m) / (1 + z²/m), half-width = z/(1 + z²/m) · √(p(1−p)/m + z²/4m²).
     The same arithmetic as statsmodels ``proportion_confint(count=p·m, nobs=m, alpha=1−confidence,
-    method="wilson")``, which ``METHODS.md`` prescribes (checked against it in the tests), clipped to 0–100.
+    method="wilson")`` (checked against it in the tests), clipped to 0–100.
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ __all__ = [
 
 # ------------------------------------------------------------------------------------------------ thresholds
 MAJORITY = 50.0
-"""Percent. A majority is more than half; the word needs the whole interval above it (METHODS.md)."""
+"""Percent. A majority is more than half; the word needs the whole interval above it (docs/methods.md)."""
 
 LARGE_MAJORITY = 200.0 / 3.0
 """Percent (66.7%): "two in three", the usual supermajority (e.g. constitutional amendments), and the

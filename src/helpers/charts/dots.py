@@ -186,7 +186,7 @@ def plot_dots(
     ax.set_xlim(*BAR_LIMITS)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
     ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
-    ax.grid(True, axis="x", color="#e6e6e6", linewidth=0.8)
+    ax.grid(True, axis="x", color=style.GRID_COLOUR, linewidth=0.8)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     gap_ax.set_ylim(ax.get_ylim())

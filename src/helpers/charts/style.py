@@ -8,7 +8,7 @@ uses: purple for the positive side and olive-gold for the negative side (neither
 red/blue would), built in CIECAM02 JCh at fixed hue with lightness falling from the centre outwards. In
 CIECAM02 hue angle the countries sit at 242° (blue), 51° (vermillion) and 166° (green); the answer ramps at
 295° and 95°, at least 44° from every country hue. Midpoints and unpublished remainders are neutral greys.
-``tests/test_charts_style.py`` checks, with ``colorspacious``, the hue separation and that every pair of
+``tests/test_charts.py`` checks, with ``colorspacious``, the hue separation and that every pair of
 colours shown together stays distinguishable under simulated deuteranopia, protanopia and tritanopia
 (Machado et al. 2009, severity 100).
 
@@ -160,6 +160,8 @@ MIDPOINT_COLOUR = "#a3a3a3"
 REMAINDER_COLOUR = "#e4e4e4"
 WHISKER_COLOUR = "#333333"
 GAP_LINE_COLOUR = "#c4c4c4"
+GRID_COLOUR = "#e6e6e6"  # value gridlines of dot plots and trend charts
+CURRENT_BAND_COLOUR = "#f0f0f0"  # behind this survey's year on a trend chart
 
 HATCH_DERIVED = "////"
 HATCH_UNCONFIRMED = "xxx"

@@ -29,7 +29,7 @@ POINT_SIZE = 5.5  # marker diameter in points
 CURRENT_POINT_SIZE = 8.5
 LABEL_OFFSET_PT = 6
 BREAK_STYLE = (0, (3, 2))
-CURRENT_BAND = "#f0f0f0"
+CURRENT_BAND = style.CURRENT_BAND_COLOUR
 MIN_YEARS_SHOWN = 13
 """Years every trend chart spans at least, so that a year is as wide on each (2013–2025 for the longest)."""
 
@@ -189,7 +189,7 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             label.set_color(style.TEXT_COLOUR)
     ax.set_yticks(Y_TICKS, [*(str(t) for t in Y_TICKS[:-1]), f"{Y_TICKS[-1]}%"])
     ax.tick_params(axis="both", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
-    ax.grid(True, axis="y", color="#e6e6e6", linewidth=0.8)
+    ax.grid(True, axis="y", color=style.GRID_COLOUR, linewidth=0.8)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
