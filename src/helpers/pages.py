@@ -1,0 +1,238 @@
+"""The one renderer: every page of the report is laid out here, from the findings, through jinja2 templates.
+
+A **summary model** (:func:`summary_model`) holds what one public's summary says, as plain data: its
+headlines, each category's key findings and key chart, the comparisons, the release's wording checked, the
+method and the sources; charts are named by their stem (``figures/JP/x``, no extension). Then:
+
+- ``reports/<C>/summary.md`` is the model through ``templates/summary.md.j2`` (:func:`summary_markdown`);
+- the summary notebook shows the same template's sections, one macro per cell (:func:`markdown_section`);
+- the site's pages are the model through the HTML templates of ``site_templates/`` (:mod:`helpers.site`),
+  which reads the model from ``reports/<C>/summary.json`` (:func:`summary_json`), written beside the
+  summary by the same run, so the site never reads Markdown back or guesses a chart's file.
+
+Escaping happens in the environments, once per format (:mod:`helpers.escape`): every value a Markdown
+template prints is escaped as data text unless it went through the ``sentence`` filter (narrative
+sentences: only their ``*emphasis*`` survives) or is a URL made by the ``link`` filter; the HTML
+environment autoescapes, and its ``sentence`` filter allows ``<em>``/``<strong>`` only.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from . import escape, narrative, outputs
+from . import formatting as fmt
+from . import vocabulary as voc
+from .data import CATEGORIES, SurveyData
+from .stats import estimate_design_effect
+
+MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
+HTML_TEMPLATES = Path(__file__).with_name("site_templates")
+SUMMARY_TEMPLATE = "summary.md.j2"
+SECTIONS_TEMPLATE = "summary_sections.md.j2"
+MODEL_VERSION = 1
+
+
+class _MarkdownSafe(str):
+    """Markdown that is already escaped (a sentence, a URL): printed as is."""
+
+
+def _finalize_markdown(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, _MarkdownSafe) else escape.markdown_text(value)
+
+
+def _relative_url(target: str, here: str) -> str:
+    return quote(outputs.relative(target, here))
+
+
+@jinja2.pass_context
+def _md_link(context, target: str) -> _MarkdownSafe:
+    return _MarkdownSafe(_relative_url(target, context["here"]))
+
+
+@jinja2.pass_context
+def _html_link(context, target: str) -> str:
+    return _relative_url(target, context["here"])
+
+
+def _common(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["capitalise"] = narrative.capitalise
+    env.globals["NOTEBOOK_OF"] = outputs.NOTEBOOK_OF
+    return env
+
+
+@functools.cache
+def markdown_env() -> jinja2.Environment:
+    """Templates of Markdown: every printed value escaped as data text unless marked (``sentence``, ``link``)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(MARKDOWN_TEMPLATES)),
+        autoescape=False,
+        finalize=_finalize_markdown,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["sentence"] = lambda s: _MarkdownSafe(escape.markdown_sentence(s))
+    env.filters["link"] = _md_link
+    env.filters["md"] = _MarkdownSafe  # a macro's output: its values are escaped already
+    return _common(env)
+
+
+@functools.cache
+def html_env() -> jinja2.Environment:
+    """Templates of HTML: autoescaped; ``sentence`` lets a narrative sentence keep ``<em>``/``<strong>``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HTML_TEMPLATES)),
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["sentence"] = escape.html_sentence
+    env.filters["link"] = _html_link
+    return _common(env)
+
+
+def markdown(source: str, **values) -> str:
+    """A short Markdown text from an inline template (a notebook output), escaped like every template."""
+    return _inline(source).render(here="", **values).strip()
+
+
+@functools.cache
+def _inline(source: str) -> jinja2.Template:
+    return markdown_env().from_string(source)
+
+
+def markdown_section(section: str, model: dict, here: str) -> str:
+    """One section (a macro of ``summary_sections.md.j2``) of a summary model, links relative to ``here``."""
+    module = markdown_env().get_template(SECTIONS_TEMPLATE).make_module({"here": here})
+    return str(getattr(module, section)(model)).strip()
+
+
+def summary_markdown(model: dict, here: str) -> str:
+    """The whole summary as Markdown, links relative to ``here`` (the summary file's path)."""
+    return markdown_env().get_template(SUMMARY_TEMPLATE).render(m=model, here=here).strip() + "\n"
+
+
+def html_page(template: str, here: str, **values) -> str:
+    return html_env().get_template(template).render(here=here, **values)
+
+
+def sentence_html(text: str) -> Markup:
+    return escape.html_sentence(text)
+
+
+# ------------------------------------------------------------------------------------------ the model
+
+
+def finding(f: narrative.Finding) -> dict:
+    return {"question_id": f.question_id, "title": f.title, "text": f.text, "headline": f.headline}
+
+
+def methodology_model(data: SurveyData, confidence: float = 0.95, deff: float = 1.0) -> dict:
+    """What the methodology says, at the confidence level and design effect the report was computed with."""
+    return {
+        "title": data.survey["title"],
+        "fieldwork_month": data.survey["fieldwork_month"],
+        "elements": [
+            {"element": e["element"], "text": narrative.disclosure_text(data, e)}
+            for e in data.survey["aapor_disclosure"]
+        ],
+        "precision": narrative.precision_statement(data, confidence, deff),
+        "level": fmt.level(confidence),
+        "assumption": fmt.precision_assumption(deff),
+        "deff": fmt.deff(deff),
+        "headline_rule": narrative.HEADLINE_RULE,
+        "rules": [{"word": str(w), "rule": rule} for w, rule in voc.vocabulary_rules(confidence)],
+        "in_tens_tolerance": f"{voc.IN_TENS_TOLERANCE:g}",
+    }
+
+
+def about_model(data: SurveyData, country: str) -> dict:
+    """ "How we did this" for one public: sample, mode, fieldwork dates, published margin and design effect."""
+    c = data.survey["countries"][country]
+    n = int(c["n"])
+    return {
+        "code": country,
+        "name": c["name"],
+        "respondents": data.respondents(country),
+        "sample": fmt.base(n, False),
+        "mode": str(c["mode"]),
+        "conductor": str(c.get("conductor", "")),
+        "dates": [{"dates": str(f["dates"]), "source": data.source_label(f["source"])} for f in c.get("fieldwork", [])],
+        "margin": f"±{c['margin_of_error']}",
+        "margin_source": data.source_label(c["margin_of_error_source"]),
+        "implied_deff": f"{estimate_design_effect(float(c['margin_of_error']), n):.2f}",
+    }
+
+
+def summary_model(
+    data: SurveyData,
+    country: str,
+    confidence: float = 0.95,
+    deff: float = 1.0,
+    figures_dir: str = "figures",
+    reports_dir: str = "reports",
+) -> dict:
+    """Everything one public's summary says, as plain data (JSON-ready); charts as stems under ``figures_dir``."""
+    data.check_country(country)
+    by_category = narrative.findings_by_category(data, country, confidence, deff)
+    heads = narrative.headline_findings(data, country, confidence, deff, by_category)
+    categories = []
+    for category in CATEGORIES:
+        findings = by_category[category]
+        key = narrative.ranked_findings(data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
+        categories.append(
+            {
+                "category": category,
+                "notebook": outputs.executed_notebook(country, outputs.NOTEBOOK_OF[category], reports_dir),
+                "count": len(findings),
+                "findings": [finding(f) for f in key],
+                "figure": narrative.key_figure(data, country, key[0].question_id, figures_dir) if key else None,
+            }
+        )
+    comparisons = narrative.comparison_findings(data, country, None, confidence, deff)
+    return {
+        "version": MODEL_VERSION,
+        "survey": {"title": data.survey["title"], "fieldwork_month": data.survey["fieldwork_month"]},
+        "country": country,
+        "name": data.survey["countries"][country]["name"],
+        "in_text": data.country_in_text(country),
+        "confidence": confidence,
+        "deff": deff,
+        "about": about_model(data, country),
+        "headlines": [
+            {
+                **finding(h),
+                "category": str(data.question(h.question_id)["category"]),
+                "figure": narrative.key_figure(data, country, h.question_id, figures_dir),
+            }
+            for h in heads
+        ],
+        "categories": categories,
+        "comparisons": {
+            "figure": outputs.comparisons_figure(country, None, figures_dir) if comparisons else None,
+            "items": [{"title": title, "text": text} for _, title, text in comparisons],
+        },
+        "claims": narrative.claim_findings(data, country, confidence, deff),
+        "methodology": methodology_model(data, confidence, deff),
+        "sources": [
+            {"label": data.source_label(s["id"]), "citation": data.source_citation(s["id"])}
+            for s in data.survey["sources"]
+        ],
+    }
+
+
+def summary_json(model: dict) -> str:
+    """The model as the site reads it (sorted keys, so the same findings give the same bytes)."""
+    return json.dumps(model, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
