@@ -309,20 +309,20 @@ def summary_body(root: Path, public: Public, page: str, routes: dict[str, str]) 
 
 
 def toplines_body(publics: list[Public], page: str, title: str) -> str:
-    rows = [p.toplines for p in publics if p.toplines is not None]
-    questions = []
-    for frame in rows:
-        for (country, _), group in frame.groupby(["country", "question_id"], sort=False):
-            first = group.iloc[0]
-            questions.append(
-                {"country": country, "public": first["public"], "first": first, "rows": group.to_dict("records")}
-            )
+    groups = []
+    for p in publics:
+        if p.toplines is None:
+            continue
+        questions = []
+        for _, rows in p.toplines.groupby("question_id", sort=False):
+            questions.append({"first": rows.iloc[0].to_dict(), "rows": rows.to_dict("records")})
+        groups.append({"code": p.code, "name": p.name, "questions": questions})
     code = publics[0].code if len(publics) == 1 else ALL_TOPLINES
     return pages.html_page(
         "toplines.html.j2",
         page,
         title=title,
-        questions=questions,
+        groups=groups,
         csv_href=relative_href(toplines_csv(code), page),
         several=len(publics) > 1,
     )
