@@ -340,3 +340,41 @@ def test_write_summary_writes_the_summary_under_the_output_root(r, shown, tmp_pa
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(
         [relative, outputs.summary_model_file("JP")]
     )
+
+
+def test_text_from_data_is_escaped_in_every_output(tmp_path, shown):
+    """A wording, an option and a note carrying markup reach the notebook as text, never as markup."""
+    import csv
+    import shutil
+
+    from helpers import paths
+
+    planted = "<img src=x onerror=alert(1)>[link](javascript:alert(2))"
+    data_dir = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data_dir)
+    path = data_dir / "questions.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["question_id"] == "us_impression":
+            row["wording"] += " " + planted
+            row["note"] = planted
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    r = report.open_report(country="JP", data_dir=str(data_dir))
+    report.show_question(r, "us_impression")
+    report.show_key_findings(r, "bilateral relations")
+    report.show_headlines(r)
+    import mistune
+
+    render = mistune.create_markdown(escape=False)  # as a notebook does: raw HTML would pass
+    texts = [render(plain(o)) for o in shown if not isinstance(o, dict)]
+    assert any("&lt;img src=x onerror=alert(1)&gt;[link](javascript:alert(2))" in t for t in texts), texts
+    for text in texts:
+        assert "<img" not in text and 'href="javascript:' not in text, text
+    for table in tables_in(shown):
+        assert "<img" not in table["text/html"]
+    for chart in charts_in(shown):
+        assert chart["text/plain"].startswith("Chart: ")
