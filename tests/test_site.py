@@ -1,27 +1,18 @@
 """The report site (helpers.site): built into scratch copies of the repository, never into reports/site/.
 
-The browser tests load pages in headless Chromium (Debian's ``chromium`` through Playwright) and check what a
-reader would notice, at desktop and phone width: broken images or links, console errors, horizontal
-scrolling, numbers broken across lines, charts too small to read, developer controls; and that text planted
-in ``data/`` shows as text and never runs. Another opens a committed notebook in a real, untrusted JupyterLab
-and counts the charts it shows. They are skipped when no browser is installed, except under CI
-(``SITE_BROWSER_REQUIRED=1``, set by ``.ci/run``), where they must run.
+The browser test loads every page in headless Chromium (:mod:`browser`) and checks what a reader would notice,
+at desktop and phone width: broken images or links, console errors, horizontal scrolling, numbers broken
+across lines, charts too small to read, developer controls. Text planted in ``data/`` is checked in
+``test_site_escaping.py``; the committed notebooks in JupyterLab in ``test_jupyterlab_charts.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -29,23 +20,12 @@ from urllib.request import url2pathname
 import nbformat
 import pandas as pd
 import pytest
-import yaml
+from browser import browser_context, chart_outputs
 
 from helpers import escape, outputs, pages, paths, site, toplines
 from helpers.charts import style
 from helpers.data import load_survey_data
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-BROWSER_REQUIRED_ENV = "SITE_BROWSER_REQUIRED"
 WIDTHS = (1280, 390)
 # A page longer than about twenty-five desktop screens is a page a reader will not read to the end.
 PAGE_HEIGHT_LIMIT = 25_000
@@ -98,10 +78,6 @@ def add_markdown_cell(root: Path, notebook: str, text: str) -> None:
     nb = nbformat.read(root / notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell(text, id="added-by-test"))
     nbformat.write(nb, root / notebook)
-
-
-def chart_outputs(nb) -> list[dict]:
-    return [o for c in nb.cells for o in c.get("outputs", []) if any(m.startswith("image/") for m in o.get("data", {}))]
 
 
 # ----------------------------------------------------------------------------------------------- build
@@ -266,40 +242,6 @@ def test_committed_site_is_what_the_build_makes_now(built):
 # --------------------------------------------------------------------------------------------- browser
 
 
-def browser_or_skip():
-    problems = []
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        problems.append("the Python package playwright is missing (pip install playwright)")
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} is missing (Debian/Ubuntu: apt-get install chromium)")
-    if problems:
-        message = "no browser for the site check: " + "; ".join(problems)
-        if os.environ.get(BROWSER_REQUIRED_ENV):
-            pytest.fail(f"{message} ({BROWSER_REQUIRED_ENV} is set, so the check must run)")
-        pytest.skip(message)
-    return sync_playwright
-
-
-@contextlib.contextmanager
-def browser_context(tmp_path: Path, width: int):
-    sync_playwright = browser_or_skip()
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / f"profile-{width}"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": width, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
 PAGE_FACTS = r"""() => {
   const norm = t => t.replace(/\s+/g, ' ').trim();
   const lines = e => {
@@ -394,237 +336,3 @@ def test_every_page_in_chromium(built, tmp_path, width):
             assert f["headlines"], f"{name}: no headlines"
             for line in f["headlines"]:
                 assert line in index["sections"][name[:2]], f"index lacks {name[:2]} headline: {line}"
-
-
-# ----------------------------------------------------------------------------------- text from data/
-
-MARK = "PLANTED"
-INJECTIONS = (
-    f"{MARK}<script>window.__planted = 'script'</script>"
-    f"<img src=x onerror=\"window.__planted = 'onerror'\">"
-    f"<a href=\"javascript:window.__planted = 'link'\">{MARK}-link</a>"
-    f"[{MARK}-md](javascript:window.__planted='markdown')"
-)
-HEADING = f"\n\n## {MARK} heading\n\n"
-CSV_TEXT_COLUMNS = {
-    "questions.csv": ("wording", "note", "codebook_note"),
-    "coverage.csv": ("note",),
-    "release_claims.csv": ("release_words", "locator"),
-    "toplines.csv": ("note", "locator"),
-}
-YAML_TEXT_KEYS = {"title", "short", "publisher", "disclosed", "label", "name", "population", "questionnaire"}
-PLANTED_OPTION = ("us_favorable_reasons", "leads on the world stage")
-
-
-def plant_csv(path: Path, columns: tuple[str, ...], option: tuple[str, str]) -> None:
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    qid, old = option
-    new = old + INJECTIONS
-    for row in rows:
-        for column in columns:
-            row[column] = (row[column] + " " if row[column] else "") + INJECTIONS
-        if row.get("question_id") == qid:
-            if "options" in row:
-                row["options"] = "|".join(new if o == old else o for o in row["options"].split("|"))
-            for column in ("option", "versus", "base_option"):
-                if row.get(column) == old:
-                    row[column] = new
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def plant_yaml(value, key=None):
-    if isinstance(value, dict):
-        return {k: plant_yaml(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plant_yaml(v, key) for v in value]
-    if isinstance(value, str) and key in YAML_TEXT_KEYS:
-        return value + " " + INJECTIONS + (HEADING if key in {"disclosed", "questionnaire"} else "")
-    return value
-
-
-def plant(data_dir: Path) -> None:
-    """Script, event-handler, ``javascript:`` and heading injections in every text field of ``data/``."""
-    for name, columns in CSV_TEXT_COLUMNS.items():
-        plant_csv(data_dir / name, columns, PLANTED_OPTION)
-    survey = yaml.safe_load((data_dir / "survey.yml").read_text(encoding="utf-8"))
-    (data_dir / "survey.yml").write_text(yaml.safe_dump(plant_yaml(survey), allow_unicode=True), encoding="utf-8")
-
-
-def run_notebooks(root: Path, country: str, jobs: int = 2) -> None:
-    """Execute every notebook as the build does (papermill, ``jobs`` at a time, outputs under ``root``), with
-    the data of ``root/data``."""
-    env = {**os.environ, paths.STAGING_ENV: str(root), "PYTHONPATH": str(paths.ROOT / "src")}
-    (root / outputs.executed_notebook(country, "x")).parent.mkdir(parents=True, exist_ok=True)
-    waiting = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
-    running: list[tuple[Path, subprocess.Popen]] = []
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            source = waiting.pop(0)
-            target = root / outputs.executed_notebook(country, source.stem)
-            command = [sys.executable, "-m", "papermill", str(source), str(target), "-p", "country", country,
-                       "-p", "data_dir", str(root / "data"), "--kernel", paths.KERNEL_NAME,
-                       "--no-progress-bar"]  # fmt: skip
-            running.append((source, subprocess.Popen(command, env=env, cwd=root, stderr=subprocess.PIPE)))
-        source, process = running.pop(0)
-        _, err = process.communicate()
-        assert process.returncode == 0, f"{source.name} failed with planted data:\n{err.decode()[-3000:]}"
-
-
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory) -> Path:
-    """A scratch repository whose data carry injections in every text field, built (Japan, whose report
-    shows every kind of text field) into its report and site."""
-    root = tmp_path_factory.mktemp("planted")
-    shutil.copytree(paths.ROOT / "data", root / "data")
-    plant(root / "data")
-    data = load_survey_data(root / "data")  # the planted data pass validation: the site must cope
-    assert MARK in data.survey["title"] and MARK in data.wording("us_impression", "JP")
-    run_notebooks(root, "JP")
-    site.build_site(root)
-    return root
-
-
-def test_planted_text_is_escaped_in_the_summary_markdown(planted):
-    """summary.md rendered as a Markdown viewer would (raw HTML allowed): the planted text is text."""
-    import mistune
-
-    text = (planted / outputs.summary_file("JP")).read_text(encoding="utf-8")
-    rendered = mistune.create_markdown(escape=False, plugins=["table", "strikethrough", "url"])(text)
-    assert MARK in rendered and "&lt;script&gt;window.__planted" in rendered
-    for element in ("<script", '<img src="x"', "<img src=x", 'href="javascript:'):
-        assert element not in rendered, element
-    assert not re.search(rf"<h\d[^>]*>\s*{MARK}", rendered), "a heading from data"
-
-
-@pytest.mark.parametrize("width", WIDTHS[:1])
-def test_planted_text_never_runs_and_shows_as_text(planted, tmp_path, width):
-    out = (planted / site.SITE_DIR).resolve()
-    names = sorted(out.rglob("*.html"))
-    assert {p.relative_to(out).as_posix() for p in names} >= {site.INDEX, "JP/summary.html",
-                                                             "JP/notebooks/bilateral_relations.html",
-                                                             "toplines/JP.html"}  # fmt: skip
-    found = {}
-    with browser_context(tmp_path, width) as context:
-        tab = context.new_page()
-        dialogs = []
-        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        for path in names:
-            tab.goto(path.as_uri(), wait_until="load")
-            found[path.relative_to(out).as_posix()] = tab.evaluate(
-                """(mark) => ({
-                  ran: window.__planted || null,
-                  scripts: document.scripts.length,
-                  handlers: [...document.querySelectorAll('*')]
-                    .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
-                  js_links: [...document.querySelectorAll('a[href]')]
-                    .filter(a => a.href.trim().toLowerCase().startsWith('javascript:')).length,
-                  planted_elements: [...document.querySelectorAll('img, a, h1, h2, h3, h4')]
-                    .filter(e => (/^H[1-4]$/.test(e.tagName) && e.textContent.trim().startsWith(mark))
-                                 || (e.tagName === 'IMG' && e.getAttribute('src') === 'x')
-                                 || (e.tagName === 'A' && e.textContent.trim() === mark + '-link')).length,
-                  shown: (document.body.innerText.match(/<script>window\\.__planted/g) || []).length,
-                })""",
-                MARK,
-            )
-    assert not dialogs
-    for name, f in found.items():
-        assert f["ran"] is None, f"{name}: planted script ran ({f['ran']})"
-        assert f["scripts"] == 0 and f["handlers"] == 0 and f["js_links"] == 0, f"{name}: {f}"
-        assert f["planted_elements"] == 0, f"{name}: an element from data: {f}"
-    for name in (site.INDEX, "JP/summary.html", "JP/notebooks/bilateral_relations.html", "toplines/JP.html"):
-        assert found[name]["shown"] > 0, f"{name}: the planted text is not shown as text"
-
-
-# ----------------------------------------------------------------------------------------- JupyterLab
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def jupyterlab(root: Path, home: Path):
-    """A JupyterLab server on a free loopback port, serving ``root``, no token, every cell rendered."""
-    settings = home / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
-    port = free_port()
-    # A fresh data folder: no stored signatures, so the notebook opens untrusted, as a reviewer meets it.
-    env = {**os.environ, **{f"JUPYTER_{k}_DIR": str(home / k.lower()) for k in ("CONFIG", "RUNTIME", "DATA")}}
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-        "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-    ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
-            if server.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited: {server.stderr.read().decode()[-2000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-LAB_COUNTRY = "JP"
-LAB_PANEL = ".jp-NotebookPanel"
-_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]+\)")
-
-
-def expected_images(nb) -> int:
-    """Chart outputs, and charts a Markdown output links (the summary's key charts)."""
-    linked = sum(
-        len(_MARKDOWN_IMAGE.findall(o["data"]["text/markdown"]))
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-    )
-    return len(chart_outputs(nb)) + linked
-
-
-def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
-    folder = paths.ROOT / outputs.executed_notebook(LAB_COUNTRY, "x")
-    notebooks = sorted(folder.parent.glob("*.ipynb"))
-    expected = {p.name: expected_images(nbformat.read(p, as_version=4)) for p in notebooks}
-    assert sum(expected.values()) > 0
-    browser_or_skip()
-    shown = {}
-    with jupyterlab(paths.ROOT, tmp_path / "lab") as url, browser_context(tmp_path, 1280) as context:
-        for path in notebooks:
-            tab = context.new_page()  # and ?reset: a workspace holding this notebook alone
-            tab.goto(f"{url}/lab/tree/{path.relative_to(paths.ROOT).as_posix()}?reset", wait_until="load")
-            tab.wait_for_selector(f"{LAB_PANEL} .jp-OutputArea-output", timeout=90_000)
-            # JupyterLab shows the first 50 outputs of a cell and a button for the rest; a reviewer clicks it
-            for _ in range(20):
-                more = tab.query_selector(f"{LAB_PANEL} .jp-TrimmedOutputs")
-                if more is None:
-                    break
-                more.click()
-            with contextlib.suppress(Exception):
-                tab.wait_for_function(
-                    """([panel, n]) => [...document.querySelectorAll(panel + ' .jp-OutputArea img')]
-                         .filter(i => i.complete && i.naturalWidth > 0).length >= n""",
-                    arg=[LAB_PANEL, expected[path.name]],
-                    timeout=30_000,
-                )
-            shown[path.name] = tab.evaluate(
-                """(panel) => [...document.querySelectorAll(panel + ' .jp-OutputArea img')]
-                     .filter(i => i.complete && i.naturalWidth > 0).length""",
-                LAB_PANEL,
-            )
-            tab.close()
-    assert shown == expected, "charts shown by an untrusted JupyterLab (name: count) differ from the outputs"
