@@ -99,6 +99,20 @@ def test_pages_of_each_public(built):
     assert (out / "toplines" / "all.html").is_file() and (out / "toplines" / "all.csv").is_file()
 
 
+def test_the_index_says_how_it_was_done_and_how_to_cite(built):
+    index = (built / site.SITE_DIR / site.INDEX).read_text(encoding="utf-8")
+    data = load_survey_data(built / "data")
+    for code in data.countries():
+        section = index.split(f'id="{code}"', 1)[1].split("</section>", 1)[0]
+        c = data.survey["countries"][code]
+        assert "How we did this" in section and f"n = {int(c['n']):,}" in section
+        assert f"±{c['margin_of_error']} points" in section and "design effect of about" in section
+        assert f'href="toplines/{code}.html"' in section and f'href="toplines/{code}.csv"' in section
+    assert "Cite as:" in index and 'href="toplines/all.csv"' in index
+    for name in site.REPOSITORY_FILES.values():
+        assert f'href="../../{name}"' in index, name
+
+
 def test_rebuild_is_byte_identical(built):
     out = built / site.SITE_DIR
     first = tree(out)

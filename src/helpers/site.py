@@ -2,16 +2,13 @@
 
 Every page is rendered from data the report's run wrote, never from Markdown read back:
 
-===========================================  ==================================================================
-page                                         made from
-===========================================  ==================================================================
-``index.html``                               each public's summary model (``reports/<C>/summary.json``):
-                                             headlines, the lead chart, "how we did this", how to cite
-``<C>/summary.html``                         the same model, through the HTML twin of ``summary.md``'s template
-``<C>/notebooks/<name>.html``                a category notebook (``reports/<C>/notebooks/<name>.ipynb``) with
-                                             published figures, through nbconvert: outputs only, no code
-``toplines/<C>.html``, ``toplines/all.html``  ``data/`` at the summary's parameters: every figure, page and CSV
-===========================================  ==================================================================
+- ``index.html``: each public's headlines, "how we did this" and pages, the lead chart, how to cite, from the
+  summary models (``reports/<C>/summary.json``);
+- ``<C>/summary.html``: the same model through the HTML twin of ``summary.md``'s template;
+- ``<C>/notebooks/<name>.html``: each category notebook with published figures
+  (``reports/<C>/notebooks/<name>.ipynb``) through nbconvert: its outputs, no code;
+- ``toplines/<C>.html`` and ``.csv``, ``toplines/all.html`` and ``.csv``: every figure of ``data/`` at the
+  parameters the summary was computed with (:mod:`helpers.toplines`).
 
 Choices:
 
