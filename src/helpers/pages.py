@@ -24,7 +24,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
 
 from . import escape, narrative, outputs
 from . import formatting as fmt
@@ -126,10 +125,6 @@ def summary_markdown(model: dict, here: str) -> str:
 
 def html_page(template: str, here: str, **values) -> str:
     return html_env().get_template(template).render(here=here, **values)
-
-
-def sentence_html(text: str) -> Markup:
-    return escape.html_sentence(text)
 
 
 # ------------------------------------------------------------------------------------------ the model
