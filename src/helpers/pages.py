@@ -149,7 +149,34 @@ def methodology_model(data: SurveyData, confidence: float = 0.95, deff: float = 
         "deff": fmt.deff(deff),
         "headline_rule": narrative.HEADLINE_RULE,
         "rules": [{"word": str(w), "rule": rule} for w, rule in voc.vocabulary_rules(confidence)],
-        "in_tens_tolerance": f"{voc.IN_TENS_TOLERANCE:g}",
+        # the fixed paragraphs, written once for the Markdown and the HTML templates
+        "intro": (
+            f"{data.survey['title']}, {data.survey['fieldwork_month']}. The disclosure elements of the AAPOR "
+            "Code, as far as the sources disclose them:"
+        ),
+        "sampling": (
+            "The samples were drawn online and the sources do not say how they were recruited or weighted: the "
+            "figures below describe sampling error only under the stated assumption and leave out coverage and "
+            "nonresponse error."
+        ),
+        "intervals": (
+            f"Each published percentage gets a {fmt.level(confidence)} Wilson interval, "
+            f"{fmt.precision_assumption(deff)} (intervals use the effective sample size n / deff, deff = "
+            f"{fmt.deff(deff)}). Follow-up questions asked only of a subgroup use the subgroup's size, estimated "
+            "from the share giving the qualifying answer (marked “estimated”), because the sources do not publish "
+            "it. Gaps between two answers of a one-answer question use the multinomial variance; gaps between "
+            "publics are independent-sample tests; answers of questions allowing several answers, and figures of "
+            "two publics that measure different things, are not tested."
+        ),
+        "pairing": (
+            "Two publics are compared on the same item about the same subject (Japanese and American views of "
+            "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea and "
+            "South Korean views of Japan); items about different subjects are never paired."
+        ),
+        "plain_numbers": (
+            f"Plain numbers: a share within {voc.IN_TENS_TOLERANCE:g} points of a whole tenth is written "
+            "“about four-in-ten”; half is left to the rules above."
+        ),
     }
 
 
