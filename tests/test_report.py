@@ -7,13 +7,15 @@ when a design effect other than 1 is assumed.
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import re
 
 import pytest
 
 from helpers import formatting as fmt
-from helpers import narrative, outputs, report
+from helpers import narrative, outputs, pages, report, toplines
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
 
@@ -173,15 +175,25 @@ def shown(monkeypatch, tmp_path):
 
     monkeypatch.setenv(paths.STAGING_ENV, str(tmp_path))
     out: list = []
-    monkeypatch.setattr(report, "display", lambda obj, **kwargs: out.append(obj))
+
+    def record(obj, metadata=None, **kwargs):
+        if metadata:
+            obj = {**obj, "metadata": metadata}
+        out.append(obj)
+
+    monkeypatch.setattr(report, "display", record)
     return out
 
 
 def plain(obj) -> str:
-    """The text of a displayed object: a table's plain form, an SVG's markup, a Markdown's source."""
+    """The text of a displayed object: a table's plain form, a chart's alternative text, a Markdown's source."""
     if isinstance(obj, dict):
-        return obj.get("text/plain") or obj.get("image/svg+xml", "")
+        return obj.get("text/plain", "")
     return str(getattr(obj, "data", obj))
+
+
+def charts_in(shown: list) -> list[dict]:
+    return [o for o in shown if isinstance(o, dict) and "image/png" in o]
 
 
 def tables_in(shown: list) -> list[dict]:
@@ -204,8 +216,16 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
     report.show_question(r, "japan_nuclear_weapons")
     texts = [plain(o) for o in shown]
     assert texts[0] == f"### {r.data.wording('japan_nuclear_weapons', 'JP')}"
-    assert any("<svg" in t for t in texts)
-    assert (tmp_path / "figures" / "JP" / "japan_nuclear_weapons.svg").exists()
+    (chart,) = charts_in(shown)
+    stem = outputs.question_figure("JP", "japan_nuclear_weapons")
+    assert chart["metadata"]["figure"] == stem
+    assert chart["metadata"]["image/png"]["alt"] == chart["text/plain"] and chart["text/plain"].startswith("Chart: ")
+    png = base64.b64decode(chart["image/png"])
+    assert png.startswith(b"\x89PNG") and len(png) < (tmp_path / f"{stem}.png").stat().st_size
+    assert (tmp_path / f"{stem}.svg").exists()
+    numbers = toplines.read_csv(tmp_path / outputs.figure_numbers(stem))
+    assert list(numbers.columns) == list(toplines.COLUMNS)
+    assert set(numbers["question_id"]) == {"japan_nuclear_weapons", "korea_nuclear_weapons"}
     table = tables_in(shown)[0]
     assert table["text/plain"].startswith("Japanese respondents, n = 1,037\n")
     assert "<table" in table["text/html"] and "japan_nuclear_weapons" not in table["text/html"]
@@ -214,7 +234,7 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
 def test_a_question_of_a_chart_group_points_to_the_groups_chart(r, shown, tmp_path):
     report.show_question(r, "korea_nuclear_weapons")  # drawn as the second row of Japan's chart
     texts = [plain(o) for o in shown]
-    assert not any("<svg" in t for t in texts)
+    assert not charts_in(shown)
     assert not (tmp_path / "figures" / "JP" / "korea_nuclear_weapons.svg").exists()
     assert any(f"Drawn with “{r.data.wording('japan_nuclear_weapons', 'JP')}”" in t for t in texts)
     assert tables_in(shown)
@@ -236,7 +256,7 @@ def test_show_question_at_another_design_effect_states_the_effective_n(r15, show
 
 def test_show_question_of_a_single_figure_draws_its_own_chart(r, shown, tmp_path):
     report.show_question(r, "taiwan_us_response")
-    assert any("<svg" in plain(o) for o in shown)
+    assert charts_in(shown)
     assert (tmp_path / "figures" / "JP" / "taiwan_us_response.svg").exists()
     assert any("(41.4%)" in plain(o) for o in shown)
 
@@ -268,21 +288,21 @@ def test_show_key_charts_links_the_charts_the_category_notebooks_save(r, shown, 
 
     heads = narrative.headline_findings(r.data, "JP")
     report.show_key_charts(r)
-    assert len(shown) == len(heads)
-    assert not any("<svg" in plain(o) for o in shown), "the summary links each image, it does not repeat it"
+    assert len(shown) == 1 and not charts_in(shown), "the summary links each image, it does not repeat it"
     here = outputs.executed_notebook("JP", outputs.SUMMARY_NOTEBOOK)
-    for h, o in zip(heads, shown):
-        text = plain(o)
-        assert text.startswith(f"**{h.title}.** {h.text}")
-        target = re.search(r"!\[[^\]]*\]\(([^)]+)\)", text).group(1)
+    text = plain(shown[0])
+    targets = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(targets) == len(heads)
+    for h, target in zip(heads, targets):
+        assert f"**{h.title}.** {h.text}" in text
         assert not target.startswith("/") and "://" not in target
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
-        assert resolved == f"{narrative.key_figure(r.data, 'JP', h.question_id, r.figures_dir)}.svg"
+        assert resolved == f"{narrative.key_figure(r.data, 'JP', h.question_id, r.figures_dir)}.png"
     # the first headline with a chart of its own: the link is the file its category notebook writes
     first = next(h for h in heads if not report.single_figure(question_table(r.data, "JP", h.question_id)))
     shown.clear()
     report.show_question(r, first.question_id)
-    assert (tmp_path / f"{narrative.key_figure(r.data, 'JP', first.question_id, r.figures_dir)}.svg").exists()
+    assert (tmp_path / f"{narrative.key_figure(r.data, 'JP', first.question_id, r.figures_dir)}.png").exists()
 
 
 def test_show_methodology_states_the_level_and_assumption_used(r15, shown):
@@ -306,11 +326,57 @@ def test_show_notebook_links_only_to_categories_with_figures(shown):
 
 
 def test_write_summary_writes_the_summary_under_the_output_root(r, shown, tmp_path):
-    relative = report.write_summary(r)
-    assert relative == outputs.summary_file("JP")
+    relative = outputs.summary_file("JP")
+    assert report.write_summary(r) == tmp_path / relative  # the path as written
     written = (tmp_path / relative).read_text(encoding="utf-8")
-    assert written == narrative.build_summary(r.data, "JP", r.confidence, r.deff, image_format="png")
+    assert written == narrative.build_summary(r.data, "JP", r.confidence, r.deff)
     assert str(tmp_path) not in written  # links are relative, no absolute path
+    model = json.loads((tmp_path / outputs.summary_model_file("JP")).read_text(encoding="utf-8"))
+    assert [h["headline"] for h in model["headlines"]] == [
+        h.headline for h in narrative.headline_findings(r.data, "JP")
+    ]
+    assert pages.summary_markdown(model, relative) == written  # the site and the summary read one model
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        [relative, outputs.summary_model_file("JP")]
+    )
+
+
+def test_text_from_data_is_escaped_in_every_output(tmp_path, shown):
+    """A wording, an option and a note carrying markup reach the notebook as text, never as markup."""
+    import csv
+    import shutil
+
+    from helpers import paths
+
+    planted = "<img src=x onerror=alert(1)>[link](javascript:alert(2))"
+    data_dir = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data_dir)
+    path = data_dir / "questions.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["question_id"] == "us_impression":
+            row["wording"] += " " + planted
+            row["note"] = planted
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    r = report.open_report(country="JP", data_dir=str(data_dir))
+    report.show_question(r, "us_impression")
+    report.show_key_findings(r, "bilateral relations")
+    report.show_headlines(r)
+    import mistune
+
+    render = mistune.create_markdown(escape=False)  # as a notebook does: raw HTML would pass
+    texts = [render(plain(o)) for o in shown if not isinstance(o, dict)]
+    assert any("&lt;img src=x onerror=alert(1)&gt;[link](javascript:alert(2))" in t for t in texts), texts
+    for text in texts:
+        assert "<img" not in text and 'href="javascript:' not in text, text
+    for table in tables_in(shown):
+        assert "<img" not in table["text/html"]
+    for chart in charts_in(shown):
+        assert chart["text/plain"].startswith("Chart: ")
 
 
 # ------------------------------------------------------------------------------------------ opening a report

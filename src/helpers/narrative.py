@@ -761,53 +761,11 @@ def comparison_rules() -> str:
 
 
 def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float | str = PUBLISHED) -> str:
-    """Methodology and disclosure: the AAPOR elements, the precision statement and the rules, all stated at
-    the confidence level and design effect the report was computed with."""
-    out = [
-        "## Methodology and disclosure",
-        "",
-        f"{data.survey.title}, {data.survey.fieldwork_month}. The disclosure elements of the AAPOR "
-        "Code, as far as the sources disclose them:",
-        "",
-    ]
-    for i, element in enumerate(data.survey.disclosure, start=1):
-        out.append(f"{i}. **{element.element}**: {disclosure_text(data, element)}")
-    out += [
-        "",
-        "### Precision",
-        "",
-        precision_caveat(data),
-        "",
-    ]
-    out += [f"- {line}" for line in precision_statement(data, confidence, deff)]
-    out += [
-        "",
-        interval_method(confidence, deff) + " Follow-up questions asked only of a "
-        "subgroup use the subgroup's size, estimated from the share giving the qualifying answer (marked "
-        "“estimated”), because the sources do not publish it. Gaps between two answers of a one-answer "
-        "question use the multinomial variance; gaps between publics are independent-sample tests; "
-        "answers of questions allowing several answers, and figures of two publics that measure different "
-        "things, are not tested.",
-        "",
-        "### Which figures are compared",
-        "",
-        "Two publics are compared on the same item about the same subject (Japanese and American views of "
-        "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea "
-        "and South Korean views of Japan); items about different subjects are never paired. " + comparison_rules(),
-        "",
-        "### Headlines",
-        "",
-        HEADLINE_RULE,
-        "",
-        f"### How the words are chosen ({fmt.level(confidence)} intervals)",
-        "",
-    ]
-    out += [f"- *{word}*: {rule}." for word, rule in voc.vocabulary_rules(confidence)]
-    out += [
-        f"- Plain numbers: a share within {voc.IN_TENS_TOLERANCE:g} points of a whole tenth is written "
-        "“about four-in-ten”; half is left to the rules above."
-    ]
-    return "\n".join(out)
+    """Methodology and disclosure as Markdown (the summary's section, laid out by :mod:`helpers.pages`)."""
+    from . import pages  # the renderer builds on this module
+
+    body = pages.markdown_section("methodology", {"methodology": pages.methodology_model(data, confidence, deff)}, "")
+    return f"## Methodology and disclosure\n\n{body}"
 
 
 def cite_sources(data: SurveyData, text: str) -> str:
@@ -846,11 +804,6 @@ def disclosure_text(data: SurveyData, element: Disclosure) -> str:
     )
 
 
-def sources_section(data: SurveyData) -> list[str]:
-    """The sources list, each cited by name and publisher with its URL (never by an internal key)."""
-    return [f"- {data.source_label(s.id)}: {data.source_citation(s.id)}" for s in data.survey.sources]
-
-
 # ------------------------------------------------------------------------------------------ the summary
 
 
@@ -859,76 +812,15 @@ def build_summary(
     country: str,
     confidence: float = 0.95,
     deff: float | str = PUBLISHED,
-    image_format: str = "png",
     figures_dir: str = "figures",
     reports_dir: str = "reports",
 ) -> str:
-    """The executive summary of one country as Markdown (``reports/<country>/summary.md``).
+    """The executive summary of one country as Markdown (``reports/<country>/summary.md``), laid out by
+    :mod:`helpers.pages` from its summary model; links and images relative to the summary file."""
+    from . import pages  # the renderer builds on this module
 
-    Headlines (one per category), each category's key findings with its key chart and a link to its
-    notebook, the overview of comparisons with the other publics, the release's wording checked, the
-    methodology and the sources. Links and images are relative to the summary file.
-    """
-    data.check_country(country)
-    c = data.country(country)
-    here = outputs.summary_file(country, reports_dir)
-
-    def link(target: str) -> str:
-        return outputs.relative(target, here)
-
-    out = [
-        f"# {data.survey.title}: {c.name}",
-        "",
-        f"Findings for {data.respondents(country)} ({fmt.base(c.n, False)}; {c.mode}; "
-        f"{data.survey.fieldwork_month}). Every number is computed from the published figures; the words "
-        "for sizes and gaps follow the rules under Methodology.",
-        "",
-        "## Headlines",
-        "",
-    ]
-    by_category = findings_by_category(data, country, confidence, deff)
-    heads = headline_findings(data, country, confidence, deff, by_category)
-    out += [f"- {h.headline}" for h in heads] or ["No published figures for this country."]
-    for category in CATEGORIES:
-        findings = by_category[category]
-        name = outputs.NOTEBOOK_OF[category]
-        out += ["", f"## {capitalise(category)}", ""]
-        if not findings:
-            out.append(f"No published figures for {data.country_in_text(country)} in this category.")
-            continue
-        key = ranked_findings(data, findings)[:KEY_FINDINGS_PER_CATEGORY]
-        out += [f"- **{f.title}.** {f.text}" for f in key]
-        out += [
-            "",
-            f"![{key[0].title}]({link(key_figure(data, country, key[0].question_id, figures_dir))}.{image_format})",
-            "",
-            (
-                "The question, with its chart and table: "
-                if len(findings) == 1
-                else f"All {len(findings)} questions, with charts and tables: "
-            )
-            + f"[{capitalise(category)} notebook]({link(outputs.executed_notebook(country, name, reports_dir))}).",
-        ]
-    comparisons = comparison_findings(data, country, None, confidence, deff)
-    out += ["", "## Compared with the other publics", ""]
-    if comparisons:
-        out += [f"![Comparisons]({link(outputs.comparisons_figure(country, None, figures_dir))}.{image_format})", ""]
-        out += [f"- **{title}.** {text}" for _, title, text in comparisons]
-    else:
-        out.append("No item was published for this and another public.")
-    claims = claim_findings(data, country, confidence, deff)
-    if claims:
-        out += [
-            "",
-            "## The release's wording, checked",
-            "",
-            claims_introduction(confidence),
-            "",
-        ]
-        out += [f"- {f}" for f in claims]
-    out += ["", methodology_section(data, confidence, deff), "", "## Sources", ""]
-    out += sources_section(data)
-    return "\n".join(out) + "\n"
+    model = pages.summary_model(data, country, confidence, deff, figures_dir, reports_dir)
+    return pages.summary_markdown(model, outputs.summary_file(country, reports_dir))
 
 
 def key_figure(data: SurveyData, country: str, question_id: str, figures_dir: str = "figures") -> str:

@@ -43,3 +43,13 @@ def executed_notebook(country: str, name: str, reports_dir: str = "reports") -> 
 def relative(target: str, start_file: str) -> str:
     """Link from the file ``start_file`` to ``target`` (both relative to the repository root)."""
     return posixpath.relpath(target, posixpath.dirname(start_file) or ".")
+
+
+def figure_numbers(stem: str) -> str:
+    """The CSV of the numbers a chart draws, beside the chart (tidy rows, :mod:`helpers.toplines`)."""
+    return f"{stem}.csv"
+
+
+def summary_model_file(country: str, reports_dir: str = "reports") -> str:
+    """The summary's findings as data (:func:`helpers.pages.summary_model`), what the site renders."""
+    return f"{reports_dir}/{country}/summary.json"

@@ -13,18 +13,22 @@ Every function works alone, so a researcher can re-run one question with other p
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 import math
 import numbers
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import Markdown, display
+from PIL import Image
 
-from . import charts, narrative, outputs, paths
+from . import charts, escape, narrative, outputs, pages, paths, toplines
 from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
@@ -33,10 +37,16 @@ from .tables import (
     check_deff,
     comparison_table,
     comparisons_in_category,
+    figure_label,
     question_table,
     questions_in_category,
     single_figure,  # noqa: F401  (kept importable from here)
 )
+
+NOTEBOOK_PNG_DPI = 100
+"""Resolution of the chart image a notebook carries: 800 px wide, its smallest text about 11 px."""
+NOTEBOOK_PNG_COLOURS = 16
+"""Palette size of that image: charts use a few flat colours, so a palette keeps it small and sharp."""
 
 
 @dataclass(frozen=True)
@@ -195,24 +205,58 @@ def open_report(
 # ------------------------------------------------------------------------------------------ showing
 
 
+def _show_markdown(source: str, **values) -> None:
+    """Markdown from an inline template: every value escaped (:func:`helpers.pages.markdown`)."""
+    display(Markdown(pages.markdown(source, **values)))
+
+
+_NUMBER_CELL = re.compile(r"<td>([-+±]?[\d.,]+%?(?:–[\d.,]+%?)?)</td>")
+
+
 def _show_table(frame: pd.DataFrame, caption: str) -> None:
-    """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares)."""
+    """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares). Cells
+    holding a number or a range are marked ``num``, so a page never breaks "37.6–43.5" across lines."""
     body = frame.to_html(index=False, escape=True, border=0, classes="numbers")
+    body = _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
     rich = f'<p class="caption">{html.escape(caption)}</p>\n{body}'
     display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
 
+def notebook_png(fig) -> bytes:
+    """The chart image a notebook carries: drawn at :data:`NOTEBOOK_PNG_DPI` (800 px wide, text drawn at its
+    size rather than shrunk) in a palette of :data:`NOTEBOOK_PNG_COLOURS` colours, without dithering, and
+    without the Matplotlib version in its metadata: the same chart gives the same bytes."""
+    drawn = io.BytesIO()
+    with charts.chart_style():
+        fig.savefig(drawn, format="png", dpi=NOTEBOOK_PNG_DPI, metadata={"Software": None})
+    image = Image.open(drawn).convert("RGB")
+    palette = image.quantize(NOTEBOOK_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def chart_alt(fig) -> str:
+    """Alternative text of a chart: its title, and what it draws."""
+    title = getattr(fig, "chart_title", "") or "Chart"
+    return f"Chart: {title}"
+
+
 def _show_figure(r: Report, fig, stem: str) -> None:
-    """Save a chart in the report's formats and show the saved file itself (SVG where saved: text as text,
-    light; else PNG), so the notebook shows exactly the committed figure and it is not drawn twice."""
+    """Save a chart in the report's formats, with the CSV of its numbers, and show it as a compact PNG with
+    alternative text (shown by JupyterLab trusted or not, nbconvert and code hosts). The output's metadata
+    names the saved chart (``figure``: its stem), so the site links the files without looking for them."""
     charts.save_figure(fig, stem, formats=r.figure_formats)
-    if "svg" in r.figure_formats:
-        # raw, so the output is the file's text itself (IPython's SVG class would re-serialise it)
-        display({"image/svg+xml": output_path(f"{stem}.svg").read_text(encoding="utf-8")}, raw=True)
-    elif "png" in r.figure_formats:
-        display(Image(data=output_path(f"{stem}.png").read_bytes(), format="png"))
-    else:
-        display(fig)
+    table = getattr(fig, "survey_table", None)
+    if table is not None:
+        csv = toplines.to_csv(toplines.tidy(r.data, table, r.confidence, r.deff))
+        output_path(outputs.figure_numbers(stem)).write_text(csv, encoding="utf-8")
+    alt = chart_alt(fig)
+    display(
+        {"image/png": base64.b64encode(notebook_png(fig)).decode("ascii"), "text/plain": alt},
+        metadata={"image/png": {"alt": alt}, "figure": stem},
+        raw=True,
+    )
 
 
 def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
@@ -269,12 +313,15 @@ def show_key_findings(r: Report, category: str) -> None:
     """The category's key findings: its most decisive questions (the headline rule), a sentence each."""
     findings = narrative.category_findings(r.data, r.country, category, r.confidence, r.deff)
     if not findings:
-        display(Markdown(f"No published figures for {r.data.country_in_text(r.country)} in this category."))
+        _show_markdown("No published figures for {{ who }} in this category.", who=r.data.country_in_text(r.country))
         return
     key = narrative.ranked_findings(r.data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
-    lines = [f"- **{f.title}.** {f.text}" for f in key]
-    note = narrative.unpublished_note(findings)
-    display(Markdown("\n".join(lines) + (f"\n\n{note}" if note else "")))
+    _show_markdown(
+        "{% for f in key %}- **{{ f.title }}.** {{ f.text | sentence }}\n{% endfor %}"
+        "{% if note %}\n{{ note | sentence }}{% endif %}",
+        key=key,
+        note=narrative.unpublished_note(findings),
+    )
 
 
 def show_question(r: Report, question_id: str) -> None:
@@ -285,7 +332,7 @@ def show_question(r: Report, question_id: str) -> None:
     data = r.data
     data.check_question(question_id, r.country)
     table = question_table(data, r.country, question_id, r.confidence, r.deff)
-    display(Markdown(f"### {data.wording(question_id, r.country)}"))
+    _show_markdown("### {{ wording }}", wording=data.wording(question_id, r.country))
     notes: list[str] = []
     group = charts.related_questions(data, r.country, question_id)
     if group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
@@ -295,12 +342,12 @@ def show_question(r: Report, question_id: str) -> None:
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
         notes = list(getattr(fig, "chart_notes", []))
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
-    text = finding.text if finding is not None else ""
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
-    if notes:
-        text += "\n\n" + " ".join(f"*Note:* {n}" if i == 0 else n for i, n in enumerate(notes))
-    if text:
-        display(Markdown(text.strip()))
+    text = finding.text if finding is not None else ""
+    if text or notes:
+        _show_markdown(
+            "{{ text | sentence }}{% if notes %}\n\n*Note:* {{ notes | join(' ') }}{% endif %}", text=text, notes=notes
+        )
     _show_table(numbers_table(r, table), base_caption(r, table))
 
 
@@ -317,8 +364,8 @@ def show_single_figures(r: Report, category: str | None) -> None:
         table = question_table(r.data, r.country, qid, r.confidence, r.deff)
         figure = table[table["kind"] != Kind.NOT_PUBLISHED]
         frame = numbers_table(r, figure).assign(Base=base_caption(r, figure).split(", ", 1)[1])
-        if table.attrs.get("measure_note"):  # a figure of another measure says what it measures
-            frame["Answer"] = str(table.attrs["measure_note"])
+        if table.attrs.get("measure_note"):  # a figure of another measure is named by what it measures
+            frame["Answer"] = figure_label(r.data, r.country, qid, str(figure["option"].iloc[0]))
         frames.append(frame.assign(Question=r.data.wording(qid, r.country)))
     frame = pd.concat(frames, ignore_index=True).fillna("")
     columns = ["Question", *[c for c in frame.columns if c != "Question"]]
@@ -329,11 +376,9 @@ def show_comparisons(r: Report, category: str | None) -> None:
     """The comparison with the other publics: one dot plot of the category (None: every category), then
     each item's figures, gaps and tests in a sentence, and its numbers."""
     if not comparisons_in_category(r.data, r.country, category):
-        display(
-            Markdown(
-                f"No item of this category was published for both {r.data.country_in_text(r.country)} "
-                "and another public."
-            )
+        _show_markdown(
+            "No item of this category was published for both {{ who }} and another public.",
+            who=r.data.country_in_text(r.country),
         )
         return
     fig = charts.plot_comparisons(r.data, r.country, category, confidence=r.confidence, deff=r.deff)
@@ -341,7 +386,7 @@ def show_comparisons(r: Report, category: str | None) -> None:
     if category is None:
         return
     for comparison, title, text in narrative.comparison_findings(r.data, r.country, category, r.confidence, r.deff):
-        display(Markdown(f"**{title}.** {text}"))
+        _show_markdown("**{{ title }}.** {{ text | sentence }}", title=title, text=text)
         table = comparison_table(r.data, comparison, r.confidence, r.deff)
         frame = numbers_table(r, table)
         frame.insert(0, "Public", [r.data.respondents(c) for c in table["country"]])
@@ -352,19 +397,26 @@ def show_comparisons(r: Report, category: str | None) -> None:
 # ------------------------------------------------------------------------------------------ summary
 
 
+def summary_model(r: Report, reports_dir: str = "reports") -> dict:
+    """The summary's findings as data (:func:`helpers.pages.summary_model`) at the report's parameters."""
+    return pages.summary_model(r.data, r.country, r.confidence, r.deff, r.figures_dir, reports_dir)
+
+
+def _show_section(r: Report, section: str) -> None:
+    """One section of the summary, laid out by the summary's template, links relative to the executed
+    summary notebook."""
+    here = outputs.executed_notebook(r.country, outputs.SUMMARY_NOTEBOOK)
+    display(Markdown(pages.markdown_section(section, summary_model(r), here)))
+
+
 def show_headlines(r: Report) -> None:
-    heads = narrative.headline_findings(r.data, r.country, r.confidence, r.deff)
-    display(Markdown("\n".join(f"- {h.headline}" for h in heads) or "No published figures for this country."))
+    _show_section(r, "headlines")
 
 
 def show_key_charts(r: Report) -> None:
-    """Each headline with its chart. The chart is the file its category notebook saved, linked relative to
-    the executed summary notebook rather than drawn again (one copy of each image in the repository)."""
-    here = outputs.executed_notebook(r.country, outputs.SUMMARY_NOTEBOOK)
-    ext = "svg" if "svg" in r.figure_formats else r.figure_formats[0]
-    for h in narrative.headline_findings(r.data, r.country, r.confidence, r.deff):
-        stem = narrative.key_figure(r.data, r.country, h.question_id, r.figures_dir)
-        display(Markdown(f"**{h.title}.** {h.text}\n\n![{h.title}]({outputs.relative(f'{stem}.{ext}', here)})"))
+    """Each headline with its chart: the PNG its category notebook saved, linked relative to the executed
+    summary notebook rather than drawn again (one copy of each image in the repository)."""
+    _show_section(r, "key_charts")
 
 
 def show_notebook_links(r: Report) -> None:
@@ -373,38 +425,35 @@ def show_notebook_links(r: Report) -> None:
     display(Markdown("\n".join(lines)))
 
 
+def show_trend_line(r: Report) -> None:
+    """The public's series across earlier waves, under its own heading (nothing for a public without any)."""
+    model = summary_model(r)
+    if model["trends"]:
+        here = outputs.executed_notebook(r.country, outputs.SUMMARY_NOTEBOOK)
+        display(Markdown("## Earlier waves\n\n" + pages.markdown_section("trends", model, here)))
+
+
 def show_release_wording(r: Report) -> None:
-    claims = narrative.claim_findings(r.data, r.country, r.confidence, r.deff)
-    display(
-        Markdown(
-            "\n".join(f"- {c}" for c in claims)
-            if claims
-            else "The sources describe no finding for this country in words of their own."
-        )
-    )
+    _show_section(r, "claims")
 
 
 def show_methodology(r: Report) -> None:
     """The methodology, under the notebook's own "Methodology" heading (its subsections one level below)."""
-    text = narrative.methodology_section(r.data, r.confidence, r.deff)
-    display(Markdown(text.split("\n", 1)[1].strip()))
+    _show_section(r, "methodology")
 
 
-def write_summary(r: Report, reports_dir: str = "reports") -> str:
-    """Write the executive summary to ``<reports_dir>/<country>/summary.md``; return its path (relative to
-    the output root: the committed tree during ``make report``, the scratch folder otherwise)."""
-    text = narrative.build_summary(
-        r.data,
-        r.country,
-        r.confidence,
-        r.deff,
-        image_format="png" if "png" in r.figure_formats else r.figure_formats[0],
-        figures_dir=r.figures_dir,
-        reports_dir=reports_dir,
-    )
+def write_summary(r: Report, reports_dir: str = "reports") -> Path:
+    """Write the summary of the report's country: ``summary.md`` and its model ``summary.json`` (what the
+    site renders), under ``<reports_dir>/<country>/``; return the path of ``summary.md`` as written (under
+    ``make report`` the committed tree, otherwise ``build/scratch/`` or the folder ``reports_dir`` names)."""
+    model = summary_model(r, reports_dir)
     relative = outputs.summary_file(r.country, reports_dir)
-    output_path(relative).write_text(text, encoding="utf-8")
-    return relative
+    path = output_path(relative)
+    path.write_text(pages.summary_markdown(model, relative), encoding="utf-8")
+    output_path(outputs.summary_model_file(r.country, reports_dir)).write_text(
+        pages.summary_json(model), encoding="utf-8"
+    )
+    return path
 
 
 def show_trends(r: Report, category: str | None = None) -> None:
@@ -426,11 +475,11 @@ def show_trends(r: Report, category: str | None = None) -> None:
         )
     )
     for qid in series:
-        display(Markdown(f"### {trends.markdown_text(trends.series_title(data, r.country, qid))}"))
+        display(Markdown(f"### {escape.markdown_text(trends.series_title(data, r.country, qid))}"))
         fig = plot_trend(data, r.country, qid)
         _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir))
         lines = trends.trend_findings(data, r.country, qid, r.confidence, r.deff)
         if lines:
-            display(Markdown(trends.markdown_text(" ".join(lines))))
+            display(Markdown(escape.markdown_sentence(" ".join(lines))))
         caption = f"{narrative.capitalise(data.respondents(r.country))}, by wave"
         _show_table(trends.points_table(data, r.country, qid), caption)

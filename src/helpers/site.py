@@ -1,39 +1,32 @@
-"""The report as a static site for reviewers: ``python -m helpers.site [--root DIR]`` writes ``reports/site/``.
+"""The report as a static site for readers: ``python -m helpers.site [--root DIR]`` writes ``reports/site/``.
 
-One page per country's summary (``reports/<C>/summary.md`` rendered with mistune) and per executed notebook
-(``reports/<C>/notebooks/<name>.ipynb``, rendered with nbconvert's ``HTMLExporter``), and an index with every
-country's headlines and pages. The site tree mirrors the reports tree, so that a link that works between the
-sources works between the pages:
+Every page is rendered from data the report's run wrote, never from Markdown read back:
 
-=====================================  ============================================
-source                                 page
-=====================================  ============================================
-``reports/<C>/summary.md``             ``reports/site/<C>/summary.html``
-``reports/<C>/notebooks/<name>.ipynb``  ``reports/site/<C>/notebooks/<name>.html``
-=====================================  ============================================
+- ``index.html``: each public's headlines, "how we did this" and pages, the lead chart, how to cite, from the
+  summary models (``reports/<C>/summary.json``);
+- ``<C>/summary.html``: the same model through the HTML twin of ``summary.md``'s template;
+- ``<C>/notebooks/<name>.html``: each category notebook with published figures
+  (``reports/<C>/notebooks/<name>.ipynb``) through nbconvert: its outputs, no code;
+- ``toplines/<C>.html`` and ``.csv``, ``toplines/all.html`` and ``.csv``: every figure of ``data/`` at the
+  parameters the summary was computed with (:mod:`helpers.toplines`).
 
-Choices, so that the site is light, readable from the file system and stable:
+Choices:
 
-- Images are neither copied nor embedded: a notebook's image output whose bytes equal a committed chart under
-  ``figures/`` becomes an ``<img>`` linking that file relatively; an image that equals no committed file is an
-  error (the notebooks and figures are then out of step: run ``make report``).
-- Every relative link (Markdown links, image sources) is resolved against its source file; a link to a
-  notebook or summary that has a page is rewritten to that page, a link to another committed file points at
-  the file, and a link to a missing file is an error naming the source and the link.
-- One small shared stylesheet (``site.css``) instead of nbconvert's inline theme of about 300 KB per page;
-  no JavaScript, no fonts or scripts from the network.
-- Code inputs are kept (reviewers may want to see which call produced an output, and the parameters of the
-  run) but collapsed under a ``<details>`` element, so a page reads as a document.
-- Output is byte-identical across rebuilds: nothing depends on time, on absolute paths or on random ids.
-  Everything is rendered in memory first; nothing is written when any page fails.
+- Text from ``data/`` is escaped where it becomes HTML: jinja2's autoescape for the site's own templates
+  (:mod:`helpers.pages`); the notebooks escape it where they produce their outputs, and a notebook page is
+  then cleaned with bleach's allow-list (:func:`sanitise`). Pages carry no JavaScript.
+- A chart output names its chart in its metadata (``figure``: the stem under ``figures/``); the page shows
+  the committed PNG and links its PNG, SVG and the CSV of its numbers. An image output without that name is
+  an error (notebooks older than the site: run ``make report``).
+- A category without published figures for a public has no page; the public's summary says so.
+- One small shared stylesheet; output is byte-identical across rebuilds; everything is rendered in memory
+  (:func:`render_site`), so nothing is written when any page fails.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import html
+import json
 import posixpath
 import re
 import struct
@@ -42,56 +35,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-import jinja2
-import mistune
+import bleach
 import nbformat
+import pandas as pd
 from nbconvert import HTMLExporter
 
-from . import outputs, paths
+from . import narrative, outputs, pages, paths, toplines
 from .data import DataValidationError, load_survey_data
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
 STYLESHEET = "site.css"
-TEMPLATES = Path(__file__).with_name("site_templates")
+TEMPLATES = pages.HTML_TEMPLATES
 NOTEBOOK_TEMPLATE = "notebook"
-FIGURES_DIR = "figures"
-FIGURE_MIMETYPES = {"image/png": ".png", "image/svg+xml": ".svg"}
-HEADLINES_HEADING = "Headlines"
-SUMMARY_LABEL = "Summary report"
-SUMMARY_NOTEBOOK = outputs.SUMMARY_NOTEBOOK
+ALL_TOPLINES = "all"
+CHART_FORMATS = ("png", "svg")
 FOOTER = (
-    "Rendered by python -m helpers.site from the committed summaries, executed notebooks and figures; "
-    "every figure is generated from data/ by src/helpers."
+    "Every figure is transcribed from the sources cited on each page; every chart, table and sentence is "
+    "computed from those figures."
 )
+REPOSITORY_FILES = {"data": "data", "licence": "LICENSE", "citation": "CITATION.cff"}
 
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A sentence of a notebook's Markdown cell that tells a developer which function to call: kept in the
+# notebook, left out of the page (the site is for readers).
+_API_HINT = re.compile(r"[^.\n]*`report\.[^`]*`[^.\n]*\.\s*")
+
+
+# What a notebook page may contain once rendered (bleach's allow-list): text structure, tables, links and
+# images; no script, style, form, frame or event handler, and links only to the web or to relative paths.
+ALLOWED_TAGS = frozenset(
+    "a abbr blockquote br caption code dd details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr img li ol "
+    "p pre span strong sub summary sup table tbody td tfoot th thead tr ul".split()
+)
+ALLOWED_ATTRIBUTES = {
+    "*": ["class", "id"],
+    "a": ["href", "title"],
+    "img": ["src", "alt", "width", "height", "loading"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https"})
 
 
 class SiteError(Exception):
     """A source of the site is missing or inconsistent; the message names the file and what is wrong."""
-
-
-# Until every country's executed notebooks are under reports/<C>/notebooks/, Japan's are the committed
-# notebooks/ themselves: used only when reports/<C>/notebooks/ holds no notebook.
-LEGACY_NOTEBOOKS_DIRS = {"JP": "notebooks"}
-
-
-def notebooks_dir(country: str) -> str:
-    """Where the executed notebooks of a country are, relative to the repository root."""
-    return posixpath.dirname(outputs.executed_notebook(country, SUMMARY_NOTEBOOK))
-
-
-def find_notebooks_dir(root: Path, country: str) -> str:
-    """The folder holding a country's executed notebooks (``notebooks_dir``, else its legacy place)."""
-    default = notebooks_dir(country)
-    if not any((root / default).glob("*.ipynb")) and country in LEGACY_NOTEBOOKS_DIRS:
-        return LEGACY_NOTEBOOKS_DIRS[country]
-    return default
-
-
-summary_source = outputs.summary_file
 
 
 def summary_page(country: str) -> str:
@@ -102,47 +88,46 @@ def notebook_page(country: str, name: str) -> str:
     return f"{SITE_DIR}/{country}/notebooks/{name}.html"
 
 
-@dataclass
-class Page:
-    """One page of the site: its source and page paths (relative to the repository root, POSIX)."""
+def toplines_page(country: str) -> str:
+    return f"{SITE_DIR}/toplines/{country}.html"
 
-    source: str
-    page: str
-    title: str
-    label: str
-    kind: str  # "summary" or "notebook"
+
+def toplines_csv(country: str) -> str:
+    return f"{SITE_DIR}/toplines/{country}.csv"
 
 
 @dataclass
-class Country:
+class Public:
+    """One public on the site: its summary model and the pages it has."""
+
     code: str
     name: str
-    meta: str
-    pages: list[Page] = field(default_factory=list)
+    model: dict | None
+    toplines: object = None  # the tidy toplines (a DataFrame of text), when written
+    notebooks: list[tuple[str, str, str]] = field(default_factory=list)  # (label, source, page)
 
-    @property
-    def summary(self) -> Page | None:
-        return next((p for p in self.pages if p.kind == "summary"), None)
-
-
-# ------------------------------------------------------------------------------------------------ plan
-
-
-def notebook_order(name: str) -> tuple:
-    """The summary notebook first, then the categories in codebook order, then any other notebook by name."""
-    order = [SUMMARY_NOTEBOOK, *outputs.NOTEBOOK_OF.values()]
-    return (order.index(name) if name in order else len(order), name)
+    def nav(self) -> list[tuple[str, str]]:
+        links = [("Summary", summary_page(self.code))] if self.model else []
+        links += [(label, page) for label, _, page in self.notebooks]
+        if self.toplines is not None:
+            links.append(("Toplines", toplines_page(self.code)))
+        return links
 
 
-def notebook_title(nb, source: str) -> str:
-    """The text of the notebook's first level-1 heading (its name when it has none)."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                m = _HEADING.match(line)
-                if m and len(m.group(1)) == 1:
-                    return m.group(2)
-    return Path(source).stem.replace("_", " ").capitalize()
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def read_json(root: Path, source: str) -> dict | None:
+    path = root / source
+    if not path.is_file():
+        return None
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SiteError(f"{source}: not a readable summary model ({exc}); run make report") from exc
+    if not isinstance(model, dict) or model.get("version") != pages.MODEL_VERSION:
+        raise SiteError(f"{source}: written by another version of the report; run make report")
+    return model
 
 
 def read_notebook(root: Path, source: str):
@@ -152,31 +137,24 @@ def read_notebook(root: Path, source: str):
         raise SiteError(f"{source}: not a readable notebook ({exc})") from exc
 
 
-def plan_site(root: Path, data, notebook_dirs: dict[str, str] | None = None) -> tuple[list[Country], dict]:
-    """Every country with its pages, and the notebooks already read (by source path)."""
-    notebook_dirs = notebook_dirs or {}
-    countries, notebooks = [], {}
+def plan_site(root: Path, data) -> list[Public]:
+    """Every public with the pages it has: a summary when its model exists, a page per category with
+    published figures, toplines when written."""
+    publics = []
     for code in data.countries():
-        c = data.country(code)
-        meta = f"n = {c.n:,} · {c.mode} · {data.survey.fieldwork_month}"
-        country = Country(code, c.name, meta)
-        if (root / summary_source(code)).is_file():
-            country.pages.append(
-                Page(summary_source(code), summary_page(code), f"Summary: {c.name}", SUMMARY_LABEL, "summary")
-            )
-        folder = notebook_dirs.get(code) or find_notebooks_dir(root, code)
-        found = sorted((root / folder).glob("*.ipynb"), key=lambda p: notebook_order(p.stem))
-        labels = {SUMMARY_LABEL}
-        for path in found:
-            source = f"{folder.rstrip('/')}/{path.name}"
-            nb = read_notebook(root, source)
-            notebooks[source] = nb
-            title = notebook_title(nb, source)
-            label = f"{title} notebook" if path.stem == SUMMARY_NOTEBOOK or title in labels else title
-            labels.add(label)
-            country.pages.append(Page(source, notebook_page(code, path.stem), f"{title}: {c.name}", label, "notebook"))
-        countries.append(country)
-    return countries, notebooks
+        model = read_json(root, outputs.summary_model_file(code))
+        public = Public(code, data.country_name(code), model)
+        if model:  # the toplines at the parameters the summary was computed with
+            public.toplines = toplines.country_toplines(data, code, model["confidence"], model["deff"])
+        for c in model["categories"] if model else []:
+            if not c["count"]:
+                continue
+            if not (root / c["notebook"]).is_file():
+                raise SiteError(f"{c['notebook']}: missing (its summary lists it); run make report")
+            name = Path(c["notebook"]).stem
+            public.notebooks.append((narrative.capitalise(c["category"]), c["notebook"], notebook_page(code, name)))
+        publics.append(public)
+    return publics
 
 
 # ------------------------------------------------------------------------------------------------ links
@@ -208,24 +186,7 @@ def rewrite_urls(html: str, root: Path, source: str, page: str, routes: dict[str
     return _URL_ATTRIBUTE.sub(replace, html)
 
 
-# ---------------------------------------------------------------------------------------------- figures
-
-
-def figure_index(root: Path) -> dict[str, list[str]]:
-    """sha256 of every committed chart under figures/ → its paths (relative to the root, sorted)."""
-    index: dict[str, list[str]] = {}
-    for suffix in sorted(set(FIGURE_MIMETYPES.values())):
-        for path in sorted((root / FIGURES_DIR).rglob(f"*{suffix}")):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            index.setdefault(digest, []).append(path.relative_to(root).as_posix())
-    return index
-
-
-def output_bytes(output, mimetype: str) -> bytes:
-    value = output.data[mimetype]
-    if isinstance(value, list):
-        value = "".join(value)
-    return base64.b64decode(value) if mimetype == "image/png" else value.encode("utf-8")
+# ---------------------------------------------------------------------------------------------- charts
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -235,206 +196,255 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
-def figure_alt(data, figure: str) -> str:
-    """Alternative text of a chart: the paraphrased question of the figure's file name when it is one."""
-    stem = Path(figure).stem
-    wording = data.questions.loc[data.questions["question_id"] == stem, "wording"]
-    label = wording.iloc[0] if len(wording) else stem.replace("_", " ")
-    return f"Chart: {label}"
+def chart_view(root: Path, stem: str, alt: str, page: str, source: str) -> dict:
+    """A chart as a page shows it: the committed PNG (its size), and links to its PNG, SVG and numbers."""
+    png = f"{stem}.png"
+    if not (root / png).is_file():
+        raise SiteError(f"{source}: chart {png} does not exist; run make report")
+    size = png_size((root / png).read_bytes()) or (None, None)
+    files = [(f.upper(), f"{stem}.{f}") for f in CHART_FORMATS] + [("CSV", outputs.figure_numbers(stem))]
+    return {
+        "src": relative_href(png, page),
+        "alt": alt,
+        "width": size[0],
+        "height": size[1],
+        "links": [(label, relative_href(f, page)) for label, f in files if (root / f).is_file()],
+    }
 
 
-def link_figures(nb, source: str, country: str, figures: dict[str, list[str]], data) -> list[str]:
-    """Point every image output at its committed file; return the files, in page order."""
-    linked = []
+def link_charts(nb, root: Path, source: str) -> None:
+    """Give every image output the view of the chart its metadata names (``figure``), its links relative to
+    the notebook like every other link of it (:func:`rewrite_urls` then points them from the page)."""
     for i, cell in enumerate(nb.cells):
         for j, output in enumerate(cell.get("outputs", [])):
-            for mimetype in FIGURE_MIMETYPES:
-                if mimetype not in output.get("data", {}):
-                    continue
-                raw = output_bytes(output, mimetype)
-                candidates = figures.get(hashlib.sha256(raw).hexdigest(), [])
-                if not candidates:
-                    raise SiteError(
-                        f"{source}: cell {i + 1}, output {j + 1}: the {mimetype} image equals no "
-                        f"committed file under {FIGURES_DIR}/ (notebooks and figures out of step: "
-                        "run make report)"
-                    )
-                own = [f for f in candidates if f.startswith(f"{FIGURES_DIR}/{country}/")]
-                figure = (own or candidates)[0]
-                size = png_size(raw) if mimetype == "image/png" else None
-                site = {
-                    "src": outputs.relative(figure, source),
-                    "alt": figure_alt(data, figure),
-                    "width": size[0] if size else None,
-                    "height": size[1] if size else None,
-                }
-                output.metadata.setdefault("site", {})[mimetype] = site
-                del output.data[mimetype]
-                output.data[mimetype] = ""  # keep the mimetype so nbconvert picks the image block
-                linked.append(figure)
-    return linked
+            images = [m for m in output.get("data", {}) if m.startswith("image/")]
+            if not images:
+                continue
+            stem = output.get("metadata", {}).get("figure")
+            if not isinstance(stem, str):
+                raise SiteError(
+                    f"{source}: cell {i + 1}, output {j + 1}: an image without the name of its chart "
+                    "(notebook older than the site: run make report)"
+                )
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt") or "Chart"
+            output.metadata["site"] = chart_view(root, stem, alt, source, source)
+            output.data = {"image/png": ""}  # nbconvert picks the image block; the page links the file
 
 
-def label_inputs(nb) -> None:
-    """Name each code cell's collapsed input: the parameters that ran, the defaults they replaced, or code."""
-    injected = any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+def reader_cells(nb) -> None:
+    """Leave out what is for developers: code (outputs stay) and sentences naming a function to call."""
     for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags or ("parameters" in tags and not injected):
-            cell.metadata["site_label"] = "Parameters of this run"
-        elif "parameters" in tags:
-            cell.metadata["site_label"] = "Default parameters (replaced by those of this run, below)"
+        if cell.cell_type == "markdown":
+            cell.source = _API_HINT.sub("", cell.source).rstrip()
 
 
 # ------------------------------------------------------------------------------------------- rendering
 
 
-def slug(text: str) -> str:
-    """GitHub's anchor for a heading, so that ``summary.md#security`` works on GitHub and on the site."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().lower()
-    return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", text))
-
-
-class _SummaryRenderer(mistune.HTMLRenderer):
-    def __init__(self):
-        super().__init__(escape=False)
-        self.seen: dict[str, int] = {}
-
-    def heading(self, text: str, level: int, **attrs) -> str:
-        anchor = slug(text)
-        count = self.seen.get(anchor, 0)
-        self.seen[anchor] = count + 1
-        anchor = f"{anchor}-{count}" if count else anchor
-        return f'<h{level} id="{anchor}">{text}</h{level}>\n'
-
-
-def markdown_html(text: str) -> str:
-    md = mistune.create_markdown(renderer=_SummaryRenderer(), plugins=["table", "strikethrough", "url"])
-    return md(text)
-
-
-def headlines_markdown(text: str, source: str) -> str:
-    """The body of the summary's ``Headlines`` section (up to the next heading of its level or higher)."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = _HEADING.match(line)
-        if m and m.group(2).strip().lower() == HEADLINES_HEADING.lower():
-            depth = len(m.group(1))
-            body = []
-            for rest in lines[i + 1 :]:
-                n = _HEADING.match(rest)
-                if n and len(n.group(1)) <= depth:
-                    break
-                body.append(rest)
-            if "".join(body).strip():
-                return "\n".join(body).strip() + "\n"
-            raise SiteError(f"{source}: the '{HEADLINES_HEADING}' section is empty")
-    raise SiteError(f"{source}: no '{HEADLINES_HEADING}' heading (the site's index lists its items)")
-
-
 def notebook_exporter() -> HTMLExporter:
     return HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_paths=[str(TEMPLATES)],  # the chart macro it shares with the other pages
         template_name=NOTEBOOK_TEMPLATE,
+        exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="¶",
     )
 
 
-def jinja_env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def page_html(env, *, title: str, page: str, body: str, kind: str, crumbs: list, country: Country | None) -> str:
-    nav = []
-    if country is not None:
-        nav = [(p.label, relative_href(p.page, page), p.page == page) for p in country.pages]
-    return env.get_template("page.html.j2").render(
+def page_html(*, title: str, page: str, body: str, kind: str, crumbs: list, public: Public | None) -> str:
+    nav = [(label, relative_href(p, page), p == page) for label, p in public.nav()] if public else []
+    return pages.html_page(
+        "page.html.j2",
+        page,
         title=title,
         stylesheet=relative_href(f"{SITE_DIR}/{STYLESHEET}", page),
         body=body,
         kind=kind,
         crumbs=crumbs,
         pages=nav,
-        country_name=country.name if country else "",
+        country_name=public.name if public else "",
         footer=FOOTER,
     )
 
 
-def render_site(root: Path, notebook_dirs: dict[str, str] | None = None) -> dict[str, bytes]:
+def crumbs_for(survey_title: str, public: Public, label: str, page: str) -> list:
+    index = f"{SITE_DIR}/{INDEX}"
+    return [
+        (survey_title, relative_href(index, page)),
+        (public.name, relative_href(index, page) + f"#{public.code}"),
+        (label, None),
+    ]
+
+
+def summary_body(root: Path, public: Public, page: str, routes: dict[str, str]) -> str:
+    m = public.model
+    source = outputs.summary_model_file(public.code)
+
+    def chart(stem: str | None, alt: str) -> dict | None:
+        return chart_view(root, stem, alt, page, source) if stem else None
+
+    categories = []
+    for c in m["categories"]:
+        route = routes.get(c["notebook"])
+        categories.append(
+            {
+                **c,
+                "chart": chart(c["figure"], c["findings"][0]["title"]) if c["findings"] else None,
+                "href": relative_href(route, page) if route else None,
+            }
+        )
+    return pages.html_page(
+        "summary.html.j2",
+        page,
+        m=m,
+        categories=categories,
+        comparisons_chart=chart(m["comparisons"]["figure"], "Comparisons with the other publics"),
+        trend_charts=[chart(f["figure"], f["title"]) for f in (m.get("trends") or {}).get("figures", [])],
+        toplines_href=relative_href(toplines_page(public.code), page) if public.toplines is not None else None,
+    )
+
+
+def toplines_body(publics: list[Public], page: str, title: str) -> str:
+    groups = []
+    for p in publics:
+        if p.toplines is None:
+            continue
+        questions = []
+        for _, rows in p.toplines.groupby("question_id", sort=False):
+            questions.append({"first": rows.iloc[0].to_dict(), "rows": rows.to_dict("records")})
+        groups.append({"code": p.code, "name": p.name, "questions": questions})
+    code = publics[0].code if len(publics) == 1 else ALL_TOPLINES
+    return pages.html_page(
+        "toplines.html.j2",
+        page,
+        title=title,
+        groups=groups,
+        csv_href=relative_href(toplines_csv(code), page),
+        several=len(publics) > 1,
+    )
+
+
+def notebook_body(root: Path, exporter, public: Public, source: str, page: str, routes: dict[str, str]) -> str:
+    nb = read_notebook(root, source)
+    link_charts(nb, root, source)
+    reader_cells(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(source).stem}})
+    return rewrite_urls(sanitise(body), root, source, page, routes)
+
+
+def sanitise(body: str) -> str:
+    """A notebook page's body with only the allowed elements and attributes (:data:`ALLOWED_TAGS`): the
+    notebooks escape text from data where they produce it, and this makes sure nothing else gets through."""
+    return bleach.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+
+
+def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[str, str]) -> str:
+    cards, lead = [], None
+    for p in publics:
+        m = p.model
+        if m and lead is None and m["comparisons"]["figure"]:
+            lead = chart_view(root, m["comparisons"]["figure"], f"{p.name} and the other publics", page, INDEX)
+        cards.append(
+            {
+                "code": p.code,
+                "name": p.name,
+                "model": m,
+                "summary": relative_href(summary_page(p.code), page) if m else None,
+                "pages": [(label, relative_href(pg, page)) for label, _, pg in p.notebooks],
+                "toplines": relative_href(toplines_page(p.code), page) if p.toplines is not None else None,
+                "toplines_csv": relative_href(toplines_csv(p.code), page) if p.toplines is not None else None,
+            }
+        )
+    files = {k: relative_href(v, page) for k, v in REPOSITORY_FILES.items() if (root / v).exists()}
+    built = [p for p in publics if p.toplines is not None]
+    return pages.html_page(
+        "index_body.html.j2",
+        page,
+        title=data.survey.title,
+        fieldwork_month=data.survey.fieldwork_month,
+        publics=cards,
+        lead=lead,
+        all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
+        all_csv=relative_href(toplines_csv(ALL_TOPLINES), page) if built else None,
+        files=files,
+    )
+
+
+def render_site(root: Path) -> dict[str, bytes]:
     """Every file of the site (path relative to ``reports/site``) → its bytes, rendered in memory."""
     root = Path(root)
     try:
         data = load_survey_data(root / "data")
     except DataValidationError as exc:
         raise SiteError(str(exc)) from exc
-    countries, notebooks = plan_site(root, data, notebook_dirs)
-    routes = {p.source: p.page for c in countries for p in c.pages}
-    figures = figure_index(root)
-    env, exporter = jinja_env(), notebook_exporter()
-    index_page = f"{SITE_DIR}/{INDEX}"
+    publics = plan_site(root, data)
+    routes = {source: pg for p in publics for _, source, pg in p.notebooks}
+    routes.update({outputs.summary_file(p.code): summary_page(p.code) for p in publics if p.model})
+    exporter = notebook_exporter()
     survey_title = data.survey.title
     files: dict[str, str | bytes] = {}
-    cards = []
-    for country in countries:
-        for p in country.pages:
-            crumbs = [
-                (survey_title, relative_href(index_page, p.page)),
-                (country.name, relative_href(f"{index_page}", p.page) + f"#{country.code}"),
-                (p.label, None),
-            ]
-            if p.kind == "summary":
-                body = markdown_html((root / p.source).read_text(encoding="utf-8"))
-            else:
-                nb = notebooks[p.source]
-                link_figures(nb, p.source, country.code, figures, data)
-                label_inputs(nb)
-                body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(p.source).stem}})
-            body = rewrite_urls(body, root, p.source, p.page, routes)
-            files[p.page] = page_html(
-                env,
-                title=f"{p.title} — {survey_title}",
-                page=p.page,
-                body=body,
-                kind=p.kind,
-                crumbs=crumbs,
-                country=country,
+    for p in publics:
+        if p.model:
+            page = summary_page(p.code)
+            files[page] = page_html(
+                title=f"{p.name}: summary — {survey_title}",
+                page=page,
+                body=summary_body(root, p, page, routes),
+                kind="summary",
+                crumbs=crumbs_for(survey_title, p, "Summary", page),
+                public=p,
             )
-        headlines = ""
-        if country.summary is not None:
-            source = country.summary.source
-            text = headlines_markdown((root / source).read_text(encoding="utf-8"), source)
-            headlines = rewrite_urls(markdown_html(text), root, source, index_page, routes)
-        cards.append(
-            {
-                "code": country.code,
-                "name": country.name,
-                "meta": country.meta,
-                "headlines": headlines,
-                "pages": [(p.label, relative_href(p.page, index_page)) for p in country.pages],
-            }
+        for label, source, page in p.notebooks:
+            files[page] = page_html(
+                title=f"{p.name}: {label} — {survey_title}",
+                page=page,
+                body=notebook_body(root, exporter, p, source, page, routes),
+                kind="notebook",
+                crumbs=crumbs_for(survey_title, p, label, page),
+                public=p,
+            )
+        if p.toplines is not None:
+            page = toplines_page(p.code)
+            title = f"{p.name}: toplines"
+            files[page] = page_html(
+                title=f"{title} — {survey_title}",
+                page=page,
+                body=toplines_body([p], page, title),
+                kind="toplines",
+                crumbs=crumbs_for(survey_title, p, "Toplines", page),
+                public=p,
+            )
+            files[toplines_csv(p.code)] = toplines.to_csv(p.toplines)
+    built = [p for p in publics if p.toplines is not None]
+    if built:
+        page = toplines_page(ALL_TOPLINES)
+        title = "Toplines of the three publics" if len(built) == 3 else "Toplines of every public"
+        files[page] = page_html(
+            title=f"{title} — {survey_title}",
+            page=page,
+            body=toplines_body(built, page, title),
+            kind="toplines",
+            crumbs=[(survey_title, relative_href(f"{SITE_DIR}/{INDEX}", page)), (title, None)],
+            public=None,
         )
-    names = [data.country_in_text(c.code) for c in countries]
-    modes = {str(data.country(c.code).mode) for c in countries}
-    fielded = f"Fielded {modes.pop()} in " if len(modes) == 1 else "Fielded in "
-    lede = (
-        (
-            f"{fielded}{', '.join(names[:-1])} and {names[-1]}, {data.survey.fieldwork_month}. For each "
-            "country: its headlines, its summary report and its executed notebooks, with every chart, the "
-            "numbers behind it and the method."
-        )
-        if len(names) > 1
-        else ""
-    )
-    body = env.get_template("index_body.html.j2").render(title=survey_title, lede=lede, countries=cards)
+        files[toplines_csv(ALL_TOPLINES)] = toplines.to_csv(pd.concat([p.toplines for p in built], ignore_index=True))
+    index_page = f"{SITE_DIR}/{INDEX}"
     files[index_page] = page_html(
-        env, title=survey_title, page=index_page, body=body, kind="index", crumbs=[(survey_title, None)], country=None
+        title=survey_title,
+        page=index_page,
+        body=index_body(root, data, publics, index_page, routes),
+        kind="index",
+        crumbs=[(survey_title, None)],
+        public=None,
     )
     files[f"{SITE_DIR}/{STYLESHEET}"] = (TEMPLATES / STYLESHEET).read_bytes()
     prefix = f"{SITE_DIR}/"
@@ -464,18 +474,11 @@ def write_site(site_dir: Path, files: dict[str, bytes]) -> list[str]:
     return changed
 
 
-def build_site(root: Path | str | None = None, notebook_dirs: dict[str, str] | None = None) -> list[str]:
+def build_site(root: Path | str | None = None) -> list[str]:
     """Render the site of the repository at ``root`` into ``<root>/reports/site``; return the files changed."""
     root = Path(root) if root is not None else paths.ROOT
-    files = render_site(root, notebook_dirs)
+    files = render_site(root)
     return write_site(root / SITE_DIR, files)
-
-
-def _notebook_dir_arg(value: str) -> tuple[str, str]:
-    code, sep, folder = value.partition("=")
-    if not sep or not code or not folder:
-        raise argparse.ArgumentTypeError(f"expected COUNTRY=FOLDER, got {value!r}")
-    return code, folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -483,17 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--root", type=Path, default=paths.ROOT, help="repository root to read from and write <root>/reports/site into"
     )
-    parser.add_argument(
-        "--notebooks-dir",
-        type=_notebook_dir_arg,
-        action="append",
-        default=[],
-        metavar="COUNTRY=FOLDER",
-        help=f"executed notebooks of COUNTRY (default {notebooks_dir('<C>')}), relative to the root",
-    )
     args = parser.parse_args(argv)
     try:
-        changed = build_site(args.root, dict(args.notebooks_dir))
+        changed = build_site(args.root)
     except SiteError as exc:
         print(f"site: {exc}", file=sys.stderr)
         return 1

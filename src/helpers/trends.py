@@ -618,11 +618,3 @@ def points_table(data, country: str, question_id: str) -> pd.DataFrame:
         row["Source of figures"] = "; ".join(dict.fromkeys(data.source_label(s) for s in figures["figure_source"]))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def markdown_text(text: str) -> str:
-    """Text from the data made safe for Markdown (its special characters escaped)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
