@@ -242,15 +242,17 @@ def chart_alt(fig) -> str:
     return f"Chart: {title}"
 
 
-def _show_figure(r: Report, fig, stem: str) -> None:
+def _show_figure(r: Report, fig, stem: str, numbers: pd.DataFrame | None = None) -> None:
     """Save a chart in the report's formats, with the CSV of its numbers, and show it as a compact PNG with
     alternative text (shown by JupyterLab trusted or not, nbconvert and code hosts). The output's metadata
-    names the saved chart (``figure``: its stem), so the site links the files without looking for them."""
+    names the saved chart (``figure``: its stem), so the site links the files without looking for them.
+    ``numbers``: the CSV's rows when they are not the tidy rows of the chart's question table (a trend)."""
     charts.save_figure(fig, stem, formats=r.figure_formats)
     table = getattr(fig, "survey_table", None)
-    if table is not None:
-        csv = toplines.to_csv(toplines.tidy(r.data, table, r.confidence, r.deff))
-        output_path(outputs.figure_numbers(stem)).write_text(csv, encoding="utf-8")
+    if numbers is None and table is not None:
+        numbers = toplines.tidy(r.data, table, r.confidence, r.deff)
+    if numbers is not None:
+        output_path(outputs.figure_numbers(stem)).write_text(toplines.to_csv(numbers), encoding="utf-8")
     alt = chart_alt(fig)
     display(
         {"image/png": base64.b64encode(notebook_png(fig)).decode("ascii"), "text/plain": alt},
@@ -477,9 +479,10 @@ def show_trends(r: Report, category: str | None = None) -> None:
     for qid in series:
         display(Markdown(f"### {escape.markdown_text(trends.series_title(data, r.country, qid))}"))
         fig = plot_trend(data, r.country, qid)
-        _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir))
+        points = trends.points_table(data, r.country, qid)
+        _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir), numbers=points)
         lines = trends.trend_findings(data, r.country, qid, r.confidence, r.deff)
         if lines:
             display(Markdown(escape.markdown_sentence(" ".join(lines))))
         caption = f"{narrative.capitalise(data.respondents(r.country))}, by wave"
-        _show_table(trends.points_table(data, r.country, qid), caption)
+        _show_table(points, caption)

@@ -43,7 +43,7 @@ COLUMNS = (
 
 
 def _source_url(data: SurveyData, source_id: str) -> str:
-    url = str(data.source(source_id).get("url", ""))
+    url = data.source(source_id).url
     return url if url.startswith(("http://", "https://")) else ""
 
 

@@ -34,7 +34,7 @@ from .data.files import SURVEY_YML
 from .data.rules import ID_PATTERN, check_percent, split_list
 from .kinds import Mode
 from .stats import compare_between_countries
-from .tables import design_effect
+from .tables import design_effect, figure_label
 
 WAVES_CSV = "waves.csv"
 TRENDS_CSV = "trends.csv"
@@ -413,6 +413,7 @@ class Change:
     significant: bool
     reason: str  # why not tested; empty when tested
     difference: Any = None  # stats.Difference when tested
+    name: str = ""  # what the figure is called (:func:`helpers.tables.figure_label`); the option when empty
 
 
 def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: list[Break]) -> str:
@@ -445,6 +446,7 @@ def change_between(
     a, b = pick.loc[year_a], pick.loc[year_b]
     reason = _untestable_reason(waves, year_a, year_b, series_breaks(waves))
     base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
+    base["name"] = figure_label(data, country, question_id, option)
     if reason:
         return Change(**base, tested=False, significant=False, reason=reason)
     used = design_effect(data, country, deff)  # the public's design effect in this report, for both waves
@@ -459,7 +461,8 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     figures, the change of method and that the change is not tested."""
     a = f"{fmt.percent(change.text_a)} in {change.year_a}"
     b = f"{fmt.percent(change.text_b)} in {change.year_b}"
-    who = f"“{change.option}”"
+    # a figure measuring something other than the option is named by its measure (as in every output)
+    who = f"“{change.option}”" if (change.name or change.option) == change.option else f"the share who {change.name}"
     if not change.tested:
         return f"{narrative_cap(who)}: {a}, {b}; not tested, because {change.reason}."
     d = change.difference

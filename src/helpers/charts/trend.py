@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from .. import formatting as fmt
 from .. import trends
 from ..data import SurveyData
+from ..tables import figure_label
 from . import footer, style
 from .style import PAD_IN, SMALL_SIZE, TEXT_SIZE
 from .text import INNER_IN, Block, SurveyFigure, stack
@@ -196,7 +197,8 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     handles = [
         Line2D([], [], color=colours[o], marker="o", markersize=POINT_SIZE, linewidth=1.6, label=o) for o in options
     ]
-    labels = [f"“{o}”" for o in options]
+    names = {o: figure_label(data, country, question_id, o) for o in options}  # a measure is named as such
+    labels = [f"“{o}”" if names[o] == o else names[o].capitalize() for o in options]
     if breaks:
         handles.append(Line2D([], [], color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9))
         labels.append("change of method (changes across it are not tested)")
