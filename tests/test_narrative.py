@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import formatting as fmt
-from helpers import narrative, vocabulary
+from helpers import narrative, trends, vocabulary
 from helpers.charts import dots
 from helpers.data import CATEGORIES, load_survey_data
 from helpers.kinds import Kind
@@ -116,6 +116,18 @@ def claim_numbers(data, claim, confidence: float = 0.95, deff="published") -> se
     return allowed | numbers_in(claim.locator) | {"50", "0"}  # "above half", "includes 0"
 
 
+def trend_numbers(data, country: str, confidence: float = 0.95) -> set[str]:
+    """What a trend sentence may hold: the series' figures and years, the gaps between any two of its figures."""
+    allowed = {fmt.level(confidence).rstrip("%")}
+    for qid in trends.series_of(data, country):
+        points = trends.series_points(data, country, qid)
+        allowed |= set(points["percent_text"].astype(str)) | {str(y) for y in points["year"]}
+        for _, rows in points.groupby("option", observed=True):
+            texts = [Decimal(str(t)) for t in rows["percent_text"]]
+            allowed |= {f"{abs(a - b):.1f}" for a, b in itertools.permutations(texts, 2)}
+    return allowed
+
+
 def pieces(data, country: str, confidence: float = 0.95, deff="published"):
     """(text, numbers it may hold) of every generated piece of a country's outputs."""
     by_category = narrative.findings_by_category(data, country, confidence, deff)
@@ -127,6 +139,9 @@ def pieces(data, country: str, confidence: float = 0.95, deff="published"):
             yield f.title, allowed
     for comp, _, text in narrative.comparison_findings(data, country, None, confidence, deff):
         yield text, comparison_numbers(data, comp, confidence, deff)
+    line = trends.summary_trend_line(data, country, confidence, deff)
+    if line:
+        yield line, trend_numbers(data, country, confidence)
     claims = data.claims[data.claims["country"] == country]
     for claim, text in zip(claims.itertuples(index=False), narrative.claim_findings(data, country, confidence, deff)):
         yield text, claim_numbers(data, claim, confidence, deff)

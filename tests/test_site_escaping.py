@@ -35,6 +35,9 @@ CSV_TEXT_COLUMNS = {
     "coverage.csv": ("note",),
     "release_claims.csv": ("release_words", "locator"),
     "toplines.csv": ("note", "locator"),
+    # earlier waves; a wave's survey is planted as the title is, so this survey's rows still name it
+    "waves.csv": ("survey", "organisation", "population", "locator", "note"),
+    "trends.csv": ("locator", "note"),
 }
 YAML_TEXT_KEYS = {"title", "short", "publisher", "disclosed", "label", "name", "population", "questionnaire"}
 PLANTED_OPTION = ("us_favorable_reasons", "leads on the world stage")
@@ -83,7 +86,7 @@ def run_notebooks(root: Path, country: str, jobs: int = 2) -> None:
     the data of ``root/data``."""
     env = {**os.environ, paths.STAGING_ENV: str(root), "PYTHONPATH": str(paths.ROOT / "src")}
     (root / outputs.executed_notebook(country, "x")).parent.mkdir(parents=True, exist_ok=True)
-    waiting = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    waiting = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
     running: list[tuple[Path, subprocess.Popen]] = []
     while waiting or running:
         while waiting and len(running) < jobs:
@@ -106,7 +109,7 @@ def planted(tmp_path_factory) -> Path:
     shutil.copytree(paths.ROOT / "data", root / "data")
     plant(root / "data")
     data = load_survey_data(root / "data")  # the planted data pass validation: the site must cope
-    assert MARK in data.survey["title"] and MARK in data.wording("us_impression", "JP")
+    assert MARK in data.survey.title and MARK in data.wording("us_impression", "JP")
     run_notebooks(root, "JP")
     site.build_site(root)
     return root

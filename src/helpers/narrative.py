@@ -764,7 +764,8 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
     """Methodology and disclosure as Markdown (the summary's section, laid out by :mod:`helpers.pages`)."""
     from . import pages  # the renderer builds on this module
 
-    body = pages.markdown_section("methodology", {"methodology": pages.methodology_model(data, confidence, deff)}, "")
+    model = {"methodology": pages.methodology_model(data, confidence, deff), "trends": {}}
+    body = pages.markdown_section("methodology", model, "")
     return f"## Methodology and disclosure\n\n{body}"
 
 

@@ -1,8 +1,8 @@
 """Notebook files as committed: one normalisation for the runner, JupyterLab's save hook and the tests.
 
 * :func:`normalize` removes what differs between two runs or saves of the same notebook
-  (nbconvert's ``ClearMetadataPreprocessor`` keeps only cell tags; papermill/nbclient
-  timing, JupyterLab's view state and run metadata go), gives cells stable ids, joins the
+  (cells keep only their tags; papermill/nbclient timing, JupyterLab's view state and run
+  metadata go), gives cells stable ids, joins the
   timing-dependent split of printed text, and sets the notebook metadata JupyterLab
   writes on connecting to the project's kernel (:func:`kernel_metadata`): a committed
   notebook then opens in JupyterLab unmodified.
@@ -34,12 +34,11 @@ def kernel_metadata() -> dict:
 
 
 def _clear_metadata(nb) -> None:
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-
-    ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags"}).preprocess(nb, {})
+    """Every cell keeps its tags only, and the notebook JupyterLab's metadata. (nbconvert's
+    ``ClearMetadataPreprocessor`` clears code cells only: papermill's timing on Markdown cells would stay.)"""
     for cell in nb.cells:
-        if cell.metadata.get("tags") == []:
-            del cell.metadata["tags"]
+        tags = cell.metadata.get("tags")
+        cell.metadata = {"tags": tags} if tags else {}
     nb.metadata = kernel_metadata()
 
 
