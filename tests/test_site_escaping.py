@@ -50,6 +50,8 @@ def plant_csv(path: Path, columns: tuple[str, ...], option: tuple[str, str]) -> 
     new = old + INJECTIONS
     for row in rows:
         for column in columns:
+            if path.name == "waves.csv" and not row[column]:
+                continue  # this survey's method is stated once, in survey.yml: its rows leave it empty
             row[column] = (row[column] + " " if row[column] else "") + INJECTIONS
         if row.get("question_id") == qid:
             if "options" in row:

@@ -154,9 +154,12 @@ def _sigterm(signum, frame):
 
 def run_jobs(root: Path, jobs: list[Job], workers: int, finished) -> None:
     """Run ``jobs``, ``workers`` at a time; ``finished(job)`` is called as each ends. Ctrl-C kills them all."""
-    # "spawn" starts each worker as a fresh interpreter on every platform (fork is POSIX-only and unsafe
-    # with threads); a worker imports papermill once and then runs any number of notebooks.
-    context = multiprocessing.get_context("spawn")
+    import papermill  # noqa: F401  (imported once, before the workers are forked)
+
+    # Workers are forked, so they inherit the imports (no second start-up). The runner is POSIX-only like
+    # the rest of the build (make, bash, the checkout's flock): "spawn" would add multiprocessing's resource
+    # tracker, which prints a traceback of its own when a build is interrupted.
+    context = multiprocessing.get_context("fork")
     previous = signal.signal(signal.SIGTERM, _sigterm)
     pool = concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), context, _worker_init)
     try:

@@ -364,7 +364,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
                 "toplines_csv": relative_href(toplines_csv(p.code), page) if p.toplines is not None else None,
             }
         )
-    files = {k: relative_href(v, page) for k, v in REPOSITORY_FILES.items() if (root / v).exists()}
+    files = {k: relative_href(v, page) for k, v in REPOSITORY_FILES.items()}  # committed beside the site
     built = [p for p in publics if p.toplines is not None]
     return pages.html_page(
         "index_body.html.j2",
