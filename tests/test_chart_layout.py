@@ -10,7 +10,8 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.transforms import Bbox
 
-from helpers import charts
+from helpers import charts, trends
+from helpers.charts.trend import plot_trend
 from helpers.data import load_survey_data
 
 DATA = load_survey_data()
@@ -109,3 +110,29 @@ def test_every_segment_value_sits_inside_its_segment(case):
         assert any(s.x0 <= box.x0 and box.x1 <= s.x1 and s.y0 <= box.y0 and box.y1 <= s.y1 for s in segments), (
             t.get_text()
         )
+
+
+# The comparison dot plots and the trend charts: the same checks, on every public's overview and series.
+OTHER_CASES = [("dots", c, "overview") for c in DATA.countries()] + [
+    ("trend", c, q) for c in DATA.countries() for q in trends.series_of(DATA, c)
+]
+
+
+@cache
+def drawn_other(kind: str, country: str, what: str):
+    fig = charts.plot_comparisons(DATA, country, None) if kind == "dots" else plot_trend(DATA, country, what)
+    fig.draw_without_rendering()
+    return fig, fig.canvas.get_renderer()
+
+
+@pytest.mark.parametrize("case", OTHER_CASES, ids="-".join)
+def test_no_text_overlaps_another_on_dot_plots_and_trend_charts(case):
+    fig, renderer = drawn_other(*case)
+    boxes = text_boxes(fig, renderer)
+    assert len(boxes) >= 4
+    canvas = fig.bbox
+    for text, box in boxes:
+        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
+        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
