@@ -83,7 +83,7 @@ def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
     expected = {p.name: expected_images(nbformat.read(p, as_version=4)) for p in notebooks}
     assert sum(expected.values()) > 0
     browser_or_skip()
-    shown = {}
+    shown, modified = {}, {}
     with jupyterlab(paths.ROOT, tmp_path / "lab") as url, browser_context(tmp_path, 1280) as context:
         for path in notebooks:
             tab = context.new_page()  # and ?reset: a workspace holding this notebook alone
@@ -107,5 +107,18 @@ def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
                      .filter(i => i.complete && i.naturalWidth > 0).length""",
                 LAB_PANEL,
             )
+            modified[path.name] = opened_modified(tab)
             tab.close()
+        source = context.new_page()  # a source notebook, as a researcher opens it
+        source.goto(f"{url}/lab/tree/notebooks/security.ipynb?reset", wait_until="load")
+        source.wait_for_selector(LAB_PANEL, timeout=90_000)
+        modified["notebooks/security.ipynb"] = opened_modified(source)
     assert shown == expected, "charts shown by an untrusted JupyterLab (name: count) differ from the outputs"
+    assert not any(modified.values()), f"notebooks JupyterLab marks as modified on opening: {modified}"
+
+
+def opened_modified(tab) -> bool:
+    """Once the kernel has connected (its metadata is then set), is the notebook marked as unsaved?"""
+    with contextlib.suppress(Exception):
+        tab.wait_for_function("() => document.body.textContent.includes('| Idle')", timeout=30_000)
+    return bool(tab.evaluate("() => document.querySelectorAll('.jp-mod-dirty').length"))
