@@ -17,6 +17,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 
 from helpers import charts
+from helpers import formatting as fmt
 from helpers.charts import style
 from helpers.data import QUESTION_TYPES, load_survey_data
 from helpers.kinds import Relation
@@ -385,9 +386,11 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
             own = diffs[
                 (diffs["option"] == option) & ((diffs["country_1"] == country) | (diffs["country_2"] == country))
             ]
+            # the gap at the row's precision: the fewest decimals its figures were published with
+            decimals = min(len(str(t).partition(".")[2]) for t in table[table["option"] == option]["percent_text"])
             for d in own.itertuples():
                 gap = d.diff if d.country_1 == country else -d.diff
-                assert f"{gap:+.1f}".replace("-", "\u2212") in text.get_text()
+                assert fmt.signed_points(gap, decimals) in text.get_text()
             assert (text.get_fontweight() == "bold") == bool(own["significant"].any())
             y += 1
     assert y == len(labels)

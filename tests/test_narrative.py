@@ -322,8 +322,8 @@ def test_press_figures_are_marked_as_press_reports(data):
 
 def test_unconfirmed_figures_are_flagged(data, summaries):
     f = narrative.question_finding(data, "KR", "us_forces_cost_share")
-    assert f is not None and "“too much” at 53% is unconfirmed" in f.text
-    assert "“too much” at 53% is unconfirmed" in summaries["KR"]
+    assert f is not None and "The figure for “too much” (53%) is unconfirmed" in f.text
+    assert "The figure for “too much” (53%) is unconfirmed" in summaries["KR"]
 
 
 # ------------------------------------------------------------------------------------------ comparisons

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from repo_copy import copy_repository, run_build
 
-from helpers import paths, trends
+from helpers import paths, report, trends
 from helpers.charts.save import figure_bytes
 from helpers.charts.trend import plot_trend
 from helpers.data import DataValidationError, load_survey_data
@@ -229,3 +229,14 @@ def test_the_chart_marks_each_break_and_names_each_method_and_series(data):
     assert "API, online" in labels
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert "2024" not in ticks and "2025" in ticks  # true spacing: a gap where no wave was fielded
+
+
+def test_only_series_of_three_waves_or_more_are_drawn(data, monkeypatch):
+    drawn = {(c, q) for c in data.countries() for q in trends.series_of(data, c) if trends.charted(data, c, q)}
+    assert drawn == {("KR", "japan_impression"), ("JP", "korea_impression")}  # the others have two waves
+    r = report.open_report(country="KR")
+    shown = []
+    monkeypatch.setattr(report, "display", lambda *a, **k: shown.append(a[0]))  # what the notebook would show
+    report.show_trends(r)
+    charts_shown = [o for o in shown if isinstance(o, dict) and "image/png" in o]
+    assert len(charts_shown) == 1 and len(trends.series_of(data, "KR")) == 3

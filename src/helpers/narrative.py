@@ -314,7 +314,7 @@ def question_finding(
     unconfirmed = table[table["status"] == "unconfirmed"]
     for r in unconfirmed.itertuples():
         sentences.append(
-            f"{quoted(r.label)} at {fmt.percent(r.percent_text)} is unconfirmed: the source does not "
+            f"The figure for {quoted(r.label)} ({fmt.percent(r.percent_text)}) is unconfirmed: the source does not "
             "let the item be identified for certain."
         )
     press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]

@@ -205,6 +205,7 @@ def trends_model(data: SurveyData, country: str, confidence: float, deff: float 
         "figures": [
             {"title": data.wording(q, country), "figure": trends.trend_figure(country, q, figures_dir)}
             for q in trends.series_of(data, country)
+            if trends.charted(data, country, q)
         ],
         "rules": [rule.removeprefix("- ") for rule in trends.methodology_rules().splitlines() if rule.strip()],
     }

@@ -320,7 +320,7 @@ def show_key_findings(r: Report, category: str) -> None:
     key = narrative.ranked_findings(r.data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
     _show_markdown(
         "{% for f in key %}- **{{ f.title }}.** {{ f.text | sentence }}\n{% endfor %}"
-        "{% if note %}\n{{ note | sentence }}{% endif %}",
+        "{% if note %}\n\n{{ note | sentence }}{% endif %}",  # a paragraph of its own, after the list
         key=key,
         note=narrative.unpublished_note(findings),
     )
@@ -478,9 +478,10 @@ def show_trends(r: Report, category: str | None = None) -> None:
     )
     for qid in series:
         display(Markdown(f"### {escape.markdown_text(trends.series_title(data, r.country, qid))}"))
-        fig = plot_trend(data, r.country, qid)
         points = trends.points_table(data, r.country, qid)
-        _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir), numbers=points)
+        if trends.charted(data, r.country, qid):  # two waves are a sentence and a table, not a chart
+            fig = plot_trend(data, r.country, qid)
+            _show_figure(r, fig, trends.trend_figure(r.country, qid, r.figures_dir), numbers=points)
         lines = trends.trend_findings(data, r.country, qid, r.confidence, r.deff)
         if lines:
             display(Markdown(escape.markdown_sentence(" ".join(lines))))

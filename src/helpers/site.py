@@ -348,11 +348,12 @@ def sanitise(body: str) -> str:
 
 
 def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[str, str]) -> str:
-    cards, lead = [], None
+    cards, lead, lead_public = [], None, None
     for p in publics:
         m = p.model
         if m and lead is None and m["comparisons"]["figure"]:
             lead = chart_view(root, m["comparisons"]["figure"], f"{p.name} and the other publics", page, INDEX)
+            lead_public = p.name
         cards.append(
             {
                 "code": p.code,
@@ -373,6 +374,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
         fieldwork_month=data.survey.fieldwork_month,
         publics=cards,
         lead=lead,
+        lead_public=lead_public,
         all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
         all_csv=relative_href(toplines_csv(ALL_TOPLINES), page) if built else None,
         files=files,

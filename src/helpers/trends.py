@@ -83,6 +83,8 @@ def mode_words(mode: str) -> str:
 
 MIN_WAVES_FOR_RECORD = 3
 """A figure is called the highest or lowest of a series only among at least this many waves."""
+MIN_WAVES_FOR_CHART = 3
+"""A series is drawn as a trend chart from this many waves; two waves are a sentence and a table."""
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -318,6 +320,11 @@ def series_of(data, country: str) -> list[str]:
     """Questions with earlier waves for ``country``, in codebook order (empty for a public without any)."""
     have = set(data.trends.loc[data.trends["country"] == country, "question_id"]) if len(data.trends) else set()
     return [qid for qid in data.questions["question_id"] if qid in have]
+
+
+def charted(data, country: str, question_id: str) -> bool:
+    """Whether the series has enough waves to be drawn (:data:`MIN_WAVES_FOR_CHART`)."""
+    return len(series_waves(data, country, question_id)) >= MIN_WAVES_FOR_CHART
 
 
 def series_waves(data, country: str, question_id: str) -> pd.DataFrame:

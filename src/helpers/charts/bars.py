@@ -166,13 +166,13 @@ def plot_bars(
         sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
         figures = "; ".join(f"{r.label} {r.percent_text}" for r in other.itertuples() if r.kind != Kind.NOT_PUBLISHED)
         notes.append(
-            f"Another measure of the same reasons, {spec.label} ({sources}), not drawn: {figures}. "
+            f"Also reported, not charted: another measure of the same reasons, {spec.label} ({sources}): {figures}. "
             f"{spec.description.strip()}"
         )
         outlets = ", ".join(
             dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
         )
-        parts_extra.append((f"{outlets}'s figures ({spec.label}) are in the table, not drawn.", ""))
+        parts_extra.append((f"{outlets}'s figures ({spec.label}) are in the table, not charted.", ""))
     if len(groups) > 1:
         first = groups[0][0]
         drawn = (
@@ -180,7 +180,7 @@ def plot_bars(
             if first
             else "the codebook's measure."
         )
-        notes.insert(0, f"Drawn: {drawn}")
+        notes.insert(0, f"The chart shows {drawn}")
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])

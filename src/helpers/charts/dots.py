@@ -68,7 +68,9 @@ def item_label(data: SurveyData, comparison, option: str, country: str | None = 
     return f"{mark}{title} ({'; '.join(names)}){see}"
 
 
-def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool) -> tuple[str, bool]:
+def _gap_text(
+    data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool, decimals: int = 1
+) -> tuple[str, bool]:
     """The gap from ``country``'s side, e.g. "−3.0" (with the other country's name when there are several),
     "different measures" when the figures cannot be tested; bold when significant."""
     rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
@@ -76,7 +78,8 @@ def _gap_text(data: SurveyData, country: str, diffs: pd.DataFrame, option: str, 
     lines, bold = [], False
     for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
-        text = fmt.signed_points(gap, 1) if len(rows) == 1 else f"{fmt.signed_points(gap, 1)} vs {other}"
+        shown = fmt.signed_points(gap, decimals)
+        text = shown if len(rows) == 1 else f"{shown} vs {other}"
         if not testable:
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         elif not getattr(d, "testable", True):
@@ -108,11 +111,6 @@ def plot_dots(
     headings: set[int] = set()
     comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
     fulls = [comparison_table(data, c, confidence=confidence, deff=deff) for c in comparisons]
-    # one precision for the whole chart (the exact figure stays in the table and the SVG's title text)
-    compared = [
-        (c.comparison_id, i, t) for c, f in zip(comparisons, fulls) for i, t in f[f["compared"]]["percent_text"].items()
-    ]
-    shown = dict(zip(((cid, i) for cid, i, _ in compared), draw.chart_values(t for _, _, t in compared)))
     for comparison, full in zip(comparisons, fulls):
         if is_mirror(comparison) and not any(labels[h] == MIRROR_HEADING for h in headings):
             headings.add(len(labels))
@@ -127,6 +125,12 @@ def plot_dots(
             rows = table[table["option"] == option].sort_values("percent", kind="stable")
             if rows.empty:
                 continue
+            # one precision per row, the fewest decimals any of its figures was published with (a U.S. figure
+            # published as a whole number makes the row whole numbers, its gap too); the exact figure stays in
+            # the table and the SVG's title text
+            texts = [str(t) for t in rows["percent_text"]]
+            values = dict(zip(rows.index, draw.chart_values(texts)))
+            decimals = min(len(t.partition(".")[2]) for t in texts)
             if comparison.same_measure:  # a gap only between figures of one measure
                 ax.plot(
                     [rows["percent"].min(), rows["percent"].max()],
@@ -143,10 +147,10 @@ def plot_dots(
                 # goes above its dot, clear of the row labels
                 ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
                 ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
-                text, exact = shown[(comparison.comparison_id, i)], str(r["percent_text"])
+                text, exact = values[i], str(r["percent_text"])
                 draw.value_label(ax, r["percent"], y, text, ha=ha, offset_pt=6, exact=None if text == exact else exact)
                 drawn_as[(comparison.comparison_id, i)] = "dot"
-            text, bold = _gap_text(data, country, diffs, option, comparison.same_measure)
+            text, bold = _gap_text(data, country, diffs, option, comparison.same_measure, decimals)
             gap_ax.text(
                 0,
                 y,

@@ -98,7 +98,9 @@ def source_text(data: SurveyData, waves, points) -> str:
         parts.append(f"{survey} ({span})")
     press = footer.press_sources(data, points["figure_source"])
     tail = "; earlier figures as reported by the institutes and the press" if press else ""
-    return f"Source: {'; '.join(parts)}{tail}; each point's source and n in its tooltip (SVG)."
+    return (
+        f"Source: {'; '.join(parts)}{tail}; each wave's n and source in the table of figures (and the SVG's tooltips)."
+    )
 
 
 def _label_offsets(points) -> dict[tuple[int, str], int]:
