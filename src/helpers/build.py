@@ -32,14 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import paths
+from . import kinds, paths
 from .build_checks import (
     absolute_paths_in_outputs,
     check_official_values,
@@ -66,15 +65,16 @@ from .publish import (
     write_bytes_atomic,
 )
 
-COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 SITE_DIR = "reports/site"
 
 
 def check_country_code(country: str) -> str:
-    """``country`` if it is two capital letters; else a BuildError. The one check of a country code."""
-    if not isinstance(country, str) or not COUNTRY_CODE.fullmatch(country):
-        raise BuildError(f"country code {country!r} is not two capital letters (e.g. JP)")
-    return country
+    """``country`` if it is a country code (:func:`helpers.kinds.check_country_code`, the one check of the
+    form); else a BuildError, worded for the command line."""
+    try:
+        return kinds.check_country_code(country)
+    except ValueError:
+        raise BuildError(f"country code {country!r} is not two capital letters (e.g. JP)") from None
 
 
 def load_data(root: Path):

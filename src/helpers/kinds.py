@@ -8,7 +8,9 @@ nothing. The enums are ``StrEnum``: their members compare equal to the plain str
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -74,3 +76,16 @@ class DisclosureFrom(StrEnum):
 
     FIELDWORK = "fieldwork"
     SAMPLE = "n and margin_of_error"
+
+
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+def check_country_code(code: Any) -> str:
+    """``code`` if it is a country code (two capital letters); otherwise a ValueError saying so.
+
+    The one check of a country code's form, used by the loader and by the build before a code names a file.
+    """
+    if not (isinstance(code, str) and COUNTRY_CODE.fullmatch(code)):
+        raise ValueError(f"{code!r} is not a country code (two capital letters, ISO 3166-1 alpha-2 style, e.g. JP)")
+    return code

@@ -25,26 +25,15 @@ from typing import Any
 import yaml
 
 from .. import paths
-from ..kinds import AnswerFormat, DisclosureFrom, Mode, SourceKind
+from ..kinds import AnswerFormat, DisclosureFrom, Mode, SourceKind, check_country_code
 from .files import DataValidationError, invisible_problem, is_invisible, known, location, read_text
 
-COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 """A country code: ISO 3166-1 alpha-2 style, two capital letters (checked before a code is used anywhere)."""
 SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 """A source id: lower case letters, digits and hyphens (``api-2025-08-28``)."""
 AAPOR_ELEMENTS = 11
 NOT_GIVEN_PREFIX = "not "
 """A ``date`` or ``url`` no source states is written as a sentence starting so ("not stated")."""
-
-
-def check_country_code(code: Any) -> str:
-    """``code`` if it is a country code (two capital letters); otherwise a ValueError saying so.
-
-    The one check of a country code's form, used by the loader and by the build before a code names a file.
-    """
-    if not (isinstance(code, str) and COUNTRY_CODE.fullmatch(code)):
-        raise ValueError(f"{code!r} is not a country code (two capital letters, ISO 3166-1 alpha-2 style, e.g. JP)")
-    return code
 
 
 # ------------------------------------------------------------------------------------------- the model
