@@ -472,3 +472,9 @@ def test_open_report_names_the_data_folder_that_does_not_exist(tmp_path):
         report.open_report(country="JP", data_dir=str(tmp_path / "nope"))
     with pytest.raises(ValueError, match=r"^parameter data_dir: no folder dta \(data_dir = 'dta'"):
         report.open_report(country="JP", data_dir="dta")
+
+
+def test_the_notebooks_default_country_is_report_tomls():
+    from helpers import paths
+
+    assert report.OFFICIAL_COUNTRY == paths.official_parameters()["country"]

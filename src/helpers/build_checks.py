@@ -12,23 +12,19 @@ import io
 import json
 import os
 import tempfile
-import tomllib
 from pathlib import Path
 
+from . import paths
 from .execute import Job
 from .publish import BuildError
 
 
 def official_parameters(root: Path) -> dict:
-    """The ``[parameters]`` table of report.toml (``country``: the default of the source notebooks)."""
-    path = root / "report.toml"
+    """report.toml's official parameters (:func:`helpers.paths.official_parameters`); a BuildError if unreadable."""
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("parameters")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BuildError(f"report.toml: cannot read the official parameters: {exc}") from None
-    if not isinstance(table, dict) or "country" not in table:
-        raise BuildError("report.toml: no [parameters] table with the notebooks' default country")
-    return table
+        return paths.official_parameters(root)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def check_official_values(root: Path, official: dict) -> None:

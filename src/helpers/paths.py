@@ -87,14 +87,15 @@ SCRATCH_NOTE = "only `make report` writes figures/ and reports/"
 _told = False
 
 
-def official_parameters() -> dict:
-    """The ``[parameters]`` table of report.toml (a ValueError naming the file when it cannot be read)."""
+def official_parameters(root: Path = ROOT) -> dict:
+    """The ``[parameters]`` table of ``root``'s report.toml, ``country`` (the source notebooks' default) included;
+    a ValueError naming the file when it cannot be read. Read here only: the runner and open_report share it."""
     try:
-        table = tomllib.loads(REPORT_TOML.read_text(encoding="utf-8")).get("parameters")
+        table = tomllib.loads((root / REPORT_TOML.name).read_text(encoding="utf-8")).get("parameters")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{REPORT_TOML.name}: cannot read the official parameters: {exc}") from None
-    if not isinstance(table, dict):
-        raise ValueError(f"{REPORT_TOML.name}: no [parameters] table")
+    if not isinstance(table, dict) or "country" not in table:
+        raise ValueError(f"{REPORT_TOML.name}: no [parameters] table with the notebooks' default country")
     return table
 
 

@@ -63,7 +63,7 @@ class Report:
 
 
 OFFICIAL_COUNTRY = "JP"
-"""The notebooks' default ``country``; report.toml's ``[parameters]`` give the other official values."""
+"""The notebooks' default ``country`` (as report.toml says; an argument default cannot read a file)."""
 RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
 """Names a file to which :func:`open_report` appends, as one JSON line, the parameters it was opened with."""
 
@@ -72,11 +72,6 @@ def _real(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
         raise ValueError(f"parameter {name} must be a finite number, got {value!r}")
     return float(value)
-
-
-def _deff(value) -> float | str:
-    """The ``deff`` parameter checked (one rule, :func:`helpers.tables.check_deff`)."""
-    return check_deff(value)
 
 
 def _confidence(value) -> float:
@@ -111,7 +106,7 @@ def _data_folder(value) -> Path:
 
 def _normalised(name: str, value):
     """A parameter's value as compared with the official one (``"svg, PNG"`` is ``("svg", "png")``)."""
-    checks = {"confidence": _confidence, "deff": _deff, "figure_formats": _formats}
+    checks = {"confidence": _confidence, "deff": check_deff, "figure_formats": _formats}
     if name in checks:
         return checks[name](value)
     return Path(value) if name.endswith("_dir") else value
@@ -119,7 +114,7 @@ def _normalised(name: str, value):
 
 def _differences(used: dict) -> list[str]:
     """``name = value (official: value)`` for each parameter used with another value than the official one."""
-    official = {"country": OFFICIAL_COUNTRY, **paths.official_parameters()}
+    official = paths.official_parameters()  # country included
     out = []
     for name, value in used.items():
         if name not in official:
@@ -180,7 +175,7 @@ def open_report(
     the values used are appended to that file as one JSON line.
     """
     confidence = _confidence(confidence)
-    deff = _deff(deff)
+    deff = check_deff(deff)
     formats = _formats(figure_formats)
     folders = {
         "figures_dir": paths.check_output_folder("figures_dir", figures_dir),
