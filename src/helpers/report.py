@@ -424,7 +424,7 @@ def show_notebook_links(r: Report) -> None:
 
 def show_trend_line(r: Report) -> None:
     """The public's series across earlier waves, under its own heading (nothing for a public without any)."""
-    model = summary_model(r)
+    model = {"trends": pages.trends_model(r.data, r.country, r.confidence, r.deff, r.figures_dir)}  # this part only
     if model["trends"]:
         here = outputs.executed_notebook(r.country, outputs.SUMMARY_NOTEBOOK)
         display(Markdown("## Earlier waves\n\n" + pages.markdown_section("trends", model, here)))

@@ -42,6 +42,7 @@ from nbconvert import HTMLExporter
 
 from . import narrative, outputs, pages, paths, toplines
 from .data import DataValidationError, load_survey_data
+from .publish import write_bytes_atomic
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
@@ -457,14 +458,8 @@ def write_site(site_dir: Path, files: dict[str, bytes]) -> list[str]:
     """Make ``site_dir`` hold exactly ``files``: write what changed, remove what is no longer produced."""
     changed = []
     for relative, content in files.items():
-        path = site_dir / relative
-        if path.is_file() and path.read_bytes() == content:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        changed.append(relative)
+        if write_bytes_atomic(site_dir / relative, content):  # the runner's own write: unchanged files stay
+            changed.append(relative)
     if site_dir.is_dir():
         for path in sorted(site_dir.rglob("*"), reverse=True):
             relative = path.relative_to(site_dir).as_posix()

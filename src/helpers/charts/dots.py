@@ -110,11 +110,11 @@ def plot_dots(
     points: dict[tuple[str, bool], list[tuple[float, float]]] = {}
     headings: set[int] = set()
     comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
-    fulls = [comparison_table(data, c, confidence=confidence, deff=deff) for c in comparisons]
-    for comparison, full in zip(comparisons, fulls):
+    for comparison in comparisons:
         if is_mirror(comparison) and not any(labels[h] == MIRROR_HEADING for h in headings):
             headings.add(len(labels))
             labels.append(MIRROR_HEADING)
+        full = comparison_table(data, comparison, confidence=confidence, deff=deff)
         diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=full)
         table = full[full["compared"]]
         tables.append(table)
