@@ -249,6 +249,15 @@ def test_a_bad_value_in_report_toml_is_blamed_on_report_toml(repo):
     assert "running" not in result.stdout and "Traceback" not in result.stderr
 
 
+def test_report_toml_must_set_every_parameter(repo):
+    toml = repo / "report.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('figure_formats = "png,svg"\n', ""), encoding="utf-8")
+    result = run_build(repo, "--country", "JP", "security")
+    assert result.returncode == 2, result.stderr
+    assert "report.toml: [parameters] has no figure_formats" in result.stderr
+    assert "running" not in result.stdout and "Traceback" not in result.stderr
+
+
 def test_papermill_with_other_parameters_writes_only_to_scratch(repo):
     """Running a notebook outside the runner, with other parameters, leaves the committed tree alone."""
     before = snapshot(repo)

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from helpers import formatting as fmt
-from helpers import narrative, outputs, pages, report, toplines
+from helpers import narrative, outputs, pages, paths, report, toplines
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
 
@@ -395,7 +395,7 @@ def test_open_report_appends_the_values_it_used_to_the_run_record(monkeypatch, t
     import json
 
     record = tmp_path / "run.jsonl"
-    monkeypatch.setenv(report.RUN_RECORD_ENV, str(record))
+    monkeypatch.setenv(paths.RUN_RECORD_ENV, str(record))
     report.open_report(country="JP")
     report.open_report("KR", "data", "figures", 0.9, 1.5, " SVG, png ,svg", "reports")
     lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
@@ -413,7 +413,7 @@ def test_open_report_appends_the_values_it_used_to_the_run_record(monkeypatch, t
         "deff",
         "figure_formats",
     ]
-    monkeypatch.delenv(report.RUN_RECORD_ENV)
+    monkeypatch.delenv(paths.RUN_RECORD_ENV)
     report.open_report(country="JP")
     assert len(record.read_text(encoding="utf-8").splitlines()) == 2, "no record without the variable"
 

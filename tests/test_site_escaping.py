@@ -4,18 +4,15 @@ field) shows as text in the summary, the notebooks and every site page, and neve
 from __future__ import annotations
 
 import csv
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from browser import browser_context
+from repo_copy import copy_repository, run_build
 
-from helpers import outputs, paths, site
+from helpers import outputs, site
 from helpers.data import load_survey_data
 
 pytestmark = pytest.mark.slow
@@ -83,36 +80,16 @@ def plant(data_dir: Path) -> None:
     (data_dir / "survey.yml").write_text(yaml.safe_dump(plant_yaml(survey), allow_unicode=True), encoding="utf-8")
 
 
-def run_notebooks(root: Path, country: str, jobs: int = 2) -> None:
-    """Execute every notebook as the build does (papermill, ``jobs`` at a time, outputs under ``root``), with
-    the data of ``root/data``."""
-    env = {**os.environ, paths.STAGING_ENV: str(root), "PYTHONPATH": str(paths.ROOT / "src")}
-    (root / outputs.executed_notebook(country, "x")).parent.mkdir(parents=True, exist_ok=True)
-    waiting = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
-    running: list[tuple[Path, subprocess.Popen]] = []
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            source = waiting.pop(0)
-            target = root / outputs.executed_notebook(country, source.stem)
-            command = [sys.executable, "-m", "papermill", str(source), str(target), "-p", "country", country,
-                       "-p", "data_dir", str(root / "data"), "--kernel", paths.KERNEL_NAME,
-                       "--no-progress-bar"]  # fmt: skip
-            running.append((source, subprocess.Popen(command, env=env, cwd=root, stderr=subprocess.PIPE)))
-        source, process = running.pop(0)
-        _, err = process.communicate()
-        assert process.returncode == 0, f"{source.name} failed with planted data:\n{err.decode()[-3000:]}"
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory) -> Path:
-    """A scratch repository whose data carry injections in every text field, built (Japan, whose report
-    shows every kind of text field) into its report and site."""
-    root = tmp_path_factory.mktemp("planted")
-    shutil.copytree(paths.ROOT / "data", root / "data")
+    """A copy of the repository whose data carry injections in every text field: the runner builds Japan's
+    report (it shows every kind of text field), then the site is rendered from it."""
+    root = copy_repository(tmp_path_factory.mktemp("planted") / "repo")
     plant(root / "data")
     data = load_survey_data(root / "data")  # the planted data pass validation: the site must cope
     assert MARK in data.survey.title and MARK in data.wording("us_impression", "JP")
-    run_notebooks(root, "JP")
+    result = run_build(root, "--country", "JP")
+    assert result.returncode == 0, f"Japan's notebooks failed with planted data:\n{result.stderr[-3000:]}"
     site.build_site(root)
     return root
 

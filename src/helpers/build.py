@@ -235,15 +235,14 @@ class Build:
         """Every check that can fail before a kernel starts; the jobs, longest first."""
         if not todo:
             return []
-        load_data(self.root)
+        data = load_data(self.root)
         official = official_parameters(self.root)
-        check_official_values(self.root, official)
+        check_official_values(self.root, official, data)
         names = list(dict.fromkeys(n for _, n in todo))
         problems = [p for n in names for p in check_source_parameters(self.root / f"notebooks/{n}.ipynb", official)]
         if problems:
             raise BuildError("\n".join(problems) + "\nno notebook was run and no output changed")
         check_output_folders(self.root, list(dict.fromkeys(c for c, _ in todo)))
-        skip_slow_optional_imports()
         params = {k: v for k, v in official.items() if k != "country"}
         jobs = [
             Job(c, n, self.root / f"notebooks/{n}.ipynb", run_dir / c, self._declared(n, params, c)) for c, n in todo
@@ -412,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-journal", action="store_true", help="exit 1 if a publication is unfinished")
     parser.add_argument("--list-countries", action="store_true", help="validate data/ and print the country codes")
     args = parser.parse_args(argv)
+    skip_slow_optional_imports()  # before anything imports nbformat (and with it jsonschema)
     if args.country is None and os.environ.get("COUNTRY"):
         args.country = [os.environ["COUNTRY"]]  # from make (COUNTRY=KR)
     if args.jobs is None:

@@ -7,8 +7,6 @@ names the file or parameter to fix; nothing has been changed when they fail.
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
 import json
 import os
 import tempfile
@@ -27,19 +25,26 @@ def official_parameters(root: Path) -> dict:
         raise BuildError(str(exc)) from None
 
 
-def check_official_values(root: Path, official: dict) -> None:
-    """Open a report with report.toml's values in this process: a bad value is blamed on report.toml."""
+def check_official_values(root: Path, official: dict, data) -> None:
+    """report.toml's values checked as a notebook's are (:func:`helpers.parameters.check`), against ``data``
+    (the validated ``data/``): a bad value is blamed on report.toml before any kernel starts."""
     import inspect
 
-    from .report import open_report
+    from . import parameters
+    from .data import load_survey_data
 
-    accepted = inspect.signature(open_report).parameters
-    values = {k: v for k, v in official.items() if k in accepted}
-    if "data_dir" in values and isinstance(values["data_dir"], str):
+    names = list(inspect.signature(parameters.check).parameters)
+    missing = [name for name in names if name not in official]
+    if missing:
+        raise BuildError(f"report.toml: [parameters] has no {', '.join(missing)} (it sets all of {', '.join(names)})")
+    values = {name: official[name] for name in names}
+    if isinstance(values.get("data_dir"), str):
         values["data_dir"] = str(root / values["data_dir"])
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its notes for a researcher's run do not apply here
-            open_report(**values)
+        checked = parameters.check(**values)
+        if checked.data_folder.resolve() != (root / "data").resolve():
+            data = load_survey_data(checked.data_folder)
+        data.check_country(values["country"])
     except (ValueError, TypeError, OSError) as exc:
         raise BuildError(f"report.toml: [parameters] {exc}") from None
 

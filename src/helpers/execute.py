@@ -23,7 +23,7 @@ from . import paths
 
 KERNEL_NAME = paths.KERNEL_NAME
 CELL_TIMEOUT_S = 900
-RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
+RUN_RECORD_ENV = paths.RUN_RECORD_ENV
 # Written into the kernels' matplotlibrc so that SVG ids are the same on every run.
 MATPLOTLIBRC_TEXT = f"# Written by helpers.build for reproducible figures.\nsvg.hashsalt: {paths.PROJECT_NAME}\n"
 

@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT_ENV = "SURVEY_ROOT"
 STAGING_ENV = "SURVEY_STAGING_DIR"
+RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
+"""Names a file to which a report appends, as one JSON line, the parameters it was opened with (the runner
+compares them with report.toml)."""
 # The files that make a folder a checkout of this project.
 _MARKERS = ("report.toml", "src/helpers/paths.py")
 _INSTALLED_FROM = Path(__file__).resolve().parents[2]

@@ -16,10 +16,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
-import math
-import numbers
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +24,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 from PIL import Image
 
-from . import charts, escape, narrative, outputs, pages, paths, toplines
+from . import charts, escape, narrative, outputs, pages, parameters, toplines
 from . import formatting as fmt
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
 from .tables import (
-    check_deff,
     comparison_table,
     comparisons_in_category,
     figure_label,
@@ -43,8 +38,6 @@ from .tables import (
     single_figure,  # noqa: F401  (kept importable from here)
 )
 
-NOTEBOOK_PNG_DPI = 100
-"""Resolution of the chart image a notebook carries: 800 px wide, its smallest text about 11 px."""
 NOTEBOOK_PNG_COLOURS = 16
 """Palette size of that image: charts use a few flat colours, so a palette keeps it small and sharp."""
 
@@ -64,97 +57,6 @@ class Report:
 
 OFFICIAL_COUNTRY = "JP"
 """The notebooks' default ``country`` (as report.toml says; an argument default cannot read a file)."""
-RUN_RECORD_ENV = "SURVEY_RUN_RECORD"
-"""Names a file to which :func:`open_report` appends, as one JSON line, the parameters it was opened with."""
-
-
-def _real(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-        raise ValueError(f"parameter {name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _confidence(value) -> float:
-    confidence = _real("confidence", value)
-    if not 0 < confidence < 1:
-        raise ValueError(f"parameter confidence must be between 0 and 1 (e.g. 0.95), got {value!r}")
-    return confidence
-
-
-def _formats(value) -> tuple[str, ...]:
-    if not isinstance(value, str):
-        raise ValueError(f"parameter figure_formats must be a string such as 'png,svg', got {value!r}")
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    if not formats or any(f not in charts.FIGURE_FORMATS for f in formats):
-        known = ", ".join(charts.FIGURE_FORMATS)
-        raise ValueError(f"parameter figure_formats must list some of {known}, got {value!r}")
-    return formats
-
-
-def _data_folder(value) -> Path:
-    """The ``data_dir`` folder (relative to the repository root), which must exist."""
-    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-        raise ValueError(f"parameter data_dir must name a folder (e.g. 'data'), got {value!r}")
-    folder = paths.ROOT / value
-    if not folder.is_dir():
-        raise ValueError(
-            f"parameter data_dir: no folder {paths.shown(folder)} (data_dir = {str(value)!r}; a relative "
-            "folder is taken from the repository root)"
-        )
-    return folder
-
-
-def _normalised(name: str, value):
-    """A parameter's value as compared with the official one (``"svg, PNG"`` is ``("svg", "png")``)."""
-    checks = {"confidence": _confidence, "deff": check_deff, "figure_formats": _formats}
-    if name in checks:
-        return checks[name](value)
-    return Path(value) if name.endswith("_dir") else value
-
-
-def _differences(used: dict) -> list[str]:
-    """``name = value (official: value)`` for each parameter used with another value than the official one."""
-    official = paths.official_parameters()  # country included
-    out = []
-    for name, value in used.items():
-        if name not in official:
-            continue
-        try:
-            same = _normalised(name, official[name]) == _normalised(name, value)
-        except (ValueError, TypeError):
-            same = False
-        if not same:
-            out.append(f"{name} = {value!r} (official: {official[name]!r})")
-    return out
-
-
-def _say_how_this_run_differs(used: dict, folders: dict[str, Path]) -> None:
-    """The first output of a run outside ``make report``: which values differ from the official ones, and
-    where the outputs go. Nothing under ``make report``, whose runner compares the run record itself."""
-    if paths.staging_dir() is not None:
-        return
-    differ = _differences(used)
-    if differ:
-        print(f"This run's parameters are not the official ones (report.toml): {', '.join(differ)}.")
-    if all(paths.SCRATCH_DIR in (f, *f.parents) for f in folders.values()):
-        print(f"outputs of this run go to {paths.shown(paths.SCRATCH_DIR)}/ ({paths.SCRATCH_NOTE})")
-    else:
-        where = " and ".join(f"{paths.shown(f)}/ ({name})" for name, f in folders.items())
-        print(f"outputs of this run go to {where}; {paths.SCRATCH_NOTE}")
-    paths.said_where_outputs_go()
-
-
-def _record_run(used: dict) -> None:
-    """Append the values used to the file named by ``SURVEY_RUN_RECORD`` (the runner compares them with
-    report.toml, so a value changed anywhere in a notebook is seen)."""
-    name = os.environ.get(RUN_RECORD_ENV)
-    if not name:
-        return
-    try:
-        with open(name, "a", encoding="utf-8") as record:
-            record.write(json.dumps(used) + "\n")
-    except OSError as exc:
-        raise ValueError(f"{RUN_RECORD_ENV}: cannot append to {name}: {exc}") from None
 
 
 def open_report(
@@ -174,27 +76,12 @@ def open_report(
     differ from the official ones (report.toml) and where the outputs go. With ``SURVEY_RUN_RECORD`` set,
     the values used are appended to that file as one JSON line.
     """
-    confidence = _confidence(confidence)
-    deff = check_deff(deff)
-    formats = _formats(figure_formats)
-    folders = {
-        "figures_dir": paths.check_output_folder("figures_dir", figures_dir),
-        "reports_dir": paths.check_output_folder("reports_dir", reports_dir),
-    }
-    data = load_survey_data(_data_folder(data_dir))
+    checked = parameters.check(country, data_dir, figures_dir, confidence, deff, figure_formats, reports_dir)
+    data = load_survey_data(checked.data_folder)
     data.check_country(country)
-    used = {
-        "country": country,
-        "data_dir": str(data_dir),
-        "figures_dir": str(figures_dir),
-        "reports_dir": str(reports_dir),
-        "confidence": confidence,
-        "deff": deff,
-        "figure_formats": ",".join(formats),
-    }
-    _say_how_this_run_differs(used, folders)
-    _record_run(used)
-    return Report(data, country, confidence, deff, str(figures_dir), formats, str(reports_dir))
+    parameters.say_how_this_run_differs(checked)
+    parameters.record_run(checked)
+    return Report(data, country, checked.confidence, checked.deff, str(figures_dir), checked.formats, str(reports_dir))
 
 
 # ------------------------------------------------------------------------------------------ showing
@@ -217,15 +104,12 @@ def _show_table(frame: pd.DataFrame, caption: str) -> None:
     display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
 
-def notebook_png(fig) -> bytes:
-    """The chart image a notebook carries: drawn at :data:`NOTEBOOK_PNG_DPI` (800 px wide, text drawn at its
-    size rather than shrunk) in a palette of :data:`NOTEBOOK_PNG_COLOURS` colours, without dithering, and
-    without the Matplotlib version in its metadata: the same chart gives the same bytes."""
-    drawn = io.BytesIO()
-    with charts.chart_style():
-        fig.savefig(drawn, format="png", dpi=NOTEBOOK_PNG_DPI, metadata={"Software": None})
-    image = Image.open(drawn).convert("RGB")
-    palette = image.quantize(NOTEBOOK_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+def notebook_png(image: Image.Image) -> bytes:
+    """The chart image a notebook carries, from the chart as :func:`helpers.charts.rendered`: half its size
+    (800 px wide, each pixel the mean of four: its smallest text about 11 px), in a palette of
+    :data:`NOTEBOOK_PNG_COLOURS` colours without dithering, with no metadata: the same chart gives the same
+    bytes."""
+    palette = image.reduce(2).quantize(NOTEBOOK_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     palette.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -242,7 +126,8 @@ def _show_figure(r: Report, fig, stem: str, numbers: pd.DataFrame | None = None)
     alternative text (shown by JupyterLab trusted or not, nbconvert and code hosts). The output's metadata
     names the saved chart (``figure``: its stem), so the site links the files without looking for them.
     ``numbers``: the CSV's rows when they are not the tidy rows of the chart's question table (a trend)."""
-    charts.save_figure(fig, stem, formats=r.figure_formats)
+    image = charts.rendered(fig)
+    charts.save_figure(fig, stem, formats=r.figure_formats, image=image)
     table = getattr(fig, "survey_table", None)
     if numbers is None and table is not None:
         numbers = toplines.tidy(r.data, table, r.confidence, r.deff)
@@ -250,7 +135,7 @@ def _show_figure(r: Report, fig, stem: str, numbers: pd.DataFrame | None = None)
         output_path(outputs.figure_numbers(stem)).write_text(toplines.to_csv(numbers), encoding="utf-8")
     alt = chart_alt(fig)
     display(
-        {"image/png": base64.b64encode(notebook_png(fig)).decode("ascii"), "text/plain": alt},
+        {"image/png": base64.b64encode(notebook_png(image)).decode("ascii"), "text/plain": alt},
         metadata={"image/png": {"alt": alt}, "figure": stem},
         raw=True,
     )

@@ -42,7 +42,7 @@ from ..tables import (
 )
 from . import bars, diverging
 from .dots import plot_comparison, plot_comparisons
-from .save import FIGURE_FORMATS, figure_bytes, save_figure
+from .save import FIGURE_FORMATS, figure_bytes, rendered, save_figure
 from .style import DPI, chart_style, country_colour, country_look
 from .text import SurveyFigure
 
@@ -60,6 +60,7 @@ __all__ = [
     "plot_comparisons",
     "plot_question",
     "related_questions",
+    "rendered",
     "save_figure",
     "single_figure_questions",
 ]

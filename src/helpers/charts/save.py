@@ -15,24 +15,25 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from .. import paths
+from ..parameters import FIGURE_FORMATS
 from .draw import EXACT_PREFIX
 from .style import DPI, chart_style
 
 PNG_COLOURS = 256
 EXACT_GROUP = re.compile(rb'<g id="' + re.escape(EXACT_PREFIX.encode()) + rb'([0-9.]+)">')
 
-SAVE_METADATA = {
+SAVE_METADATA = {  # one entry per format of FIGURE_FORMATS
     "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
 }
-FIGURE_FORMATS = tuple(SAVE_METADATA)
-"""Formats :func:`save_figure` writes: ``png`` (1,600 px wide), ``svg`` and ``pdf``."""
 
 
 def metadata(fig: Figure, fmt: str) -> dict:
@@ -43,28 +44,42 @@ def metadata(fig: Figure, fmt: str) -> dict:
     return out
 
 
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
-    """The bytes of ``fig`` in one format, exactly as :func:`save_figure` writes them."""
-    if fmt not in SAVE_METADATA:
+def rendered(fig: Figure) -> Image.Image:
+    """The chart drawn once by Agg at :data:`DPI` (1,600 px wide), as an RGB image: the PNG is made from it,
+    and so is the smaller image a notebook carries (:func:`helpers.report.notebook_png`)."""
+    with chart_style():
+        if isinstance(fig.canvas, FigureCanvasAgg) and fig.dpi == DPI:  # every chart of helpers.charts
+            raw, size = fig.canvas.print_to_buffer()
+            return Image.frombuffer("RGBA", size, raw).convert("RGB")
+        buffer = BytesIO()  # another figure: through an uncompressed PNG, which carries the canvas size
+        fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 0})
+    return Image.open(buffer).convert("RGB")
+
+
+def figure_bytes(fig: Figure, fmt: str, image: Image.Image | None = None) -> bytes:
+    """The bytes of ``fig`` in one format, exactly as :func:`save_figure` writes them (``image``: the chart
+    already :func:`rendered`, used for the PNG)."""
+    if fmt not in FIGURE_FORMATS:
         raise ValueError(f"format '{fmt}' not supported (use: {', '.join(FIGURE_FORMATS)})")
+    if fmt == "png":
+        return compact_png(image or rendered(fig), metadata(fig, fmt))
     buffer = BytesIO()
     with chart_style():
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
     if fmt == "svg":  # a rounded value keeps its published figure as its title (shown on hover)
         return EXACT_GROUP.sub(rb'<g class="exact-figure"><title>\1%</title>', buffer.getvalue())
-    if fmt == "png":
-        return compact_png(buffer.getvalue(), metadata(fig, fmt))
     return buffer.getvalue()
 
 
-def compact_png(png: bytes, meta: dict) -> bytes:
-    """The PNG with an indexed palette of its :data:`PNG_COLOURS` most frequent colours, kept exactly, every
-    other pixel mapped to the nearest of them (no dithering). Matplotlib draws a chart in a few hundred
-    colours (flat fills, text, their anti-aliasing), so it looks the same at about a third of the bytes.
-    Pillow ships with Matplotlib."""
-    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB"))
+def compact_png(image: Image.Image, meta: dict) -> bytes:
+    """The PNG of ``image`` with an indexed palette of its :data:`PNG_COLOURS` most frequent colours, kept
+    exactly, every other pixel mapped to the nearest of them (no dithering). Matplotlib draws a chart in a few
+    hundred colours (flat fills, text, their anti-aliasing), so it looks the same at about a third of the
+    bytes. Pillow ships with Matplotlib."""
+    rgb = np.asarray(image.convert("RGB"))
     codes = (rgb[..., 0].astype(np.int32) << 16) | (rgb[..., 1].astype(np.int32) << 8) | rgb[..., 2]
-    colours, inverse, counts = np.unique(codes.ravel(), return_inverse=True, return_counts=True)
+    inverse, colours = pd.factorize(codes.ravel())  # by hashing: no sort of every pixel
+    counts = np.bincount(inverse)
     keep = np.lexsort((colours, -counts))[:PNG_COLOURS]  # most frequent first, ties by colour: deterministic
     channels = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1)
     palette = channels[keep]
@@ -81,21 +96,24 @@ def compact_png(png: bytes, meta: dict) -> bytes:
     return out.getvalue()
 
 
-def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+def save_figure(
+    fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg"), image: Image.Image | None = None
+) -> list[Path]:
     """Write ``<stem>.<format>`` for each of ``formats`` where :func:`helpers.paths.output_path` sends it.
 
     ``stem`` is named as the notebooks name outputs (``figures/JP/x``: under ``make report`` into the
     report, elsewhere into ``build/scratch/``) or is any folder outside the repository (``/tmp/mine/x``).
+    ``image``: the chart already :func:`rendered` (drawn once for the PNG and the notebook's image).
     Returns the paths of the files written, as they are on disk. Raises ValueError, before writing
     anything, for a format not in :data:`FIGURE_FORMATS`.
     """
-    unknown = [f for f in formats if f not in SAVE_METADATA]
+    unknown = [f for f in formats if f not in FIGURE_FORMATS]
     if unknown:
         raise ValueError(f"format '{unknown[0]}' not supported (use: {', '.join(FIGURE_FORMATS)})")
     stem = Path(stem).as_posix()
     written = []
     for fmt in formats:
         path = paths.output_path(f"{stem}.{fmt}")
-        path.write_bytes(figure_bytes(fig, fmt))
+        path.write_bytes(figure_bytes(fig, fmt, image))
         written.append(path)
     return written
