@@ -24,6 +24,7 @@ import pytest
 from helpers import execute
 
 execute.skip_slow_optional_imports()
+pytest_plugins = ("nbval.plugin",)  # after the line above (pyproject.toml keeps the entry point from loading it)
 
 ROOT = Path(__file__).resolve().parent
 _staging: Path | None = None

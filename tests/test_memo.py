@@ -85,3 +85,14 @@ def test_threads_sharing_a_memo_get_their_own_results(monkeypatch):
     for thread in threads:
         thread.join()
     assert not errors
+
+
+def test_a_remembered_page_model_is_each_callers_own(data):
+    from helpers import pages
+
+    first = pages.summary_model(data, "JP")
+    first["headlines"].clear()
+    first["about"]["n"] = -1
+    again = pages.summary_model(data, "JP")
+    assert again["headlines"] and again["about"] != first["about"]
+    assert again == pages.summary_model.__wrapped__(data, "JP")

@@ -18,6 +18,7 @@ and again does not accumulate results it can never be served.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import pickle
@@ -41,6 +42,8 @@ def _own_copy(value):
         return value.copy()
     if isinstance(value, list):
         return list(value)  # of immutable items (findings, comparisons)
+    if isinstance(value, dict):
+        return copy.deepcopy(value)  # a page's model: plain data, nested
     return value
 
 

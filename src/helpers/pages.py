@@ -29,6 +29,7 @@ from . import escape, narrative, outputs, trends
 from . import formatting as fmt
 from . import vocabulary as voc
 from .data import CATEGORIES, SurveyData
+from .memo import by_content
 from .tables import PUBLISHED, published_deff
 
 MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
@@ -211,6 +212,7 @@ def trends_model(data: SurveyData, country: str, confidence: float, deff: float 
     }
 
 
+@by_content  # each section of the summary notebook, and the summary it writes, share one model
 def summary_model(
     data: SurveyData,
     country: str,
