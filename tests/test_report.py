@@ -8,6 +8,7 @@ when a design effect other than 1 is assumed.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
 import re
@@ -336,8 +337,10 @@ def test_write_summary_writes_the_summary_under_the_output_root(r, shown, tmp_pa
         h.headline for h in narrative.headline_findings(r.data, "JP")
     ]
     assert pages.summary_markdown(model, relative) == written  # the site and the summary read one model
+    every = toplines.read_csv(tmp_path / outputs.toplines_file("JP"))
+    assert every.equals(toplines.read_csv(io.StringIO(toplines.to_csv(toplines.country_toplines(r.data, "JP")))))
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(
-        [relative, outputs.summary_model_file("JP")]
+        [relative, outputs.summary_model_file("JP"), outputs.toplines_file("JP")]
     )
 
 

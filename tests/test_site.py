@@ -89,7 +89,7 @@ def test_pages_of_each_public(built):
     for code in data.countries():
         model = json.loads((built / outputs.summary_model_file(code)).read_text(encoding="utf-8"))
         assert (out / code / "summary.html").is_file()
-        assert (out / "toplines" / f"{code}.html").is_file() and (out / "toplines" / f"{code}.csv").is_file()
+        assert (out / "toplines" / f"{code}.html").is_file() and (built / outputs.toplines_file(code)).is_file()
         for c in model["categories"]:
             page = out / code / "notebooks" / f"{Path(c['notebook']).stem}.html"
             assert page.is_file() == (c["count"] > 0), f"{page}: a page exactly when the category has figures"
@@ -107,7 +107,7 @@ def test_the_index_says_how_it_was_done_and_how_to_cite(built):
         c = data.country(code)
         assert "How we did this" in section and f"n = {c.n:,}" in section
         assert f"±{c.margin_of_error} points" in section and "design effect of about" in section
-        assert f'href="toplines/{code}.html"' in section and f'href="toplines/{code}.csv"' in section
+        assert f'href="toplines/{code}.html"' in section and f'href="../{code}/toplines.csv"' in section
     assert "Cite as:" in index and 'href="toplines/all.csv"' in index
     for name in site.REPOSITORY_FILES.values():
         assert f'href="../../{name}"' in index, name
@@ -228,7 +228,7 @@ def test_toplines_list_every_published_figure_as_published(built):
     remainders = every[every["kind"] == "not published"]
     assert len(remainders) and (remainders["ci_low"] == "").all()
     for code in data.countries():
-        own = toplines.read_csv(built / site.SITE_DIR / "toplines" / f"{code}.csv")
+        own = toplines.read_csv(built / outputs.toplines_file(code))  # as the summary notebook wrote it
         assert own.equals(every[every["country"] == code].reset_index(drop=True))
 
 

@@ -53,3 +53,8 @@ def figure_numbers(stem: str) -> str:
 def summary_model_file(country: str, reports_dir: str = "reports") -> str:
     """The summary's findings as data (:func:`helpers.pages.summary_model`), what the site renders."""
     return f"{reports_dir}/{country}/summary.json"
+
+
+def toplines_file(country: str, reports_dir: str = "reports") -> str:
+    """Every figure of one public as tidy CSV rows (:mod:`helpers.toplines`), written with the summary."""
+    return f"{reports_dir}/{country}/toplines.csv"

@@ -325,9 +325,10 @@ def show_methodology(r: Report) -> None:
 
 
 def write_summary(r: Report, reports_dir: str = "reports") -> Path:
-    """Write the summary of the report's country: ``summary.md`` and its model ``summary.json`` (what the
-    site renders), under ``<reports_dir>/<country>/``; return the path of ``summary.md`` as written (under
-    ``make report`` the committed tree, otherwise ``build/scratch/`` or the folder ``reports_dir`` names)."""
+    """Write the summary of the report's country under ``<reports_dir>/<country>/``: ``summary.md``, its model
+    ``summary.json`` and the public's toplines ``toplines.csv`` (what the site renders); return the path of
+    ``summary.md`` as written (under ``make report`` the committed tree, otherwise ``build/scratch/`` or the
+    folder ``reports_dir`` names)."""
     model = summary_model(r, reports_dir)
     relative = outputs.summary_file(r.country, reports_dir)
     path = output_path(relative)
@@ -335,6 +336,8 @@ def write_summary(r: Report, reports_dir: str = "reports") -> Path:
     output_path(outputs.summary_model_file(r.country, reports_dir)).write_text(
         pages.summary_json(model), encoding="utf-8"
     )
+    every = toplines.country_toplines(r.data, r.country, r.confidence, r.deff)
+    output_path(outputs.toplines_file(r.country, reports_dir)).write_text(toplines.to_csv(every), encoding="utf-8")
     return path
 
 

@@ -7,8 +7,9 @@ Every page is rendered from data the report's run wrote, never from Markdown rea
 - ``<C>/summary.html``: the same model through the HTML twin of ``summary.md``'s template;
 - ``<C>/notebooks/<name>.html``: each category notebook with published figures
   (``reports/<C>/notebooks/<name>.ipynb``) through nbconvert: its outputs, no code;
-- ``toplines/<C>.html`` and ``.csv``, ``toplines/all.html`` and ``.csv``: every figure of ``data/`` at the
-  parameters the summary was computed with (:mod:`helpers.toplines`).
+- ``toplines/<C>.html``, ``toplines/all.html`` and ``.csv``: every figure of ``data/`` at the parameters the
+  summary was computed with, from the toplines the summary notebook wrote (``reports/<C>/toplines.csv``,
+  which the pages link as each public's CSV).
 
 Choices:
 
@@ -94,7 +95,8 @@ def toplines_page(country: str) -> str:
 
 
 def toplines_csv(country: str) -> str:
-    return f"{SITE_DIR}/toplines/{country}.csv"
+    """A public's toplines as the summary notebook wrote them; the site's own file for all publics."""
+    return f"{SITE_DIR}/toplines/{country}.csv" if country == ALL_TOPLINES else outputs.toplines_file(country)
 
 
 @dataclass
@@ -145,8 +147,11 @@ def plan_site(root: Path, data) -> list[Public]:
     for code in data.countries():
         model = read_json(root, outputs.summary_model_file(code))
         public = Public(code, data.country_name(code), model)
-        if model:  # the toplines at the parameters the summary was computed with
-            public.toplines = toplines.country_toplines(data, code, model["confidence"], model["deff"])
+        if model:  # the toplines the summary notebook wrote, at the parameters of its summary
+            source = outputs.toplines_file(code)
+            if not (root / source).is_file():
+                raise SiteError(f"{source}: missing (the summary notebook writes it); run make report")
+            public.toplines = toplines.read_csv(root / source)
         for c in model["categories"] if model else []:
             if not c["count"]:
                 continue
@@ -314,7 +319,9 @@ def toplines_body(publics: list[Public], page: str, title: str) -> str:
             continue
         questions = []
         for _, rows in p.toplines.groupby("question_id", sort=False):
-            questions.append({"first": rows.iloc[0].to_dict(), "rows": rows.to_dict("records")})
+            first = rows.iloc[0].to_dict()  # read as text: the base as a number, whether it is estimated
+            first.update(base_n=int(first["base_n"]), base_estimated=first["base_estimated"] == "True")
+            questions.append({"first": first, "rows": rows.to_dict("records")})
         groups.append({"code": p.code, "name": p.name, "questions": questions})
     code = publics[0].code if len(publics) == 1 else ALL_TOPLINES
     return pages.html_page(
@@ -426,7 +433,6 @@ def render_site(root: Path) -> dict[str, bytes]:
                 crumbs=crumbs_for(survey_title, p, "Toplines", page),
                 public=p,
             )
-            files[toplines_csv(p.code)] = toplines.to_csv(p.toplines)
     built = [p for p in publics if p.toplines is not None]
     if built:
         page = toplines_page(ALL_TOPLINES)
