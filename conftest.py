@@ -77,7 +77,16 @@ class CommittedOutputs(pytest.Item):
         return self.path, None, f"{self.parent.name}::committed-outputs"
 
 
+def _start_order(item) -> int:
+    """Modules that build or start servers first, then the notebooks nbval runs, then the quick tests: with
+    `pytest -n` (each file to one worker) the long files start early and the quick ones fill in at the end."""
+    if item.get_closest_marker("slow"):
+        return 0
+    return 1 if item.path.suffix == ".ipynb" else 2
+
+
 def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_start_order)  # stable: each file's items keep their order
     try:
         from nbval.plugin import IPyNbFile
     except ImportError:

@@ -21,6 +21,8 @@ from helpers.data import load_survey_data
 from helpers.kinds import Relation
 from helpers.tables import comparable_items
 
+pytestmark = pytest.mark.slow  # builds copies of the repository
+
 ROOT = paths.ROOT
 FIXTURE = ROOT / "tests" / "fixtures" / "data" / "fourth_country"
 CODE = "XA"
