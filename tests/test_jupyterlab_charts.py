@@ -31,7 +31,9 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def jupyterlab(root: Path, home: Path):
-    """A JupyterLab server on a free loopback port, serving ``root``, no token, every cell rendered."""
+    """A JupyterLab server on a free loopback port, serving ``root``, no token, every cell rendered, its app object
+    exposed to the page (``window.jupyterapp``, as JupyterLab's own UI tests have it). Yields a function that waits
+    until the server answers and returns its URL, so that a browser can start meanwhile."""
     settings = home / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
@@ -42,28 +44,39 @@ def jupyterlab(root: Path, home: Path):
         sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
         "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = home / "server.log"  # a file, not a pipe nobody reads: a full pipe would stall the server
+    with log.open("wb") as err:
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
+
+    def answering() -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
+                return url
             if server.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited: {server.stderr.read().decode()[-2000:]}")
-            time.sleep(0.5)
-        yield url
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"JupyterLab does not answer: {log.read_text(errors='replace')[-2000:]}")
+
+    try:
+        yield answering
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
 LAB_COUNTRY = "JP"
-LAB_PANEL = ".jp-NotebookPanel"
+LAB_SOURCE = "notebooks/security.ipynb"  # a source notebook, as a researcher opens it
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]+\)")
+# The chart images a notebook panel shows: loaded, with a size
+_SHOWN = """(panel) => [...document.querySelectorAll('#' + panel + ' .jp-OutputArea img')]
+              .filter(i => i.complete && i.naturalWidth > 0).length"""
 
 
 def expected_images(nb) -> int:
@@ -78,47 +91,54 @@ def expected_images(nb) -> int:
 
 
 def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
+    """Every notebook opens at once in one JupyterLab page, so that their kernels start together; then each tab is
+    brought to the front in turn, as a reviewer does, and checked once its kernel shows Idle."""
     folder = paths.ROOT / outputs.executed_notebook(LAB_COUNTRY, "x")
-    notebooks = sorted(folder.parent.glob("*.ipynb"))
-    expected = {p.name: expected_images(nbformat.read(p, as_version=4)) for p in notebooks}
+    notebooks = [p.relative_to(paths.ROOT).as_posix() for p in sorted(folder.parent.glob("*.ipynb"))]
+    expected = {Path(p).name: expected_images(nbformat.read(paths.ROOT / p, as_version=4)) for p in notebooks}
     assert sum(expected.values()) > 0
     browser_or_skip()
     shown, modified = {}, {}
-    with jupyterlab(paths.ROOT, tmp_path / "lab") as url, browser_context(tmp_path, 1280) as context:
-        for path in notebooks:
-            tab = context.new_page()  # and ?reset: a workspace holding this notebook alone
-            tab.goto(f"{url}/lab/tree/{path.relative_to(paths.ROOT).as_posix()}?reset", wait_until="load")
-            tab.wait_for_selector(f"{LAB_PANEL} .jp-OutputArea-output", timeout=90_000)
-            # JupyterLab shows the first 50 outputs of a cell and a button for the rest; a reviewer clicks it
-            for _ in range(20):
-                more = tab.query_selector(f"{LAB_PANEL} .jp-TrimmedOutputs")
-                if more is None:
-                    break
-                more.click()
-            with contextlib.suppress(Exception):
-                tab.wait_for_function(
-                    """([panel, n]) => [...document.querySelectorAll(panel + ' .jp-OutputArea img')]
-                         .filter(i => i.complete && i.naturalWidth > 0).length >= n""",
-                    arg=[LAB_PANEL, expected[path.name]],
-                    timeout=30_000,
-                )
-            shown[path.name] = tab.evaluate(
-                """(panel) => [...document.querySelectorAll(panel + ' .jp-OutputArea img')]
-                     .filter(i => i.complete && i.naturalWidth > 0).length""",
-                LAB_PANEL,
-            )
-            modified[path.name] = opened_modified(tab)
-            tab.close()
-        source = context.new_page()  # a source notebook, as a researcher opens it
-        source.goto(f"{url}/lab/tree/notebooks/security.ipynb?reset", wait_until="load")
-        source.wait_for_selector(LAB_PANEL, timeout=90_000)
-        modified["notebooks/security.ipynb"] = opened_modified(source)
+    with jupyterlab(paths.ROOT, tmp_path / "lab") as answering, browser_context(tmp_path, 1280) as context:
+        page = context.new_page()  # Chromium has started while JupyterLab did
+        page.goto(f"{answering()}/lab?reset", wait_until="load")
+        page.wait_for_function("() => window.jupyterapp")
+        panels = page.evaluate(
+            """async (paths) => {
+                 const app = window.jupyterapp;
+                 await app.restored;
+                 const open = path => app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+                 return (await Promise.all(paths.map(open))).map(panel => panel.id);
+               }""",
+            [*notebooks, LAB_SOURCE],
+        )
+        for path, panel in zip([*notebooks, LAB_SOURCE], panels):
+            name = Path(path).name
+            page.click(f'.lm-DockPanel-tabBar .lm-TabBar-tab[data-id="{panel}"]')
+            if path == LAB_SOURCE:
+                page.wait_for_selector(f"#{panel} .jp-Cell", timeout=90_000)
+            else:
+                shown[name] = charts_shown(page, panel, expected[name])
+            modified[path] = opened_modified(page, panel, name)
     assert shown == expected, "charts shown by an untrusted JupyterLab (name: count) differ from the outputs"
     assert not any(modified.values()), f"notebooks JupyterLab marks as modified on opening: {modified}"
 
 
-def opened_modified(tab) -> bool:
-    """Once the kernel has connected (its metadata is then set), is the notebook marked as unsaved?"""
-    with contextlib.suppress(Exception):
-        tab.wait_for_function("() => document.body.textContent.includes('| Idle')", timeout=30_000)
-    return bool(tab.evaluate("() => document.querySelectorAll('.jp-mod-dirty').length"))
+def charts_shown(page, panel: str, expected: int) -> int:
+    """The chart images a notebook panel shows, once it shows the ``expected`` number (or after 30 s)."""
+    page.wait_for_selector(f"#{panel} .jp-OutputArea-output", timeout=90_000)
+    # JupyterLab shows the first 50 outputs of a cell and a button for the rest; a reviewer clicks it
+    for _ in range(20):
+        more = page.query_selector(f"#{panel} .jp-TrimmedOutputs")
+        if more is None:
+            break
+        more.click()
+    with contextlib.suppress(Exception):  # too few: the caller's assertion reports the count
+        page.wait_for_function(f"([panel, n]) => ({_SHOWN})(panel) >= n", arg=[panel, expected], timeout=30_000)
+    return page.evaluate(_SHOWN, panel)
+
+
+def opened_modified(page, panel: str, name: str) -> bool:
+    """Once the kernel has connected (its metadata is then set), is the notebook's tab marked as unsaved?"""
+    page.wait_for_selector(f'#jp-main-statusbar [title="Change kernel for {name}"]:has-text("| Idle")', timeout=60_000)
+    return page.query_selector(f'.lm-TabBar-tab[data-id="{panel}"].jp-mod-dirty') is not None
