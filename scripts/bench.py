@@ -10,6 +10,8 @@ On a copy of the repository (the files git knows about) in a temporary folder, t
    without changing them (the runner compares digests and runs nothing).
 
 and print the seconds and the ratio full / naive (targets: ratio <= 0.40, no-op < 0.5 s).
+With ``--tests``, time ``make test`` on such a copy instead (target: under 60 s on 2 cores), with the
+CPU seconds it used and its slowest test files.
 The three are measured in the same run, on the same machine load. The environment is
 taken as it is (``make -o``): the benchmark never remakes it.
 """
@@ -30,6 +32,7 @@ from helpers.paths import KERNEL_NAME  # registered by `make env`
 ROOT = Path(__file__).resolve().parents[1]
 RATIO_TARGET = 0.40
 NOOP_TARGET_S = 0.5
+TEST_TARGET_S = 60.0
 
 
 def copy_repository(dest: Path) -> None:
@@ -73,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--country", default="JP")
     parser.add_argument("--repeat", type=int, default=3, help="full and naive runs, alternated (best is kept)")
+    parser.add_argument("--tests", action="store_true", help="time `make test` instead of the build")
     args = parser.parse_args(argv)
+    if args.tests:
+        return bench_tests(args.jobs)
 
     venv = Path(sys.prefix)
     with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
@@ -168,6 +174,38 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"no-op: {max(noops):.3f} s  (target < {NOOP_TARGET_S} s: {'met' if max(noops) < NOOP_TARGET_S else 'NOT met'})"
     )
+    return 0
+
+
+def bench_tests(jobs: int) -> int:
+    """``make test`` on a copy of the repository: seconds, CPU seconds, and the slowest files."""
+    import collections
+    import re
+
+    venv = Path(sys.prefix)
+    with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
+        copy = Path(tmp) / "repo"
+        copy_repository(copy)
+        subprocess.run(["git", "init", "-q"], cwd=copy, check=True)  # the tests list a checkout's files with git
+        subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+        env = dict(os.environ, PYTHONPATH=str(copy / "src"), PYTEST_ADDOPTS="--durations=0")
+        env.pop("SURVEY_STAGING_DIR", None)
+        command = ["make", "--no-print-directory", "-C", str(copy), "-o", f"{venv}/.installed", f"JOBS={jobs}"]
+        cpu, started = children_cpu(), time.perf_counter()
+        result = subprocess.run([*command, f"VENV={venv}", "test"], capture_output=True, text=True, env=env)
+        seconds, used = time.perf_counter() - started, children_cpu() - cpu
+    if result.returncode != 0:
+        sys.exit(f"make test failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
+    by_file: collections.Counter = collections.Counter()
+    for line in result.stdout.splitlines():
+        match = re.match(r"([\d.]+)s (?:setup|call|teardown)\s+(\S+?)::", line)
+        if match:
+            by_file[match.group(2)] += float(match.group(1))
+    print(f"{os.cpu_count()} CPUs, {jobs} workers; slowest files (seconds of their tests):")
+    for name, total in by_file.most_common(8):
+        print(f"  {total:6.1f}  {name}")
+    verdict = "met" if seconds < TEST_TARGET_S else "NOT met"
+    print(f"make test: {seconds:.1f} s, {used:.0f} CPU-s  (target < {TEST_TARGET_S:.0f} s: {verdict})")
     return 0
 
 

@@ -220,8 +220,15 @@ class SurveyData:
         """
         toplines = self.toplines
         _check_figures(toplines)
+        frames = (self.questions, self.coverage, toplines, self.claims, self.waves, self.trends)
+        # Each frame by its columns, dtypes, index and values, never as pickled whole: a frame's pickle also
+        # holds what pandas remembers as it is read (its block layout, a dtype's cached attributes), so the
+        # same data would change its fingerprint on first use.
         content = pickle.dumps(
-            (self.survey, self.questions, self.coverage, toplines, self.claims, self.waves, self.trends),
+            (
+                self.survey,
+                [(tuple(f.columns), tuple(map(str, f.dtypes)), f.index.to_numpy(), f.to_numpy()) for f in frames],
+            ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         return hashlib.blake2b(content, digest_size=16).hexdigest()
