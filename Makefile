@@ -78,7 +78,7 @@ endif
 ## Run the unit tests, then check every executed notebook with nbval (strict) and its files
 test: $(ENV_STAMP)
 	@$(RUN) --check-journal
-	$(VENV)/bin/pytest -n "$${JOBS:-auto}" --dist loadfile $(PYTEST_NBVAL) tests reports
+	$(VENV)/bin/pytest -n "$${JOBS:-auto}" --dist loadfile --no-loadscope-reorder $(PYTEST_NBVAL) tests reports
 
 ## Check the code against the lint and format rules of pyproject.toml ([tool.ruff])
 lint: $(ENV_STAMP)
