@@ -206,14 +206,16 @@ def test_a_broken_link_stops_the_build_and_leaves_the_site_alone(small):
     assert tree(small / site.SITE_DIR) == before
 
 
-def test_an_image_output_without_its_charts_name_is_an_error(small, capsys):
+def test_an_image_output_without_its_charts_name_is_an_error(small):
     source = small / "reports/KR/notebooks/bilateral_relations.ipynb"
     nb = nbformat.read(source, as_version=4)
     del chart_outputs(nb)[0]["metadata"]["figure"]
     nbformat.write(nb, source)
-    assert site.main(["--root", str(small)]) == 1
-    err = capsys.readouterr().err
-    assert re.search(r"bilateral_relations\.ipynb: cell \d+, output \d+: an image without the name of its chart", err)
+    with pytest.raises(site.SiteError) as error:
+        site.build_site(small)
+    assert re.search(
+        r"bilateral_relations\.ipynb: cell \d+, output \d+: an image without the name of its chart", str(error.value)
+    )
     assert not (small / site.SITE_DIR).exists()
 
 

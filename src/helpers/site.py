@@ -1,4 +1,6 @@
-"""The report as a static site for readers: ``python -m helpers.site [--root DIR]`` writes ``reports/site/``.
+"""The report as a static site for readers, ``reports/site/``: :func:`render_site` renders it as data, which the
+runner publishes with the report in one journal (``make site``, ``make report``); :func:`build_site` writes it
+straight into a scratch copy of the repository (the tests).
 
 Every page is rendered from data the report's run wrote, never from Markdown read back:
 
@@ -26,12 +28,10 @@ Choices:
 
 from __future__ import annotations
 
-import argparse
 import json
 import posixpath
 import re
 import struct
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -482,26 +482,3 @@ def build_site(root: Path | str | None = None) -> list[str]:
     root = Path(root) if root is not None else paths.ROOT
     files = render_site(root)
     return write_site(root / SITE_DIR, files)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.site", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--root", type=Path, default=paths.ROOT, help="repository root to read from and write <root>/reports/site into"
-    )
-    args = parser.parse_args(argv)
-    try:
-        changed = build_site(args.root)
-    except SiteError as exc:
-        print(f"site: {exc}", file=sys.stderr)
-        return 1
-    print(
-        f"site: {SITE_DIR}/ is up to date"
-        if not changed
-        else f"site: {len(changed)} file(s) written or removed under {SITE_DIR}/"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
