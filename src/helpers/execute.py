@@ -23,7 +23,6 @@ from . import paths
 
 KERNEL_NAME = paths.KERNEL_NAME
 CELL_TIMEOUT_S = 900
-RUN_RECORD_ENV = paths.RUN_RECORD_ENV
 # Written into the kernels' matplotlibrc so that SVG ids are the same on every run.
 MATPLOTLIBRC_TEXT = f"# Written by helpers.build for reproducible figures.\nsvg.hashsalt: {paths.PROJECT_NAME}\n"
 
@@ -67,7 +66,7 @@ def kernel_env(root: Path, staging_dir: Path | None = None, run_record: Path | N
     if staging_dir is not None:
         env[paths.STAGING_ENV] = str(staging_dir)
     if run_record is not None:
-        env[RUN_RECORD_ENV] = str(run_record)
+        env[paths.RUN_RECORD_ENV] = str(run_record)
     return env
 
 

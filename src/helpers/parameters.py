@@ -19,7 +19,6 @@ from .tables import check_deff
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 """Formats a chart can be saved in (``figure_formats``): PNG (1,600 px wide), SVG and PDF."""
-RUN_RECORD_ENV = paths.RUN_RECORD_ENV
 
 
 @dataclass(frozen=True)
@@ -142,11 +141,11 @@ def say_how_this_run_differs(checked: Checked) -> None:
 def record_run(checked: Checked) -> None:
     """Append the values used to the file named by ``SURVEY_RUN_RECORD`` (the runner compares them with
     report.toml, so a value changed anywhere in a notebook is seen)."""
-    name = os.environ.get(RUN_RECORD_ENV)
+    name = os.environ.get(paths.RUN_RECORD_ENV)
     if not name:
         return
     try:
         with open(name, "a", encoding="utf-8") as record:
             record.write(json.dumps(checked.used) + "\n")
     except OSError as exc:
-        raise ValueError(f"{RUN_RECORD_ENV}: cannot append to {name}: {exc}") from None
+        raise ValueError(f"{paths.RUN_RECORD_ENV}: cannot append to {name}: {exc}") from None

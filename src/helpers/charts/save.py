@@ -62,7 +62,7 @@ def figure_bytes(fig: Figure, fmt: str, image: Image.Image | None = None) -> byt
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"format '{fmt}' not supported (use: {', '.join(FIGURE_FORMATS)})")
     if fmt == "png":
-        return compact_png(image or rendered(fig), metadata(fig, fmt))
+        return compact_png(image if image is not None else rendered(fig), metadata(fig, fmt))
     buffer = BytesIO()
     with chart_style():
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata(fig, fmt))
