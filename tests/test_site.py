@@ -3,7 +3,7 @@
 The browser test loads every page in headless Chromium (:mod:`browser`) and checks what a reader would notice,
 at desktop and phone width: broken images or links, console errors, horizontal scrolling, numbers broken
 across lines, charts too small to read, developer controls. Text planted in ``data/`` is checked in
-``test_site_escaping.py``; the committed notebooks in JupyterLab in ``test_jupyterlab_charts.py``.
+``test_fourth_country.py``; the committed notebooks in JupyterLab in ``test_jupyterlab_charts.py``.
 """
 
 from __future__ import annotations

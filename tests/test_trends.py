@@ -151,8 +151,9 @@ def test_only_publics_with_earlier_waves_get_a_trend_line(data):
     assert trends.summary_trend_line(data, "US") is None
     line = trends.summary_trend_line(data, "JP")
     assert line is not None and "not tested" in line
-    fourth = load_survey_data(FOURTH)
-    assert trends.series_of(fourth, "XA") == [] and trends.summary_trend_line(fourth, "XA") is None
+    fourth = load_survey_data(FOURTH)  # a country added by data alone, with earlier waves of its own
+    assert trends.series_of(fourth, "XA") == ["japan_impression"] and trends.charted(fourth, "XA", "japan_impression")
+    assert "not tested" in trends.summary_trend_line(fourth, "XA")
 
 
 def test_the_methodology_lists_the_trend_rules():
