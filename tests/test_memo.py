@@ -50,6 +50,21 @@ def test_a_figure_edited_into_a_non_figure_is_refused_not_computed_around(data):
         question_table(data, "JP", "us_impression")
 
 
+def test_calls_made_while_computing_reuse_the_fingerprint_and_later_calls_see_an_edit(data, monkeypatch):
+    calls = []
+    fingerprint = type(data).fingerprint
+    monkeypatch.setattr(type(data), "fingerprint", lambda self: calls.append(self) or fingerprint(self))
+    other = load_survey_data()
+    findings = narrative.category_findings(data, "KR", "security")  # a question table per question, and more
+    assert calls == [data], "the findings' own remembered calls computed the fingerprint again"
+    narrative.category_findings(other, "KR", "security")  # other data: its own fingerprint
+    assert calls == [data, other]
+    t = data.toplines
+    row = (t["country"] == "KR") & (t["question_id"] == "usfk_china_role")
+    data.toplines.loc[row, ["percent", "percent_text"]] = [1.0, "1.0"]
+    assert narrative.category_findings(data, "KR", "security") != findings  # the next call sees the edit
+
+
 def test_data_that_cannot_be_fingerprinted_is_computed_without_the_memo(data):
     data.questions["unpicklable"] = [lambda: None] * len(data.questions)  # a column no table reads
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):

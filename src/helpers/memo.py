@@ -14,10 +14,16 @@ be fingerprinted (pickled), skips the memo and the function runs as written. Dat
 
 Results are kept for the few most recent versions of the data only, so a session that edits its data again
 and again does not accumulate results it can never be served.
+
+The data cannot change while a remembered function computes from it, so the calls it makes to other
+remembered functions with the same data reuse its fingerprint instead of computing it again (a summary's
+findings make about a hundred such calls).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 import inspect
@@ -35,6 +41,26 @@ VERSIONS_KEPT = 4
 """Versions of the data (fingerprints) whose results a function keeps; the least recently used is dropped."""
 MAX_ENTRIES = 4096
 """Results kept per function and version (every table of every country at a few parameter values)."""
+
+
+_COMPUTING: contextvars.ContextVar[tuple[object, str] | None] = contextvars.ContextVar("computing", default=None)
+"""(data, its fingerprint) while a remembered function computes from that data, in this thread."""
+
+
+def _fingerprint(data) -> str:
+    computing = _COMPUTING.get()
+    if computing is not None and computing[0] is data:
+        return computing[1]
+    return data.fingerprint()
+
+
+@contextlib.contextmanager
+def _computing(data, version: str):
+    token = _COMPUTING.set((data, version))
+    try:
+        yield
+    finally:
+        _COMPUTING.reset(token)
 
 
 def _own_copy(value):
@@ -66,7 +92,7 @@ def by_content(function: F) -> F:
         except TypeError:  # unhashable arguments: no memo
             return function(data, *args, **kwargs)
         try:
-            version = data.fingerprint()  # a ValueError (a figure edited into a non-figure) goes to the caller
+            version = _fingerprint(data)  # a ValueError (a figure edited into a non-figure) goes to the caller
         except (TypeError, AttributeError, pickle.PicklingError):  # data that cannot be fingerprinted: no memo
             return function(data, *args, **kwargs)
         with lock:
@@ -75,7 +101,8 @@ def by_content(function: F) -> F:
                 versions.move_to_end(version)
                 results.move_to_end(key)
                 return _own_copy(results[key])
-        value = function(data, *args, **kwargs)
+        with _computing(data, version):
+            value = function(data, *args, **kwargs)
         with lock:
             results = versions.setdefault(version, OrderedDict())
             versions.move_to_end(version)

@@ -216,7 +216,8 @@ class SurveyData:
 
         Equal fingerprints mean equal data, so a table derived from the data can be reused while the
         fingerprint stays the same; editing any frame in place changes it. A figure edited into something
-        other than a percentage is refused here (a ValueError naming the row). About half a millisecond.
+        other than a percentage is refused here (a ValueError naming the row). A few milliseconds: the calls a
+        remembered function makes while it computes reuse the fingerprint of its call (:mod:`helpers.memo`).
         """
         toplines = self.toplines
         _check_figures(toplines)
