@@ -113,20 +113,10 @@ def _label_offsets(points) -> dict[tuple[int, str], int]:
     return out
 
 
-@style.styled
-def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
-    """The trend chart of one series (``country``'s answers to ``question_id`` across waves)."""
-    points = trends.series_points(data, country, question_id)
-    waves = trends.series_waves(data, country, question_id)
-    breaks = trends.series_breaks(waves)
+def _draw_points(fig: TrendFigure, ax, data: SurveyData, country: str, question_id: str, points, breaks) -> None:
+    """Each answer's points, labelled, and the lines between consecutive years of one method."""
     options = [str(o) for o in points["option"].cat.categories]
     colours = option_colours(options)
-    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
-    years = [int(y) for y in waves["year"]]
-
-    fig = TrendFigure()
-    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
-    ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
     offsets = _label_offsets(points)
     break_positions = [b.position for b in breaks]
     for i, option in enumerate(options):
@@ -166,6 +156,10 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
                 color=colour,
                 annotation_clip=False,
             )
+
+
+def _draw_breaks(ax, breaks) -> None:
+    """A dashed rule and a short label at each change of method."""
     for b in breaks:
         ax.axvline(b.position, color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9, zorder=1)
         ax.text(
@@ -179,7 +173,11 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             parse_math=False,
             zorder=4,
         )
-    # one scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right
+
+
+def _dress_axes(ax, years: list[int], current_year: int) -> None:
+    """One scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right;
+    0–100 up the side, this survey's year in bold."""
     start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
     ax.set_xlim(start - 0.6, max(years) + 0.6)
     if min(years) - start >= 3:
@@ -196,6 +194,9 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
+
+def _legend(data: SurveyData, country: str, question_id: str, options: list[str], breaks) -> tuple[list, list]:
+    colours = option_colours(options)
     handles = [
         Line2D([], [], color=colours[o], marker="o", markersize=POINT_SIZE, linewidth=1.6, label=o) for o in options
     ]
@@ -204,6 +205,24 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     if breaks:
         handles.append(Line2D([], [], color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9))
         labels.append("change of method (changes across it are not tested)")
+    return handles, labels
+
+
+@style.styled
+def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
+    """The trend chart of one series (``country``'s answers to ``question_id`` across waves)."""
+    points = trends.series_points(data, country, question_id)
+    waves = trends.series_waves(data, country, question_id)
+    breaks = trends.series_breaks(waves)
+    options = [str(o) for o in points["option"].cat.categories]
+    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
+
+    fig = TrendFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
+    _draw_points(fig, ax, data, country, question_id, points, breaks)
+    _draw_breaks(ax, breaks)
+    _dress_axes(ax, [int(y) for y in waves["year"]], current_year)
     full, short = method_text(waves)
     note = footer.note_line(
         [
@@ -227,7 +246,7 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             footer=[note, source_text(data, waves, points)],
             axes=[(ax, left, INNER_IN - AXIS_LABEL_IN - 0.1)],
             body_in=BODY_IN,
-            legend=(handles, labels),
+            legend=_legend(data, country, question_id, options, breaks),
             notes=[b.text() for b in breaks],
         ),
     )
