@@ -8,6 +8,7 @@ from functools import cache
 
 import pytest
 from matplotlib.container import ErrorbarContainer
+from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
 from helpers import charts, trends
@@ -148,3 +149,78 @@ def test_no_text_overlaps_another_on_dot_plots_and_trend_charts(case):
         assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+
+
+# Trend charts: a value label is read against its point, so it never sits on a line (its own series', the other
+# answer's, a change-of-method rule) or on a marker.
+TREND_CASES = [(c, q) for kind, c, q in OTHER_CASES if kind == "trend"]
+
+
+def segments(ax) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+    """(start, end, half the line's width) in pixels of every drawn line segment of ``ax``."""
+    out = []
+    for line in ax.lines:
+        if line.get_linestyle() in ("None", "none", "", " "):
+            continue
+        xy = line.get_transform().transform(line.get_xydata())
+        half = line.get_linewidth() * line.figure.dpi / 72 / 2
+        out += [(tuple(a), tuple(b), half) for a, b in itertools.pairwise(xy)]
+    return out
+
+
+def markers(ax) -> list[Bbox]:
+    """The box of every marker of ``ax``, in pixels."""
+    out = []
+    for line in ax.lines:
+        if line.get_marker() in ("None", "none", "", " ", None):
+            continue
+        radius = line.get_markersize() * line.figure.dpi / 72 / 2
+        for x, y in line.get_transform().transform(line.get_xydata()):
+            out.append(Bbox([[x - radius, y - radius], [x + radius, y + radius]]))
+    return out
+
+
+def crosses(start, end, box: Bbox, margin: float) -> bool:
+    """Whether the segment from ``start`` to ``end`` meets ``box`` grown by ``margin`` (Liang–Barsky clipping)."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    low, high = 0.0, 1.0
+    for p, q in (
+        (-dx, x0 - (box.x0 - margin)),
+        (dx, box.x1 + margin - x0),
+        (-dy, y0 - (box.y0 - margin)),
+        (dy, box.y1 + margin - y0),
+    ):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+        if low > high:
+            return False
+    return True
+
+
+def test_the_crossing_check_sees_a_line_through_a_box_and_not_one_beside_it():
+    box = Bbox([[0, 0], [10, 10]])
+    assert crosses((-5, 5), (15, 5), box, 0)  # straight through
+    assert crosses((-5, -5), (-1, -1), box, 2)  # ends 1 px short of the corner: a touch
+    assert crosses((5, 5), (6, 6), box, 0)  # inside
+    assert not crosses((-5, 12), (15, 30), box, 1)
+    assert not crosses((12, -5), (12, 15), box, 1)
+
+
+@pytest.mark.parametrize("case", TREND_CASES, ids="-".join)
+def test_no_trend_value_label_sits_on_a_line_or_a_marker(case):
+    fig, renderer = drawn_other("trend", *case)
+    ax = fig.axes[0]
+    values = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(values) >= 6
+    for t in values:
+        box = t.get_window_extent(renderer)
+        for start, end, half in segments(ax):
+            assert not crosses(start, end, box, half + 1), f"{t.get_text()!r} sits on a line"
+        for dot in markers(ax):
+            assert not overlap(box, dot), f"{t.get_text()!r} sits on a marker"
