@@ -14,7 +14,7 @@ from matplotlib.transforms import Bbox
 from helpers import charts, trends
 from helpers.charts.trend import plot_trend
 from helpers.data import load_survey_data
-from helpers.tables import question_table, single_figure
+from helpers.tables import comparable_items, question_table, single_figure
 
 DATA = load_survey_data()
 CASES = sorted(
@@ -224,3 +224,36 @@ def test_no_trend_value_label_sits_on_a_line_or_a_marker(case):
             assert not crosses(start, end, box, half + 1), f"{t.get_text()!r} sits on a line"
         for dot in markers(ax):
             assert not overlap(box, dot), f"{t.get_text()!r} sits on a marker"
+
+
+# Dot plots: each row as tall as its own content (label, values, gap), rows an even distance apart (a heading
+# has more room above it, which this leaves out).
+ROWS = {  # answers compared per public and category: charts of two rows or more
+    (c, category): sum(len(item.options) for item in comparable_items(DATA, c) if item.category == category)
+    for c in DATA.countries()
+    for category in {item.category for item in comparable_items(DATA, c)}
+}
+DOT_CASES = [(c, "overview") for c in DATA.countries()] + sorted(case for case, n in ROWS.items() if n >= 2)
+
+
+def row_boxes(fig, renderer) -> list[tuple[Bbox, bool]]:
+    """Per row of a dot plot, top to bottom: the box around its label, its values and its gap, and whether
+    the row is a heading."""
+    ax, gap_ax = fig.axes[:2]
+    rows = []
+    for y, label in zip(ax.get_yticks(), ax.get_yticklabels()):
+        texts = [t for t in ax.texts if t.xy[1] == y] + [t for t in gap_ax.texts if t.get_position()[1] == y]
+        box = Bbox.union([label.get_window_extent(renderer), *(t.get_window_extent(renderer) for t in texts)])
+        rows.append((box, label.get_fontweight() == "bold"))
+    return sorted(rows, key=lambda row: -row[0].y1)
+
+
+@pytest.mark.parametrize("case", DOT_CASES, ids="-".join)
+def test_dot_plot_rows_follow_their_labels_an_even_gap_apart(case):
+    country, category = case
+    fig = charts.plot_comparisons(DATA, country, None if category == "overview" else category)
+    fig.draw_without_rendering()
+    rows = row_boxes(fig, fig.canvas.get_renderer())
+    gaps = [above.y0 - below.y1 for (above, _), (below, heading) in itertools.pairwise(rows) if not heading]
+    assert gaps and min(gaps) > 0
+    assert max(gaps) - min(gaps) <= 0.03 * fig.dpi, [round(g) for g in gaps]

@@ -1,5 +1,7 @@
 """Cross-country dot plots (Pew's global-attitudes style): a row per comparable item and answer, a dot per
-country in its own colour, values labelled, and beside each row the gap and whether it is significant.
+country in its own colour, values labelled, and beside each row the gap and whether it is significant. Each
+row is as tall as what it holds (its wrapped label, a gap of two lines, a value above its dot), and the rows
+stand an even distance apart (:func:`row_positions`).
 
 Same-item comparisons come first; mirror items (each public asked about the other) follow under their own
 heading, "How each public sees the other", each row naming both directions ("Japanese views: overall
@@ -32,7 +34,7 @@ from ..tables import (
 )
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
+from .text import INNER_IN, Block, SurveyFigure, stack, wrap_text
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
@@ -43,6 +45,9 @@ DOT_AXES_IN = 3.2
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
 DOT_SIZE = 60  # points², marker area
 NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot (left of it would reach the labels)
+ROW_GAP_IN = 0.16  # between what one row holds and what the next holds
+HEADING_ABOVE_IN = ROW_GAP_IN  # more room above a heading than below it: it heads the rows that follow
+VALUE_ABOVE_IN = (6 + TEXT_SIZE * 1.2) / 72  # how far above its row a value labelled above its dot reaches
 
 
 def is_mirror(comparison) -> bool:
@@ -176,6 +181,29 @@ def _draw_rows(ax, gap_ax, rows: list[DotRow], ys: Sequence[float]) -> tuple[dic
     return points, drawn_as
 
 
+def _extent(row: DotRow, label: str) -> tuple[float, float]:
+    """How far a row reaches above and below its centre, in inches: half its label or its gap, whichever
+    has more lines, or up to the top of a value labelled above its dot."""
+    size = draw.HEADING_SIZE if row.heading else TEXT_SIZE
+    lines = max(label.count("\n"), (row.gap or "").count("\n")) + 1
+    half = lines * size * 1.2 / 72 / 2  # the line spacing of labels and gaps
+    above = VALUE_ABOVE_IN if any(ha == "center" for _, _, ha, _ in row.values) else 0.0
+    return max(half, above), half
+
+
+def row_positions(rows: list[DotRow], labels: list[str]) -> tuple[list[float], float]:
+    """Each row's centre, in inches down from the top of the plot, and the plot's height: a row is as tall as
+    what it holds (:func:`_extent`), and :data:`ROW_GAP_IN` separates one row from the next (a heading has
+    :data:`HEADING_ABOVE_IN` more above it)."""
+    ys, y = [], ROW_GAP_IN / 2
+    for row, label in zip(rows, labels):
+        up, down = _extent(row, label)
+        y += HEADING_ABOVE_IN if row.heading and ys else 0.0
+        ys.append(y + up)
+        y += up + down + ROW_GAP_IN
+    return ys, y - ROW_GAP_IN / 2
+
+
 def _draw_dots(ax, data: SurveyData, points: dict) -> tuple[list[str], list]:
     """The dots, one scatter per country and kind of measure; returns the countries in order and a legend
     handle for each."""
@@ -205,11 +233,12 @@ def _draw_dots(ax, data: SurveyData, points: dict) -> tuple[list[str], list]:
     return order, handles
 
 
-def _dress_axes(ax, gap_ax, rows: list[DotRow]) -> None:
+def _dress_axes(ax, gap_ax, rows: list[DotRow], labels: list[str], ys: list[float], height: float) -> None:
     """Row labels on the left, the 0–100 scale below, the gap column's head."""
-    draw.row_labels(
-        ax, [wrap_text(r.label, DOT_LABEL_IN) for r in rows], bold={i for i, r in enumerate(rows) if r.heading}
-    )
+    draw.row_labels(ax, labels, bold={i for i, r in enumerate(rows) if r.heading}, positions=ys)
+    for tick in ax.get_yticklabels():
+        tick.set_verticalalignment("center")  # a label of any number of lines centred on its row, as its gap
+    ax.set_ylim(height, 0)  # inches down from the top
     ax.set_xlim(*BAR_LIMITS)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
     ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
@@ -275,9 +304,11 @@ def plot_dots(
     gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
     comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
     rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff)
-    points, drawn_as = _draw_rows(ax, gap_ax, rows, range(len(rows)))
+    labels = [wrap_text(r.label, DOT_LABEL_IN) for r in rows]
+    ys, height = row_positions(rows, labels)
+    points, drawn_as = _draw_rows(ax, gap_ax, rows, ys)
     order, handles = _draw_dots(ax, data, points)
-    _dress_axes(ax, gap_ax, rows)
+    _dress_axes(ax, gap_ax, rows, labels, ys, height)
     table = _drawn_table(tables, comparisons, drawn_as)
     legend = (
         handles,
@@ -286,7 +317,6 @@ def plot_dots(
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
     notes += [n for c in comparisons for n in comparison_caveats(data, c) if n not in notes]
     notes += footer.press_notes(data, table["source"].dropna())
-    labels = [wrap_text(r.label, DOT_LABEL_IN) for r in rows]
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(
         fig,
@@ -298,7 +328,7 @@ def plot_dots(
                 footer.source_line(data, order, table["source"].dropna()),
             ),
             axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
-            body_in=max(rows_height(labels), 0.42 * len(labels)),
+            body_in=height,
             legend=legend,
             notes=notes,
         ),
