@@ -34,14 +34,14 @@ from ..tables import (
 )
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, stack, wrap_text
+from .text import INNER_IN, Block, SurveyFigure, stack, wrap_filled
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
 MIRROR_HEADING = "How each public sees the other"
 DIFFERENT_MEASURE_LABEL = "different measure"
-DOT_LABEL_IN = 2.9
-DOT_AXES_IN = 3.2
+DOT_LABEL_IN = 3.3  # the gap column needs about 0.8 in, so the labels take the rest: fewer lines, shorter rows
+DOT_AXES_IN = 3.0
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
 DOT_SIZE = 60  # points², marker area
 NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot (left of it would reach the labels)
@@ -304,7 +304,7 @@ def plot_dots(
     gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
     comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
     rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff)
-    labels = [wrap_text(r.label, DOT_LABEL_IN) for r in rows]
+    labels = [wrap_filled(r.label, DOT_LABEL_IN) for r in rows]  # no lone last word
     ys, height = row_positions(rows, labels)
     points, drawn_as = _draw_rows(ax, gap_ax, rows, ys)
     order, handles = _draw_dots(ax, data, points)
