@@ -8,12 +8,13 @@ from functools import cache
 
 import pytest
 from matplotlib.container import ErrorbarContainer
+from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
 from helpers import charts, trends
 from helpers.charts.trend import plot_trend
 from helpers.data import load_survey_data
-from helpers.tables import question_table, single_figure
+from helpers.tables import comparable_items, question_table, single_figure
 
 DATA = load_survey_data()
 CASES = sorted(
@@ -148,3 +149,111 @@ def test_no_text_overlaps_another_on_dot_plots_and_trend_charts(case):
         assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+
+
+# Trend charts: a value label is read against its point, so it never sits on a line (its own series', the other
+# answer's, a change-of-method rule) or on a marker.
+TREND_CASES = [(c, q) for kind, c, q in OTHER_CASES if kind == "trend"]
+
+
+def segments(ax) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+    """(start, end, half the line's width) in pixels of every drawn line segment of ``ax``."""
+    out = []
+    for line in ax.lines:
+        if line.get_linestyle() in ("None", "none", "", " "):
+            continue
+        xy = line.get_transform().transform(line.get_xydata())
+        half = line.get_linewidth() * line.figure.dpi / 72 / 2
+        out += [(tuple(a), tuple(b), half) for a, b in itertools.pairwise(xy)]
+    return out
+
+
+def markers(ax) -> list[Bbox]:
+    """The box of every marker of ``ax``, in pixels."""
+    out = []
+    for line in ax.lines:
+        if line.get_marker() in ("None", "none", "", " ", None):
+            continue
+        radius = line.get_markersize() * line.figure.dpi / 72 / 2
+        for x, y in line.get_transform().transform(line.get_xydata()):
+            out.append(Bbox([[x - radius, y - radius], [x + radius, y + radius]]))
+    return out
+
+
+def crosses(start, end, box: Bbox, margin: float) -> bool:
+    """Whether the segment from ``start`` to ``end`` meets ``box`` grown by ``margin`` (Liang–Barsky clipping)."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    low, high = 0.0, 1.0
+    for p, q in (
+        (-dx, x0 - (box.x0 - margin)),
+        (dx, box.x1 + margin - x0),
+        (-dy, y0 - (box.y0 - margin)),
+        (dy, box.y1 + margin - y0),
+    ):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+        if low > high:
+            return False
+    return True
+
+
+def test_the_crossing_check_sees_a_line_through_a_box_and_not_one_beside_it():
+    box = Bbox([[0, 0], [10, 10]])
+    assert crosses((-5, 5), (15, 5), box, 0)  # straight through
+    assert crosses((-5, -5), (-1, -1), box, 2)  # ends 1 px short of the corner: a touch
+    assert crosses((5, 5), (6, 6), box, 0)  # inside
+    assert not crosses((-5, 12), (15, 30), box, 1)
+    assert not crosses((12, -5), (12, 15), box, 1)
+
+
+@pytest.mark.parametrize("case", TREND_CASES, ids="-".join)
+def test_no_trend_value_label_sits_on_a_line_or_a_marker(case):
+    fig, renderer = drawn_other("trend", *case)
+    ax = fig.axes[0]
+    values = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(values) >= 6
+    for t in values:
+        box = t.get_window_extent(renderer)
+        for start, end, half in segments(ax):
+            assert not crosses(start, end, box, half + 1), f"{t.get_text()!r} sits on a line"
+        for dot in markers(ax):
+            assert not overlap(box, dot), f"{t.get_text()!r} sits on a marker"
+
+
+# Dot plots: each row as tall as its own content (label, values, gap), rows an even distance apart (a heading
+# has more room above it, which this leaves out).
+ROWS = {  # answers compared per public and category: charts of two rows or more
+    (c, category): sum(len(item.options) for item in comparable_items(DATA, c) if item.category == category)
+    for c in DATA.countries()
+    for category in {item.category for item in comparable_items(DATA, c)}
+}
+DOT_CASES = [(c, "overview") for c in DATA.countries()] + sorted(case for case, n in ROWS.items() if n >= 2)
+
+
+def row_boxes(fig, renderer) -> list[tuple[Bbox, bool]]:
+    """Per row of a dot plot, top to bottom: the box around its label, its values and its gap, and whether
+    the row is a heading."""
+    ax, gap_ax = fig.axes[:2]
+    rows = []
+    for y, label in zip(ax.get_yticks(), ax.get_yticklabels()):
+        texts = [t for t in ax.texts if t.xy[1] == y] + [t for t in gap_ax.texts if t.get_position()[1] == y]
+        box = Bbox.union([label.get_window_extent(renderer), *(t.get_window_extent(renderer) for t in texts)])
+        rows.append((box, label.get_fontweight() == "bold"))
+    return sorted(rows, key=lambda row: -row[0].y1)
+
+
+@pytest.mark.parametrize("case", DOT_CASES, ids="-".join)
+def test_dot_plot_rows_follow_their_labels_an_even_gap_apart(case):
+    country, category = case
+    fig = charts.plot_comparisons(DATA, country, None if category == "overview" else category)
+    fig.draw_without_rendering()
+    rows = row_boxes(fig, fig.canvas.get_renderer())
+    gaps = [above.y0 - below.y1 for (above, _), (below, heading) in itertools.pairwise(rows) if not heading]
+    assert gaps and min(gaps) > 0
+    assert max(gaps) - min(gaps) <= 0.03 * fig.dpi, [round(g) for g in gaps]

@@ -363,7 +363,8 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
             drawn.setdefault(name, []).extend(tuple(xy) for xy in collection.get_offsets())
     names = {c: DATA.country(c).name for c in DATA.countries()}
     labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
-    gaps = {round(t.get_position()[1]): t for t in fig.axes[1].texts}
+    rows = [round(float(y), 6) for y in ax.get_yticks()]  # each row's height on the plot, top to bottom
+    gaps = {round(t.get_position()[1], 6): t for t in fig.axes[1].texts}
     y = 0
     for comp in items:
         table = comparison_table(DATA, comp)
@@ -373,12 +374,11 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
             assert f"“{option}”" in labels[y]
             assert labels[y].startswith(charts.dots.MIRROR_MARK) == (comp.relation == Relation.MIRROR)
             for r in table[table["option"] == option].itertuples(index=False):
-                assert (pytest.approx(r.percent), y) == drawn[names[r.country]][
-                    [yy for _, yy in drawn[names[r.country]]].index(y)
-                ]
+                xs = [x for x, yy in drawn[names[r.country]] if round(float(yy), 6) == rows[y]]
+                assert xs and xs[0] == pytest.approx(r.percent)
                 exact = [t.get_gid() for t in ax.texts]  # a rounded label keeps its published figure
                 assert r.percent_text in texts(fig) or charts.draw.exact_gid(r.percent_text) in exact
-            text = gaps[y]
+            text = gaps[rows[y]]
             if not comp.same_measure:  # shown, never tested
                 assert text.get_text().replace("\n", " ") == "different measures" and text.get_fontweight() != "bold"
                 y += 1

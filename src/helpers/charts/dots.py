@@ -1,5 +1,7 @@
 """Cross-country dot plots (Pew's global-attitudes style): a row per comparable item and answer, a dot per
-country in its own colour, values labelled, and beside each row the gap and whether it is significant.
+country in its own colour, values labelled, and beside each row the gap and whether it is significant. Each
+row is as tall as what it holds (its wrapped label, a gap of two lines, a value above its dot), and the rows
+stand an even distance apart (:func:`row_positions`).
 
 Same-item comparisons come first; mirror items (each public asked about the other) follow under their own
 heading, "How each public sees the other", each row naming both directions ("Japanese views: overall
@@ -12,6 +14,7 @@ be: they are never drawn or tested as a gap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,17 +34,20 @@ from ..tables import (
 )
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, rows_height, stack, wrap_text
+from .text import INNER_IN, Block, SurveyFigure, stack, wrap_filled
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
 MIRROR_HEADING = "How each public sees the other"
 DIFFERENT_MEASURE_LABEL = "different measure"
-DOT_LABEL_IN = 2.9
-DOT_AXES_IN = 3.2
+DOT_LABEL_IN = 3.3  # the gap column needs about 0.8 in, so the labels take the rest: fewer lines, shorter rows
+DOT_AXES_IN = 3.0
 GAP_COLUMN_IN = INNER_IN - DOT_LABEL_IN - LABEL_PAD_IN - DOT_AXES_IN - 0.3
 DOT_SIZE = 60  # points², marker area
 NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot (left of it would reach the labels)
+ROW_GAP_IN = 0.16  # between what one row holds and what the next holds
+HEADING_ABOVE_IN = ROW_GAP_IN  # more room above a heading than below it: it heads the rows that follow
+VALUE_ABOVE_IN = (6 + TEXT_SIZE * 1.2) / 72  # how far above its row a value labelled above its dot reaches
 
 
 def is_mirror(comparison) -> bool:
@@ -90,80 +96,118 @@ def _gap_text(
     return "\n".join(lines), bold
 
 
-@style.styled
-def plot_dots(
-    data: SurveyData,
-    country: str,
-    comparisons: Sequence,
-    title: str,
-    confidence: float = 0.95,
-    deff: float | str = PUBLISHED,
-) -> SurveyFigure:
-    """Dot plot of every compared answer of ``comparisons``, from ``country``'s side: same-item comparisons
-    first, mirrors under their own heading; different measures hollow, unconnected and never a gap."""
-    fig = SurveyFigure()
-    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
-    gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
-    labels, tables, diffs_all = [], [], []
-    countries: list[str] = []
-    drawn_as = {}
-    points: dict[tuple[str, bool], list[tuple[float, float]]] = {}
-    headings: set[int] = set()
-    comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
+@dataclass
+class DotRow:
+    """One row of a dot plot as planned before anything is drawn: its label, and for an answer its dots,
+    their value labels, the line of its gap and the gap's text (``gap`` None: nothing beside the row)."""
+
+    label: str
+    heading: bool = False
+    span: tuple[float, float] | None = None
+    dots: list[tuple[str, bool, float]] = field(default_factory=list)  # (country, same measure, x)
+    values: list[tuple[float, str, str, str | None]] = field(default_factory=list)  # (x, text, ha, exact)
+    drawn: list[tuple[str, object]] = field(default_factory=list)  # (comparison id, table index) of each dot
+    gap: str | None = None
+    bold: bool = False
+
+
+def _answer_row(data: SurveyData, country: str, comparison, option: str, table, diffs) -> DotRow:
+    """The row of one compared answer."""
+    row = DotRow(item_label(data, comparison, option, country))
+    rows = table[table["option"] == option].sort_values("percent", kind="stable")
+    if rows.empty:
+        return row
+    # one precision per row, the fewest decimals any of its figures was published with (a U.S. figure
+    # published as a whole number makes the row whole numbers, its gap too); the exact figure stays in
+    # the table and the SVG's title text
+    texts = [str(t) for t in rows["percent_text"]]
+    values = dict(zip(rows.index, draw.chart_values(texts)))
+    decimals = min(len(t.partition(".")[2]) for t in texts)
+    if comparison.same_measure:  # a gap only between figures of one measure
+        row.span = (rows["percent"].min(), rows["percent"].max())
+    for k, (i, r) in enumerate(rows.iterrows()):
+        row.dots.append((str(r["country"]), comparison.same_measure, float(r["percent"])))
+        # the lowest value left of its dot, the highest right of it, any between above it; a value near 0
+        # goes above its dot, clear of the row labels
+        ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
+        ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
+        text, exact = values[i], str(r["percent_text"])
+        row.values.append((r["percent"], text, ha, None if text == exact else exact))
+        row.drawn.append((comparison.comparison_id, i))
+    row.gap, row.bold = _gap_text(data, country, diffs, option, comparison.same_measure, decimals)
+    return row
+
+
+def _plan_rows(data: SurveyData, country: str, comparisons: Sequence, confidence, deff) -> tuple[list, list, list]:
+    """The rows of ``comparisons`` (mirrors under their heading), the tables they come from, and the tests."""
+    rows, tables, diffs_all = [], [], []
     for comparison in comparisons:
-        if is_mirror(comparison) and not any(labels[h] == MIRROR_HEADING for h in headings):
-            headings.add(len(labels))
-            labels.append(MIRROR_HEADING)
+        if is_mirror(comparison) and not any(r.heading for r in rows):
+            rows.append(DotRow(MIRROR_HEADING, heading=True))
         full = comparison_table(data, comparison, confidence=confidence, deff=deff)
         diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=full)
         table = full[full["compared"]]
         tables.append(table)
         diffs_all.append(diffs.drop(columns=["difference"], errors="ignore"))
-        for option in comparison.options:
-            y = len(labels)
-            labels.append(item_label(data, comparison, option, country))
-            rows = table[table["option"] == option].sort_values("percent", kind="stable")
-            if rows.empty:
-                continue
-            # one precision per row, the fewest decimals any of its figures was published with (a U.S. figure
-            # published as a whole number makes the row whole numbers, its gap too); the exact figure stays in
-            # the table and the SVG's title text
-            texts = [str(t) for t in rows["percent_text"]]
-            values = dict(zip(rows.index, draw.chart_values(texts)))
-            decimals = min(len(t.partition(".")[2]) for t in texts)
-            if comparison.same_measure:  # a gap only between figures of one measure
-                ax.plot(
-                    [rows["percent"].min(), rows["percent"].max()],
-                    [y, y],
-                    color=style.GAP_LINE_COLOUR,
-                    linewidth=2.2,
-                    solid_capstyle="butt",
-                    zorder=1,
-                )
-            for k, (i, r) in enumerate(rows.iterrows()):
-                points.setdefault((str(r["country"]), comparison.same_measure), []).append((float(r["percent"]), y))
-                countries.append(str(r["country"]))
-                # the lowest value left of its dot, the highest right of it, any between above it; a value near 0
-                # goes above its dot, clear of the row labels
-                ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
-                ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
-                text, exact = values[i], str(r["percent_text"])
-                draw.value_label(ax, r["percent"], y, text, ha=ha, offset_pt=6, exact=None if text == exact else exact)
-                drawn_as[(comparison.comparison_id, i)] = "dot"
-            text, bold = _gap_text(data, country, diffs, option, comparison.same_measure, decimals)
+        rows += [_answer_row(data, country, comparison, option, table, diffs) for option in comparison.options]
+    return rows, tables, diffs_all
+
+
+def _draw_rows(ax, gap_ax, rows: list[DotRow], ys: Sequence[float]) -> tuple[dict, dict]:
+    """Each row's gap line, value labels and gap text at its height; returns the dots to draw, per
+    (country, same measure), and what each table row became."""
+    points: dict[tuple[str, bool], list[tuple[float, float]]] = {}
+    drawn_as = {}
+    for row, y in zip(rows, ys):
+        if row.span is not None:
+            ax.plot(row.span, [y, y], color=style.GAP_LINE_COLOUR, linewidth=2.2, solid_capstyle="butt", zorder=1)
+        for (c, same, x), (value, text, ha, exact), key in zip(row.dots, row.values, row.drawn):
+            points.setdefault((c, same), []).append((x, y))
+            draw.value_label(ax, value, y, text, ha=ha, offset_pt=6, exact=exact)
+            drawn_as[key] = "dot"
+        if row.gap is not None:
             gap_ax.text(
                 0,
                 y,
-                text,
+                row.gap,
                 ha="left",
                 va="center",
                 fontsize=TEXT_SIZE,
                 parse_math=False,
-                fontweight="bold" if bold else "normal",
+                fontweight="bold" if row.bold else "normal",
                 linespacing=1.2,
-                color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR,
+                color=style.TEXT_COLOUR if row.bold else style.MUTED_COLOUR,
             )
-    order = [c for c in data.countries() if c in countries]
+    return points, drawn_as
+
+
+def _extent(row: DotRow, label: str) -> tuple[float, float]:
+    """How far a row reaches above and below its centre, in inches: half its label or its gap, whichever
+    has more lines, or up to the top of a value labelled above its dot."""
+    size = draw.HEADING_SIZE if row.heading else TEXT_SIZE
+    lines = max(label.count("\n"), (row.gap or "").count("\n")) + 1
+    half = lines * size * 1.2 / 72 / 2  # the line spacing of labels and gaps
+    above = VALUE_ABOVE_IN if any(ha == "center" for _, _, ha, _ in row.values) else 0.0
+    return max(half, above), half
+
+
+def row_positions(rows: list[DotRow], labels: list[str]) -> tuple[list[float], float]:
+    """Each row's centre, in inches down from the top of the plot, and the plot's height: a row is as tall as
+    what it holds (:func:`_extent`), and :data:`ROW_GAP_IN` separates one row from the next (a heading has
+    :data:`HEADING_ABOVE_IN` more above it)."""
+    ys, y = [], ROW_GAP_IN / 2
+    for row, label in zip(rows, labels):
+        up, down = _extent(row, label)
+        y += HEADING_ABOVE_IN if row.heading and ys else 0.0
+        ys.append(y + up)
+        y += up + down + ROW_GAP_IN
+    return ys, y - ROW_GAP_IN / 2
+
+
+def _draw_dots(ax, data: SurveyData, points: dict) -> tuple[list[str], list]:
+    """The dots, one scatter per country and kind of measure; returns the countries in order and a legend
+    handle for each."""
+    order = [c for c in data.countries() if any(c == k[0] for k in points)]
     handles = []
     for c in order:
         colour, marker = style.country_look(data, c)
@@ -186,7 +230,15 @@ def plot_dots(
             if handle is None:
                 handle = drawn
         handles.append(handle)
-    draw.row_labels(ax, [wrap_text(label, DOT_LABEL_IN) for label in labels], bold=headings)
+    return order, handles
+
+
+def _dress_axes(ax, gap_ax, rows: list[DotRow], labels: list[str], ys: list[float], height: float) -> None:
+    """Row labels on the left, the 0–100 scale below, the gap column's head."""
+    draw.row_labels(ax, labels, bold={i for i, r in enumerate(rows) if r.heading}, positions=ys)
+    for tick in ax.get_yticklabels():
+        tick.set_verticalalignment("center")  # a label of any number of lines centred on its row, as its gap
+    ax.set_ylim(height, 0)  # inches down from the top
     ax.set_xlim(*BAR_LIMITS)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"])
     ax.tick_params(axis="x", length=0, labelsize=SMALL_SIZE, colors=style.MUTED_COLOUR)
@@ -197,12 +249,10 @@ def plot_dots(
     gap_ax.set_xlim(0, 1)
     gap_ax.set_axis_off()
     gap_ax.set_title("Gap (points)", loc="left", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR, pad=4)
-    table = pd.concat(
-        tables, ignore_index=False, keys=[c.comparison_id for c in comparisons], names=["comparison_id", None]
-    ).reset_index(level=0)
-    table["drawn_as"] = [drawn_as.get((cid, i), "not drawn") for cid, i in zip(table["comparison_id"], table.index)]
-    table = table.reset_index(drop=True)
 
+
+def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, confidence, deff) -> list:
+    """The Note's parts: how to read the gap, and the mirror mark and hollow markers where they are drawn."""
     level = fmt.level(confidence)
     deffs = ", ".join(f"{c} {fmt.number(design_effect(data, c, deff), 2)}" for c in order)
     parts = [
@@ -227,11 +277,43 @@ def plot_dots(
                 "Hollow: different measures.",
             )
         )
+    return parts
+
+
+def _drawn_table(tables: list, comparisons: Sequence, drawn_as: dict) -> pd.DataFrame:
+    table = pd.concat(
+        tables, ignore_index=False, keys=[c.comparison_id for c in comparisons], names=["comparison_id", None]
+    ).reset_index(level=0)
+    table["drawn_as"] = [drawn_as.get((cid, i), "not drawn") for cid, i in zip(table["comparison_id"], table.index)]
+    return table.reset_index(drop=True)
+
+
+@style.styled
+def plot_dots(
+    data: SurveyData,
+    country: str,
+    comparisons: Sequence,
+    title: str,
+    confidence: float = 0.95,
+    deff: float | str = PUBLISHED,
+) -> SurveyFigure:
+    """Dot plot of every compared answer of ``comparisons``, from ``country``'s side: same-item comparisons
+    first, mirrors under their own heading; different measures hollow, unconnected and never a gap."""
+    fig = SurveyFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
+    comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
+    rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff)
+    labels = [wrap_filled(r.label, DOT_LABEL_IN) for r in rows]  # no lone last word
+    ys, height = row_positions(rows, labels)
+    points, drawn_as = _draw_rows(ax, gap_ax, rows, ys)
+    order, handles = _draw_dots(ax, data, points)
+    _dress_axes(ax, gap_ax, rows, labels, ys, height)
+    table = _drawn_table(tables, comparisons, drawn_as)
     legend = (
         handles,
         [f"{data.country_name(c)} ({footer.base_text(data.country_n(c), False)})" for c in order],
     )
-    subtitle = "% of respondents in each country giving the answer shown"
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
     notes += [n for c in comparisons for n in comparison_caveats(data, c) if n not in notes]
     notes += footer.press_notes(data, table["source"].dropna())
@@ -240,10 +322,13 @@ def plot_dots(
         fig,
         Block(
             title=title,
-            subtitle=subtitle,
-            footer=footer.footer(parts, footer.source_line(data, order, table["source"].dropna())),
+            subtitle="% of respondents in each country giving the answer shown",
+            footer=footer.footer(
+                _footer_parts(data, country, comparisons, order, confidence, deff),
+                footer.source_line(data, order, table["source"].dropna()),
+            ),
             axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
-            body_in=max(rows_height([wrap_text(x, DOT_LABEL_IN) for x in labels]), 0.42 * len(labels)),
+            body_in=height,
             legend=legend,
             notes=notes,
         ),

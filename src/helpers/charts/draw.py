@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -12,6 +12,8 @@ from matplotlib.patches import Patch
 from ..kinds import Kind
 from . import style
 from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
+
+HEADING_SIZE = SMALL_SIZE + 0.5  # a heading among row labels
 
 
 def look(colour, kind: str, status: str) -> dict:
@@ -137,11 +139,16 @@ def quiet_value_axis(ax: Axes, limits: tuple[float, float]) -> None:
     ax.axvline(0, color=style.RULE_COLOUR, linewidth=0.9, zorder=0.8)
 
 
-def row_labels(ax: Axes, labels: list[str], bold: set[int] = frozenset()) -> None:
-    ax.set_yticks(range(len(labels)), labels, parse_math=False)
+def row_labels(
+    ax: Axes, labels: list[str], bold: set[int] = frozenset(), positions: Sequence[float] | None = None
+) -> None:
+    """The rows' labels, the first on top: one row unit apart, or at ``positions`` (then the caller sets the
+    limits); rows in ``bold`` are headings, bold and a little smaller."""
+    ax.set_yticks(range(len(labels)) if positions is None else positions, labels, parse_math=False)
     ax.tick_params(axis="y", length=0, pad=6, labelsize=TEXT_SIZE, colors=TEXT_COLOUR)
     for i, tick in enumerate(ax.get_yticklabels()):
         if i in bold:
             tick.set_fontweight("bold")
-            tick.set_fontsize(SMALL_SIZE + 0.5)
-    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row on top
+            tick.set_fontsize(HEADING_SIZE)
+    if positions is None:
+        ax.set_ylim(len(labels) - 0.5, -0.5)  # first row on top

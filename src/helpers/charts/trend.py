@@ -4,16 +4,20 @@ Years sit at their true spacing (a year without a wave is a gap); each answer is
 joined only between consecutive years of one method; this survey's wave is emphasised; a vertical rule and a
 short label mark each change of organisation, mode or population (Pew marks a change of mode this way). The
 Note names each method, the Source each survey series; in the SVG each point carries its source, n and
-method as title text (a tooltip in browsers).
+method as title text (a tooltip in browsers). Each value sits by its point on the first side (above, below,
+beside) where it touches no line, marker or other label (:func:`place_labels`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from .. import formatting as fmt
 from .. import trends
@@ -21,7 +25,7 @@ from ..data import SurveyData
 from ..tables import figure_label
 from . import footer, style
 from .style import PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, stack
+from .text import INNER_IN, Block, SurveyFigure, measuring_renderer, stack
 
 Y_TICKS = (0, 25, 50, 75, 100)
 BODY_IN = 2.9
@@ -29,6 +33,8 @@ AXIS_LABEL_IN = 0.45
 POINT_SIZE = 5.5  # marker diameter in points
 CURRENT_POINT_SIZE = 8.5
 LABEL_OFFSET_PT = 6
+SIDE_OFFSET_PT = (7, 2)  # a label beside its point: this far right or left of it, and up or down
+CLEARANCE_PT = 1.5  # the least room between a value label and a line or a marker
 BREAK_STYLE = (0, (3, 2))
 CURRENT_BAND = style.CURRENT_BAND_COLOUR
 MIN_YEARS_SHOWN = 13
@@ -104,7 +110,8 @@ def source_text(data: SurveyData, waves, points) -> str:
 
 
 def _label_offsets(points) -> dict[tuple[int, str], int]:
-    """Per (year, option): +1 to label above the point, −1 below (the higher of two figures above)."""
+    """Per (year, option): +1 to label above the point, −1 below (the higher of two figures above): the
+    side each label tries first."""
     out = {}
     for year, rows in points.groupby("year"):
         ordered = rows.sort_values("percent", ascending=False)
@@ -113,22 +120,96 @@ def _label_offsets(points) -> dict[tuple[int, str], int]:
     return out
 
 
-@style.styled
-def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
-    """The trend chart of one series (``country``'s answers to ``question_id`` across waves)."""
-    points = trends.series_points(data, country, question_id)
-    waves = trends.series_waves(data, country, question_id)
-    breaks = trends.series_breaks(waves)
+def label_spots(side: int) -> list[tuple[tuple[float, float], str, str]]:
+    """Where a value label may go, in the order tried: (offset in points, ha, va). Centred on its side
+    (``side``: +1 above, −1 below), centred on the other side, beside the point (right, then left) up or down,
+    and last centred twice as far away."""
+    dx, dy = SIDE_OFFSET_PT
+    va = {1: "bottom", -1: "top"}
+    out = [((0, s * LABEL_OFFSET_PT), "center", va[s]) for s in (side, -side)]
+    for s in (side, -side):
+        out += [((dx, s * dy), "left", va[s]), ((-dx, s * dy), "right", va[s])]
+    return out + [((0, 2 * s * LABEL_OFFSET_PT), "center", va[s]) for s in (side, -side)]
+
+
+def crosses(start, end, box: Bbox, margin: float) -> bool:
+    """Whether the segment from ``start`` to ``end`` meets ``box`` grown by ``margin`` (Liang–Barsky)."""
+    (x0, y0), (x1, y1) = start, end
+    low, high = 0.0, 1.0
+    for p, q in (
+        (x0 - x1, x0 - box.x0 + margin),
+        (x1 - x0, box.x1 + margin - x0),
+        (y0 - y1, y0 - box.y0 + margin),
+        (y1 - y0, box.y1 + margin - y0),
+    ):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+        if low > high:
+            return False
+    return True
+
+
+def _obstacles(ax) -> tuple[list, list[Bbox]]:
+    """The drawn line segments of ``ax`` (start, end, half their width) and the boxes of its markers and of
+    its other texts (method labels, tick labels), all in pixels, grown by :data:`CLEARANCE_PT`."""
+    px = ax.figure.dpi / 72
+    segments, boxes = [], []
+    for line in ax.lines:
+        xy = line.get_transform().transform(line.get_xydata())
+        if line.get_linestyle() not in ("None", "none", "", " "):
+            half = line.get_linewidth() * px / 2 + CLEARANCE_PT * px
+            segments += [(a, b, half) for a, b in itertools.pairwise(xy)]
+        if line.get_marker() not in ("None", "none", "", " ", None):
+            r = (line.get_markersize() / 2 + CLEARANCE_PT) * px
+            boxes += [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in xy]
+    texts = [t for t in ax.texts if not isinstance(t, Annotation)] + ax.get_yticklabels()
+    boxes += [t.get_window_extent(measuring_renderer()).padded(CLEARANCE_PT * px) for t in texts]
+    return segments, boxes
+
+
+def place_labels(ax, labels: list[tuple[Annotation, int]]) -> None:
+    """Give each value label the first of its :func:`label_spots` whose box meets no line, marker, text or
+    label placed before it, and stays between the plot's top and bottom and inside the canvas; where every
+    spot meets something, the one that meets least. Run once the chart has its final size (the boxes are
+    measured in pixels)."""
+    renderer = measuring_renderer()
+    segments, boxes = _obstacles(ax)
+    plot, pad = ax.get_window_extent(renderer), PAD_IN * ax.figure.dpi
+    inside = Bbox([[pad, plot.y0], [ax.figure.bbox.x1 - pad, plot.y1]])
+    for label, side in labels:
+        best = None
+        for offset, ha, va in label_spots(side):
+            label.xyann = offset
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            box = label.get_window_extent(renderer)
+            hits = sum(crosses(a, b, box, m) for a, b, m in segments) + sum(box.overlaps(o) for o in boxes)
+            hits += not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1)
+            if best is None or hits < best[0]:
+                best = (hits, offset, ha, va)
+            if hits == 0:
+                break
+        _, label.xyann, ha, va = best
+        label.set_horizontalalignment(ha)
+        label.set_verticalalignment(va)
+        boxes.append(label.get_window_extent(renderer).padded(CLEARANCE_PT * ax.figure.dpi / 72))
+
+
+def _draw_points(
+    fig: TrendFigure, ax, data: SurveyData, country: str, question_id: str, points, breaks
+) -> list[tuple[Annotation, int]]:
+    """Each answer's points and the lines between consecutive years of one method; returns the value labels,
+    each with the side it tries first (placed by :func:`place_labels`)."""
     options = [str(o) for o in points["option"].cat.categories]
     colours = option_colours(options)
-    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
-    years = [int(y) for y in waves["year"]]
-
-    fig = TrendFigure()
-    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
-    ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
     offsets = _label_offsets(points)
     break_positions = [b.position for b in breaks]
+    labels = []
     for i, option in enumerate(options):
         rows = points[points["option"] == option].sort_values("year")
         colour = colours[option]
@@ -153,19 +234,22 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             gid = _gid(country, question_id, year, i)
             dot.set_gid(gid)
             fig.point_titles[gid] = trends.point_title(r, data)
-            above = offsets[(year, option)] > 0
-            ax.annotate(
+            label = ax.annotate(
                 fmt.percent(r.percent_text),
                 (year, r.percent),
-                xytext=(0, LABEL_OFFSET_PT if above else -LABEL_OFFSET_PT),
+                xytext=(0, 0),
                 textcoords="offset points",
-                ha="center",
-                va="bottom" if above else "top",
                 fontsize=SMALL_SIZE if not is_current else TEXT_SIZE,
                 fontweight="bold" if is_current else "normal",
                 color=colour,
                 annotation_clip=False,
             )
+            labels.append((label, offsets[(year, option)]))
+    return sorted(labels, key=lambda item: item[0].xy)  # placed year by year, lower figure first
+
+
+def _draw_breaks(ax, breaks) -> None:
+    """A dashed rule and a short label at each change of method."""
     for b in breaks:
         ax.axvline(b.position, color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9, zorder=1)
         ax.text(
@@ -179,7 +263,11 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             parse_math=False,
             zorder=4,
         )
-    # one scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right
+
+
+def _dress_axes(ax, years: list[int], current_year: int) -> None:
+    """One scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right;
+    0–100 up the side, this survey's year in bold."""
     start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
     ax.set_xlim(start - 0.6, max(years) + 0.6)
     if min(years) - start >= 3:
@@ -196,6 +284,9 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
+
+def _legend(data: SurveyData, country: str, question_id: str, options: list[str], breaks) -> tuple[list, list]:
+    colours = option_colours(options)
     handles = [
         Line2D([], [], color=colours[o], marker="o", markersize=POINT_SIZE, linewidth=1.6, label=o) for o in options
     ]
@@ -204,6 +295,24 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     if breaks:
         handles.append(Line2D([], [], color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9))
         labels.append("change of method (changes across it are not tested)")
+    return handles, labels
+
+
+@style.styled
+def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
+    """The trend chart of one series (``country``'s answers to ``question_id`` across waves)."""
+    points = trends.series_points(data, country, question_id)
+    waves = trends.series_waves(data, country, question_id)
+    breaks = trends.series_breaks(waves)
+    options = [str(o) for o in points["option"].cat.categories]
+    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
+
+    fig = TrendFigure()
+    ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
+    ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
+    labels = _draw_points(fig, ax, data, country, question_id, points, breaks)
+    _draw_breaks(ax, breaks)
+    _dress_axes(ax, [int(y) for y in waves["year"]], current_year)
     full, short = method_text(waves)
     note = footer.note_line(
         [
@@ -227,10 +336,11 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             footer=[note, source_text(data, waves, points)],
             axes=[(ax, left, INNER_IN - AXIS_LABEL_IN - 0.1)],
             body_in=BODY_IN,
-            legend=(handles, labels),
+            legend=_legend(data, country, question_id, options, breaks),
             notes=[b.text() for b in breaks],
         ),
     )
+    place_labels(ax, labels)
     fig.chart_kind = "trend"
     fig.survey_table = points.assign(drawn_as="point")
     return fig
