@@ -12,7 +12,7 @@ from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
 from helpers import charts, trends
-from helpers.charts.trend import plot_trend
+from helpers.charts.trend import crosses, plot_trend
 from helpers.data import load_survey_data
 from helpers.tables import comparable_items, question_table, single_figure
 
@@ -178,29 +178,6 @@ def markers(ax) -> list[Bbox]:
         for x, y in line.get_transform().transform(line.get_xydata()):
             out.append(Bbox([[x - radius, y - radius], [x + radius, y + radius]]))
     return out
-
-
-def crosses(start, end, box: Bbox, margin: float) -> bool:
-    """Whether the segment from ``start`` to ``end`` meets ``box`` grown by ``margin`` (Liang–Barsky clipping)."""
-    (x0, y0), (x1, y1) = start, end
-    dx, dy = x1 - x0, y1 - y0
-    low, high = 0.0, 1.0
-    for p, q in (
-        (-dx, x0 - (box.x0 - margin)),
-        (dx, box.x1 + margin - x0),
-        (-dy, y0 - (box.y0 - margin)),
-        (dy, box.y1 + margin - y0),
-    ):
-        if p == 0:
-            if q < 0:
-                return False
-        elif p < 0:
-            low = max(low, q / p)
-        else:
-            high = min(high, q / p)
-        if low > high:
-            return False
-    return True
 
 
 def test_the_crossing_check_sees_a_line_through_a_box_and_not_one_beside_it():
