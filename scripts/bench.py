@@ -20,36 +20,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from helpers.paths import KERNEL_NAME  # registered by `make env`
+from helpers.paths import KERNEL_NAME, copy_checkout  # the kernel is registered by `make env`
 
 ROOT = Path(__file__).resolve().parents[1]
 RATIO_TARGET = 0.40
 NOOP_TARGET_S = 0.5
 TEST_TARGET_S = 60.0
-
-
-def copy_repository(dest: Path) -> None:
-    listed = (
-        subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
 
 
 def children_cpu() -> float:
@@ -84,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     venv = Path(sys.prefix)
     with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
         copy = Path(tmp) / "repo"
-        copy_repository(copy)
+        copy_checkout(ROOT, copy)
         notebooks = sorted((copy / "notebooks").glob("*.ipynb"))
         env = dict(os.environ, PYTHONPATH=str(copy / "src"))
         env.pop("SURVEY_STAGING_DIR", None)
@@ -185,7 +167,7 @@ def bench_tests(jobs: int) -> int:
     venv = Path(sys.prefix)
     with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
         copy = Path(tmp) / "repo"
-        copy_repository(copy)
+        copy_checkout(ROOT, copy)
         subprocess.run(["git", "init", "-q"], cwd=copy, check=True)  # the tests list a checkout's files with git
         subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
         env = dict(os.environ, PYTHONPATH=str(copy / "src"), PYTEST_ADDOPTS="--durations=0")

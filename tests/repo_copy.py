@@ -19,24 +19,9 @@ ROOT = paths.ROOT
 KERNELSPEC = {"name": paths.KERNEL_NAME, "display_name": paths.KERNEL_DISPLAY_NAME, "language": "python"}
 
 
-def tracked_files(root: Path) -> list[str]:
-    """The files git knows about (committed or not yet, and not ignored)."""
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return [name for name in out.decode().split("\0") if name and (root / name).is_file()]
-
-
 def copy_repository(dest: Path) -> Path:
     """A copy of the repository's files (as git lists them) at ``dest``."""
-    for name in tracked_files(ROOT):
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    return dest
+    return paths.copy_checkout(ROOT, dest)
 
 
 def copy_env(copy: Path) -> dict[str, str]:

@@ -14,12 +14,17 @@ gives) and :func:`output_path` says where each really goes:
 - anywhere else (JupyterLab, papermill on its own, a researcher's notebook): a name inside the
   repository goes to ``build/scratch/`` (ignored by git), so only ``make report`` changes the committed
   figures and reports; a folder outside the repository (absolute, or relative with ``..``) is honoured.
+
+:func:`copy_checkout` copies the files of a checkout for the benchmark and the tests that build or break a
+copy of the repository.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +41,22 @@ _INSTALLED_FROM = Path(__file__).resolve().parents[2]
 
 def is_checkout(folder: Path) -> bool:
     return all((folder / marker).is_file() for marker in _MARKERS)
+
+
+def checkout_files(root: Path) -> list[str]:
+    """The files git knows about in the checkout ``root`` (committed or not yet, and not ignored)."""
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    listed = subprocess.run(command, cwd=root, capture_output=True, check=True).stdout
+    return [name for name in listed.decode().split("\0") if name and (root / name).is_file()]
+
+
+def copy_checkout(root: Path, dest: Path) -> Path:
+    """A copy of the files of the checkout ``root`` (:func:`checkout_files`) at ``dest``, for a benchmark or a
+    test to build or break without touching ``root``."""
+    for name in checkout_files(root):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, dest / name)
+    return dest
 
 
 def find_root(start: Path, environ: Mapping[str, str] = os.environ) -> Path:
