@@ -1,6 +1,6 @@
 """Cross-country dot plots (Pew's global-attitudes style): a row per comparable item and answer, a dot per
 country in its own colour, values labelled, and beside each row the gap and whether it is significant. Each
-row is as tall as what it holds (its wrapped label, a gap of two lines, a value above its dot), and the rows
+row is as tall as what it holds (its wrapped label, its gap's lines, a value above its dot), and the rows
 stand an even distance apart (:func:`row_positions`).
 
 Same-item comparisons come first; mirror items (each public asked about the other) follow under their own
@@ -34,7 +34,7 @@ from ..tables import (
 )
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, stack, wrap_filled
+from .text import INNER_IN, Block, SurveyFigure, stack, wrap_filled, wrap_text
 
 MIRROR_MARK = "⇄"
 DIFFERENT_MEASURES = "different measures"
@@ -93,7 +93,8 @@ def _gap_text(
         else:
             bold = bold or bool(d.significant)
         lines.append(text)
-    return "\n".join(lines), bold
+    weight = "bold" if bold else "normal"  # a name from data may be long: the column's width is kept
+    return "\n".join(wrap_text(line, GAP_COLUMN_IN, TEXT_SIZE, weight) for line in lines), bold
 
 
 @dataclass

@@ -25,11 +25,13 @@ from ..data import SurveyData
 from ..tables import figure_label
 from . import footer, style
 from .style import PAD_IN, SMALL_SIZE, TEXT_SIZE
-from .text import INNER_IN, Block, SurveyFigure, measuring_renderer, stack
+from .text import INNER_IN, Block, SurveyFigure, measuring_renderer, stack, wrap_text
 
 Y_TICKS = (0, 25, 50, 75, 100)
 BODY_IN = 2.9
 AXIS_LABEL_IN = 0.45
+PLOT_WIDTH_IN = INNER_IN - AXIS_LABEL_IN - 0.1
+BREAK_LABEL_GAP = 0.08  # years between a change-of-method rule and its label
 POINT_SIZE = 5.5  # marker diameter in points
 CURRENT_POINT_SIZE = 8.5
 LABEL_OFFSET_PT = 6
@@ -248,14 +250,19 @@ def _draw_points(
     return sorted(labels, key=lambda item: item[0].xy)  # placed year by year, lower figure first
 
 
-def _draw_breaks(ax, breaks) -> None:
-    """A dashed rule and a short label at each change of method."""
-    for b in breaks:
+def _draw_breaks(ax, breaks, window: tuple[float, float]) -> None:
+    """A dashed rule and a short label at each change of method, right of the rule, wrapped to the room
+    before the next rule or the plot's edge (a method named by data may be long): it never leaves the plot
+    or meets the next label."""
+    per_year = PLOT_WIDTH_IN / (window[1] - window[0])  # inches per year on the final chart
+    ends = [b.position for b in breaks[1:]] + [window[1]]
+    for b, end in zip(breaks, ends):
         ax.axvline(b.position, color=style.RULE_COLOUR, linestyle=BREAK_STYLE, linewidth=0.9, zorder=1)
+        room = (end - b.position - 2 * BREAK_LABEL_GAP) * per_year
         ax.text(
-            b.position + 0.08,
+            b.position + BREAK_LABEL_GAP,
             99,
-            b.label(),
+            wrap_text(b.label(), room, SMALL_SIZE),
             fontsize=SMALL_SIZE,
             color=style.MUTED_COLOUR,
             ha="left",
@@ -265,11 +272,18 @@ def _draw_breaks(ax, breaks) -> None:
         )
 
 
+def x_window(years: list[int]) -> tuple[float, float]:
+    """The years a trend chart spans: at least :data:`MIN_YEARS_SHOWN`, the latest on the right."""
+    start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
+    return start - 0.6, max(years) + 0.6
+
+
 def _dress_axes(ax, years: list[int], current_year: int) -> None:
     """One scale for every trend chart: a window of at least MIN_YEARS_SHOWN years, the latest on the right;
     0–100 up the side, this survey's year in bold."""
-    start = min(min(years), max(years) - MIN_YEARS_SHOWN + 1)
-    ax.set_xlim(start - 0.6, max(years) + 0.6)
+    window = x_window(years)
+    start = window[0] + 0.6
+    ax.set_xlim(*window)
     if min(years) - start >= 3:
         ax.text(start, 50, f"no wave before {min(years)} in the data", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR)
     ax.set_ylim(0, 100)
@@ -311,8 +325,9 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
     labels = _draw_points(fig, ax, data, country, question_id, points, breaks)
-    _draw_breaks(ax, breaks)
-    _dress_axes(ax, [int(y) for y in waves["year"]], current_year)
+    years = [int(y) for y in waves["year"]]
+    _draw_breaks(ax, breaks, x_window(years))
+    _dress_axes(ax, years, current_year)
     full, short = method_text(waves)
     note = footer.note_line(
         [
@@ -334,7 +349,7 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             title=trends.series_title(data, country, question_id),
             subtitle=subtitle,
             footer=[note, source_text(data, waves, points)],
-            axes=[(ax, left, INNER_IN - AXIS_LABEL_IN - 0.1)],
+            axes=[(ax, left, PLOT_WIDTH_IN)],
             body_in=BODY_IN,
             legend=_legend(data, country, question_id, options, breaks),
             notes=[b.text() for b in breaks],
