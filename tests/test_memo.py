@@ -51,17 +51,20 @@ def test_a_figure_edited_into_a_non_figure_is_refused_not_computed_around(data):
 
 
 def test_calls_made_while_computing_reuse_the_fingerprint_and_later_calls_see_an_edit(data, monkeypatch):
+    t = data.toplines
+    row = (t["country"] == "KR") & (t["question_id"] == "usfk_china_role")
+    data.toplines.loc[row, ["percent", "percent_text"]] = [1.0, "1.0"]  # a version of the data nothing has seen
     calls = []
     fingerprint = type(data).fingerprint
     monkeypatch.setattr(type(data), "fingerprint", lambda self: calls.append(self) or fingerprint(self))
-    other = load_survey_data()
+    tables_before = question_table.cache_info()[1]
     findings = narrative.category_findings(data, "KR", "security")  # a question table per question, and more
+    assert question_table.cache_info()[1] > tables_before, "the findings' tables were not computed afresh"
     assert calls == [data], "the findings' own remembered calls computed the fingerprint again"
+    other = load_survey_data()
     narrative.category_findings(other, "KR", "security")  # other data: its own fingerprint
     assert calls == [data, other]
-    t = data.toplines
-    row = (t["country"] == "KR") & (t["question_id"] == "usfk_china_role")
-    data.toplines.loc[row, ["percent", "percent_text"]] = [1.0, "1.0"]
+    data.toplines.loc[row, ["percent", "percent_text"]] = [2.0, "2.0"]
     assert narrative.category_findings(data, "KR", "security") != findings  # the next call sees the edit
 
 
