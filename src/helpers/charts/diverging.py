@@ -103,6 +103,215 @@ def _segment_value(ax, left: float, width: float, y: float, text: str, colour) -
     return False
 
 
+def _draw_segments(
+    ax, y: int, seg: pd.DataFrame, units: pd.DataFrame, side: str, value_of: dict, drawn_as: dict, legend: dict
+) -> tuple[float, list[str]]:
+    """One side's answers from the centre outwards, values inside; returns its end and values too long to fit."""
+    sign = -1 if side == "-" else 1
+    colours = style.ramp(side, len(seg))
+    edge, unlabelled = 0.0, []
+    for colour, (i, r) in zip(colours, seg.iterrows()):
+        left = edge if sign > 0 else edge - r["percent"]
+        name = str(r["label"])  # derived or not, one legend entry per answer (the hatch is in the note)
+        kind = r["kind"] if r["kind"] != "net" else "published"
+        ax.barh(
+            [y],
+            [r["percent"]],
+            left=[left],
+            height=BAR_HEIGHT,
+            linewidth=0,
+            label=draw.row_label(name, r["kind"], r["status"]),
+            **draw.look(colour, kind, r["status"]),
+        )
+        alone = len(seg) == 1 and len(units) == 1 and units.index[0] == i  # its total says it in bold
+        text = value_of[str(r["percent_text"])]
+        if not alone and not _segment_value(ax, left, r["percent"], y, text, colour):
+            unlabelled.append(f"{name} {r['percent_text']}")
+        edge += sign * r["percent"]
+        drawn_as[(y, i)] = "segment"
+        legend.setdefault(
+            name,
+            (
+                sign * (1000 + r["_distance"]),
+                draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, "published", r["status"]),
+            ),
+        )
+    return edge, unlabelled
+
+
+def _draw_total(
+    ax, y: int, t: pd.Series, end: float, side: str, reach: float, value_of: dict, whiskers: draw.Whiskers
+) -> float:
+    """The side's total in bold above its half, its whisker below the bar's end; returns how far the side reaches."""
+    sign = -1 if side == "-" else 1
+    if pd.notna(t["ci_low"]):
+        low, high = (
+            (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"]))
+            if sign < 0
+            else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
+        )
+        whiskers.add(ax, y + WHISKER_DROP, low, high, at=end)
+        reach = max(reach, abs(low), abs(high))
+    total = f"{t['label']} {value_of[str(t['percent_text'])]}"
+    reach = max(reach, (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
+    ax.annotate(
+        total,
+        (0, y - BAR_HEIGHT / 2),
+        xytext=(3 * sign, 1),
+        textcoords="offset points",
+        ha="left" if sign > 0 else "right",
+        va="bottom",
+        fontsize=TEXT_SIZE,
+        fontweight="bold",
+        color=style.TEXT_COLOUR,
+        parse_math=False,
+    )
+    return reach
+
+
+def _draw_bars(ax, bars: list, value_of: dict, whiskers: draw.Whiskers, drawn_as: dict) -> tuple[dict, dict, list]:
+    """Each row's two sides and their totals; returns the legend's entries, each side's reach, unfitted values."""
+    legend: dict[str, tuple[float, object]] = {}
+    reach = {"-": 5.0, "+": 5.0}
+    unlabelled = []
+    for y, (_label, q, rows) in enumerate(bars):
+        centre = _centre(q)
+        drawn = rows[rows["drawn"].astype(bool)]
+        for side in ("-", "+"):
+            seg = drawn[drawn["side"] == side].copy()
+            seg["_distance"] = (seg["order"] - centre).abs()
+            seg = seg.sort_values("_distance", kind="stable")
+            units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
+            edge, too_long = _draw_segments(ax, y, seg, units, side, value_of, drawn_as, legend)
+            unlabelled += too_long
+            # The side's total: its only unit row (a published net or the side's single answer).
+            if len(units) == 1:
+                i = units.index[0]
+                reach[side] = _draw_total(ax, y, units.iloc[0], edge, side, reach[side], value_of, whiskers)
+                if drawn_as.get((y, i)) != "segment":
+                    drawn_as[(y, i)] = "total"
+            reach[side] = max(reach[side], abs(edge))
+    return legend, reach, unlabelled
+
+
+def _dress_axes(ax, bars: list, reach: dict) -> float:
+    """Each side as long as it needs (to 5 points), row labels, room for totals; returns the scale's width in inches."""
+    # The scale, not the range, is shared by every diverging chart.
+    low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
+    draw.quiet_value_axis(ax, (-low, high))
+    draw.row_labels(ax, [wrap_text(b[0], LABEL_IN) for b in bars])
+    ax.set_ylim(len(bars) - 0.45, -0.75)
+    return (low + high) * K
+
+
+def _draw_column(
+    col, rows_per_bar: list, colour, what: str, value_of: dict, whiskers: draw.Whiskers, drawn_as: dict
+) -> tuple[float, list[tuple[int, str]]]:
+    """A column's bars with their values (a midpoint's whiskers); returns its width in inches and each bar's answer."""
+    top = 0.0
+    heads = []
+    for y, rows in enumerate(rows_per_bar):
+        for i, r in rows.iterrows():
+            name = str(r["label"])
+            col.barh(
+                [y],
+                [r["percent"]],
+                height=BAR_HEIGHT,
+                linewidth=0,
+                label=name,
+                **draw.look(colour, r["kind"], r["status"]),
+            )
+            if what == "column":
+                whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
+            end = draw.bar_end(r)
+            draw.value_label(
+                col,
+                end,
+                y,
+                value_of[str(r["percent_text"])],
+                muted=what == "remainder",
+                exact=str(r["percent_text"]),
+            )
+            top = max(top, end)
+            drawn_as[(y, i)] = what
+            heads.append((y, name))
+    width = max(top * K + VALUE_ROOM_IN, max(text_width_in(n, SMALL_SIZE) for _, n in heads) + 0.05)
+    return width, heads
+
+
+def _column_heads(col, heads: list[tuple[int, str]]) -> None:
+    """The column's answer above its bars (once if they share it)."""
+    for k, (y, name) in enumerate(heads):
+        if k and name == heads[k - 1][1]:
+            continue
+        col.annotate(
+            name,
+            (0, y - BAR_HEIGHT / 2),
+            xytext=(0, 1),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=SMALL_SIZE,
+            color=style.MUTED_COLOUR,
+            parse_math=False,
+        )
+
+
+def _draw_columns(
+    fig: SurveyFigure, ax, bars: list, x: float, value_of: dict, whiskers: draw.Whiskers, drawn_as: dict
+) -> list:
+    """The midpoint's column, then the remainder's, from ``x`` inches on; returns each one's axes, left and width."""
+    drawn = [rows[rows["drawn"].astype(bool)] for _, _, rows in bars]
+    axes = []
+    for rows_per_bar, colour, what in (
+        ([d[d["side"] == "0"] for d in drawn], style.MIDPOINT_COLOUR, "column"),
+        ([d[d["kind"] == Kind.NOT_PUBLISHED] for d in drawn], style.REMAINDER_COLOUR, "remainder"),
+    ):
+        if all(r.empty for r in rows_per_bar):
+            continue
+        col = fig.add_axes([0.8, 0.3, 0.1, 0.4])
+        width, heads = _draw_column(col, rows_per_bar, colour, what, value_of, whiskers, drawn_as)
+        _column_heads(col, heads)
+        col.set_xlim(0, width / K)
+        col.set_axis_off()
+        col.set_ylim(ax.get_ylim())
+        axes.append((col, x, width))
+        x += width + COLUMN_GAP_IN
+    return axes
+
+
+def _drawn_table(bars: list, drawn_as: dict) -> pd.DataFrame:
+    """The rows of every bar in one table, each with what it became on the chart."""
+    tables = [t.assign(_row=y) for y, (_, _, t) in enumerate(bars)]
+    table = pd.concat(tables)
+    table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
+    return table.drop(columns="_row").reset_index(drop=True)
+
+
+def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabelled: list[str]) -> list:
+    """The Note's parts: what the whiskers are, what a hatch means, where a value too long for its segment is."""
+    parts = [
+        footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
+    ]
+    if (table["kind"] == "derived").any():
+        parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
+    if unlabelled:
+        parts.append(("Segments too narrow for their value: see the table.", ""))
+    return parts
+
+
+def _notes(data: SurveyData, question_ids: Sequence[str], table: pd.DataFrame) -> list[str]:
+    """The notebook's notes: how each derived figure follows, then the codebook's notes and the press reports."""
+    notes = [
+        f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
+        for r in table.itertuples()
+        if r.kind == "derived"
+    ]
+    notes += footer.codebook_notes(data, question_ids)
+    notes += footer.press_notes(data, table["source"].dropna())
+    return notes
+
+
 @style.styled
 def plot_diverging(
     data: SurveyData,
@@ -119,164 +328,17 @@ def plot_diverging(
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     whiskers, drawn_as = draw.Whiskers(), {}
-    legend: dict[str, tuple[float, object]] = {}
-    mids, rests = [], []
-    reach = {"-": 5.0, "+": 5.0}
     every = pd.concat([rows for _, _, rows in bars])
     value_of = dict(zip(every["percent_text"].astype(str), draw.chart_values(every["percent_text"])))
-    unlabelled = []
-    for y, (_label, q, rows) in enumerate(bars):
-        centre = _centre(q)
-        drawn = rows[rows["drawn"].astype(bool)]
-        for side, sign in (("-", -1), ("+", 1)):
-            seg = drawn[drawn["side"] == side].copy()
-            seg["_distance"] = (seg["order"] - centre).abs()
-            seg = seg.sort_values("_distance", kind="stable")
-            colours = style.ramp(side, len(seg))
-            units = rows[rows["unit"].astype(bool) & (rows["side"] == side)]
-            edge = 0.0
-            for colour, (i, r) in zip(colours, seg.iterrows()):
-                left = edge if sign > 0 else edge - r["percent"]
-                name = str(r["label"])  # derived or not, one legend entry per answer (the hatch is in the note)
-                kind = r["kind"] if r["kind"] != "net" else "published"
-                ax.barh(
-                    [y],
-                    [r["percent"]],
-                    left=[left],
-                    height=BAR_HEIGHT,
-                    linewidth=0,
-                    label=draw.row_label(name, r["kind"], r["status"]),
-                    **draw.look(colour, kind, r["status"]),
-                )
-                alone = len(seg) == 1 and len(units) == 1 and units.index[0] == i  # its total says it in bold
-                text = value_of[str(r["percent_text"])]
-                if not alone and not _segment_value(ax, left, r["percent"], y, text, colour):
-                    unlabelled.append(f"{name} {r['percent_text']}")
-                edge += sign * r["percent"]
-                drawn_as[(y, i)] = "segment"
-                legend.setdefault(
-                    name,
-                    (
-                        sign * (1000 + r["_distance"]),
-                        draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, "published", r["status"]),
-                    ),
-                )
-            # The side's total: its only unit row (a published net or the side's single answer), in bold above
-            # its half; its interval a whisker just below the bar's end, clear of the segments' values.
-            if len(units) == 1:
-                i, t = units.index[0], units.iloc[0]
-                end = edge
-                if pd.notna(t["ci_low"]):
-                    low, high = (
-                        (end - (t["ci_high"] - t["percent"]), end + (t["percent"] - t["ci_low"]))
-                        if sign < 0
-                        else (end - (t["percent"] - t["ci_low"]), end + (t["ci_high"] - t["percent"]))
-                    )
-                    whiskers.add(ax, y + WHISKER_DROP, low, high, at=end)
-                    reach[side] = max(reach[side], abs(low), abs(high))
-                total = f"{t['label']} {value_of[str(t['percent_text'])]}"
-                reach[side] = max(reach[side], (text_width_in(total, TEXT_SIZE, "bold") + 0.06) / K)
-                ax.annotate(
-                    total,
-                    (0, y - BAR_HEIGHT / 2),
-                    xytext=(3 * sign, 1),
-                    textcoords="offset points",
-                    ha="left" if sign > 0 else "right",
-                    va="bottom",
-                    fontsize=TEXT_SIZE,
-                    fontweight="bold",
-                    color=style.TEXT_COLOUR,
-                    parse_math=False,
-                )
-                if drawn_as.get((y, i)) != "segment":
-                    drawn_as[(y, i)] = "total"
-            reach[side] = max(reach[side], abs(edge))
-        mids.append(drawn[drawn["side"] == "0"])
-        rests.append(drawn[drawn["kind"] == Kind.NOT_PUBLISHED])
-
-    # Each side as long as its longest bar needs (rounded up to 5 points): the scale, not the range, is shared.
-    low, high = (math.ceil((reach[s] + 1) / 5) * 5 for s in ("-", "+"))
-    draw.quiet_value_axis(ax, (-low, high))
-    draw.row_labels(ax, [wrap_text(b[0], LABEL_IN) for b in bars])
-    ax.set_ylim(len(bars) - 0.45, -0.75)  # room above each bar for the totals, below it for the whiskers
+    legend, reach, unlabelled = _draw_bars(ax, bars, value_of, whiskers, drawn_as)
     left = PAD_IN + LABEL_IN + 0.1
-    axes = [(ax, left, (low + high) * K)]
-    x = left + (low + high) * K + COLUMN_GAP_IN
-    for rows_per_bar, colour, height, what in (
-        (mids, style.MIDPOINT_COLOUR, BAR_HEIGHT, "column"),
-        (rests, style.REMAINDER_COLOUR, BAR_HEIGHT, "remainder"),
-    ):
-        if all(r.empty for r in rows_per_bar):
-            continue
-        col = fig.add_axes([0.8, 0.3, 0.1, 0.4])
-        top = 0.0
-        heads = []
-        for y, rows in enumerate(rows_per_bar):
-            for i, r in rows.iterrows():
-                name = str(r["label"])
-                col.barh(
-                    [y],
-                    [r["percent"]],
-                    height=height,
-                    linewidth=0,
-                    label=name,
-                    **draw.look(colour, r["kind"], r["status"]),
-                )
-                if what == "column":
-                    whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
-                end = draw.bar_end(r)
-                draw.value_label(
-                    col,
-                    end,
-                    y,
-                    value_of[str(r["percent_text"])],
-                    muted=what == "remainder",
-                    exact=str(r["percent_text"]),
-                )
-                top = max(top, end)
-                drawn_as[(y, i)] = what
-                heads.append((y, name))
-        width = max(top * K + VALUE_ROOM_IN, max(text_width_in(n, SMALL_SIZE) for _, n in heads) + 0.05)
-        for k, (y, name) in enumerate(heads):  # the column's answer above its bars (once if they share it)
-            if k and name == heads[k - 1][1]:
-                continue
-            col.annotate(
-                name,
-                (0, y - BAR_HEIGHT / 2),
-                xytext=(0, 1),
-                textcoords="offset points",
-                ha="left",
-                va="bottom",
-                fontsize=SMALL_SIZE,
-                color=style.MUTED_COLOUR,
-                parse_math=False,
-            )
-        col.set_xlim(0, width / K)
-        col.set_axis_off()
-        col.set_ylim(ax.get_ylim())
-        axes.append((col, x, width))
-        x += width + COLUMN_GAP_IN
+    scale_in = _dress_axes(ax, bars, reach)
+    axes = [(ax, left, scale_in)]
+    axes += _draw_columns(fig, ax, bars, left + scale_in + COLUMN_GAP_IN, value_of, whiskers, drawn_as)
     whiskers.draw()
 
     ordered = [p for _, p in sorted(legend.values(), key=lambda v: v[0])]
-    tables = [t.assign(_row=y) for y, (_, _, t) in enumerate(bars)]
-    table = pd.concat(tables)
-    table["drawn_as"] = [drawn_as.get((y, i), "not drawn") for y, i in zip(table["_row"], table.index)]
-    table = table.drop(columns="_row").reset_index(drop=True)
-    parts = [
-        footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
-    ]
-    if (table["kind"] == "derived").any():
-        parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
-    if unlabelled:
-        parts.append(("Segments too narrow for their value: see the table.", ""))
-    notes = [
-        f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
-        for r in table.itertuples()
-        if r.kind == "derived"
-    ]
-    notes += footer.codebook_notes(data, question_ids)
-    notes += footer.press_notes(data, table["source"].dropna())
+    table = _drawn_table(bars, drawn_as)
     subtitle = (
         f"% of {data.respondents(country)} · "
         f"{footer.base_text(table['base_n'].iloc[0], table['base_is_estimate'].iloc[0])}"
@@ -288,12 +350,13 @@ def plot_diverging(
             title=title or auto_title,
             subtitle=subtitle,
             footer=footer.footer(
-                parts, footer.source_line(data, [country], list(figures["source"]), list(figures["label"]))
+                _note_parts(bars, table, confidence, deff, unlabelled),
+                footer.source_line(data, [country], list(figures["source"]), list(figures["label"])),
             ),
             axes=axes,
             body_in=ROW_IN * len(bars),
             legend=(ordered, [p.get_label() for p in ordered]),
-            notes=notes,
+            notes=_notes(data, question_ids, table),
         ),
     )
     fig.survey_table = table
