@@ -156,12 +156,8 @@ class Block:
     notes: list[str] = field(default_factory=list)
 
 
-def stack(fig: SurveyFigure, block: Block) -> None:
-    """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
-
-    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it
-    (:func:`wrap_filled`): no line is a lone word.
-    """
+def _add_texts(fig: SurveyFigure, block: Block) -> tuple:
+    """The title, subtitle and footer, wrapped to the chart's width, placed later by :func:`stack`."""
     trans = fig.dpi_scale_trans
     title = fig.text(
         0,
@@ -203,47 +199,69 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         color=style.MUTED_COLOUR,
         gid="chart-footer",
     )
-    fig.chart_title = block.title
-    fig.chart_subtitle = block.subtitle.replace(NBSP, " ")
-    fig.chart_footer = "\n".join(block.footer).replace(NBSP, " ")
-    fig.chart_notes = list(block.notes)
+    return title, subtitle, footer
+
+
+def _height_in(artist) -> float:
+    """How tall an artist of the chart is, in inches (0 for none)."""
+    return artist.get_window_extent(measuring_renderer()).height / DPI if artist is not None else 0.0
+
+
+def _add_legend(fig: SurveyFigure, legend: tuple[list, list] | None):
+    """The legend in as many columns as fit the chart's width, read row by row; None when there is none."""
+    if legend is None or not legend[0]:
+        return None
     renderer = measuring_renderer()
+    handles, labels = legend
+    columns = list(range(len(handles), 0, -1))
+    for ncol in columns:
+        ordered_handles, ordered_labels = row_major(handles, labels, ncol)
+        added = fig.legend(
+            ordered_handles,
+            ordered_labels,
+            ncol=ncol,
+            loc="upper left",
+            bbox_to_anchor=(0, 0),
+            bbox_transform=fig.dpi_scale_trans,
+            borderaxespad=0,
+            borderpad=0,
+            fontsize=SMALL_SIZE,
+            frameon=False,
+        )
+        if added.get_window_extent(renderer).width / DPI <= INNER_IN or ncol == columns[-1]:
+            break
+        added.remove()
+    return added
 
-    def height(artist) -> float:
-        return artist.get_window_extent(renderer).height / DPI if artist is not None else 0.0
 
-    legend = None
-    if block.legend is not None and block.legend[0]:
-        handles, labels = block.legend
-        columns = list(range(len(handles), 0, -1))
-        for ncol in columns:
-            ordered_handles, ordered_labels = row_major(handles, labels, ncol)
-            legend = fig.legend(
-                ordered_handles,
-                ordered_labels,
-                ncol=ncol,
-                loc="upper left",
-                bbox_to_anchor=(0, 0),
-                bbox_transform=trans,
-                borderaxespad=0,
-                borderpad=0,
-                fontsize=SMALL_SIZE,
-                frameon=False,
-            )
-            if legend.get_window_extent(renderer).width / DPI <= INNER_IN or ncol == columns[-1]:
-                break
-            legend.remove()
-
-    # Room the decorations (tick labels, titles) need above and below the axes, whatever their size.
+def _decoration_room(axes: Sequence[tuple[Axes, float, float]]) -> tuple[float, float]:
+    """Room the decorations (tick labels, titles) need above and below the axes, whatever their size, in inches."""
+    renderer = measuring_renderer()
     top_over = bottom_over = 0.0
-    for ax, _left, _width in block.axes:
+    for ax, _left, _width in axes:
         ax.set_position([0.3, 0.3, 0.4, 0.4])
         tight = ax.get_tightbbox(renderer, bbox_extra_artists=[])
         box = ax.get_window_extent(renderer)
         top_over = max(top_over, (tight.y1 - box.y1) / DPI)
         bottom_over = max(bottom_over, (box.y0 - tight.y0) / DPI)
+    return top_over, bottom_over
 
-    heights = [height(title), height(subtitle)] + ([height(legend)] if legend is not None else [])
+
+def stack(fig: SurveyFigure, block: Block) -> None:
+    """Stack title, subtitle, legend, axes and footer top to bottom; set the figure's height to fit.
+
+    Title and subtitle wrap to the chart's width in even lines (:func:`wrap_balanced`), footer lines fill it
+    (:func:`wrap_filled`): no line is a lone word.
+    """
+    title, subtitle, footer = _add_texts(fig, block)
+    fig.chart_title = block.title
+    fig.chart_subtitle = block.subtitle.replace(NBSP, " ")
+    fig.chart_footer = "\n".join(block.footer).replace(NBSP, " ")
+    fig.chart_notes = list(block.notes)
+    legend = _add_legend(fig, block.legend)
+    top_over, bottom_over = _decoration_room(block.axes)
+
+    heights = [_height_in(title), _height_in(subtitle)] + ([_height_in(legend)] if legend is not None else [])
     total = (
         2 * PAD_IN
         + sum(heights)
@@ -252,7 +270,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
         + block.body_in
         + bottom_over
         + GAP_IN
-        + height(footer)
+        + _height_in(footer)
     )
     fig.set_size_inches(WIDTH_IN, total)
     y = total - PAD_IN
@@ -261,7 +279,7 @@ def stack(fig: SurveyFigure, block: Block) -> None:
     subtitle.set_position((PAD_IN, y))
     y -= heights[1] + GAP_IN
     if legend is not None:
-        legend.set_bbox_to_anchor((PAD_IN, y), transform=trans)
+        legend.set_bbox_to_anchor((PAD_IN, y), transform=fig.dpi_scale_trans)
         y -= heights[2] + GAP_IN
     bottom = y - top_over - block.body_in
     for ax, left, width in block.axes:
