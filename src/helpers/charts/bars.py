@@ -98,6 +98,43 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
     return parts
 
 
+def _name_measure(table: pd.DataFrame, rows: pd.DataFrame, labels: list[str]) -> list:
+    """The lone figure's row labelled by what it measures; returns the Note's part on how it differs, if any."""
+    what, _, aside = str(table.attrs["measure_note"]).partition(" (")
+    first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
+    labels[first] = what[0].upper() + what[1:]
+    if aside:  # the label names the measure; the note says how it differs from the wording
+        return [(f"The figure is {aside.rstrip(')')}.", "")]
+    return []
+
+
+def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[list[str], list]:
+    """Notes and Note parts on each measure left to the table (its rows marked "note"), led by the one charted."""
+    notes, parts = [], []
+    for m, other in groups[1:]:
+        drawn_as.update(dict.fromkeys(other.index, "note"))
+        spec = data.measure(m)
+        sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
+        figures = "; ".join(f"{r.label} {r.percent_text}" for r in other.itertuples() if r.kind != Kind.NOT_PUBLISHED)
+        notes.append(
+            f"Also reported, not charted: another measure of the same reasons, {spec.label} ({sources}): {figures}. "
+            f"{spec.description.strip()}"
+        )
+        outlets = ", ".join(
+            dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
+        )
+        parts.append((f"{outlets}'s figures ({spec.label}) are in the table, not charted.", ""))
+    if len(groups) > 1:
+        first = groups[0][0]
+        drawn = (
+            f"{data.measure(first).label}. {data.measure(first).description.strip()}"
+            if first
+            else "the codebook's measure."
+        )
+        notes.insert(0, f"The chart shows {drawn}")
+    return notes, parts
+
+
 def _finish(
     fig: SurveyFigure,
     ax,
@@ -153,34 +190,9 @@ def plot_bars(
     values = draw.chart_values(rows["percent_text"])
     labels = _draw_rows(ax, rows, colour, whiskers, drawn_as, values)
     lone = single_figure(table)
-    notes, parts_extra = [], []
-    if lone and table.attrs.get("measure_note"):  # the figure measures something else than the wording says
-        what, _, aside = str(table.attrs["measure_note"]).partition(" (")
-        first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
-        labels[first] = what[0].upper() + what[1:]
-        if aside:  # the label names the measure; the note says how it differs from the wording
-            parts_extra.append((f"The figure is {aside.rstrip(')')}.", ""))
-    for m, other in groups[1:]:
-        drawn_as.update(dict.fromkeys(other.index, "note"))
-        spec = data.measure(m)
-        sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
-        figures = "; ".join(f"{r.label} {r.percent_text}" for r in other.itertuples() if r.kind != Kind.NOT_PUBLISHED)
-        notes.append(
-            f"Also reported, not charted: another measure of the same reasons, {spec.label} ({sources}): {figures}. "
-            f"{spec.description.strip()}"
-        )
-        outlets = ", ".join(
-            dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
-        )
-        parts_extra.append((f"{outlets}'s figures ({spec.label}) are in the table, not charted.", ""))
-    if len(groups) > 1:
-        first = groups[0][0]
-        drawn = (
-            f"{data.measure(first).label}. {data.measure(first).description.strip()}"
-            if first
-            else "the codebook's measure."
-        )
-        notes.insert(0, f"The chart shows {drawn}")
+    # the figure may measure something else than the wording says; other measures are notes
+    measured = _name_measure(table, rows, labels) if lone and table.attrs.get("measure_note") else []
+    notes, other_parts = _other_measures(data, groups, drawn_as)
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
@@ -192,7 +204,7 @@ def plot_bars(
         set(),
         data.wording(str(q["question_id"]), country),
         subtitle,
-        _note_parts(q, shown, confidence, deff, ranked) + parts_extra,
+        _note_parts(q, shown, confidence, deff, ranked) + measured + other_parts,
         _source(data, country, rows),
         notes,
         whiskers,
