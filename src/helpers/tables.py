@@ -653,6 +653,52 @@ def comparison_table(
     return table
 
 
+def _difference_row(
+    data: SurveyData,
+    comparison: Comparison,
+    option: str,
+    a: pd.Series,
+    b: pd.Series,
+    confidence: float,
+    deff: float | str,
+) -> dict:
+    """The gap between two publics' figures of one option, tested only when they measure the same thing."""
+    d = compare_between_countries(
+        a["percent"],
+        a["base_n"],
+        b["percent"],
+        b["base_n"],
+        confidence=confidence,
+        deff1=design_effect(data, str(a["country"]), deff),
+        deff2=design_effect(data, str(b["country"]), deff),
+    )
+    testable = d.testable and comparison.same_measure
+    reason = (
+        d.reason
+        if not d.testable
+        else ("" if comparison.same_measure else "the publics' figures are different measures")
+    )
+    return {
+        "option": option,
+        "country_1": a["country"],
+        "country_2": b["country"],
+        "question_id_1": a["question_id"],
+        "question_id_2": b["question_id"],
+        "percent_1": a["percent"],
+        "percent_2": b["percent"],
+        "percent_text_1": str(a["percent_text"]),
+        "percent_text_2": str(b["percent_text"]),
+        "diff": d.diff,
+        "ci_low": d.ci_low if testable else math.nan,
+        "ci_high": d.ci_high if testable else math.nan,
+        "significant": bool(testable and d.significant),
+        "testable": testable,
+        "reason": reason,
+        "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
+        "difference": d,
+    }
+
+
 def comparison_differences(
     data: SurveyData,
     comparison: Comparison,
@@ -677,40 +723,5 @@ def comparison_differences(
         for i, j in comparison.pairs:
             a = sub[sub["country"] == comparison.countries[i]].iloc[0]
             b = sub[sub["country"] == comparison.countries[j]].iloc[0]
-            d = compare_between_countries(
-                a["percent"],
-                a["base_n"],
-                b["percent"],
-                b["base_n"],
-                confidence=confidence,
-                deff1=design_effect(data, str(a["country"]), deff),
-                deff2=design_effect(data, str(b["country"]), deff),
-            )
-            testable = d.testable and comparison.same_measure
-            reason = (
-                d.reason
-                if not d.testable
-                else ("" if comparison.same_measure else "the publics' figures are different measures")
-            )
-            rows.append(
-                {
-                    "option": option,
-                    "country_1": a["country"],
-                    "country_2": b["country"],
-                    "question_id_1": a["question_id"],
-                    "question_id_2": b["question_id"],
-                    "percent_1": a["percent"],
-                    "percent_2": b["percent"],
-                    "percent_text_1": str(a["percent_text"]),
-                    "percent_text_2": str(b["percent_text"]),
-                    "diff": d.diff,
-                    "ci_low": d.ci_low if testable else math.nan,
-                    "ci_high": d.ci_high if testable else math.nan,
-                    "significant": bool(testable and d.significant),
-                    "testable": testable,
-                    "reason": reason,
-                    "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
-                    "difference": d,
-                }
-            )
+            rows.append(_difference_row(data, comparison, option, a, b, confidence, deff))
     return pd.DataFrame(rows)
