@@ -261,6 +261,59 @@ def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
     return text + "; several answers were allowed, so the gaps are not tested."
 
 
+def _measure_sentence(
+    data: SurveyData,
+    country: str,
+    question_id: str,
+    q: pd.Series,
+    measure: str | None,
+    rows: pd.DataFrame,
+    n: float,
+    who: str,
+    confidence: float,
+    deff: float,
+) -> tuple[str, pd.Series, Word] | None:
+    """What one measure's figures show, with its leading answer and that answer's word; None if none ranks."""
+    ranked = units(rows) if not rows.empty else rows
+    answers = data.measure(measure).answers if measure else q["answers"]
+    lead = ""
+    if measure:
+        lead = f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} ({data.measure(measure).label}), "
+    if ranked.empty:
+        return None
+    if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
+        text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
+    elif len(ranked) >= 2:
+        text, leader, word = _several_answers_text(ranked, answers), ranked.iloc[0], Word.MOST_OFTEN_NAMED
+    else:
+        leader = ranked.iloc[0]
+        word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
+        opener = share_opener(leader["percent_text"], word, who, _interval_text(leader, confidence))
+        text = f"{opener} {answer_phrase(data, country, question_id, str(leader['option']))}."
+    return (lead + lower_first(text) if lead else text), leader, word
+
+
+def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame) -> list[str]:
+    """Sentences on unconfirmed figures, figures from press reports and a figure of a different measure."""
+    sentences = []
+    unconfirmed = table[table["status"] == "unconfirmed"]
+    for r in unconfirmed.itertuples():
+        sentences.append(
+            f"The figure for {quoted(r.label)} ({fmt.percent(r.percent_text)}) is unconfirmed: the source does not "
+            "let the item be identified for certain."
+        )
+    press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
+    if press:
+        sentences.append(f"Figures reported by {', '.join(press)}.")
+    note = table.attrs.get("measure_note")
+    if note:
+        explanation = note[len(measure_name(note)) :].strip().removeprefix("(").removesuffix(")")
+        if explanation:
+            adjective = data.country(country).adjective
+            sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
+    return sentences
+
+
 def question_finding(
     data: SurveyData,
     country: str,
@@ -290,42 +343,14 @@ def question_finding(
         base = fmt.base(n, bool(table["base_is_estimate"].iloc[0]))
         sentences.append(f"Asked of those who answered {quoted(str(q['base_option']))} ({base}).")
     for measure, rows in measure_groups(table):
-        ranked = units(rows) if not rows.empty else rows
-        answers = data.measure(measure).answers if measure else q["answers"]
-        lead = ""
-        if measure:
-            lead = (
-                f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} ({data.measure(measure).label}), "
-            )
-        if ranked.empty:
+        said = _measure_sentence(data, country, question_id, q, measure, rows, n, who, confidence, deff)
+        if said is None:
             continue
-        if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
-            text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
-        elif len(ranked) >= 2:
-            text, leader, word = _several_answers_text(ranked, answers), ranked.iloc[0], Word.MOST_OFTEN_NAMED
-        else:
-            leader = ranked.iloc[0]
-            word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
-            opener = share_opener(leader["percent_text"], word, who, _interval_text(leader, confidence))
-            text = f"{opener} {answer_phrase(data, country, question_id, str(leader['option']))}."
-        sentences.append(lead + lower_first(text) if lead else text)
+        text, leader, word = said
+        sentences.append(text)
         if top is None:
             top, rank_word = leader, word
-    unconfirmed = table[table["status"] == "unconfirmed"]
-    for r in unconfirmed.itertuples():
-        sentences.append(
-            f"The figure for {quoted(r.label)} ({fmt.percent(r.percent_text)}) is unconfirmed: the source does not "
-            "let the item be identified for certain."
-        )
-    press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
-    if press:
-        sentences.append(f"Figures reported by {', '.join(press)}.")
-    note = table.attrs.get("measure_note")
-    if note:
-        explanation = note[len(measure_name(note)) :].strip().removeprefix("(").removesuffix(")")
-        if explanation:
-            adjective = data.country(country).adjective
-            sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
+    sentences += _caveat_sentences(data, country, table)
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:

@@ -389,6 +389,62 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
     )
 
 
+def _public_pages(root: Path, public: Public, exporter, survey_title: str, routes: dict[str, str]) -> dict[str, str]:
+    """One public's pages, by path: its summary, its notebooks and its toplines (those it has)."""
+    files: dict[str, str] = {}
+    if public.model:
+        page = summary_page(public.code)
+        files[page] = page_html(
+            title=f"{public.name}: summary — {survey_title}",
+            page=page,
+            body=summary_body(root, public, page, routes),
+            kind="summary",
+            crumbs=crumbs_for(survey_title, public, "Summary", page),
+            public=public,
+        )
+    for label, source, page in public.notebooks:
+        files[page] = page_html(
+            title=f"{public.name}: {label} — {survey_title}",
+            page=page,
+            body=notebook_body(root, exporter, public, source, page, routes),
+            kind="notebook",
+            crumbs=crumbs_for(survey_title, public, label, page),
+            public=public,
+        )
+    if public.toplines is not None:
+        page = toplines_page(public.code)
+        title = f"{public.name}: toplines"
+        files[page] = page_html(
+            title=f"{title} — {survey_title}",
+            page=page,
+            body=toplines_body([public], page, title),
+            kind="toplines",
+            crumbs=crumbs_for(survey_title, public, "Toplines", page),
+            public=public,
+        )
+    return files
+
+
+def _all_toplines_files(publics: list[Public], survey_title: str) -> dict[str, str]:
+    """The page and CSV file of every public's toplines together; none when no public has toplines."""
+    built = [p for p in publics if p.toplines is not None]
+    if not built:
+        return {}
+    page = toplines_page(ALL_TOPLINES)
+    title = "Toplines of the three publics" if len(built) == 3 else "Toplines of every public"
+    return {
+        page: page_html(
+            title=f"{title} — {survey_title}",
+            page=page,
+            body=toplines_body(built, page, title),
+            kind="toplines",
+            crumbs=[(survey_title, relative_href(f"{SITE_DIR}/{INDEX}", page)), (title, None)],
+            public=None,
+        ),
+        toplines_csv(ALL_TOPLINES): toplines.to_csv(pd.concat([p.toplines for p in built], ignore_index=True)),
+    }
+
+
 def render_site(root: Path) -> dict[str, bytes]:
     """Every file of the site (path relative to ``reports/site``) → its bytes, rendered in memory."""
     root = Path(root)
@@ -403,49 +459,8 @@ def render_site(root: Path) -> dict[str, bytes]:
     survey_title = data.survey.title
     files: dict[str, str | bytes] = {}
     for p in publics:
-        if p.model:
-            page = summary_page(p.code)
-            files[page] = page_html(
-                title=f"{p.name}: summary — {survey_title}",
-                page=page,
-                body=summary_body(root, p, page, routes),
-                kind="summary",
-                crumbs=crumbs_for(survey_title, p, "Summary", page),
-                public=p,
-            )
-        for label, source, page in p.notebooks:
-            files[page] = page_html(
-                title=f"{p.name}: {label} — {survey_title}",
-                page=page,
-                body=notebook_body(root, exporter, p, source, page, routes),
-                kind="notebook",
-                crumbs=crumbs_for(survey_title, p, label, page),
-                public=p,
-            )
-        if p.toplines is not None:
-            page = toplines_page(p.code)
-            title = f"{p.name}: toplines"
-            files[page] = page_html(
-                title=f"{title} — {survey_title}",
-                page=page,
-                body=toplines_body([p], page, title),
-                kind="toplines",
-                crumbs=crumbs_for(survey_title, p, "Toplines", page),
-                public=p,
-            )
-    built = [p for p in publics if p.toplines is not None]
-    if built:
-        page = toplines_page(ALL_TOPLINES)
-        title = "Toplines of the three publics" if len(built) == 3 else "Toplines of every public"
-        files[page] = page_html(
-            title=f"{title} — {survey_title}",
-            page=page,
-            body=toplines_body(built, page, title),
-            kind="toplines",
-            crumbs=[(survey_title, relative_href(f"{SITE_DIR}/{INDEX}", page)), (title, None)],
-            public=None,
-        )
-        files[toplines_csv(ALL_TOPLINES)] = toplines.to_csv(pd.concat([p.toplines for p in built], ignore_index=True))
+        files.update(_public_pages(root, p, exporter, survey_title, routes))
+    files.update(_all_toplines_files(publics, survey_title))
     index_page = f"{SITE_DIR}/{INDEX}"
     files[index_page] = page_html(
         title=survey_title,

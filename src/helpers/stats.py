@@ -259,6 +259,24 @@ def add_intervals(
     1  unfavorable   31.67    37.45
     """
     confidence = _check_confidence(confidence)
+    p, bases, deffs = _interval_inputs(df, deff, percent, n)
+
+    out = df.copy()
+    if len(df) == 0:
+        out["ci_low"] = pd.Series(dtype=float)
+        out["ci_high"] = pd.Series(dtype=float)
+        return out
+    n_eff = bases / deffs
+    low, high = _wilson(p / 100.0, n_eff, z_critical(confidence))
+    out["ci_low"] = np.asarray(low, dtype=float) * 100.0
+    out["ci_high"] = np.asarray(high, dtype=float) * 100.0
+    return out
+
+
+def _interval_inputs(
+    df: pd.DataFrame, deff: float | str, percent: str, n: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row's percent, base and design effect as float arrays; a ValueError naming a missing or bad column."""
     for column in (percent, n) + ((deff,) if isinstance(deff, str) else ()):
         if column not in df.columns:
             raise ValueError(f"column {column!r} not found in df (columns: {list(df.columns)})")
@@ -278,17 +296,7 @@ def add_intervals(
             raise ValueError(f"column {deff!r} must hold design effects > 0; bad rows: {_row_labels(df, bad)}")
     else:
         deffs = np.full(len(df), _check_positive(deff, "deff"))
-
-    out = df.copy()
-    if len(df) == 0:
-        out["ci_low"] = pd.Series(dtype=float)
-        out["ci_high"] = pd.Series(dtype=float)
-        return out
-    n_eff = bases / deffs
-    low, high = _wilson(p / 100.0, n_eff, z_critical(confidence))
-    out["ci_low"] = np.asarray(low, dtype=float) * 100.0
-    out["ci_high"] = np.asarray(high, dtype=float) * 100.0
-    return out
+    return p, bases, deffs
 
 
 def _to_float_array(column: pd.Series, name: str) -> np.ndarray:

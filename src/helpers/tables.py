@@ -289,6 +289,84 @@ def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str]
             r["unit"] = confirmed and r["kind"] == Kind.PUBLISHED
 
 
+def _published_records(data: SurveyData, country: str, question_id: str) -> list[dict]:
+    """The country's published rows of a question, as records with None for every missing value."""
+    t = data.toplines
+    published = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == question_id)]
+    return [{k: (None if _missing(v) else v) for k, v in r.items()} for r in published.to_dict("records")]
+
+
+def _remainder_row(first: dict, rest: str) -> dict:
+    """The row of a one-answer question's unpublished remainder, modelled on the measure's first row."""
+    return {
+        **first,
+        "option": REMAINDER_LABEL,
+        "label": REMAINDER_LABEL,
+        "percent_text": rest,
+        "kind": Kind.NOT_PUBLISHED,
+        "parts": (),
+        "in_net": "",
+        "status": "published",
+        "note": None,
+    }
+
+
+def _measure_rows(
+    data: SurveyData, country: str, question_id: str, q: pd.Series, records: list[dict], measure: str | None
+) -> tuple[list[dict], bool]:
+    """One measure's rows (published, derived, remainder), annotated; and whether all its options were published."""
+    options = tuple(q["options"])
+    sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
+    group = [
+        {
+            **r,
+            "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED,
+            "parts": tuple(r["net_parts"]),
+            "label": r["option"] if measure else figure_label(data, country, question_id, r["option"]),
+            "in_net": "",
+        }
+        for r in records
+        if r["measure"] == measure
+    ]
+    group += _derive_missing_parts(group)
+    all_published = all(
+        data.options_published(country, question_id, s) == "all" for s in dict.fromkeys(r["source"] for r in group)
+    )
+    rest = _remainder(group) if sum_counts_as_single(q) and not all_published else None
+    if rest is not None:
+        group.append(_remainder_row(group[0], rest))
+    _annotate(group, options, sides, q["question_type"] == QuestionType.SCALE)
+    return group, all_published
+
+
+def _all_measure_rows(
+    data: SurveyData, country: str, question_id: str, q: pd.Series, records: list[dict]
+) -> tuple[list[dict], str]:
+    """Every measure's rows in display order, own measure first; and "all" or "some" options published of the first."""
+    measures = sorted(dict.fromkeys(r["measure"] for r in records), key=lambda m: m is not None)
+    groups = [_measure_rows(data, country, question_id, q, records, measure) for measure in measures]
+    out: list[dict] = []
+    for rank, (group, _) in enumerate(groups):
+        for r in group:
+            r["measure_rank"] = rank
+        out += group
+    out.sort(key=lambda r: (r["measure_rank"], r["order"], r["option"]))
+    return out, "all" if groups[0][1] else "some"
+
+
+def _rows_table(rows: list[dict], confidence: float, deff: float) -> pd.DataFrame:
+    """The rows as a table of :data:`TABLE_COLUMNS`, with the interval of every published row of known base."""
+    table = pd.DataFrame.from_records(rows, columns=TABLE_COLUMNS)
+    table["ci_low"] = math.nan
+    table["ci_high"] = math.nan
+    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
+    if has_ci.any():
+        with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=deff)
+        table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
+    table = table.astype(_DTYPES)
+    return table[TABLE_COLUMNS]
+
+
 @by_content
 def question_table(
     data: SurveyData, country: str, question_id: str, confidence: float = 0.95, deff: float | str = PUBLISHED
@@ -306,8 +384,7 @@ def question_table(
     """
     data.check_country(country)
     q = question_row(data, question_id)
-    t = data.toplines
-    published = t[(t["country"].to_numpy() == country) & (t["question_id"].to_numpy() == question_id)]
+    records = _published_records(data, country, question_id)
     attrs = {
         "confidence": confidence,
         "deff": design_effect(data, country, deff),
@@ -315,72 +392,20 @@ def question_table(
         "options_published": None,
         "measure_note": None,
     }
-    if published.empty:
+    if not records:
         empty = pd.DataFrame(columns=TABLE_COLUMNS)
         empty.attrs.update(attrs)
         return empty
-    records = [{k: (None if _missing(v) else v) for k, v in r.items()} for r in published.to_dict("records")]
-    options = tuple(q["options"])
-    sides = dict(zip(options, q["option_sides"])) if len(q["option_sides"]) else {}
-    one_answer = sum_counts_as_single(q)
-    is_scale = q["question_type"] == QuestionType.SCALE
-    out: list[dict] = []
-    measures = sorted(dict.fromkeys(r["measure"] for r in records), key=lambda m: m is not None)
-    for rank, measure in enumerate(measures):
-        group = [
-            {
-                **r,
-                "kind": Kind.NET if r["net_parts"] else Kind.PUBLISHED,
-                "parts": tuple(r["net_parts"]),
-                "label": r["option"] if measure else figure_label(data, country, question_id, r["option"]),
-                "in_net": "",
-            }
-            for r in records
-            if r["measure"] == measure
-        ]
-        group += _derive_missing_parts(group)
-        all_published = all(
-            data.options_published(country, question_id, s) == "all" for s in dict.fromkeys(r["source"] for r in group)
-        )
-        rest = _remainder(group) if one_answer and not all_published else None
-        if rest is not None:
-            group.append(
-                {
-                    **group[0],
-                    "option": REMAINDER_LABEL,
-                    "label": REMAINDER_LABEL,
-                    "percent_text": rest,
-                    "kind": Kind.NOT_PUBLISHED,
-                    "parts": (),
-                    "in_net": "",
-                    "status": "published",
-                    "note": None,
-                }
-            )
-        _annotate(group, options, sides, is_scale)
-        for r in group:
-            r["measure_rank"] = rank
-        out += group
-        if rank == 0:
-            attrs["options_published"] = "all" if all_published else "some"
+    rows, attrs["options_published"] = _all_measure_rows(data, country, question_id, q, records)
     attrs["measure_note"] = data.measure_note(country, question_id)
     n, estimate = base_of(data, country, question_id)
-    out.sort(key=lambda r: (r["measure_rank"], r["order"], r["option"]))
     n_eff = effective_n(n, attrs["deff"]) if not math.isnan(n) else math.nan
-    for r in out:
+    for r in rows:
         r["percent_text"] = str(r["percent_text"])
         r["percent"] = float(r["percent_text"])
         r["decimals"] = decimals_of(r["percent_text"])
         r["base_n"], r["base_is_estimate"], r["n_eff"] = n, estimate, n_eff
-    table = pd.DataFrame.from_records(out, columns=TABLE_COLUMNS)
-    table["ci_low"] = math.nan
-    table["ci_high"] = math.nan
-    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
-    if has_ci.any():
-        with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=attrs["deff"])
-        table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
-    table = table.astype(_DTYPES)
-    table = table[TABLE_COLUMNS]
+    table = _rows_table(rows, confidence, attrs["deff"])
     table.attrs.update(attrs)
     return table
 
@@ -628,6 +653,52 @@ def comparison_table(
     return table
 
 
+def _difference_row(
+    data: SurveyData,
+    comparison: Comparison,
+    option: str,
+    a: pd.Series,
+    b: pd.Series,
+    confidence: float,
+    deff: float | str,
+) -> dict:
+    """The gap between two publics' figures of one option, tested only when they measure the same thing."""
+    d = compare_between_countries(
+        a["percent"],
+        a["base_n"],
+        b["percent"],
+        b["base_n"],
+        confidence=confidence,
+        deff1=design_effect(data, str(a["country"]), deff),
+        deff2=design_effect(data, str(b["country"]), deff),
+    )
+    testable = d.testable and comparison.same_measure
+    reason = (
+        d.reason
+        if not d.testable
+        else ("" if comparison.same_measure else "the publics' figures are different measures")
+    )
+    return {
+        "option": option,
+        "country_1": a["country"],
+        "country_2": b["country"],
+        "question_id_1": a["question_id"],
+        "question_id_2": b["question_id"],
+        "percent_1": a["percent"],
+        "percent_2": b["percent"],
+        "percent_text_1": str(a["percent_text"]),
+        "percent_text_2": str(b["percent_text"]),
+        "diff": d.diff,
+        "ci_low": d.ci_low if testable else math.nan,
+        "ci_high": d.ci_high if testable else math.nan,
+        "significant": bool(testable and d.significant),
+        "testable": testable,
+        "reason": reason,
+        "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
+        "difference": d,
+    }
+
+
 def comparison_differences(
     data: SurveyData,
     comparison: Comparison,
@@ -652,40 +723,5 @@ def comparison_differences(
         for i, j in comparison.pairs:
             a = sub[sub["country"] == comparison.countries[i]].iloc[0]
             b = sub[sub["country"] == comparison.countries[j]].iloc[0]
-            d = compare_between_countries(
-                a["percent"],
-                a["base_n"],
-                b["percent"],
-                b["base_n"],
-                confidence=confidence,
-                deff1=design_effect(data, str(a["country"]), deff),
-                deff2=design_effect(data, str(b["country"]), deff),
-            )
-            testable = d.testable and comparison.same_measure
-            reason = (
-                d.reason
-                if not d.testable
-                else ("" if comparison.same_measure else "the publics' figures are different measures")
-            )
-            rows.append(
-                {
-                    "option": option,
-                    "country_1": a["country"],
-                    "country_2": b["country"],
-                    "question_id_1": a["question_id"],
-                    "question_id_2": b["question_id"],
-                    "percent_1": a["percent"],
-                    "percent_2": b["percent"],
-                    "percent_text_1": str(a["percent_text"]),
-                    "percent_text_2": str(b["percent_text"]),
-                    "diff": d.diff,
-                    "ci_low": d.ci_low if testable else math.nan,
-                    "ci_high": d.ci_high if testable else math.nan,
-                    "significant": bool(testable and d.significant),
-                    "testable": testable,
-                    "reason": reason,
-                    "base_is_estimate": bool(a["base_is_estimate"] or b["base_is_estimate"]),
-                    "difference": d,
-                }
-            )
+            rows.append(_difference_row(data, comparison, option, a, b, confidence, deff))
     return pd.DataFrame(rows)
