@@ -13,7 +13,7 @@ from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
 from helpers import charts, trends
-from helpers.charts.trend import crosses, plot_trend
+from helpers.charts.trend import crosses, line_segments, marker_boxes, plot_trend
 from helpers.data import load_survey_data
 from helpers.tables import comparable_items, question_table, single_figure
 
@@ -55,6 +55,19 @@ def whisker_boxes(fig, renderer) -> list[Bbox]:
     return boxes
 
 
+def texts_inside_and_apart(fig, renderer) -> list[tuple[str, Bbox]]:
+    """Assert that every text of ``fig`` lies inside the canvas and overlaps no other; return (text, box)."""
+    boxes = text_boxes(fig, renderer)
+    assert len(boxes) >= 4
+    canvas = fig.bbox
+    for text, box in boxes:
+        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
+        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+    return boxes
+
+
 def overlap(a: Bbox, b: Bbox) -> bool:
     return a.x0 < b.x1 - SLACK_PX and b.x0 < a.x1 - SLACK_PX and a.y0 < b.y1 - SLACK_PX and b.y0 < a.y1 - SLACK_PX
 
@@ -68,14 +81,7 @@ def test_the_overlap_check_sees_an_overlap_and_a_touch():
 @pytest.mark.parametrize("case", CASES, ids="-".join)
 def test_no_text_overlaps_another_or_a_whisker_and_all_is_inside_the_canvas(case):
     fig, renderer = drawn(*case)
-    boxes = text_boxes(fig, renderer)
-    assert len(boxes) >= 4
-    canvas = fig.bbox
-    for text, box in boxes:
-        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
-        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
-    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+    boxes = texts_inside_and_apart(fig, renderer)
     for box in whisker_boxes(fig, renderer):
         for text, text_box in boxes:
             assert not overlap(box, text_box), f"a whisker touches {text!r}"
@@ -149,44 +155,12 @@ def drawn_other(kind: str, dataset: str, country: str, what: str):
 
 @pytest.mark.parametrize("case", OTHER_CASES, ids="-".join)
 def test_no_text_overlaps_another_on_dot_plots_and_trend_charts(case):
-    fig, renderer = drawn_other(*case)
-    boxes = text_boxes(fig, renderer)
-    assert len(boxes) >= 4
-    canvas = fig.bbox
-    for text, box in boxes:
-        assert canvas.x0 - SLACK_PX <= box.x0 and box.x1 <= canvas.x1 + SLACK_PX, text
-        assert canvas.y0 - SLACK_PX <= box.y0 and box.y1 <= canvas.y1 + SLACK_PX, text
-    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-        assert not overlap(box_a, box_b), f"{a!r} overlaps {b!r}"
+    texts_inside_and_apart(*drawn_other(*case))
 
 
 # Trend charts: a value label is read against its point, so it never sits on a line (its own series', the other
 # answer's, a change-of-method rule) or on a marker.
 TREND_CASES = [case[1:] for case in OTHER_CASES if case[0] == "trend"]
-
-
-def segments(ax) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
-    """(start, end, half the line's width) in pixels of every drawn line segment of ``ax``."""
-    out = []
-    for line in ax.lines:
-        if line.get_linestyle() in ("None", "none", "", " "):
-            continue
-        xy = line.get_transform().transform(line.get_xydata())
-        half = line.get_linewidth() * line.figure.dpi / 72 / 2
-        out += [(tuple(a), tuple(b), half) for a, b in itertools.pairwise(xy)]
-    return out
-
-
-def markers(ax) -> list[Bbox]:
-    """The box of every marker of ``ax``, in pixels."""
-    out = []
-    for line in ax.lines:
-        if line.get_marker() in ("None", "none", "", " ", None):
-            continue
-        radius = line.get_markersize() * line.figure.dpi / 72 / 2
-        for x, y in line.get_transform().transform(line.get_xydata()):
-            out.append(Bbox([[x - radius, y - radius], [x + radius, y + radius]]))
-    return out
 
 
 def test_the_crossing_check_sees_a_line_through_a_box_and_not_one_beside_it():
@@ -204,12 +178,12 @@ def test_no_trend_value_label_sits_on_a_line_or_a_marker(case):
     fig, renderer = drawn_other("trend", *case)
     ax = fig.axes[0]
     values = [t for t in ax.texts if isinstance(t, Annotation)]
-    assert len(values) >= 6
+    assert len(values) >= 6 and line_segments(ax) and len(marker_boxes(ax)) >= len(values)
     for t in values:
         box = t.get_window_extent(renderer)
-        for start, end, half in segments(ax):
+        for start, end, half in line_segments(ax):
             assert not crosses(start, end, box, half + 1), f"{t.get_text()!r} sits on a line"
-        for dot in markers(ax):
+        for dot in marker_boxes(ax):
             assert not overlap(box, dot), f"{t.get_text()!r} sits on a marker"
 
 

@@ -156,22 +156,37 @@ def crosses(start, end, box: Bbox, margin: float) -> bool:
     return True
 
 
+def line_segments(ax) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+    """(start, end, half the line's width) in pixels of every drawn line segment of ``ax``."""
+    out = []
+    for line in ax.lines:
+        if line.get_linestyle() not in ("None", "none", "", " "):
+            xy = line.get_transform().transform(line.get_xydata())
+            half = line.get_linewidth() * ax.figure.dpi / 72 / 2
+            out += [(tuple(a), tuple(b), half) for a, b in itertools.pairwise(xy)]
+    return out
+
+
+def marker_boxes(ax) -> list[Bbox]:
+    """The box of every marker of ``ax``, in pixels."""
+    out = []
+    for line in ax.lines:
+        if line.get_marker() not in ("None", "none", "", " ", None):
+            r = line.get_markersize() * ax.figure.dpi / 72 / 2
+            out += [
+                Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in line.get_transform().transform(line.get_xydata())
+            ]
+    return out
+
+
 def _obstacles(ax) -> tuple[list, list[Bbox]]:
     """The drawn line segments of ``ax`` (start, end, half their width) and the boxes of its markers and of
     its other texts (method labels, tick labels), all in pixels, grown by :data:`CLEARANCE_PT`."""
-    px = ax.figure.dpi / 72
-    segments, boxes = [], []
-    for line in ax.lines:
-        xy = line.get_transform().transform(line.get_xydata())
-        if line.get_linestyle() not in ("None", "none", "", " "):
-            half = line.get_linewidth() * px / 2 + CLEARANCE_PT * px
-            segments += [(a, b, half) for a, b in itertools.pairwise(xy)]
-        if line.get_marker() not in ("None", "none", "", " ", None):
-            r = (line.get_markersize() / 2 + CLEARANCE_PT) * px
-            boxes += [Bbox([[x - r, y - r], [x + r, y + r]]) for x, y in xy]
+    clearance = CLEARANCE_PT * ax.figure.dpi / 72
+    segments = [(a, b, half + clearance) for a, b, half in line_segments(ax)]
     texts = [t for t in ax.texts if not isinstance(t, Annotation)] + ax.get_yticklabels()
-    boxes += [t.get_window_extent(measuring_renderer()).padded(CLEARANCE_PT * px) for t in texts]
-    return segments, boxes
+    boxes = marker_boxes(ax) + [t.get_window_extent(measuring_renderer()) for t in texts]
+    return segments, [box.padded(clearance) for box in boxes]
 
 
 def place_labels(ax, labels: list[tuple[Annotation, int]]) -> None:
