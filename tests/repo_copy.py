@@ -32,15 +32,32 @@ def copy_env(copy: Path) -> dict[str, str]:
     return env
 
 
-def run_build(copy: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """``python -m helpers.build`` on ``copy``."""
+def build_command(copy: Path, *args: str) -> list[str]:
+    """``python -m helpers.build`` on ``copy``, as a command line."""
+    return [sys.executable, "-m", "helpers.build", "--root", str(copy), *args]
+
+
+def run_build(copy: Path, *args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m helpers.build`` on ``copy`` (``env``: instead of :func:`copy_env`), to its end."""
     return subprocess.run(
-        [sys.executable, "-m", "helpers.build", "--root", str(copy), *args],
+        build_command(copy, *args),
         cwd=copy,
-        env=copy_env(copy),
+        env=env or copy_env(copy),
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_build(copy: Path, *args: str) -> subprocess.Popen:
+    """``python -m helpers.build`` on ``copy``, started and left running (for a test to interrupt)."""
+    return subprocess.Popen(
+        build_command(copy, *args),
+        cwd=copy,
+        env=copy_env(copy),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

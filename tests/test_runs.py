@@ -14,13 +14,12 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from repo_copy import SMALL_FIGURE, copy_env, make, run_build, snapshot, write_notebook
+from repo_copy import SMALL_FIGURE, copy_env, make, run_build, snapshot, start_build, write_notebook
 
 from helpers import build, notebook_files, paths, publish
 
@@ -111,14 +110,7 @@ def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
         repo / "notebooks" / "zz_slow.ipynb", "name = 'zz_slow'", SMALL_FIGURE, "import time\ntime.sleep(120)"
     )
     before = snapshot(repo)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.build", "--root", str(repo), "--country", "JP", "zz_slow"],
-        cwd=repo,
-        env=copy_env(repo),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_build(repo, "--country", "JP", "zz_slow")
     deadline = time.monotonic() + 120
     while not list((repo / "build" / "staging").glob("*/JP/zz_slow/figures/JP/zz_slow.png")):
         assert process.poll() is None, process.communicate()
@@ -142,14 +134,7 @@ def test_interrupt_changes_nothing_and_stops_kernels(repo, signum):
 
 def test_ctrl_c_before_any_kernel_prints_no_traceback(repo):
     (repo / "build" / "build.lock").unlink(missing_ok=True)  # a copy may hold the lock file of an earlier build
-    process = subprocess.Popen(
-        [sys.executable, "-m", "helpers.build", "--root", str(repo), "--country", "JP", "--force"],
-        cwd=repo,
-        env=copy_env(repo),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_build(repo, "--country", "JP", "--force")
     while not (repo / "build" / "build.lock").exists():  # the runner has started (it validates data next)
         assert process.poll() is None, process.communicate()
         time.sleep(0.05)
@@ -298,14 +283,7 @@ def test_kernels_ignore_the_users_ipython_profile(repo, tmp_path):
     (startup / "00-hello.py").write_text("print('from a startup file')\n", encoding="utf-8")
     write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
     env = dict(copy_env(repo), IPYTHONDIR=str(startup.parents[1]))
-    result = subprocess.run(
-        [sys.executable, "-m", "helpers.build", "--root", str(repo), "--country", "JP", "zz_ok"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_build(repo, "--country", "JP", "zz_ok", timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     executed = (repo / "reports" / "JP" / "notebooks" / "zz_ok.ipynb").read_text(encoding="utf-8")
     assert "saved zz_ok" in executed and "from a startup file" not in executed
