@@ -17,7 +17,7 @@ from ..data import SurveyData
 from ..kinds import Kind
 from ..tables import measure_groups, single_figure
 from . import draw, footer, style
-from .style import BAR_HEIGHT, BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN
+from .style import BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN
 from .text import Block, SurveyFigure, rows_height, stack, wrap_text
 
 AXES_LEFT_IN = PAD_IN + LABEL_IN + LABEL_PAD_IN
@@ -44,9 +44,7 @@ def _order(rows: pd.DataFrame, ranked: bool) -> pd.DataFrame:
 
 
 def _bar(ax, y, r, colour, whiskers, label, value):
-    ax.barh(
-        [y], [r["percent"]], height=BAR_HEIGHT, linewidth=0, label=label, **draw.look(colour, r["kind"], r["status"])
-    )
+    draw.bar(ax, y, r, colour, label)
     whiskers.add(ax, y, r["ci_low"], r["ci_high"], at=r["percent"])
     draw.value_label(ax, draw.bar_end(r), y, value, exact=str(r["percent_text"]))
 
@@ -59,14 +57,7 @@ def _draw_rows(ax, rows: pd.DataFrame, colour, whiskers: draw.Whiskers, drawn_as
         label = draw.row_label(str(r["label"]), r["kind"], r["status"])
         labels.append(label)
         if r["kind"] == Kind.NOT_PUBLISHED:
-            ax.barh(
-                [y],
-                [r["percent"]],
-                height=BAR_HEIGHT,
-                linewidth=0,
-                label=label,
-                **draw.look(colour, r["kind"], r["status"]),
-            )
+            draw.bar(ax, y, r, colour, label)
             draw.value_label(ax, r["percent"], y, value, muted=True, exact=str(r["percent_text"]))
             drawn_as[i] = "remainder"
             continue

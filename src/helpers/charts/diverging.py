@@ -114,15 +114,7 @@ def _draw_segments(
         left = edge if sign > 0 else edge - r["percent"]
         name = str(r["label"])  # derived or not, one legend entry per answer (the hatch is in the note)
         kind = r["kind"] if r["kind"] != "net" else "published"
-        ax.barh(
-            [y],
-            [r["percent"]],
-            left=[left],
-            height=BAR_HEIGHT,
-            linewidth=0,
-            label=draw.row_label(name, r["kind"], r["status"]),
-            **draw.look(colour, kind, r["status"]),
-        )
+        draw.bar(ax, y, r, colour, draw.row_label(name, r["kind"], r["status"]), left=left, kind=kind)
         alone = len(seg) == 1 and len(units) == 1 and units.index[0] == i  # its total says it in bold
         text = value_of[str(r["percent_text"])]
         if not alone and not _segment_value(ax, left, r["percent"], y, text, colour):
@@ -213,14 +205,7 @@ def _draw_column(
     for y, rows in enumerate(rows_per_bar):
         for i, r in rows.iterrows():
             name = str(r["label"])
-            col.barh(
-                [y],
-                [r["percent"]],
-                height=BAR_HEIGHT,
-                linewidth=0,
-                label=name,
-                **draw.look(colour, r["kind"], r["status"]),
-            )
+            draw.bar(col, y, r, colour, name)
             if what == "column":
                 whiskers.add(col, y, r["ci_low"], r["ci_high"], at=r["percent"])
             end = draw.bar_end(r)

@@ -28,6 +28,14 @@ def look(colour, kind: str, status: str) -> dict:
     return {"facecolor": colour, "hatch": None, "edgecolor": colour}
 
 
+def bar(ax, y: float, r, colour, label: str, left: float | None = None, kind: str | None = None) -> None:
+    """The bar of table row ``r`` (its ``percent``) at row ``y``, in the :func:`look` of its kind (or ``kind``)
+    and status, from 0 or from ``left``."""
+    start = {} if left is None else {"left": [left]}
+    look_of = look(colour, r["kind"] if kind is None else kind, r["status"])
+    ax.barh([y], [r["percent"]], **start, height=style.BAR_HEIGHT, linewidth=0, label=label, **look_of)
+
+
 def row_label(label: str, kind: str, status: str) -> str:
     """The row's label as shown: "(derived)" and "(unconfirmed)" said in words as well as by the hatch."""
     suffix = [s for s, on in (("derived", kind == Kind.DERIVED), ("unconfirmed", status == "unconfirmed")) if on]
