@@ -433,6 +433,10 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     note = narrative.unpublished_note(findings)
     assert some >= 2 and note.count("not published") == 1 and f"{some} of these questions" in note
     assert narrative.unpublished_note([f for f in findings if not f.remainder_unpublished]) == ""
+    one = next(f for f in findings if f.remainder_unpublished)
+    other = next(f for f in findings if not f.remainder_unpublished)
+    assert narrative.unpublished_note([one]).startswith("For this question, ")
+    assert narrative.unpublished_note([other, one]).startswith(f"For “{one.title}”, ")
 
 
 # ------------------------------------------------------------------------------------------ methodology

@@ -14,9 +14,11 @@ import math
 import re
 
 import pytest
+from IPython.display import Markdown
 
 from helpers import formatting as fmt
 from helpers import narrative, outputs, pages, paths, report, toplines
+from helpers.data import CATEGORIES
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
 
@@ -208,6 +210,15 @@ def test_show_key_findings_says_not_published_once(r, shown):
     assert text.count("not published") == 1
 
 
+def test_the_key_findings_note_counts_the_questions_listed(shown):
+    r = report.open_report(country="JP")
+    report.show_key_findings(r, "security")
+    listed = re.findall(r"^- \*\*(.+?)\.\*\* ", plain(shown[0]), re.M)
+    findings = {f.title: f for f in narrative.category_findings(r.data, "JP", "security")}
+    assert len(findings) > len(listed) >= 2
+    assert narrative.unpublished_note([findings[t] for t in listed]) in plain(shown[0])
+
+
 def test_show_key_findings_of_an_empty_category(shown):
     report.show_key_findings(report.open_report(country="US"), "security")
     assert "No published figures for the United States" in plain(shown[0])
@@ -239,6 +250,35 @@ def test_a_question_of_a_chart_group_points_to_the_groups_chart(r, shown, tmp_pa
     assert not (tmp_path / "figures" / "JP" / "korea_nuclear_weapons.svg").exists()
     assert any(f"Drawn with “{r.data.wording('japan_nuclear_weapons', 'JP')}”" in t for t in texts)
     assert tables_in(shown)
+
+
+def test_each_question_of_a_chart_group_states_its_own_derived_figures(r, shown):
+    """Japan's chart draws both nuclear items and leads with Japan's; only South Korea's has a derived figure, so
+    the note saying how it follows is under South Korea's item, not under Japan's."""
+    japan, korea = (question_table(r.data, "JP", q) for q in ("japan_nuclear_weapons", "korea_nuclear_weapons"))
+    assert not (japan["kind"] == Kind.DERIVED).any()
+    notes = [f"“{x.label}” ({x.percent_text}%) is derived" for x in korea[korea["kind"] == Kind.DERIVED].itertuples()]
+    assert notes
+    for qid, expected in (("japan_nuclear_weapons", False), ("korea_nuclear_weapons", True)):
+        shown.clear()
+        report.show_question(r, qid)
+        said = " ".join(plain(o) for o in shown)
+        assert [n in said for n in notes] == [expected] * len(notes), qid
+
+
+def test_a_question_names_each_press_report_once(shown):
+    """The sentence under a chart names the press reports its figures come from, and no note repeats them."""
+    r = report.open_report(country="KR")
+    named = 0
+    for qid in (q for c in CATEGORIES for q in report.questions(r, c)):
+        shown.clear()
+        report.show_question(r, qid)
+        text = " ".join(o.data for o in shown if isinstance(o, Markdown))
+        table = question_table(r.data, "KR", qid)
+        for label in {r.data.source_label(s) for s in table["source"].dropna() if r.data.is_press(s)}:
+            assert text.count(label) == 1, (qid, label, text)
+            named += 1
+    assert named
 
 
 def test_show_question_rejects_a_question_the_country_was_not_asked(shown):

@@ -25,6 +25,7 @@ from browser import browser_context, chart_outputs
 from helpers import escape, outputs, pages, paths, site, toplines
 from helpers.charts import style
 from helpers.data import load_survey_data
+from helpers.tables import published_deff
 
 WIDTHS = (1280, 390)
 # A page longer than about twenty-five desktop screens is a page a reader will not read to the end.
@@ -355,3 +356,13 @@ def test_every_page_in_chromium(built, tmp_path, width):
             assert f["headlines"], f"{name}: no headlines"
             for line in f["headlines"]:
                 assert line in index["sections"][name[:2]], f"index lacks {name[:2]} headline: {line}"
+
+
+def test_how_we_did_this_says_which_design_effect_the_intervals_use():
+    """In words, not "(used: 1.00)": the published margin's design effect, and what the intervals use."""
+    data = load_survey_data()
+    said = {c: pages.about_model(data, c)["deff_used"] for c in data.countries()}
+    for country, text in said.items():
+        d = published_deff(data, country)
+        assert ("simple random sampling" in text) == d.is_srs and (f"{d.value:.2f}" in text) != d.is_srs, text
+    assert len(set(said.values())) >= 2  # the data have publics of both kinds

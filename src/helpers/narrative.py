@@ -428,15 +428,19 @@ def headline_findings(
 
 
 def unpublished_note(findings: list[Finding]) -> str:
-    """The once-per-section note on answers the sources did not publish."""
-    count = sum(f.remainder_unpublished for f in findings)
-    if not count:
+    """The once-per-section note on answers the sources did not publish, naming the question when it is one
+    of several."""
+    partial = [f for f in findings if f.remainder_unpublished]
+    if not partial:
         return ""
-    return (
-        "For "
-        + ("this question" if count == 1 else f"{count} of these questions")
-        + " the sources published only some answers; the remainder is shown as “other answers (not published)”."
-    )
+    if len(findings) == 1:
+        which = "this question"
+    elif len(partial) == 1:
+        which = f"“{partial[0].title}”"
+    else:
+        which = f"{len(partial)} of these questions"
+    shown = "“other answers (not published)”"
+    return f"For {which}, the sources published only some answers; the remainder is shown as {shown}."
 
 
 # ------------------------------------------------------------------------------------------ comparisons

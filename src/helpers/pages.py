@@ -191,7 +191,12 @@ def about_model(data: SurveyData, country: str) -> dict:
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
         "implied_deff": f"{implied.implied:.2f}",
-        "deff_used": fmt.number(implied.value, 2),
+        "deff_used": (
+            "it is the simple-random-sampling margin at its published precision, so the intervals assume simple "
+            "random sampling"
+            if implied.is_srs
+            else f"the intervals use {implied.value:.2f}"
+        ),
     }
 
 

@@ -26,6 +26,7 @@ from PIL import Image
 
 from . import charts, escape, narrative, outputs, pages, parameters, toplines
 from . import formatting as fmt
+from .charts import footer
 from .data import CATEGORIES, SurveyData, load_survey_data
 from .kinds import Kind
 from .paths import output_path
@@ -202,7 +203,7 @@ def show_key_findings(r: Report, category: str) -> None:
         "{% for f in key %}- **{{ f.title }}.** {{ f.text | sentence }}\n{% endfor %}"
         "{% if note %}\n\n{{ note | sentence }}{% endif %}",  # a paragraph of its own, after the list
         key=key,
-        note=narrative.unpublished_note(findings),
+        note=narrative.unpublished_note(key),  # on the findings listed, not the whole category
     )
 
 
@@ -215,14 +216,14 @@ def show_question(r: Report, question_id: str) -> None:
     data.check_question(question_id, r.country)
     table = question_table(data, r.country, question_id, r.confidence, r.deff)
     _show_markdown("### {{ wording }}", wording=data.wording(question_id, r.country))
-    notes: list[str] = []
+    notes = footer.derived_notes(table)  # this question's own, wherever its chart is drawn
     group = charts.related_questions(data, r.country, question_id)
     if group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
         notes.append(f"Drawn with “{data.wording(group[0], r.country)}”, as one chart on one scale.")
     else:
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff, table=table)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
-        notes = list(getattr(fig, "chart_notes", []))
+        notes += getattr(fig, "chart_notes", [])
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
     text = finding.text if finding is not None else ""

@@ -187,7 +187,6 @@ def plot_bars(
     answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
-    notes += footer.press_notes(data, rows["source"].dropna())
     _finish(
         fig,
         ax,

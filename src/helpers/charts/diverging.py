@@ -285,18 +285,6 @@ def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabe
     return parts
 
 
-def _notes(data: SurveyData, question_ids: Sequence[str], table: pd.DataFrame) -> list[str]:
-    """The notebook's notes: how each derived figure follows, then the codebook's notes and the press reports."""
-    notes = [
-        f"{r.label} {r.percent_text} is derived: {r.in_net} minus its other published part(s)."
-        for r in table.itertuples()
-        if r.kind == "derived"
-    ]
-    notes += footer.codebook_notes(data, question_ids)
-    notes += footer.press_notes(data, table["source"].dropna())
-    return notes
-
-
 @style.styled
 def plot_diverging(
     data: SurveyData,
@@ -341,7 +329,7 @@ def plot_diverging(
             axes=axes,
             body_in=ROW_IN * len(bars),
             legend=(ordered, [p.get_label() for p in ordered]),
-            notes=_notes(data, question_ids, table),
+            notes=footer.codebook_notes(data, question_ids),
         ),
     )
     fig.survey_table = table

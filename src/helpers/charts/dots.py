@@ -317,7 +317,6 @@ def plot_dots(
     )
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
     notes += [n for c in comparisons for n in comparison_caveats(data, c) if n not in notes]
-    notes += footer.press_notes(data, table["source"].dropna())
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(
         fig,

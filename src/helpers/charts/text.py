@@ -41,7 +41,7 @@ class SurveyFigure(Figure):
     chart_title, chart_subtitle, chart_footer : str
         The texts, unwrapped; the footer is a "Note:" line and a "Source:" line.
     chart_notes : list[str]
-        Longer notes (how a derived figure follows, the codebook's caveats) for the notebook text: the
+        Longer notes (the codebook's caveats, other measures, breaks in a series) for the notebook text: the
         footer stays two lines.
     """
 
