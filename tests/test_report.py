@@ -16,8 +16,8 @@ import re
 import pytest
 from IPython.display import Markdown
 
+from helpers import charts, narrative, outputs, pages, paths, report, toplines
 from helpers import formatting as fmt
-from helpers import narrative, outputs, pages, paths, report, toplines
 from helpers.data import CATEGORIES
 from helpers.kinds import Kind
 from helpers.tables import question_table, questions_in_category
@@ -279,6 +279,23 @@ def test_a_question_names_each_press_report_once(shown):
             assert text.count(label) == 1, (qid, label, text)
             named += 1
     assert named
+
+
+def test_figures_of_another_measure_are_said_once_under_their_question(r, shown):
+    """A measure left to the table is stated by the finding's sentence; the note under it does not list it again."""
+    said_once = 0
+    for qid in (q for c in CATEGORIES for q in report.questions(r, c)):
+        fig = charts.plot_question(r.data, "JP", qid)
+        other = fig.survey_table[fig.survey_table["drawn_as"] == "note"]
+        if other.empty:
+            continue
+        shown.clear()
+        report.show_question(r, qid)
+        text = " ".join(o.data for o in shown if isinstance(o, Markdown))
+        for x in other.itertuples():
+            assert len(re.findall(rf"\b{re.escape(x.percent_text)}\b", text)) == 1, (qid, x.percent_text, text)
+            said_once += 1
+    assert said_once
 
 
 def test_show_question_rejects_a_question_the_country_was_not_asked(shown):

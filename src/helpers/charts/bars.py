@@ -106,9 +106,8 @@ def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[lis
         drawn_as.update(dict.fromkeys(other.index, "note"))
         spec = data.measure(m)
         sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
-        figures = "; ".join(f"{r.label} {r.percent_text}" for r in other.itertuples() if r.kind != Kind.NOT_PUBLISHED)
-        notes.append(
-            f"Also reported, not charted: another measure of the same reasons, {spec.label} ({sources}): {figures}. "
+        notes.append(  # its figures are in the finding's sentence and the table: not repeated here
+            f"Also reported, not charted: another measure of the same question, {spec.label} ({sources}). "
             f"{spec.description.strip()}"
         )
         outlets = ", ".join(
