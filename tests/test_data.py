@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths
+from helpers import pages, paths
 from helpers.data import (
     CATEGORIES,
     DATA_FILES,
@@ -1037,14 +1037,19 @@ def test_country_names(good):
     assert good.respondents("US") == "American respondents"
 
 
-def test_sources_have_one_label_and_a_full_citation(good):
+def test_sources_have_one_label_and_a_full_reference(good):
     assert good.source_label("release") == "TI"
     assert good.source_label("press-a") == "Paper A (press report)"
     assert not good.is_press("release") and good.is_press("press-b")
-    assert (
-        good.source_citation("press-b")
-        == "Paper B, Press report B (press report), date not stated, https://example.org/b"
-    )
+    entry = next(e for e in pages.sources_model(good) if e["label"] == "Paper B (press report)")
+    assert entry == {
+        "label": "Paper B (press report)",
+        "title": "Press report B",
+        "url": "https://example.org/b",
+        "url_note": "",
+        "publisher": "",  # the label says it
+        "date": "date not stated",
+    }
 
 
 def test_coverage_per_country_and_source(good):

@@ -253,6 +253,27 @@ def test_markdown_escaping_keeps_text_as_text():
     assert str(escape.html_sentence("**a** *b* <i>")) == "<strong>a</strong> <em>b</em> &lt;i&gt;"
 
 
+def test_a_source_address_is_a_link_only_when_http_and_never_breaks_out():
+    url = "https://example.org/a b(c)\"d'<e>\\f?x=1&y=2#z"
+    assert escape.web_address(url) == "https://example.org/a%20b%28c%29%22d%27%3Ce%3E%5Cf?x=1&y=2#z"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//example.org", "not recorded"):
+        with pytest.raises(ValueError, match="not an http"):
+            escape.web_address(bad)
+    model = {"label": "L", "title": "T [x](javascript:y)", "url": url, "url_note": "", "publisher": "", "date": "d"}
+    md = (
+        pages.markdown_env()
+        .from_string("{% import 'summary_sections.md.j2' as s %}{{ s.sources({'sources': [m]}) | md }}")
+        .render(m=model, here="")
+    )
+    assert md.strip() == f"- L: [T \\[x\\](javascript:y)]({escape.web_address(url)}), d."
+    html = (
+        pages.html_env()
+        .from_string('{% for s in [m] %}<a href="{{ s.url | address }}">{{ s.title }}</a>{% endfor %}')
+        .render(m=model)
+    )
+    assert html == f'<a href="{escape.web_address(url).replace("&", "&amp;")}">T [x](javascript:y)</a>'
+
+
 def test_committed_site_is_what_the_build_makes_now(built):
     committed = paths.ROOT / site.SITE_DIR
     assert committed.is_dir(), f"{site.SITE_DIR}/ is not committed (make site writes it)"

@@ -12,12 +12,14 @@ Two kinds of text reach a page:
   so the only elements a sentence can ever produce are those two.
 
 Line breaks in either kind become spaces (a value never starts a new Markdown block: no injected heading,
-list or table). The templates of :mod:`helpers.pages` apply these functions; nothing else should.
+list or table). A source's web address becomes a link only through :func:`web_address` (http or https,
+percent-encoded). The templates of :mod:`helpers.pages` apply these functions; nothing else should.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -67,3 +69,12 @@ def spreadsheet_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def web_address(url: str) -> str:
+    """A source's address as a link target in Markdown or HTML: http or https only (anything else is a
+    ValueError, so no ``javascript:`` link can be made), with every character that could end the target or
+    start markup (space, quotes, brackets, parentheses, backslash) percent-encoded."""
+    if not url.lower().startswith(("https://", "http://")):
+        raise ValueError(f"not an http(s) address: {url!r}")
+    return quote(one_line(url), safe=":/?#@!$&*+,;=%~")

@@ -28,7 +28,7 @@ import jinja2
 from . import escape, narrative, outputs, trends
 from . import formatting as fmt
 from . import vocabulary as voc
-from .data import CATEGORIES, SurveyData
+from .data import CATEGORIES, NOT_GIVEN_PREFIX, SurveyData
 from .memo import by_content
 from .tables import PUBLISHED, published_deff
 
@@ -83,6 +83,7 @@ def markdown_env() -> jinja2.Environment:
     )
     env.filters["sentence"] = lambda s: _MarkdownSafe(escape.markdown_sentence(s))
     env.filters["link"] = _md_link
+    env.filters["address"] = lambda url: _MarkdownSafe(escape.web_address(url))
     env.filters["md"] = _MarkdownSafe  # a macro's output: its values are escaped already
     return _common(env)
 
@@ -100,6 +101,7 @@ def html_env() -> jinja2.Environment:
     )
     env.filters["sentence"] = escape.html_sentence
     env.filters["link"] = _html_link
+    env.filters["address"] = escape.web_address
     return _common(env)
 
 
@@ -269,10 +271,28 @@ def summary_model(
         "claims": narrative.claim_findings(data, country, confidence, deff),
         "methodology": methodology_model(data, confidence, deff),
         "trends": trends_model(data, country, confidence, deff, figures_dir),
-        "sources": [
-            {"label": data.source_label(s.id), "citation": data.source_citation(s.id)} for s in data.survey.sources
-        ],
+        "sources": sources_model(data),
     }
+
+
+def sources_model(data: SurveyData) -> list[dict]:
+    """The list of sources: each under the name the charts and sentences give it, with its title (a link where
+    its address is recorded), its publisher where that name does not say it, and its date."""
+    entries = []
+    for s in data.survey.sources:
+        label = data.source_label(s.id)
+        linked = s.url.lower().startswith(("https://", "http://"))
+        entries.append(
+            {
+                "label": label,
+                "title": s.title,
+                "url": s.url if linked else "",
+                "url_note": "" if linked else f"address {s.url}",
+                "publisher": "" if label.startswith(s.publisher) else s.publisher,
+                "date": f"date {s.date}" if s.date.startswith(NOT_GIVEN_PREFIX) else s.date,
+            }
+        )
+    return entries
 
 
 def summary_json(model: dict) -> str:

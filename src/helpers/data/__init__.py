@@ -94,6 +94,7 @@ __all__ = [
     "DATA_FILES",
     "MAX_FIELD_CHARS",
     "MAX_FILE_BYTES",
+    "NOT_GIVEN_PREFIX",
     "QUESTION_TYPES",
     "Country",
     "DataValidationError",
@@ -278,14 +279,6 @@ class SurveyData:
         s = self.source(source_id)
         name = s.short or s.publisher
         return f"{name} (press report)" if s.is_press else name
-
-    def source_citation(self, source_id: str) -> str:
-        """A full reference for a list of sources: publisher, title, date and URL (or that they are missing)."""
-        s = self.source(source_id)
-        date_text = f"date {s.date}" if s.date.startswith(NOT_GIVEN_PREFIX) else s.date
-        url_text = s.url if s.url.startswith(("http://", "https://")) else f"URL {s.url}"
-        kind = "press report" if s.is_press else "primary source"
-        return f"{s.publisher}, {s.title} ({kind}), {date_text}, {url_text}"
 
     def measure(self, measure_id: str) -> Measure:
         """A measure of ``survey.yml`` (label, answer format, description); a ValueError if unknown."""
