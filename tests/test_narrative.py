@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import escape, narrative, trends, vocabulary
 from helpers import formatting as fmt
-from helpers import narrative, trends, vocabulary
 from helpers.charts import dots
 from helpers.data import CATEGORIES, load_survey_data
 from helpers.kinds import Kind
@@ -503,10 +503,18 @@ def test_methodology_cites_sources_by_name_never_by_key(data):
     assert not keys, f"source keys in the methodology: {keys}"
 
 
-def test_summary_links_are_relative(summaries):
+def test_summary_links_are_relative_but_to_the_sources(summaries, data):
+    """Links to the report's own files are relative; the only absolute links are the sources' addresses."""
+    addresses = {escape.web_address(s.url) for s in data.survey.sources if s.url.startswith("http")}
+    external = set()
     for summary in summaries.values():
         for target in re.findall(r"\]\(([^)]+)\)", summary):
-            assert not target.startswith(("/", "http")) and "\\" not in target, target
+            if target.startswith("http"):
+                assert target in addresses, target
+                external.add(target)
+            else:
+                assert not target.startswith("/") and ":" not in target and "\\" not in target, target
+    assert external == addresses
 
 
 # ------------------------------------------------------------------------------------------ release wording
