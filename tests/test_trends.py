@@ -248,3 +248,40 @@ def test_only_series_of_three_waves_or_more_are_drawn(data, monkeypatch):
     report.show_trends(r)
     charts_shown = [o for o in shown if isinstance(o, dict) and "image/png" in o]
     assert len(charts_shown) == 1 and len(trends.series_of(data, "KR")) == 3
+
+
+def test_a_year_without_a_point_is_explained_only_where_one_is_missing(data):
+    said = {}
+    for d in (data, load_survey_data(FOURTH)):  # Examplestan's series has a figure for every answer each year
+        said |= years_without_a_point(d)
+    assert set(said.values()) == {True, False}
+
+
+def years_without_a_point(data) -> dict:
+    said = {}
+    for country, qid in [(c, q) for c in data.countries() for q in trends.series_of(data, c)]:
+        if not trends.charted(data, country, qid):
+            continue
+        fig = plot_trend(data, country, qid)
+        drawn = fig.survey_table
+        years = set(drawn["year"])
+        missing = any(years - set(drawn.loc[drawn["option"] == o, "year"]) for o in set(drawn["option"]))
+        said[(country, qid)] = "a year without a point had no published figure" in fig.chart_footer
+        assert said[(country, qid)] == missing, (country, qid)
+    return said
+
+
+def test_the_note_names_each_change_of_population_its_rules_mark(data):
+    named = {}
+    for country, qid in [("JP", "korea_impression"), ("KR", "japan_impression")]:
+        footer_text = " ".join(plot_trend(data, country, qid).chart_footer.split())
+        changes = [
+            (before, after, b.year_after)
+            for b in trends.breaks_of(data, country, qid)
+            for what, before, after in b.changes
+            if what == "population"
+        ]
+        for before, after, year in changes:
+            assert f"{before}, then {after} from {year}" in footer_text
+        named[country] = ("Population:" in footer_text, bool(changes))
+    assert named == {"JP": (False, False), "KR": (True, True)}

@@ -335,20 +335,29 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     breaks = trends.series_breaks(waves)
     options = [str(o) for o in points["option"].cat.categories]
     current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
+    years = [int(y) for y in waves["year"]]
 
     fig = TrendFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     ax.axvspan(current_year - 0.42, current_year + 0.42, color=CURRENT_BAND, zorder=0, linewidth=0)
     labels = _draw_points(fig, ax, data, country, question_id, points, breaks)
-    years = [int(y) for y in waves["year"]]
     _draw_breaks(ax, breaks, x_window(years))
     _dress_axes(ax, years, current_year)
     full, short = method_text(waves)
+    unpublished = any(set(years) - set(points.loc[points["option"] == o, "year"].astype(int)) for o in options)
+    populations = [
+        f"{before}, then {after} from {b.year_after}"
+        for b in breaks
+        for what, before, after in b.changes
+        if what == "population"
+    ]
     note = footer.note_line(
         [
             (f"Methods: {full}", f"Methods: {short}"),
+            *([(f"Population: {'; '.join(populations)}.", "")] if populations else []),
             (
-                f"{current_year}: this survey (bold). Lines join consecutive years of one method only.",
+                f"{current_year}: this survey (bold). Lines join consecutive years of one method only"
+                + ("; a year without a point had no published figure for that answer." if unpublished else "."),
                 f"{current_year}: this survey.",
             ),
         ]
