@@ -13,14 +13,15 @@ import json
 import math
 import re
 
+import pandas as pd
 import pytest
 from IPython.display import Markdown
 
 from helpers import charts, narrative, outputs, pages, paths, report, toplines
 from helpers import formatting as fmt
-from helpers.data import CATEGORIES
+from helpers.data import CATEGORIES, load_survey_data
 from helpers.kinds import Kind
-from helpers.tables import question_table, questions_in_category
+from helpers.tables import design_effect, question_table, questions_in_category
 
 
 @pytest.fixture(scope="module")
@@ -538,3 +539,15 @@ def test_the_notebooks_default_country_is_report_tomls():
     from helpers import paths
 
     assert report.OFFICIAL_COUNTRY == paths.official_parameters()["country"]
+
+
+@pytest.mark.parametrize("deff", ["published", 1.5])
+def test_toplines_state_each_publics_design_effect_and_the_notes_on_its_figures(deff):
+    data = load_survey_data()
+    frame = pd.concat([toplines.country_toplines(data, c, deff=deff) for c in data.countries()])
+    for country, rows in frame.groupby("country"):
+        assert set(rows["deff"]) == {f"{design_effect(data, country, deff):.2f}"}
+    for r in frame.itertuples():
+        for note in data.notes_for(r.country, r.question_id):
+            assert note in r.note
+    assert (frame["note"] != "").any()

@@ -19,7 +19,7 @@ import pandas as pd
 from . import escape
 from . import formatting as fmt
 from .data import CATEGORIES, SurveyData
-from .tables import question_table, questions_in_category
+from .tables import design_effect, question_table, questions_in_category
 
 COLUMNS = (
     "country",
@@ -39,7 +39,13 @@ COLUMNS = (
     "deff",
     "source",
     "source_url",
+    "note",
 )
+"""The columns, in order. ``percent``, ``ci_low`` and ``ci_high`` are in percent; ``deff`` is the design effect
+the interval was computed with for that public (the one its published margin implies, unless a run set
+another); ``base_estimated`` says whether the base is estimated (a follow-up asked of a subgroup); ``measure``
+names a measure other than the codebook's wording; ``note`` holds the notes for readers on that public's
+figures of the question and on the figure itself."""
 
 
 def _source_url(data: SurveyData, source_id: str) -> str:
@@ -68,9 +74,10 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float) 
                 "ci_low": "" if pd.isna(r.ci_low) else f"{r.ci_low:.1f}",
                 "ci_high": "" if pd.isna(r.ci_high) else f"{r.ci_high:.1f}",
                 "confidence": fmt.level(confidence),
-                "deff": fmt.deff(deff),
+                "deff": f"{design_effect(data, r.country, deff):.2f}",
                 "source": data.source_label(r.source),
                 "source_url": _source_url(data, r.source),
+                "note": " ".join([*data.notes_for(r.country, r.question_id), *([] if pd.isna(r.note) else [r.note])]),
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))
