@@ -510,8 +510,6 @@ def comparison_finding(
             made_of.append(f"{fmt.percent(r.percent_text)} of {data.respondents(c)} {what}")
     if made_of:
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
-    if not comparison.same_measure:
-        text += " The figures measure different things, so no gap between them is given or tested."
     caveats = comparison_caveats(data, comparison)
     if caveats:
         text += " About the figures: " + " ".join(n if n.endswith(".") else n + "." for n in caveats)
