@@ -390,7 +390,8 @@ def test_different_measures_are_shown_but_never_tested(data, comparisons):
         assert diffs["ci_low"].isna().all() and diffs["ci_high"].isna().all()
         assert diffs["reason"].str.contains("different measures").all()
         text = narrative.comparison_finding(data, c)
-        assert "no gap between them is given or tested" in text and "points" not in text
+        assert "are not set against each other (the publics' figures are different measures)" in text
+        assert "points" not in text
 
 
 def test_same_measure_comparisons_are_tested(data, comparisons):
