@@ -1049,6 +1049,7 @@ def test_sources_have_one_label_and_a_full_reference(good):
         "url_note": "",
         "publisher": "",  # the label says it
         "date": "date not stated",
+        "note": "",
     }
 
 

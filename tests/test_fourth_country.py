@@ -55,7 +55,7 @@ CSV_TEXT_COLUMNS = {
     "waves.csv": ("survey", "organisation", "population", "locator", "note"),
     "trends.csv": ("locator", "note"),
 }
-YAML_TEXT_KEYS = {"title", "short", "publisher", "disclosed", "label", "name", "population", "questionnaire"}
+YAML_TEXT_KEYS = {"title", "short", "publisher", "disclosed", "label", "name", "population", "questionnaire", "note"}
 PLANTED_OPTION = ("us_tariffs", "disapprove")  # an answer Examplestan's report shows
 PLANTED_PAGES = (
     site.INDEX,

@@ -659,3 +659,11 @@ def test_japan_trilateral_cooperation_is_about_half_everywhere(data, summaries):
     f = narrative.question_finding(data, "JP", "trilateral_security_cooperation")
     assert qualifiers(f.headline) == qualifiers(f.text) == {Word.ABOUT_HALF}
     assert "plurality" not in summaries["JP"].split("## Compared")[0].split("Strengthening")[1].split("\n")[0]
+
+
+def test_a_sources_note_on_how_it_is_read_is_in_every_summary(data, summaries):
+    noted = [s for s in data.survey.sources if s.note]
+    assert noted  # the KEI page, read as this survey's U.S. sample
+    for summary in summaries.values():
+        for s in noted:
+            assert escape.markdown_text(s.note) in summary

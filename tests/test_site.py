@@ -260,6 +260,7 @@ def test_a_source_address_is_a_link_only_when_http_and_never_breaks_out():
         with pytest.raises(ValueError, match="not an http"):
             escape.web_address(bad)
     model = {"label": "L", "title": "T [x](javascript:y)", "url": url, "url_note": "", "publisher": "", "date": "d"}
+    model["note"] = ""
     md = (
         pages.markdown_env()
         .from_string("{% import 'summary_sections.md.j2' as s %}{{ s.sources({'sources': [m]}) | md }}")

@@ -277,7 +277,7 @@ def summary_model(
 
 def sources_model(data: SurveyData) -> list[dict]:
     """The list of sources: each under the name the charts and sentences give it, with its title (a link where
-    its address is recorded), its publisher where that name does not say it, and its date."""
+    its address is recorded), its publisher where that name does not say it, its date, and its note."""
     entries = []
     for s in data.survey.sources:
         label = data.source_label(s.id)
@@ -290,6 +290,7 @@ def sources_model(data: SurveyData) -> list[dict]:
                 "url_note": "" if linked else f"address {s.url}",
                 "publisher": "" if label.startswith(s.publisher) else s.publisher,
                 "date": f"date {s.date}" if s.date.startswith(NOT_GIVEN_PREFIX) else s.date,
+                "note": s.note or "",  # how the source is read (the U.S. sample the KEI page is taken for)
             }
         )
     return entries
