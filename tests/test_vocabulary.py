@@ -400,3 +400,10 @@ def test_word_flags():
 def test_docstring_examples_run():
     result = doctest.testmod(vocabulary, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_exact_tie_at_the_top_is_tied_even_when_answers_are_unpublished():
+    tie = describe_largest({"favorable": 32.5, "unfavorable": 32.5}, 1585, True, all_published=False)
+    assert tie.rank_word == Word.TIED_WITH
+    lead = describe_largest({"favorable": 33.5, "unfavorable": 32.5}, 1585, True, all_published=False)
+    assert lead.rank_word == Word.MOST_COMMON_PUBLISHED

@@ -253,9 +253,9 @@ def describe_largest(
     :func:`describe_share`. ``rank_word`` is that word when it is a majority. Otherwise, with several answers
     allowed (``one_answer`` False) it is "the most often named" (gaps between answers need microdata); with
     one answer per respondent whose other answers were not published (``all_published`` False) it is "the
-    most common published answer" (an unpublished answer could be larger); else "a plurality" when
-    :func:`helpers.stats.compare_within_question` against the runner-up is significant, and "tied with"
-    (the runner-up) when it is not.
+    most common published answer" (an unpublished answer could be larger) unless the runner-up's figure is
+    the same; else "a plurality" when :func:`helpers.stats.compare_within_question` against the runner-up is
+    significant, and "tied with" (the runner-up) when it is not.
 
     Parameters
     ----------
@@ -290,7 +290,7 @@ def describe_largest(
         rank_word = share_word
     elif not one_answer:
         rank_word = Word.MOST_OFTEN_NAMED
-    elif not all_published:
+    elif not all_published and percent != runner_percent:  # an exact tie is not the most common of anything
         rank_word = Word.MOST_COMMON_PUBLISHED
     elif difference.significant:
         rank_word = Word.PLURALITY
