@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers import escape, narrative, trends, vocabulary
@@ -350,7 +351,7 @@ def test_comparisons_of_different_measures_warn_and_are_not_tested(data, summari
     note = data.measure_note("KR", "trilateral_security_cooperation")
     assert note and "who view stronger security cooperation positively 78.8%" in line
     assert "“in favor” 78.8" not in line and "answering “in favor” 51.7%" in line
-    said = "are not set against each other (the publics' figures are different measures)"
+    said = "The Japanese and South Korean figures are different measures, so they are not set against each other"
     assert line.count(said) == 1 and line.count("different measures") == 1, line  # said once
     assert "higher by" not in line and "no significant difference" not in line and "points" not in line
 
@@ -667,3 +668,24 @@ def test_a_sources_note_on_how_it_is_read_is_in_every_summary(data, summaries):
     for summary in summaries.values():
         for s in noted:
             assert escape.markdown_text(s.note) in summary
+
+
+def test_a_derived_note_takes_its_net_and_parts_from_its_own_measure(data):
+    table = question_table(data, "JP", "korea_nuclear_weapons")
+    derived = table.loc[table["kind"] == Kind.DERIVED].iloc[0]
+    net = table.loc[(table["option"] == derived["in_net"]) & (table["kind"] == Kind.NET)].iloc[0]
+    part = next(p for p in net["parts"] if p != derived["option"])
+    other = table.copy()  # the same question by another measure, with other figures
+    other["measure"] = "another"
+    other.loc[other["option"] == part, "percent_text"] = "35.0"
+    other.loc[other["option"] == derived["option"], "percent_text"] = "30.0"
+    notes = narrative.derived_notes(pd.concat([table, other], ignore_index=True))
+    assert len(notes) == 2
+    for note, rows in zip(notes, (table, other)):
+        said = {o: rows.loc[rows["option"] == o, "percent_text"].iloc[0] for o in (derived["option"], part)}
+        expected = [f"“{derived['label']}” ({said[derived['option']]}%) is derived", f"“{part}” ({said[part]}%)"]
+        assert all(e in note for e in expected) and note.count(" and ") == 0, note
+    no_net = table[table["kind"] != Kind.NET]
+    assert narrative.derived_notes(no_net) == [
+        f"“{derived['label']}” ({derived['percent_text']}%) is derived from the published figures."
+    ]

@@ -267,15 +267,16 @@ def test_each_question_of_a_chart_group_states_its_own_derived_figures(r, shown)
         assert [n in said for n in notes] == [expected] * len(notes), qid
 
 
-def test_a_question_names_each_press_report_once(shown):
+@pytest.mark.parametrize("country", ["JP", "KR", "US"])
+def test_a_question_names_each_press_report_once(shown, country):
     """The sentence under a chart names the press reports its figures come from, and no note repeats them."""
-    r = report.open_report(country="KR")
+    r = report.open_report(country=country)
     named = 0
     for qid in (q for c in CATEGORIES for q in report.questions(r, c)):
         shown.clear()
         report.show_question(r, qid)
         text = " ".join(o.data for o in shown if isinstance(o, Markdown))
-        table = question_table(r.data, "KR", qid)
+        table = question_table(r.data, country, qid)
         for label in {r.data.source_label(s) for s in table["source"].dropna() if r.data.is_press(s)}:
             assert text.count(label) == 1, (qid, label, text)
             named += 1

@@ -260,19 +260,17 @@ def test_a_source_address_is_a_link_only_when_http_and_never_breaks_out():
         with pytest.raises(ValueError, match="not an http"):
             escape.web_address(bad)
     model = {"label": "L", "title": "T [x](javascript:y)", "url": url, "url_note": "", "publisher": "", "date": "d"}
-    model["note"] = ""
+    model["note"] = "<b>N</b>"
     md = (
         pages.markdown_env()
         .from_string("{% import 'summary_sections.md.j2' as s %}{{ s.sources({'sources': [m]}) | md }}")
         .render(m=model, here="")
     )
-    assert md.strip() == f"- L: [T \\[x\\](javascript:y)]({escape.web_address(url)}), d."
-    html = (
-        pages.html_env()
-        .from_string('{% for s in [m] %}<a href="{{ s.url | address }}">{{ s.title }}</a>{% endfor %}')
-        .render(m=model)
-    )
-    assert html == f'<a href="{escape.web_address(url).replace("&", "&amp;")}">T [x](javascript:y)</a>'
+    assert md.strip() == f"- L: [T \\[x\\](javascript:y)]({escape.web_address(url)}), d. \\<b\\>N\\</b\\>"
+    html = pages.html_env().from_string("{% import 'macros.html.j2' as ui %}{{ ui.sources({'sources': [m]}) }}")
+    item = html.render(m=model).split("<li>")[1].split("</li>")[0]
+    href = escape.web_address(url).replace("&", "&amp;")
+    assert item == f'L: <a href="{href}">T [x](javascript:y)</a>, d. &lt;b&gt;N&lt;/b&gt;'
 
 
 def test_committed_site_is_what_the_build_makes_now(built):
@@ -388,3 +386,6 @@ def test_how_we_did_this_says_which_design_effect_the_intervals_use():
         d = published_deff(data, country)
         assert ("simple random sampling" in text) == d.is_srs and (f"{d.value:.2f}" in text) != d.is_srs, text
     assert len(set(said.values())) >= 2  # the data have publics of both kinds
+    assert {pages.about_model(data, c, 1.5)["deff_used"] for c in data.countries()} == {
+        "this run's intervals assume a design effect of 1.5 (the parameter deff)"
+    }

@@ -390,7 +390,7 @@ def test_different_measures_are_shown_but_never_tested(data, comparisons):
         assert diffs["ci_low"].isna().all() and diffs["ci_high"].isna().all()
         assert diffs["reason"].str.contains("different measures").all()
         text = narrative.comparison_finding(data, c)
-        assert "are not set against each other (the publics' figures are different measures)" in text
+        assert text.count("figures are different measures, so they are not set against each other") == 1
         assert "points" not in text
 
 
@@ -486,3 +486,18 @@ def test_mirror_titles_name_both_directions(data):
         for country, qid in zip(c.countries, c.question_ids):
             assert direction(data, country, qid) in title
         assert title.count(" · ") == len(c.countries) - 1
+
+
+def test_different_measures_are_the_reason_even_where_no_test_could_run(data, comparisons):
+    """Two 0% shares cannot be tested either; the reason a reader needs is still that the measures differ."""
+    from helpers.tables import _difference_row
+
+    c = next(c for c in comparisons if not c.same_measure)
+    table = comparison_table(data, c)
+    option = c.options[0]
+    a, b = (table[(table["country"] == k) & (table["option"] == option)].iloc[0] for k in c.countries[:2])
+    zeros = [a.copy(), b.copy()]
+    for z in zeros:
+        z["percent"] = 0.0
+    row = _difference_row(data, c, option, *zeros, 0.95, "published")
+    assert not row["testable"] and row["reason"] == "the publics' figures are different measures"

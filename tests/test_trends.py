@@ -6,6 +6,7 @@ import math
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from repo_copy import copy_repository, run_build, write_notebook
 
@@ -24,11 +25,6 @@ WAVE_2026 = (
 FIGURES_2026 = (
     "KR,japan_impression,eai2026,favorable,50.0,eai-media-22978,fictitious,yes,,\n"
     "KR,japan_impression,eai2026,unfavorable,40.0,eai-media-22978,fictitious,yes,,\n"
-)
-
-TRENDS_CELL = (
-    "from helpers import report\n"
-    "report.show_trends(report.open_report(country, data_dir, figures_dir, confidence, deff, figure_formats))"
 )
 
 
@@ -205,15 +201,28 @@ def test_a_2026_wave_added_as_data_only_is_a_new_point(data_copy):
     assert trends.change_between(data, "KR", "japan_impression", "favorable", 2025, 2026).tested
 
 
+def trends_cells() -> list[str]:
+    """The cells of bilateral_relations.ipynb that open the report and draw the trends (nbval runs it whole)."""
+    nb = nbformat.read(paths.ROOT / "notebooks" / "bilateral_relations.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    cells = [next(c for c in code if "report.open_report(" in c), next(c for c in code if "report.show_trends(" in c)]
+    assert "CATEGORY" in cells[0]  # the opening cell, as the notebook has it
+    return cells
+
+
 def test_the_runner_rebuilds_a_2026_wave_added_as_data_only(tmp_path):
     copy = copy_repository(tmp_path / "repo")
+    write_notebook(copy / "notebooks" / "zz_trends.ipynb", *trends_cells())
+    figure = copy / f"{trends.trend_figure('KR', 'japan_impression')}.svg"
+    first = run_build(copy, "--country", "KR", "zz_trends")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert ">2026<" not in figure.read_text(encoding="utf-8")
     append(copy / "data", "waves.csv", WAVE_2026)
     append(copy / "data", "trends.csv", FIGURES_2026)
-    # The trends cell of bilateral_relations.ipynb on its own (nbval runs that notebook whole).
-    write_notebook(copy / "notebooks" / "zz_trends.ipynb", TRENDS_CELL)
-    result = run_build(copy, "--country", "KR", "zz_trends")
+    result = run_build(copy, "--country", "KR", "zz_trends")  # stale: its data changed
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    svg = (copy / f"{trends.trend_figure('KR', 'japan_impression')}.svg").read_text(encoding="utf-8")
+    assert "running 1 notebook(s) for KR" in result.stdout
+    svg = figure.read_text(encoding="utf-8")
     assert "<title>2026, favorable: 50.0% (EAI); n = 1,200;" in svg
     assert ">2026<" in svg  # the new year on the axis
 
@@ -266,7 +275,7 @@ def years_without_a_point(data) -> dict:
         drawn = fig.survey_table
         years = set(drawn["year"])
         missing = any(years - set(drawn.loc[drawn["option"] == o, "year"]) for o in set(drawn["option"]))
-        said[(country, qid)] = "a year without a point had no published figure" in fig.chart_footer
+        said[(country, qid)] = "a year without a point has no figure used" in fig.chart_footer
         assert said[(country, qid)] == missing, (country, qid)
     return said
 

@@ -71,10 +71,15 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
+def is_web_address(text: str) -> bool:
+    """Whether ``text`` is an http or https address: the one test of what may become a link."""
+    return text.lower().startswith(("https://", "http://"))
+
+
 def web_address(url: str) -> str:
     """A source's address as a link target in Markdown or HTML: http or https only (anything else is a
     ValueError, so no ``javascript:`` link can be made), with every character that could end the target or
     start markup (space, quotes, brackets, parentheses, backslash) percent-encoded."""
-    if not url.lower().startswith(("https://", "http://")):
+    if not is_web_address(url):
         raise ValueError(f"not an http(s) address: {url!r}")
     return quote(one_line(url), safe=":/?#@!$&*+,;=%~")

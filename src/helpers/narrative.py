@@ -59,6 +59,24 @@ def quoted(option: str) -> str:
     return f"“{option}”"
 
 
+def derived_notes(table: pd.DataFrame) -> list[str]:
+    """How each derived figure of one question's table follows: its net minus the net's other parts, all of one
+    measure (a chart drawing several questions shows them all; each question says its own)."""
+    notes = []
+    for r in table[table["kind"] == Kind.DERIVED].itertuples():
+        same = table[table["measure"].fillna("") == ("" if pd.isna(r.measure) else r.measure)]
+        nets = same[(same["option"] == r.in_net) & (same["kind"] == Kind.NET)]
+        derived = f"{quoted(r.label)} ({fmt.percent(r.percent_text)}) is derived"
+        if nets.empty:
+            notes.append(f"{derived} from the published figures.")
+            continue
+        net = nets.iloc[0]
+        parts = same[same["option"].isin(list(net["parts"])) & (same["option"] != r.option)]
+        minus = " and ".join(f"{quoted(p.label)} ({fmt.percent(p.percent_text)})" for p in parts.itertuples())
+        notes.append(f"{derived}: {quoted(net['label'])} ({fmt.percent(net['percent_text'])}) minus {minus}.")
+    return notes
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -293,8 +311,9 @@ def _measure_sentence(
     return (lead + lower_first(text) if lead else text), leader, word
 
 
-def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame) -> list[str]:
-    """Sentences on unconfirmed figures, figures from press reports and a figure of a different measure."""
+def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said: str = "") -> list[str]:
+    """Sentences on unconfirmed figures, figures from press reports (those ``said`` does not name already) and
+    a figure of a different measure."""
     sentences = []
     unconfirmed = table[table["status"] == "unconfirmed"]
     for r in unconfirmed.itertuples():
@@ -303,6 +322,7 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame) -> li
             "let the item be identified for certain."
         )
     press = [data.source_label(s) for s in dict.fromkeys(table["source"]) if data.is_press(s)]
+    press = [label for label in press if label not in said]
     if press:
         sentences.append(f"Figures reported by {', '.join(press)}.")
     note = table.attrs.get("measure_note")
@@ -350,7 +370,7 @@ def question_finding(
         sentences.append(text)
         if top is None:
             top, rank_word = leader, word
-    sentences += _caveat_sentences(data, country, table)
+    sentences += _caveat_sentences(data, country, table, said=" ".join(sentences))
     title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
@@ -489,10 +509,18 @@ def comparison_finding(
         values = ", ".join(
             f"{holder(data, comparison, c, option)} {fmt.percent(shown[c])}" for c in comparison.countries
         )
-        gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
-        lead = f"{quoted(option)}: " if comparison.same_measure else ""
-        pieces.append(f"{lead}{values}; {gaps}")
+        if comparison.same_measure:
+            gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
+            pieces.append(f"{quoted(option)}: {values}; {gaps}")
+        else:  # no gap at all: said once, below
+            pieces.append(values)
     text = ". ".join(capitalise(p) for p in pieces) + "."
+    if not comparison.same_measure:
+        adjectives = [data.country(c).adjective for c in comparison.countries]
+        text += (
+            f" The {' and '.join(adjectives)} figures are different measures, so they are not set against each "
+            "other and no gap is tested."
+        )
     made_of = []
     non_answer = pd.Series(False, index=table.index)
     for c, qid in zip(comparison.countries, comparison.question_ids):

@@ -178,10 +178,20 @@ def methodology_model(data: SurveyData, confidence: float = 0.95, deff: float | 
     }
 
 
-def about_model(data: SurveyData, country: str) -> dict:
-    """ "How we did this" for one public: sample, mode, fieldwork dates, published margin and design effect."""
+def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -> dict:
+    """ "How we did this" for one public: sample, mode, fieldwork dates, published margin and design effect
+    (the one its margin implies, or the one a run set: ``deff``)."""
     c = data.country(country)
     implied = published_deff(data, country)
+    if deff != PUBLISHED:
+        used = f"this run's intervals assume a design effect of {fmt.deff(deff)} (the parameter deff)"
+    elif implied.is_srs:
+        used = (
+            "it is the simple-random-sampling margin at its published precision, so the intervals assume simple "
+            "random sampling"
+        )
+    else:
+        used = f"the intervals use {implied.value:.2f}"
     return {
         "code": country,
         "name": c.name,
@@ -193,12 +203,7 @@ def about_model(data: SurveyData, country: str) -> dict:
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
         "implied_deff": f"{implied.implied:.2f}",
-        "deff_used": (
-            "it is the simple-random-sampling margin at its published precision, so the intervals assume simple "
-            "random sampling"
-            if implied.is_srs
-            else f"the intervals use {implied.value:.2f}"
-        ),
+        "deff_used": used,
     }
 
 
@@ -254,7 +259,7 @@ def summary_model(
         "in_text": data.country_in_text(country),
         "confidence": confidence,
         "deff": deff,
-        "about": about_model(data, country),
+        "about": about_model(data, country, deff),
         "headlines": [
             {
                 **finding(h),
@@ -281,7 +286,7 @@ def sources_model(data: SurveyData) -> list[dict]:
     entries = []
     for s in data.survey.sources:
         label = data.source_label(s.id)
-        linked = s.url.lower().startswith(("https://", "http://"))
+        linked = escape.is_web_address(s.url)
         entries.append(
             {
                 "label": label,

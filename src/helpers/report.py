@@ -216,14 +216,15 @@ def show_question(r: Report, question_id: str) -> None:
     data.check_question(question_id, r.country)
     table = question_table(data, r.country, question_id, r.confidence, r.deff)
     _show_markdown("### {{ wording }}", wording=data.wording(question_id, r.country))
-    notes = footer.derived_notes(table)  # this question's own, wherever its chart is drawn
+    notes = narrative.derived_notes(table)  # this question's own, wherever its chart is drawn
     group = charts.related_questions(data, r.country, question_id)
     if group[0] != question_id:  # drawn as a row of the chart of its group, shown with the group's first
         notes.append(f"Drawn with “{data.wording(group[0], r.country)}”, as one chart on one scale.")
     else:
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff, table=table)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
-        notes += getattr(fig, "chart_notes", [])
+        others = set(footer.codebook_notes(data, [q for q in group if q != question_id]))  # said under their own
+        notes += [n for n in getattr(fig, "chart_notes", []) if n not in others]
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
     text = finding.text if finding is not None else ""

@@ -673,11 +673,8 @@ def _difference_row(
         deff2=design_effect(data, str(b["country"]), deff),
     )
     testable = d.testable and comparison.same_measure
-    reason = (
-        d.reason
-        if not d.testable
-        else ("" if comparison.same_measure else "the publics' figures are different measures")
-    )
+    # different measures come first: they are why no gap is tested, whatever else would prevent the test
+    reason = "the publics' figures are different measures" if not comparison.same_measure else d.reason
     return {
         "option": option,
         "country_1": a["country"],

@@ -50,10 +50,10 @@ figures of the question and on the figure itself."""
 
 def _source_url(data: SurveyData, source_id: str) -> str:
     url = data.source(source_id).url
-    return url if url.startswith(("http://", "https://")) else ""
+    return url if escape.is_web_address(url) else ""
 
 
-def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float) -> pd.DataFrame:
+def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float | str) -> pd.DataFrame:
     """The tidy rows of a question table (or a chart's ``survey_table``): one per public × question × answer."""
     rows = []
     for r in table.itertuples(index=False):

@@ -105,9 +105,8 @@ def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[lis
     for m, other in groups[1:]:
         drawn_as.update(dict.fromkeys(other.index, "note"))
         spec = data.measure(m)
-        sources = ", ".join(dict.fromkeys(data.source_label(s) for s in other["source"].dropna()))
-        notes.append(  # its figures are in the finding's sentence and the table: not repeated here
-            f"Also reported, not charted: another measure of the same question, {spec.label} ({sources}). "
+        notes.append(  # its figures and sources are in the finding's sentences and the table: not repeated here
+            f"Also reported, not charted: another measure of the same question, {spec.label}. "
             f"{spec.description.strip()}"
         )
         outlets = ", ".join(

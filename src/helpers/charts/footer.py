@@ -3,9 +3,9 @@
 The footer carries what a reader needs to place the figures (Pew's practice): what the whiskers are and
 under which assumption, what is not shown; and the survey's name, the institute, the country, the mode, the
 exact fieldwork dates where the sources agree on them, n, and any press report the figures come from.
-Method detail goes to the notebook text: the codebook's caveats to ``SurveyFigure.chart_notes``, how a
-derived figure follows to its own question (:func:`derived_notes`); the press reports a question's figures
-come from are named in full by its finding (:mod:`helpers.narrative`).
+Method detail goes to the notebook text: the codebook's caveats to ``SurveyFigure.chart_notes``; how a
+derived figure follows (:func:`helpers.narrative.derived_notes`) and the press reports a question's figures
+come from are said with the question's finding.
 
 One wording, whatever the chart: every chart of a public describes its survey in the same words
 (:func:`public_source`: institute, fieldwork dates, n) and names the press reports its figures come from
@@ -22,7 +22,6 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..data import SurveyData
-from ..kinds import Kind
 from .text import NBSP
 
 
@@ -140,20 +139,6 @@ def interval_part(
 
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
     return [line for line in (note_line(note_parts), source) if line]
-
-
-def derived_notes(table: pd.DataFrame) -> list[str]:
-    """How each derived figure of one question's table follows from the published ones, for the notebook text
-    under that question (a chart drawing several questions shows them all; each question says its own)."""
-    notes = []
-    for r in table[table["kind"] == Kind.DERIVED].itertuples():
-        total = table[table["option"] == r.in_net].iloc[0]
-        parts = table[(table["in_net"] == r.in_net) & (table["kind"] != Kind.DERIVED)]
-        minus = " and ".join(f"“{p.label}” ({p.percent_text}%)" for p in parts.itertuples())
-        notes.append(
-            f"“{r.label}” ({r.percent_text}%) is derived: “{total['label']}” ({total['percent_text']}%) minus {minus}."
-        )
-    return notes
 
 
 def codebook_notes(data: SurveyData, question_ids: Sequence[str]) -> list[str]:

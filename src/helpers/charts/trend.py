@@ -357,7 +357,7 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
             *([(f"Population: {'; '.join(populations)}.", "")] if populations else []),
             (
                 f"{current_year}: this survey (bold). Lines join consecutive years of one method only"
-                + ("; a year without a point had no published figure for that answer." if unpublished else "."),
+                + ("; a year without a point has no figure used for that answer." if unpublished else "."),
                 f"{current_year}: this survey.",
             ),
         ]

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from .. import paths
+from ..escape import is_web_address
 from ..kinds import AnswerFormat, DisclosureFrom, Mode, SourceKind, check_country_code
 from .files import DataValidationError, invisible_problem, is_invisible, known, location, read_text
 
@@ -387,7 +388,7 @@ def _source(r: _Reader, value: Any, key: tuple) -> Source | None:
             f"'{date}' is neither a date (YYYY-MM-DD, or YYYY-MM or YYYY when no more is known) nor a note "
             f"starting '{NOT_GIVEN_PREFIX}'",
         )
-    if url and not url.startswith(("https://", "http://", NOT_GIVEN_PREFIX)):
+    if url and not (is_web_address(url) or url.startswith(NOT_GIVEN_PREFIX)):
         r.fail((*key, "url"), f"'{url}' is neither an http(s) address nor a note starting '{NOT_GIVEN_PREFIX}'")
     kind = r.choice(m, key, "kind", SourceKind)
     short, note = r.text(m, key, "short"), r.text(m, key, "note")
