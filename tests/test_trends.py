@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 from pathlib import Path
@@ -294,3 +295,24 @@ def test_the_note_names_each_change_of_population_its_rules_mark(data):
             assert f"{before}, then {after} from {year}" in footer_text
         named[country] = ("Population:" in footer_text, bool(changes))
     assert named == {"JP": (False, False), "KR": (True, True)}
+
+
+def test_a_change_between_two_surveys_of_one_method_says_they_are_different_surveys(data):
+    said = {}
+    for country, qid in [(c, q) for c in data.countries() for q in trends.series_of(data, c)]:
+        waves = trends.series_waves(data, country, qid).set_index("year")["survey"]
+        points = trends.series_points(data, country, qid)
+        years = sorted(waves.index)
+        for a, b in itertools.pairwise(years):
+            options = set(points.loc[points["year"] == a, "option"]) & set(points.loc[points["year"] == b, "option"])
+            for option in sorted(options):
+                change = trends.change_between(data, country, qid, option, a, b)
+                if not change.tested:
+                    continue
+                other = waves.loc[a] != waves.loc[b]
+                assert change.other_survey == other
+                sentence = trends.change_sentence(change)
+                assert ("different surveys" in sentence) == other
+                assert "same organisation, mode and population" in sentence
+                said[other] = True
+    assert said == {True: True, False: True}

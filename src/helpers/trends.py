@@ -421,6 +421,7 @@ class Change:
     reason: str  # why not tested; empty when tested
     difference: Any = None  # stats.Difference when tested
     name: str = ""  # what the figure is called (:func:`helpers.tables.figure_label`); the option when empty
+    other_survey: bool = False  # the two waves are different surveys (same method; wording may differ)
 
 
 def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: list[Break]) -> str:
@@ -454,6 +455,8 @@ def change_between(
     reason = _untestable_reason(waves, year_a, year_b, series_breaks(waves))
     base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
     base["name"] = figure_label(data, country, question_id, option)
+    surveys = waves.set_index("year")["survey"]
+    base["other_survey"] = bool(surveys.loc[year_a] != surveys.loc[year_b])
     if reason:
         return Change(**base, tested=False, significant=False, reason=reason)
     used = design_effect(data, country, deff)  # the public's design effect in this report, for both waves
@@ -475,12 +478,15 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     d = change.difference
     gap = fmt.points(abs(d.diff))
     level = fmt.level(confidence)
+    same = "same organisation, mode and population" + (
+        ", but different surveys, whose questions may be worded differently" if change.other_survey else ""
+    )
     if change.significant:
         verb = "rose" if d.diff > 0 else "fell"
-        return f"{narrative_cap(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; same method)."
+        return f"{narrative_cap(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; {same})."
     return (
         f"{narrative_cap(who)}: {a}, {b}; the change of {gap} is not significant at the {level} level "
-        "(same method), so no rise or fall is claimed."
+        f"({same}), so no rise or fall is claimed."
     )
 
 
