@@ -501,3 +501,14 @@ def test_different_measures_are_the_reason_even_where_no_test_could_run(data, co
         z["percent"] = 0.0
     row = _difference_row(data, c, option, *zeros, 0.95, "published")
     assert not row["testable"] and row["reason"] == "the publics' figures are different measures"
+
+
+def test_an_unconfirmed_figure_has_no_interval_and_a_confirmed_one_has(data):
+    tables = [
+        question_table(data, c, q.question_id) for q in data.questions.itertuples(index=False) for c in q.countries
+    ]
+    rows = pd.concat(tables, ignore_index=True)
+    unconfirmed = rows[rows["status"] == "unconfirmed"]
+    assert len(unconfirmed) and unconfirmed["ci_low"].isna().all() and unconfirmed["ci_high"].isna().all()
+    confirmed = rows[(rows["status"] != "unconfirmed") & (rows["kind"] != Kind.NOT_PUBLISHED) & rows["base_n"].notna()]
+    assert confirmed["ci_low"].notna().all()

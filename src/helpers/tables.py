@@ -355,11 +355,12 @@ def _all_measure_rows(
 
 
 def _rows_table(rows: list[dict], confidence: float, deff: float) -> pd.DataFrame:
-    """The rows as a table of :data:`TABLE_COLUMNS`, with the interval of every published row of known base."""
+    """The rows as a table of :data:`TABLE_COLUMNS`, with the interval of every published row of known base. An
+    unconfirmed figure gets none: which item (and so which base) it belongs to is not known for certain."""
     table = pd.DataFrame.from_records(rows, columns=TABLE_COLUMNS)
     table["ci_low"] = math.nan
     table["ci_high"] = math.nan
-    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna()
+    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna() & (table["status"] != "unconfirmed")
     if has_ci.any():
         with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=deff)
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()

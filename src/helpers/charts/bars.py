@@ -72,7 +72,8 @@ def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
 
 
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
-    parts = [footer.interval_part(confidence, deff, used=table.attrs.get("deff"))]
+    whiskers = table["ci_low"].notna().any()  # none when every figure is unconfirmed
+    parts = [footer.interval_part(confidence, deff, used=table.attrs.get("deff"))] if whiskers else []
     if table.attrs.get("options_published") == "some":
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
@@ -82,7 +83,10 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if (table["status"] == "unconfirmed").any():
         parts.append(
-            ("Cross-hatched: the source does not identify the item for certain.", "Cross-hatched: unconfirmed.")
+            (
+                "Cross-hatched: the source does not identify the item for certain, so no interval is given.",
+                "Cross-hatched: unconfirmed.",
+            )
         )
     if bool(table["base_is_estimate"].any()):
         parts.append(("Base estimated from the question before.", "Base estimated."))
