@@ -267,8 +267,14 @@ def test_each_question_of_a_chart_group_states_its_own_derived_figures(r, shown)
         assert [n in said for n in notes] == [expected] * len(notes), qid
 
 
+@pytest.fixture
+def words_only(monkeypatch):
+    """Charts drawn but not rendered or saved: for tests of the text under them."""
+    monkeypatch.setattr(report, "_show_figure", lambda *args, **kwargs: None)
+
+
 @pytest.mark.parametrize("country", ["JP", "KR", "US"])
-def test_a_question_names_each_press_report_once(shown, country):
+def test_a_question_names_each_press_report_once(shown, words_only, country):
     """The sentence under a chart names the press reports its figures come from, and no note repeats them."""
     r = report.open_report(country=country)
     named = 0
@@ -283,7 +289,7 @@ def test_a_question_names_each_press_report_once(shown, country):
     assert named
 
 
-def test_figures_of_another_measure_are_said_once_under_their_question(r, shown):
+def test_figures_of_another_measure_are_said_once_under_their_question(r, shown, words_only):
     """A measure left to the table is stated by the finding's sentence; the note under it does not list it again."""
     said_once = 0
     for qid in (q for c in CATEGORIES for q in report.questions(r, c)):
