@@ -389,3 +389,14 @@ def test_how_we_did_this_says_which_design_effect_the_intervals_use():
     assert {pages.about_model(data, c, 1.5)["deff_used"] for c in data.countries()} == {
         "this run's intervals assume a design effect of 1.5 (the parameter deff)"
     }
+
+
+def test_how_we_did_this_says_when_the_sources_give_different_dates():
+    data = load_survey_data()
+    about = pages.html_env().from_string("{% import 'macros.html.j2' as ui %}{{ ui.about(a, 'August 2025') }}")
+    said = {}
+    for country in data.countries():
+        html = about.render(a=pages.about_model(data, country))
+        said[country] = "The sources give different dates" in html
+        assert said[country] == (data.country(country).agreed_dates is None)
+    assert set(said.values()) == {True, False}

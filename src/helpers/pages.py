@@ -200,6 +200,7 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
         "mode": str(c.mode),
         "conductor": c.conductor,
         "dates": [{"dates": f.dates, "source": data.source_label(f.source)} for f in c.fieldwork],
+        "dates_differ": c.agreed_dates is None,  # then chart footers give the month only
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
         "implied_deff": f"{implied.implied:.2f}",

@@ -50,13 +50,13 @@ def institute(data: SurveyData, country: str, short: bool = False) -> str:
 def fieldwork_text(data: SurveyData, country: str) -> str:
     """ "Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
     source gives are in the methodology section)."""
-    dates = {e.dates for e in data.country(country).fieldwork}
-    if len(dates) == 1:
-        start, _, end = next(iter(dates)).partition(" to ")
+    agreed = data.country(country).agreed_dates
+    if agreed is not None:
+        start, _, end = agreed.partition(" to ")
         try:
             a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end or start)
         except ValueError:
-            return next(iter(dates))
+            return agreed
         month = a.strftime("%b") + ("." if a.strftime("%B") != a.strftime("%b") else "")
         if (a.year, a.month) == (b.year, b.month):
             return f"{month} {a.day}–{b.day}, {a.year}" if a != b else f"{month} {a.day}, {a.year}"

@@ -74,6 +74,12 @@ class Country:
         """The name inside a sentence: "the United States" (``name_in_text``, else ``name``)."""
         return self.name_in_text or self.name
 
+    @property
+    def agreed_dates(self) -> str | None:
+        """The fieldwork dates when every source gives the same ones; None when the sources differ."""
+        dates = {f.dates for f in self.fieldwork}
+        return next(iter(dates)) if len(dates) == 1 else None
+
 
 @dataclass(frozen=True)
 class Source:
