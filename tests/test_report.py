@@ -558,3 +558,14 @@ def test_toplines_state_each_publics_design_effect_and_the_notes_on_its_figures(
         for note in data.notes_for(r.country, r.question_id):
             assert note in r.note
     assert (frame["note"] != "").any()
+
+
+def test_the_numbers_table_says_what_a_derived_figure_is_computed_from(r):
+    table = question_table(r.data, "JP", "korea_nuclear_weapons")
+    shown = report.numbers_table(r, table)
+    derived = table.index[table["kind"] == Kind.DERIVED]
+    assert len(derived)
+    for i in derived:
+        net = table[(table["option"] == table.at[i, "in_net"]) & (table["kind"] == Kind.NET)].iloc[0]
+        others = [table.loc[table["option"] == p, "label"].iloc[0] for p in net["parts"] if p != table.at[i, "option"]]
+        assert shown.at[i, "Note"] == f"derived: “{net['label']}” minus " + " and ".join(f"“{o}”" for o in others)

@@ -59,19 +59,28 @@ def quoted(option: str) -> str:
     return f"“{option}”"
 
 
+def derivation(table: pd.DataFrame, row) -> tuple[pd.Series, pd.DataFrame] | None:
+    """What a derived row of one question's table is computed from: its net and the net's other parts, all of
+    the row's own measure; None when the table lacks the net."""
+    same = table[table["measure"].fillna("") == ("" if pd.isna(row["measure"]) else row["measure"])]
+    nets = same[(same["option"] == row["in_net"]) & (same["kind"] == Kind.NET)]
+    if nets.empty:
+        return None
+    net = nets.iloc[0]
+    return net, same[same["option"].isin(list(net["parts"])) & (same["option"] != row["option"])]
+
+
 def derived_notes(table: pd.DataFrame) -> list[str]:
-    """How each derived figure of one question's table follows: its net minus the net's other parts, all of one
-    measure (a chart drawing several questions shows them all; each question says its own)."""
+    """How each derived figure of one question's table follows (:func:`derivation`), with the figures (a chart
+    drawing several questions shows them all; each question says its own)."""
     notes = []
-    for r in table[table["kind"] == Kind.DERIVED].itertuples():
-        same = table[table["measure"].fillna("") == ("" if pd.isna(r.measure) else r.measure)]
-        nets = same[(same["option"] == r.in_net) & (same["kind"] == Kind.NET)]
-        derived = f"{quoted(r.label)} ({fmt.percent(r.percent_text)}) is derived"
-        if nets.empty:
+    for _, r in table[table["kind"] == Kind.DERIVED].iterrows():
+        derived = f"{quoted(r['label'])} ({fmt.percent(r['percent_text'])}) is derived"
+        found = derivation(table, r)
+        if found is None:
             notes.append(f"{derived} from the published figures.")
             continue
-        net = nets.iloc[0]
-        parts = same[same["option"].isin(list(net["parts"])) & (same["option"] != r.option)]
+        net, parts = found
         minus = " and ".join(f"{quoted(p.label)} ({fmt.percent(p.percent_text)})" for p in parts.itertuples())
         notes.append(f"{derived}: {quoted(net['label'])} ({fmt.percent(net['percent_text'])}) minus {minus}.")
     return notes

@@ -153,7 +153,12 @@ def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
         if row["kind"] == Kind.NET:
             parts.append("total of " + " and ".join(f"“{p}”" for p in row["parts"]))
         elif row["kind"] == Kind.DERIVED:
-            parts.append(f"derived: “{row['in_net']}” minus its published parts")
+            found = narrative.derivation(table, row)
+            parts.append(
+                "derived from the published figures"
+                if found is None
+                else f"derived: “{found[0]['label']}” minus " + " and ".join(f"“{p}”" for p in found[1]["label"])
+            )
         elif row["kind"] == Kind.NOT_PUBLISHED:
             parts.append("not published: 100% minus the published answers")
         if row["status"] == "unconfirmed":
