@@ -302,12 +302,12 @@ def _measure_sentence(
 ) -> tuple[str, pd.Series, Word] | None:
     """What one measure's figures show, with its leading answer and that answer's word; None if none ranks."""
     ranked = units(rows) if not rows.empty else rows
+    if ranked.empty:
+        return None
     answers = data.measure(measure).answers if measure else q["answers"]
     lead = ""
     if measure:
         lead = f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} ({data.measure(measure).label}), "
-    if ranked.empty:
-        return None
     if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
         text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
     elif len(ranked) >= 2:

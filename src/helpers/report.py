@@ -228,8 +228,8 @@ def show_question(r: Report, question_id: str) -> None:
     else:
         fig = charts.plot_question(data, r.country, question_id, confidence=r.confidence, deff=r.deff, table=table)
         _show_figure(r, fig, outputs.question_figure(r.country, question_id, r.figures_dir))
-        others = set(footer.codebook_notes(data, [q for q in group if q != question_id]))  # said under their own
-        notes += [n for n in getattr(fig, "chart_notes", []) if n not in others]
+        codebook = set(footer.codebook_notes(data, group))  # each question's own comes with notes_for, below
+        notes += [n for n in getattr(fig, "chart_notes", []) if n not in codebook]
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
     text = finding.text if finding is not None else ""

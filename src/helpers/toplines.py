@@ -13,6 +13,7 @@ CSV cells a spreadsheet could run as a formula are defused (:func:`helpers.escap
 from __future__ import annotations
 
 import csv
+import functools
 
 import pandas as pd
 
@@ -55,6 +56,7 @@ def _source_url(data: SurveyData, source_id: str) -> str:
 
 def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float | str) -> pd.DataFrame:
     """The tidy rows of a question table (or a chart's ``survey_table``): one per public × question × answer."""
+    notes_for = functools.cache(data.notes_for)  # the same for every answer of a public's question
     rows = []
     for r in table.itertuples(index=False):
         q = data.question(r.question_id)
@@ -77,7 +79,7 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float |
                 "deff": f"{design_effect(data, r.country, deff):.2f}",
                 "source": data.source_label(r.source),
                 "source_url": _source_url(data, r.source),
-                "note": " ".join([*data.notes_for(r.country, r.question_id), *([] if pd.isna(r.note) else [r.note])]),
+                "note": " ".join([*notes_for(r.country, r.question_id), *([] if pd.isna(r.note) else [r.note])]),
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -97,6 +97,33 @@ def method_text(waves) -> tuple[str, str]:
     return "; ".join(full) + ".", "; ".join(short) + "."
 
 
+def note_text(waves, points, breaks) -> str:
+    """The Note line: each method, each change of population, this survey's wave, and what lines and missing
+    points mean."""
+    full, short = method_text(waves)
+    years = {int(y) for y in waves["year"]}
+    current_year = int(waves.loc[waves["is_current"], "year"].iloc[0])
+    answers = points.groupby("option", observed=False)["year"]
+    unpublished = any(years - {int(y) for y in drawn} for _, drawn in answers)
+    populations = [
+        f"{before}, then {after} from {b.year_after}"
+        for b in breaks
+        for what, before, after in b.changes
+        if what == "population"
+    ]
+    return footer.note_line(
+        [
+            (f"Methods: {full}", f"Methods: {short}"),
+            *([(f"Population: {'; '.join(populations)}.", "")] if populations else []),
+            (
+                f"{current_year}: this survey (bold). Lines join consecutive years of one method only"
+                + ("; a year without a point has no figure used for that answer." if unpublished else "."),
+                f"{current_year}: this survey.",
+            ),
+        ]
+    )
+
+
 def source_text(data: SurveyData, waves, points) -> str:
     """The Source line: each survey series with its years, and whether press reports supply figures."""
     parts = []
@@ -343,25 +370,6 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
     labels = _draw_points(fig, ax, data, country, question_id, points, breaks)
     _draw_breaks(ax, breaks, x_window(years))
     _dress_axes(ax, years, current_year)
-    full, short = method_text(waves)
-    unpublished = any(set(years) - set(points.loc[points["option"] == o, "year"].astype(int)) for o in options)
-    populations = [
-        f"{before}, then {after} from {b.year_after}"
-        for b in breaks
-        for what, before, after in b.changes
-        if what == "population"
-    ]
-    note = footer.note_line(
-        [
-            (f"Methods: {full}", f"Methods: {short}"),
-            *([(f"Population: {'; '.join(populations)}.", "")] if populations else []),
-            (
-                f"{current_year}: this survey (bold). Lines join consecutive years of one method only"
-                + ("; a year without a point has no figure used for that answer." if unpublished else "."),
-                f"{current_year}: this survey.",
-            ),
-        ]
-    )
     subtitle = (
         f"Share of {data.respondents(country)} giving each answer, by survey wave; earlier waves are other "
         "surveys with their own methods"
@@ -372,7 +380,7 @@ def plot_trend(data: SurveyData, country: str, question_id: str) -> TrendFigure:
         Block(
             title=trends.series_title(data, country, question_id),
             subtitle=subtitle,
-            footer=[note, source_text(data, waves, points)],
+            footer=[note_text(waves, points, breaks), source_text(data, waves, points)],
             axes=[(ax, left, PLOT_WIDTH_IN)],
             body_in=BODY_IN,
             legend=_legend(data, country, question_id, options, breaks),
