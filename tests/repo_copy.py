@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,9 @@ def run_build(copy: Path, *args: str, timeout: float = 600, env: dict | None = N
 
 
 def start_build(copy: Path, *args: str) -> subprocess.Popen:
-    """``python -m helpers.build`` on ``copy``, started and left running (for a test to interrupt)."""
+    """``python -m helpers.build`` on ``copy``, started and left running (for a test to interrupt), as a
+    command typed at a terminal is: with Ctrl-C's default action even when the tests run where it is ignored
+    (a shell starts a background job with SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
     return subprocess.Popen(
         build_command(copy, *args),
         cwd=copy,
@@ -58,6 +61,7 @@ def start_build(copy: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
