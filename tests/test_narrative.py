@@ -494,6 +494,8 @@ def test_summary_cites_sources_by_name_never_by_key(data, summaries):
     sources = summaries["JP"].split("\n## Sources")[1]
     for s in data.survey.source_ids:
         assert data.source_label(s) in sources
+    items = [line for line in sources.splitlines() if line.startswith("- ")]  # each source its own list item
+    assert [line.split(":", 1)[0] for line in items] == [f"- {data.source_label(s)}" for s in data.survey.source_ids]
     body = summaries["JP"].split("## Methodology and disclosure")[0]
     for s in data.survey.source_ids:
         assert f"({s})" not in body
