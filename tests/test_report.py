@@ -554,10 +554,16 @@ def test_toplines_state_each_publics_design_effect_and_the_notes_on_its_figures(
     frame = pd.concat([toplines.country_toplines(data, c, deff=deff) for c in data.countries()])
     for country, rows in frame.groupby("country"):
         assert set(rows["deff"]) == {f"{design_effect(data, country, deff):.2f}"}
+    labels = {data.source_label(s): s for s in data.survey.source_ids}
     for r in frame.itertuples():
-        for note in data.notes_for(r.country, r.question_id):
+        for note in data.notes_for(r.country, r.question_id, labels.get(r.source)):
             assert note in r.note
     assert (frame["note"] != "").any()
+    # a note on one source's figures stays with them: API's rows do not carry the note on a press report's
+    reasons = frame[(frame["country"] == "JP") & (frame["question_id"] == "korea_unfavorable_reasons")]
+    press_note = data.notes_for("JP", "korea_unfavorable_reasons", "asiae-2025-08-30")[0]
+    assert set(reasons["source"]) == {"API", data.source_label("asiae-2025-08-30")}
+    assert all((press_note in n) == (s != "API") for s, n in zip(reasons["source"], reasons["note"]))
 
 
 def test_the_numbers_table_says_what_a_derived_figure_is_computed_from(r):

@@ -60,6 +60,7 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float |
     rows = []
     for r in table.itertuples(index=False):
         q = data.question(r.question_id)
+        source = None if pd.isna(r.source) else r.source  # a figure of no one source gets every source's notes
         rows.append(
             {
                 "country": r.country,
@@ -79,7 +80,9 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float |
                 "deff": f"{design_effect(data, r.country, deff):.2f}",
                 "source": data.source_label(r.source),
                 "source_url": _source_url(data, r.source),
-                "note": " ".join([*notes_for(r.country, r.question_id), *([] if pd.isna(r.note) else [r.note])]),
+                "note": " ".join(
+                    [*notes_for(r.country, r.question_id, source), *([] if pd.isna(r.note) else [r.note])]
+                ),
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))

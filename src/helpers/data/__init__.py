@@ -388,10 +388,13 @@ class SurveyData:
         notes = list(dict.fromkeys(self._coverage_rows(country, question_id)["measure_note"].dropna()))
         return "; ".join(notes) if notes else None
 
-    def notes_for(self, country: str, question_id: str) -> list[str]:
+    def notes_for(self, country: str, question_id: str, source: str | None = None) -> list[str]:
         """Notes for readers of one country's figures of a question: the question's own note (true for every
-        country) and the notes on this country's figures. Never the codebook's filing notes."""
+        country) and the notes on this country's figures (with ``source``: on that source's figures only).
+        Never the codebook's filing notes."""
         rows = self._coverage_rows(country, question_id)
+        if source is not None:
+            rows = rows[rows["source"].to_numpy() == source]
         note = self.question(question_id)["note"]
         notes = ([] if pd.isna(note) else [str(note)]) + list(rows["note"].dropna())
         return list(dict.fromkeys(notes))
