@@ -106,7 +106,7 @@ class DotRow:
     heading: bool = False
     span: tuple[float, float] | None = None
     dots: list[tuple[str, bool, float]] = field(default_factory=list)  # (country, same measure, x)
-    values: list[tuple[float, str, str, str | None]] = field(default_factory=list)  # (x, text, ha, exact)
+    values: list[tuple[float, str, str]] = field(default_factory=list)  # (x, text as published, ha)
     drawn: list[tuple[str, object]] = field(default_factory=list)  # (comparison id, table index) of each dot
     gap: str | None = None
     bold: bool = False
@@ -118,12 +118,9 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
     rows = table[table["option"] == option].sort_values("percent", kind="stable")
     if rows.empty:
         return row
-    # one precision per row, the fewest decimals any of its figures was published with (a U.S. figure
-    # published as a whole number makes the row whole numbers, its gap too); the exact figure stays in
-    # the table and the SVG's title text
-    texts = [str(t) for t in rows["percent_text"]]
-    values = dict(zip(rows.index, draw.chart_values(texts)))
-    decimals = min(len(t.partition(".")[2]) for t in texts)
+    # each figure as published ("40.5" beside "78"), and the gap at the finer precision ("37.5"), so that
+    # the gap is the difference of the values shown, whatever row a figure appears in
+    decimals = max(len(str(t).partition(".")[2]) for t in rows["percent_text"])
     if comparison.same_measure:  # a gap only between figures of one measure
         row.span = (rows["percent"].min(), rows["percent"].max())
     for k, (i, r) in enumerate(rows.iterrows()):
@@ -132,8 +129,7 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
         # goes above its dot, clear of the row labels
         ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
         ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
-        text, exact = values[i], str(r["percent_text"])
-        row.values.append((r["percent"], text, ha, None if text == exact else exact))
+        row.values.append((r["percent"], str(r["percent_text"]), ha))
         row.drawn.append((comparison.comparison_id, i))
     row.gap, row.bold = _gap_text(data, country, diffs, option, comparison.same_measure, decimals)
     return row
@@ -162,9 +158,9 @@ def _draw_rows(ax, gap_ax, rows: list[DotRow], ys: Sequence[float]) -> tuple[dic
     for row, y in zip(rows, ys):
         if row.span is not None:
             ax.plot(row.span, [y, y], color=style.GAP_LINE_COLOUR, linewidth=2.2, solid_capstyle="butt", zorder=1)
-        for (c, same, x), (value, text, ha, exact), key in zip(row.dots, row.values, row.drawn):
+        for (c, same, x), (value, text, ha), key in zip(row.dots, row.values, row.drawn):
             points.setdefault((c, same), []).append((x, y))
-            draw.value_label(ax, value, y, text, ha=ha, offset_pt=6, exact=exact)
+            draw.value_label(ax, value, y, text, ha=ha, offset_pt=6)
             drawn_as[key] = "dot"
         if row.gap is not None:
             gap_ax.text(
@@ -188,7 +184,7 @@ def _extent(row: DotRow, label: str) -> tuple[float, float]:
     size = draw.HEADING_SIZE if row.heading else TEXT_SIZE
     lines = max(label.count("\n"), (row.gap or "").count("\n")) + 1
     half = lines * size * 1.2 / 72 / 2  # the line spacing of labels and gaps
-    above = VALUE_ABOVE_IN if any(ha == "center" for _, _, ha, _ in row.values) else 0.0
+    above = VALUE_ABOVE_IN if any(ha == "center" for _, _, ha in row.values) else 0.0
     return max(half, above), half
 
 
