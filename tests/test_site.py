@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -98,6 +99,18 @@ def test_pages_of_each_public(built):
         assert not (out / code / "notebooks" / f"{outputs.SUMMARY_NOTEBOOK}.html").exists()
     assert (out / site.INDEX).is_file() and (out / site.STYLESHEET).is_file()
     assert (out / "toplines" / "all.html").is_file() and (out / "toplines" / "all.csv").is_file()
+
+
+def test_every_page_of_a_public_links_its_methodology(built):
+    out = built / site.SITE_DIR
+    for code in load_survey_data(built / "data").countries():
+        summary = (out / code / "summary.html").read_text(encoding="utf-8")
+        assert 'id="methodology"' in summary
+        pages = [out / code / "summary.html", out / "toplines" / f"{code}.html", *(out / code).glob("notebooks/*.html")]
+        for page in pages:
+            nav = page.read_text(encoding="utf-8").split('<nav class="pages"', 1)[1].split("</nav>", 1)[0]
+            target = os.path.relpath(out / code / "summary.html", page.parent).replace(os.sep, "/")
+            assert f'<a href="{target}#methodology">Methods</a>' in nav, page
 
 
 def test_the_index_says_how_it_was_done_and_how_to_cite(built):

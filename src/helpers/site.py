@@ -109,11 +109,14 @@ class Public:
     toplines: object = None  # the tidy toplines (a DataFrame of text), when written
     notebooks: list[tuple[str, str, str]] = field(default_factory=list)  # (label, source, page)
 
-    def nav(self) -> list[tuple[str, str]]:
-        links = [("Summary", summary_page(self.code))] if self.model else []
-        links += [(label, page) for label, _, page in self.notebooks]
+    def nav(self) -> list[tuple[str, str, str]]:
+        """(label, page, fragment) of each of the public's pages, and of its summary's methodology."""
+        links = [("Summary", summary_page(self.code), "")] if self.model else []
+        links += [(label, page, "") for label, _, page in self.notebooks]
         if self.toplines is not None:
-            links.append(("Toplines", toplines_page(self.code)))
+            links.append(("Toplines", toplines_page(self.code), ""))
+        if self.model:
+            links.append(("Methods", summary_page(self.code), "methodology"))
         return links
 
 
@@ -260,7 +263,10 @@ def notebook_exporter() -> HTMLExporter:
 
 
 def page_html(*, title: str, page: str, body: str, kind: str, crumbs: list, public: Public | None) -> str:
-    nav = [(label, relative_href(p, page), p == page) for label, p in public.nav()] if public else []
+    nav = [
+        (label, relative_href(p, page) + (f"#{fragment}" if fragment else ""), p == page and not fragment)
+        for label, p, fragment in (public.nav() if public else [])
+    ]
     return pages.html_page(
         "page.html.j2",
         page,
