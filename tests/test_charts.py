@@ -607,3 +607,21 @@ def test_png_is_indexed_and_keeps_every_chart_colour_exactly():
         assert image.mode == "P"
         found = {mpl.colors.to_hex([v / 255 for v in rgb]) for _, rgb in image.convert("RGB").getcolors(256)}
         assert fills and fills <= found, fills - found
+
+
+def test_a_figures_own_note_is_on_its_bar_chart_named_by_its_answer():
+    """A chart seen alone keeps what the data say of a single figure (a press report's other wording, a
+    summary's rounding), and no other figure's note."""
+    noted = DATA.toplines[DATA.toplines["note"].notna()]
+    checked = 0
+    for country, qid in noted[["country", "question_id"]].drop_duplicates().itertuples(index=False):
+        fig = charts.plot_question(DATA, country, qid)
+        drawn = fig.survey_table[fig.survey_table["drawn_as"] != "not drawn"]
+        if fig.chart_kind not in {"bars", "ranked", "single figure"}:
+            continue
+        note = " ".join(footer_lines(fig)[:-1]).replace("\n", " ")
+        for r in drawn[drawn["note"].notna()].itertuples():
+            assert f"“{r.label}”: {fmt.lower_first(r.note)}" in note, (country, qid)
+            checked += 1
+        assert note.count("”: ") == drawn["note"].notna().sum()
+    assert checked >= 3

@@ -136,3 +136,12 @@ def precision_assumption(design_effect: float | str, n_eff: float | None = None,
     if n_eff is not None and not _is_missing(n_eff):
         text += f" ({effective_base(n_eff)})"
     return text
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """``text`` with a lower-case first letter, unless its second is a capital too (an acronym: "API's")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text

@@ -24,6 +24,7 @@ from . import formatting as fmt
 from . import outputs
 from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
+from .formatting import capitalise, lower_first
 from .kinds import Kind, Relation
 from .memo import by_content
 from .stats import compare_within_question, margin_of_error
@@ -84,14 +85,6 @@ def derived_notes(table: pd.DataFrame) -> list[str]:
         minus = " and ".join(f"{quoted(p.label)} ({fmt.percent(p.percent_text)})" for p in parts.itertuples())
         notes.append(f"{derived}: {quoted(net['label'])} ({fmt.percent(net['percent_text'])}) minus {minus}.")
     return notes
-
-
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
 
 
 def share_opener(percent_text: str, share_word: Word, who: str, interval: str = "") -> str:

@@ -90,7 +90,7 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
         )
     if bool(table["base_is_estimate"].any()):
         parts.append(("Base estimated from the question before.", "Base estimated."))
-    return parts
+    return parts + footer.figure_note_parts(table[table["drawn"].astype(bool)])
 
 
 def _name_measure(table: pd.DataFrame, rows: pd.DataFrame, labels: list[str]) -> list:

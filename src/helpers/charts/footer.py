@@ -1,8 +1,10 @@
 """The words around a chart: subtitle, and a footer of one "Note:" line and one "Source:" line.
 
 The footer carries what a reader needs to place the figures (Pew's practice): what the whiskers are and
-under which assumption, what is not shown; and the survey's name, the institute, the country, the mode, the
-exact fieldwork dates where the sources agree on them, n, and any press report the figures come from.
+under which assumption, what is not shown, and on a bar chart each figure's own note from the data (how its
+source words it, how a summary rounds it: :func:`figure_note_parts`); and the survey's name, the institute,
+the country, the mode, the exact fieldwork dates where the sources agree on them, n, and any press report the
+figures come from.
 Method detail goes to the notebook text: the codebook's caveats to ``SurveyFigure.chart_notes``; how a
 derived figure follows (:func:`helpers.narrative.derived_notes`) and the press reports a question's figures
 come from are said with the question's finding.
@@ -22,6 +24,7 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..data import SurveyData
+from ..kinds import Kind
 from .text import NBSP
 
 
@@ -135,6 +138,17 @@ def interval_part(
         f"{what}: {level} confidence intervals, {assumption}.",
         f"Whiskers: {level} intervals ({assumption.replace('assuming ', '')}).",
     )
+
+
+def figure_note_parts(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """The Note's parts on single figures: each drawn figure's own note from the data (how the source words
+    it, how a summary rounds it), named by its answer, so that a chart seen alone keeps them."""
+    drawn = rows[rows["kind"] != Kind.NOT_PUBLISHED]
+    return [
+        (f"“{label}”: {fmt.lower_first(str(note))}", "")
+        for label, note in zip(drawn["label"], drawn["note"])
+        if not pd.isna(note)
+    ]
 
 
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
