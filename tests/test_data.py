@@ -1388,6 +1388,13 @@ SURVEY_RULES = [
         id="fieldwork-source-unknown",
     ),
     pytest.param(
+        JP_FIELDWORK,
+        JP_FIELDWORK + "        scope: the whole survey\n",
+        "survey.yml, line 18, key 'countries.JP.fieldwork[0].scope'",
+        "'the whole survey' is not one of: this public, whole survey",
+        id="fieldwork-scope-typo",
+    ),
+    pytest.param(
         "margin_of_error: 3.04",
         "margin_of_error: abc",
         "survey.yml, line 19, key 'countries.JP.margin_of_error'",

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from browser import browser_context, chart_outputs
 
-from helpers import escape, outputs, pages, paths, site, toplines
+from helpers import charts, escape, outputs, pages, paths, site, toplines
 from helpers.charts import style
 from helpers.data import load_survey_data
 from helpers.tables import published_deff
@@ -404,12 +404,16 @@ def test_how_we_did_this_says_which_design_effect_the_intervals_use():
     }
 
 
-def test_how_we_did_this_says_when_the_sources_give_different_dates():
+def test_how_we_did_this_says_why_the_charts_name_the_month_only():
+    """South Korea's sources give different dates; the U.S. dates are given only for the survey as a whole."""
     data = load_survey_data()
     about = pages.html_env().from_string("{% import 'macros.html.j2' as ui %}{{ ui.about(a, 'August 2025') }}")
     said = {}
     for country in data.countries():
         html = about.render(a=pages.about_model(data, country))
-        said[country] = "The sources give different dates" in html
+        said[country] = "the charts name the month only" in html
         assert said[country] == (data.country(country).agreed_dates is None)
-    assert set(said.values()) == {True, False}
+        assert said[country] == (charts.footer.fieldwork_text(data, country) == data.survey.fieldwork_month)
+    assert said == {"JP": False, "KR": True, "US": True}
+    assert "The sources give different dates" in about.render(a=pages.about_model(data, "KR"))
+    assert "only dates published are for the survey as a whole" in about.render(a=pages.about_model(data, "US"))

@@ -71,6 +71,15 @@ class Mode(StrEnum):
     MIXED = "mixed"
 
 
+class FieldworkScope(StrEnum):
+    """``scope`` of a fieldwork entry in ``survey.yml``: what its dates are given for."""
+
+    PUBLIC = "this public"
+    """The dates of this public's sample (the default)."""
+    SURVEY = "whole survey"
+    """Dates one source gives for the survey as a whole: not a statement about this public's sample."""
+
+
 class DisclosureFrom(StrEnum):
     """``from_countries`` of an AAPOR element in ``survey.yml``: which per-country facts state it."""
 

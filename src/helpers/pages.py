@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 2  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 3  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -200,7 +200,7 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
         "mode": str(c.mode),
         "conductor": c.conductor,
         "dates": [{"dates": f.dates, "source": data.source_label(f.source)} for f in c.fieldwork],
-        "dates_differ": c.agreed_dates is None,  # then chart footers give the month only
+        "dates_caveat": c.dates_caveat,  # why chart footers give the month only ("" when they give the dates)
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
         "implied_deff": f"{implied.implied:.2f}",

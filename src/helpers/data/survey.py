@@ -26,7 +26,7 @@ import yaml
 
 from .. import paths
 from ..escape import is_web_address
-from ..kinds import AnswerFormat, DisclosureFrom, Mode, SourceKind, check_country_code
+from ..kinds import AnswerFormat, DisclosureFrom, FieldworkScope, Mode, SourceKind, check_country_code
 from .files import DataValidationError, invisible_problem, is_invisible, known, location, read_text
 
 """A country code: ISO 3166-1 alpha-2 style, two capital letters (checked before a code is used anywhere)."""
@@ -47,6 +47,7 @@ class Fieldwork:
     dates: str
     source: str
     measure: str | None = None
+    scope: FieldworkScope = FieldworkScope.PUBLIC
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,20 @@ class Country:
 
     @property
     def agreed_dates(self) -> str | None:
-        """The fieldwork dates when every source gives the same ones; None when the sources differ."""
+        """The fieldwork dates when every source gives the same ones and one gives them for this public's
+        sample; None otherwise (:attr:`dates_caveat` says why)."""
         dates = {f.dates for f in self.fieldwork}
-        return next(iter(dates)) if len(dates) == 1 else None
+        own = any(f.scope == FieldworkScope.PUBLIC for f in self.fieldwork)
+        return next(iter(dates)) if len(dates) == 1 and own else None
+
+    @property
+    def dates_caveat(self) -> str:
+        """Why the charts name the month only ("" when they give the dates)."""
+        if self.agreed_dates is not None:
+            return ""
+        if len({f.dates for f in self.fieldwork}) > 1:
+            return "The sources give different dates, so the charts name the month only."
+        return "The only dates published are for the survey as a whole, so the charts name the month only."
 
 
 @dataclass(frozen=True)
@@ -406,14 +418,15 @@ def _source(r: _Reader, value: Any, key: tuple) -> Source | None:
 def _fieldwork(r: _Reader, value: Any, key: tuple, sources) -> tuple[Fieldwork, ...]:
     out = []
     for i, entry in enumerate(r.sequence(value, key, "fieldwork entries (dates, source)")):
-        m = r.mapping(entry, (*key, i), ("dates", "source"), ("measure",))
+        m = r.mapping(entry, (*key, i), ("dates", "source"), ("measure", "scope"))
         if m is None:
             continue
         dates = r.text(m, (*key, i), "dates")
         source = r.reference(m, (*key, i), "source", sources, "source")
         measure = r.text(m, (*key, i), "measure")
-        if dates and source:
-            out.append(Fieldwork(dates, source, measure))
+        scope = r.choice(m, (*key, i), "scope", FieldworkScope) if "scope" in m else FieldworkScope.PUBLIC
+        if dates and source and scope:
+            out.append(Fieldwork(dates, source, measure, scope))
     return tuple(out)
 
 
