@@ -545,8 +545,13 @@ def test_the_release_wording_is_checked_against_the_rules(summaries):
 def test_the_release_s_untested_claims_are_checked(summaries):
     jp = summaries["JP"]
     assert "**Supported**" in claim_line(jp, "Japan–South Korea relations over the next", "the most common response")
-    joint = claim_line(jp, "The first joint response", "the most common answers")
-    assert "**Supported**" in joint
+    section = jp.split("## The release's wording, checked")[1].split("\n## ")[0]
+    joint = [line for line in section.splitlines() if "*The first joint response" in line]
+    # "diplomatic measures and economic sanctions were the most common answers": each half checked on its own
+    assert len(joint) == 2
+    assert "“diplomatic measures”" in joint[0] and "**Supported**" in joint[0]
+    assert "“economic sanctions”" in joint[1] and "read as one of the two largest answers" in joint[1]
+    assert "**Cannot be checked from the published figures**" in joint[1] and "27.2%" in joint[1]
     for wording, words, rest in [
         ("The most important goal for Japan–South Korea relations", "most frequently cited", "47.0%"),
         ("The most serious consequence for Japan", "the most serious impact cited", "40.0%"),
@@ -691,3 +696,20 @@ def test_a_derived_note_takes_its_net_and_parts_from_its_own_measure(data):
     assert narrative.derived_notes(no_net) == [
         f"“{derived['label']}” ({derived['percent_text']}%) is derived from the published figures."
     ]
+
+
+def test_one_of_the_two_largest_is_supported_only_ahead_of_every_other_answer(data):
+    """The runner-up of a fully published one-answer question is among the two largest when it leads the third."""
+    claims = data.claims
+    row = claims[claims["implies"] == "one of the two largest"].iloc[0]
+    table = question_table(data, row["country"], row["question_id"])
+    ranked = units(table)
+    first, second = ranked["option"].iloc[0], ranked["option"].iloc[1]
+    verdict = narrative._largest_verdict
+    args = (data, row["country"], row["question_id"])
+    published = table[table["kind"] != "not published"].copy()
+    published.attrs = {**table.attrs, "options_published": "all"}
+    for option in (first, second):  # with no unpublished remainder, the third answer is what each must lead
+        assert verdict(*args, published, option, 0.95, 1.0, among=2).outcome == narrative.SUPPORTED
+    assert verdict(*args, published, ranked["option"].iloc[2], 0.95, 1.0, among=2).outcome == narrative.NOT_SUPPORTED
+    assert verdict(*args, published, second, 0.95, 1.0).outcome == narrative.NOT_SUPPORTED

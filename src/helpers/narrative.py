@@ -569,6 +569,7 @@ CLAIM_READING_TEXT = {
     "majority": "more than half",
     "about half": "about half",
     "largest": "the largest answer",
+    "one of the two largest": "one of the two largest answers",
 }
 """How each reading of the release's words (``implies`` in release_claims.csv) is put in a sentence."""
 
@@ -644,15 +645,24 @@ def _no_majority_verdict(shares: list[pd.Series], level: str) -> Verdict:
 
 
 def _largest_verdict(
-    data: SurveyData, country: str, question_id: str, table: pd.DataFrame, option: str, confidence: float, deff: float
+    data: SurveyData,
+    country: str,
+    question_id: str,
+    table: pd.DataFrame,
+    option: str,
+    confidence: float,
+    deff: float,
+    among: int = 1,
 ) -> Verdict:
-    """The release's "most common / most frequently cited / most serious": the option is the largest answer."""
+    """The release's "most common / most frequently cited / most serious": the option is the largest answer
+    (``among`` 1), or one of the ``among`` largest ("X and Y were the most common answers": 2)."""
     level = fmt.level(confidence)
     q = data.question(question_id)
     ranked = units(table)
-    if ranked.empty or ranked["option"].iloc[0] != option:
-        return Verdict(NOT_SUPPORTED, "another published answer is larger")
-    a = ranked.iloc[0]
+    if option not in set(ranked["option"].iloc[:among]):
+        larger = "another published answer is" if among == 1 else f"{among} other published answers are"
+        return Verdict(NOT_SUPPORTED, f"{larger} larger")
+    a = ranked[ranked["option"] == option].iloc[0]
     one_answer = str(q["answers"]) == "one"
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
     if not one_answer:
@@ -673,9 +683,9 @@ def _largest_verdict(
                 f"{fmt.percent(str(rest['percent_text'].iloc[0]))} gave answers that were not published, and one "
                 "of them could be larger",
             )
-    if len(ranked) < 2:
+    if len(ranked) <= among:
         return Verdict(SUPPORTED, f"significantly ahead of all unpublished answers together at {level}")
-    b = ranked.iloc[1]
+    b = ranked.iloc[among]
     d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
     if d.significant:
         return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by a *{voc.describe_difference(d)}* at {level}")
@@ -691,9 +701,11 @@ def claim_verdict(
     level = fmt.level(confidence)
     a = own.loc[claim.option]
     shown = f"{quoted(str(a['label']))} {fmt.percent(a['percent_text'])}"
-    if claim.implies == "largest":
+    if claim.implies in ("largest", "one of the two largest"):
+        among = 1 if claim.implies == "largest" else 2
         used = table.attrs["deff"]
-        return _largest_verdict(data, claim.country, claim.question_id, table, claim.option, confidence, used), shown
+        verdict = _largest_verdict(data, claim.country, claim.question_id, table, claim.option, confidence, used, among)
+        return verdict, shown
     if pd.isna(claim.versus):
         return _share_verdict(claim.implies, a, level), shown
     b = own.loc[claim.versus]

@@ -45,9 +45,10 @@ CLAIM_READINGS = (
     "majority",
     "about half",
     "largest",
+    "one of the two largest",
 )
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
-SHARE_READINGS = ("majority", "about half", "largest")
+SHARE_READINGS = ("majority", "about half", "largest", "one of the two largest")
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_FORMAT = "lower case letters, digits and _"
