@@ -475,12 +475,12 @@ def _gap_text(data: SurveyData, r, confidence: float) -> str:
         return f"the {adj1} and {adj2} figures are not set against each other ({r.reason})"
     higher, lower, low, high = (adj2, adj1, -r.ci_high, -r.ci_low) if r.diff < 0 else (adj1, adj2, r.ci_low, r.ci_high)
     gap = fmt.points(abs(r.diff))
-    if r.significant:
+    if r.significant:  # the figures, not the publics: a mirror's two figures answer different questions
         return (
-            f"{higher} respondents higher than {lower} by {gap} ({fmt.level(confidence)} interval of the "
+            f"the {higher} figure is {gap} higher than the {lower} ({fmt.level(confidence)} interval of the "
             f"gap {fmt.interval(low, high)})"
         )
-    return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between {adj1} and {adj2} respondents ({gap})"
+    return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between the {adj1} and {adj2} figures ({gap})"
 
 
 def holder(data: SurveyData, comparison: Comparison, country: str, option: str) -> str:

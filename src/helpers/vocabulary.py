@@ -206,7 +206,7 @@ def describe_difference(d: Difference) -> Word:
     Pitfalls
     --------
     The same words serve a gap between countries; in prose a tie between countries reads better as
-    ``NO_SIGNIFICANT_DIFFERENCE`` ("no significant difference") and a lead as "higher in …".
+    ``NO_SIGNIFICANT_DIFFERENCE`` ("no significant difference") and a lead as "the X figure is … higher".
 
     Examples
     --------
