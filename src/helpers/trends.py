@@ -472,9 +472,10 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     a = f"{fmt.percent(change.text_a)} in {change.year_a}"
     b = f"{fmt.percent(change.text_b)} in {change.year_b}"
     # a figure measuring something other than the option is named by its measure (as in every output)
-    who = f"“{change.option}”" if (change.name or change.option) == change.option else f"the share who {change.name}"
+    answer = (change.name or change.option) == change.option
+    who = f"the share answering “{change.option}”" if answer else f"the share who {change.name}"
     if not change.tested:
-        return f"{narrative_cap(who)}: {a}, {b}; not tested, because {change.reason}."
+        return f"{fmt.capitalise(who)} was {a} and {b}; the change is not tested, because {change.reason}."
     d = change.difference
     gap = fmt.points(abs(d.diff))
     level = fmt.level(confidence)
@@ -483,18 +484,11 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     )
     if change.significant:
         verb = "rose" if d.diff > 0 else "fell"
-        return f"{narrative_cap(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; {same})."
+        return f"{fmt.capitalise(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; {same})."
     return (
-        f"{narrative_cap(who)}: {a}, {b}; the change of {gap} is not significant at the {level} level "
+        f"{fmt.capitalise(who)} was {a} and {b}; the change of {gap} is not significant at the {level} level "
         f"({same}), so no rise or fall is claimed."
     )
-
-
-def narrative_cap(text: str) -> str:
-    """Capitalise a sentence that starts with a quoted option (“favorable” → “Favorable”)."""
-    if text.startswith("“"):
-        return "“" + text[1:2].upper() + text[2:]
-    return text[:1].upper() + text[1:]
 
 
 def record_sentence(data, country: str, question_id: str, option: str, year: int | None = None) -> str | None:
@@ -524,7 +518,7 @@ def record_sentence(data, country: str, question_id: str, option: str, year: int
         else ", all by one method"
     )
     return (
-        f"{narrative_cap('“' + option + '”')} at {fmt.percent(this['percent_text'].iloc[0])} in {year} is the "
+        f"The share answering “{option}”, {fmt.percent(this['percent_text'].iloc[0])} in {year}, is the "
         f"{word} of the {len(rows)} waves shown since {first}{method}."
     )
 
