@@ -101,6 +101,13 @@ def test_pages_of_each_public(built):
     assert (out / "toplines" / "all.html").is_file() and (out / "toplines" / "all.csv").is_file()
 
 
+def test_a_notebook_page_names_its_public_in_its_heading(built):
+    page = (built / site.notebook_page("KR", "security")).read_text(encoding="utf-8")
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert heading.startswith("South Korea: Security"), heading
+    assert page.count("<h1") == 1
+
+
 def test_every_page_of_a_public_links_its_methodology(built):
     out = built / site.SITE_DIR
     for code in load_survey_data(built / "data").countries():

@@ -41,7 +41,7 @@ import nbformat
 import pandas as pd
 from nbconvert import HTMLExporter
 
-from . import narrative, outputs, pages, paths, toplines
+from . import escape, narrative, outputs, pages, paths, toplines
 from .data import DataValidationError, load_survey_data
 from .publish import write_bytes_atomic
 
@@ -240,11 +240,16 @@ def link_charts(nb, root: Path, source: str) -> None:
             output.data = {"image/png": ""}  # nbconvert picks the image block; the page links the file
 
 
-def reader_cells(nb) -> None:
-    """Leave out what is for developers: code (outputs stay) and sentences naming a function to call."""
+def reader_cells(nb, public_name: str) -> None:
+    """Leave out what is for developers (code, whose outputs stay, and sentences naming a function to call),
+    and name the public in the page's title heading ("South Korea: Security")."""
+    titled = False
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _API_HINT.sub("", cell.source).rstrip()
+            if not titled and cell.source.startswith("# "):
+                cell.source = f"# {escape.markdown_text(public_name)}: {cell.source[2:]}"
+                titled = True
 
 
 # ------------------------------------------------------------------------------------------- rendering
@@ -343,7 +348,7 @@ def toplines_body(publics: list[Public], page: str, title: str) -> str:
 def notebook_body(root: Path, exporter, public: Public, source: str, page: str, routes: dict[str, str]) -> str:
     nb = read_notebook(root, source)
     link_charts(nb, root, source)
-    reader_cells(nb)
+    reader_cells(nb, public.name)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(source).stem}})
     return rewrite_urls(sanitise(body), root, source, page, routes)
 
