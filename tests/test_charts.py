@@ -625,3 +625,13 @@ def test_a_figures_own_note_is_on_its_bar_chart_named_by_its_answer():
             checked += 1
         assert note.count("”: ") == drawn["note"].notna().sum()
     assert checked >= 3
+
+
+def test_rows_of_a_group_that_differ_by_country_are_named_as_the_questions_about_it():
+    """Japan's chart of the two nuclear questions: rows "About Japan", "About South Korea", never bare country
+    names beside a subtitle naming the public that answered."""
+    group = charts.related_questions(DATA, "JP", "japan_nuclear_weapons")
+    assert len(group) == 2
+    fig = chart("JP", "japan_nuclear_weapons")
+    labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
+    assert sorted(labels) == ["About Japan", "About South Korea"], labels

@@ -80,6 +80,9 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
     title = data.wording(question_ids[0], country)
     if len(question_ids) > 1:
         labels, title = compact_labels([data.wording(q, country) for q in question_ids])
+        # rows that differ by a country ("Japan", "South Korea") are the questions about it, never its public
+        names = {data.country_name(c) for c in data.countries()}
+        labels = [f"About {label}" if label in names else label for label in labels]
         out = [(label, q, rows) for label, (_, q, rows) in zip(labels, out)]
     return out, title
 
