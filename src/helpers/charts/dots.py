@@ -351,7 +351,7 @@ def plot_comparisons(
     if not items:
         raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))
     name = data.country_name(country)
-    title = f"{name} and the other publics: " + (category if category else "every item asked in more than one country")
+    title = f"{name} and the other publics: " + (category if category else "every item compared")
     return plot_dots(data, country, items, title, confidence, deff)
 
 
