@@ -609,22 +609,23 @@ def trend_figure(country: str, question_id: str, figures_dir: str = "figures") -
 
 
 def points_table(data, country: str, question_id: str) -> pd.DataFrame:
-    """The numbers behind a trend chart, one row per wave: the method, n, each answer and its source."""
+    """The numbers behind a trend chart, one row per wave: the year and each answer first (what a narrow
+    screen shows), then n, the method and the source."""
     points = series_points(data, country, question_id)
     rows = []
     for wave in series_waves(data, country, question_id).itertuples(index=False):
-        row = {
-            "Year": str(wave.year),
-            "Survey": str(wave.survey),
-            "Organisation": str(wave.organisation),
-            "Mode": str(wave.mode),
-            "n": fmt.count(int(wave.n)) if pd.notna(wave.n) else "not recorded",
-            "Population": str(wave.population) if pd.notna(wave.population) else "not recorded",
-        }
+        row = {"Year": str(wave.year)}
         figures = points[points["wave"] == wave.wave]
         for option in points["option"].cat.categories:
             hit = figures[figures["option"] == option]
             row[f"“{option}”"] = fmt.percent(hit["percent_text"].iloc[0]) if len(hit) else "—"
+        row |= {
+            "n": fmt.count(int(wave.n)) if pd.notna(wave.n) else "not recorded",
+            "Survey": str(wave.survey),
+            "Organisation": str(wave.organisation),
+            "Mode": str(wave.mode),
+            "Population": str(wave.population) if pd.notna(wave.population) else "not recorded",
+        }
         row["Source of figures"] = "; ".join(dict.fromkeys(data.source_label(s) for s in figures["figure_source"]))
         rows.append(row)
     return pd.DataFrame(rows)
