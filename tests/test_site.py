@@ -424,3 +424,12 @@ def test_how_we_did_this_says_why_the_charts_name_the_month_only():
     assert said == {"JP": False, "KR": True, "US": True}
     assert "The sources give different dates" in about.render(a=pages.about_model(data, "KR"))
     assert "only dates published are for the survey as a whole" in about.render(a=pages.about_model(data, "US"))
+
+
+def test_how_we_did_this_names_each_institute_in_full_with_the_short_name_the_charts_use():
+    data = load_survey_data()
+    for country in data.countries():
+        c = data.country(country)
+        institute = data.survey.institute(c.conductor)
+        assert pages.about_model(data, country)["conductor"] == f"{institute.own_name} ({c.conductor})"
+        assert "(" not in institute.own_name and institute.name.startswith(institute.own_name)

@@ -182,6 +182,7 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
     """ "How we did this" for one public: sample, mode, fieldwork dates, published margin and design effect
     (the one its margin implies, or the one a run set: ``deff``)."""
     c = data.country(country)
+    institute = data.survey.institute(c.conductor)  # named in full, with the short name charts use
     implied = published_deff(data, country)
     if deff != PUBLISHED:
         used = f"this run's intervals assume a design effect of {fmt.deff(deff)} (the parameter deff)"
@@ -198,7 +199,7 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
         "respondents": data.respondents(country),
         "sample": fmt.base(c.n, False),
         "mode": str(c.mode),
-        "conductor": c.conductor,
+        "conductor": f"{institute.own_name} ({c.conductor})" if institute else c.conductor,
         "dates": [{"dates": f.dates, "source": data.source_label(f.source)} for f in c.fieldwork],
         "dates_caveat": c.dates_caveat,  # why chart footers give the month only ("" when they give the dates)
         "margin": f"±{c.margin_of_error}",

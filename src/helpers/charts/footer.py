@@ -47,7 +47,7 @@ def institute(data: SurveyData, country: str, short: bool = False) -> str:
     if short:
         return conductor
     entry = data.survey.institute(conductor)
-    return entry.name.split(" (")[0] if entry else conductor
+    return entry.own_name if entry else conductor
 
 
 def fieldwork_text(data: SurveyData, country: str) -> str:

@@ -127,6 +127,12 @@ class Institute:
     name: str
     role: str
 
+    @property
+    def own_name(self) -> str:
+        """The name without what follows it in brackets: "Asia Pacific Initiative" (of the International
+        House of Japan)."""
+        return self.name.split(" (")[0]
+
 
 @dataclass(frozen=True)
 class Disclosure:
