@@ -15,6 +15,7 @@ import re
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
@@ -111,6 +112,10 @@ def note_text(waves, points, breaks) -> str:
         for what, before, after in b.changes
         if what == "population"
     ]
+    # a wave whose population no source gives: a change of population may fall there unseen
+    unrecorded = [str(y) for y, p in zip(waves["year"], waves["population"]) if pd.isna(p)]
+    if unrecorded and len(unrecorded) < len(waves):
+        populations.append("not recorded for " + footer.and_list(unrecorded))
     return footer.note_line(
         [
             (f"Methods: {full}", f"Methods: {short}"),
