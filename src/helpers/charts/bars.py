@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import formatting as fmt
 from ..data import SurveyData
 from ..kinds import Kind
 from ..tables import measure_groups, single_figure
@@ -111,8 +110,8 @@ def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[lis
         drawn_as.update(dict.fromkeys(other.index, "note"))
         spec = data.measure(m)
         notes.append(  # its figures and sources are in the finding's sentences and the table: not repeated here
-            f"Also reported, not charted: another measure of the same question, “{spec.label}”: "
-            f"{fmt.lower_first(spec.description.strip())}"
+            f"Also reported, not charted: another measure of the same question, “{spec.label}”. "
+            f"{spec.description.strip()}"
         )
         outlets = ", ".join(
             dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
@@ -121,7 +120,7 @@ def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[lis
     if len(groups) > 1:
         first = groups[0][0]
         drawn = (
-            f"the measure “{data.measure(first).label}”: {fmt.lower_first(data.measure(first).description.strip())}"
+            f"the measure “{data.measure(first).label}”. {data.measure(first).description.strip()}"
             if first
             else "the codebook's measure."
         )

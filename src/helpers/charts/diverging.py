@@ -81,8 +81,9 @@ def _bars(data: SurveyData, country: str, question_ids: Sequence[str], confidenc
     if len(question_ids) > 1:
         labels, title = compact_labels([data.wording(q, country) for q in question_ids])
         # rows that differ by a country ("Japan", "South Korea") are the questions about it, never its public
-        names = {data.country_name(c) for c in data.countries()}
-        labels = [f"About {label}" if label in names else label for label in labels]
+        countries = [data.country(c) for c in data.countries()]
+        named = {n.lower(): c.in_text for c in countries for n in (c.name, c.in_text)}  # "the United States"
+        labels = [f"About {named[label.lower()]}" if label.lower() in named else label for label in labels]
         out = [(label, q, rows) for label, (_, q, rows) in zip(labels, out)]
     return out, title
 
@@ -285,6 +286,8 @@ def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabe
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if unlabelled:
         parts.append(("Segments too narrow for their value: see the table.", ""))
+    for label, _, rows in bars:
+        parts += footer.figure_note_parts(rows, label if len(bars) > 1 else "")
     return parts
 
 

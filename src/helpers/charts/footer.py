@@ -1,9 +1,9 @@
 """The words around a chart: subtitle, and a footer of one "Note:" line and one "Source:" line.
 
 The footer carries what a reader needs to place the figures (Pew's practice): what the whiskers are and
-under which assumption, what is not shown, and on a bar chart each figure's own note from the data (how its
-source words it, how a summary rounds it: :func:`figure_note_parts`); and the survey's name, the institute,
-the country, the mode, the exact fieldwork dates where the sources agree on them, n, and any press report the
+under which assumption, what is not shown, and each figure's own note from the data (how its source words
+it, how a summary rounds it: :func:`figure_note_parts`); and the survey's name, the institute, the country,
+the mode, the exact fieldwork dates where the sources agree on this public's own, n, and any press report the
 figures come from.
 Method detail goes to the notebook text: the codebook's caveats to ``SurveyFigure.chart_notes``; how a
 derived figure follows (:func:`helpers.narrative.derived_notes`) and the press reports a question's figures
@@ -51,7 +51,8 @@ def institute(data: SurveyData, country: str, short: bool = False) -> str:
 
 
 def fieldwork_text(data: SurveyData, country: str) -> str:
-    """ "Aug. 19–21, 2025" when every source gives the same dates; otherwise only the month (the dates each
+    """ "Aug. 19–21, 2025" when every source gives the same dates and one gives them for this public's own
+    sample (:attr:`~helpers.data.survey.Country.agreed_dates`); otherwise only the month (the dates each
     source gives are in the methodology section)."""
     agreed = data.country(country).agreed_dates
     if agreed is not None:
@@ -140,14 +141,14 @@ def interval_part(
     )
 
 
-def figure_note_parts(rows: pd.DataFrame) -> list[tuple[str, str]]:
+def figure_note_parts(rows: pd.DataFrame, row: str = "") -> list[tuple[str, str]]:
     """The Note's parts on single figures: each drawn figure's own note from the data (how the source words
-    it, how a summary rounds it), named by its answer, so that a chart seen alone keeps them."""
+    it, how a summary rounds it), named by its answer (and by its ``row`` on a chart of several questions),
+    so that a chart seen alone keeps them. The note is data text: it keeps its own first letter."""
     drawn = rows[rows["kind"] != Kind.NOT_PUBLISHED]
+    where = f"{row}, " if row else ""
     return [
-        (f"“{label}”: {fmt.lower_first(str(note))}", "")
-        for label, note in zip(drawn["label"], drawn["note"])
-        if not pd.isna(note)
+        (f"{where}“{label}”: {note}", "") for label, note in zip(drawn["label"], drawn["note"]) if not pd.isna(note)
     ]
 
 
