@@ -343,9 +343,9 @@ def test_comparisons_say_which_country_is_higher_and_whether_it_is_significant(s
     jp = summaries["JP"]
     assert "no significant difference" in comparison_line(jp, "President Donald Trump")
     tariffs = comparison_line(jp, "tariffs")
-    assert "the South Korean figure is 4.4 points higher than the Japanese (95% interval of the gap" in tariffs
+    assert "the South Korean figure is 4.4 points higher than the Japanese figure (95% interval of the gap" in tariffs
     trust = comparison_line(summaries["KR"], "trust")  # a mirror: the figures compared, never the publics
-    assert "the South Korean figure is 8.3 points higher than the American" in trust
+    assert "the South Korean figure is 8.3 points higher than the American figure" in trust
 
 
 def test_comparisons_of_different_measures_warn_and_are_not_tested(data, summaries):

@@ -24,6 +24,7 @@ from . import formatting as fmt
 from . import outputs
 from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
+from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
 from .kinds import Kind, Relation
 from .memo import by_content
@@ -477,7 +478,7 @@ def _gap_text(data: SurveyData, r, confidence: float) -> str:
     gap = fmt.points(abs(r.diff))
     if r.significant:  # the figures, not the publics: a mirror's two figures answer different questions
         return (
-            f"the {higher} figure is {gap} higher than the {lower} ({fmt.level(confidence)} interval of the "
+            f"the {higher} figure is {gap} higher than the {lower} figure ({fmt.level(confidence)} interval of the "
             f"gap {fmt.interval(low, high)})"
         )
     return f"{voc.NO_SIGNIFICANT_DIFFERENCE} between the {adj1} and {adj2} figures ({gap})"
@@ -655,14 +656,17 @@ def _largest_verdict(
     among: int = 1,
 ) -> Verdict:
     """The release's "most common / most frequently cited / most serious": the option is the largest answer
-    (``among`` 1), or one of the ``among`` largest ("X and Y were the most common answers": 2)."""
+    (``among`` 1), or one of the ``among`` largest ("X and Y were the most common answers": 2).
+
+    The option must lead every answer ranked below it, the unpublished ones taken together; an option that
+    ranks first is held to that too, which asks more than ``among`` does (a verdict on the safe side)."""
     level = fmt.level(confidence)
     q = data.question(question_id)
     ranked = units(table)
     if option not in set(ranked["option"].iloc[:among]):
-        larger = "another published answer is" if among == 1 else f"{among} other published answers are"
-        return Verdict(NOT_SUPPORTED, f"{larger} larger")
+        return Verdict(NOT_SUPPORTED, "another published answer is larger" if among == 1 else "others are larger")
     a = ranked[ranked["option"] == option].iloc[0]
+    position = "the largest published answer" if among == 1 else f"among the {among} largest published answers"
     one_answer = str(q["answers"]) == "one"
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
     if not one_answer:
@@ -672,7 +676,7 @@ def _largest_verdict(
                 CANNOT_CHECK,
                 f"{how} and the other answers were not published, so a larger one cannot be ruled out",
             )
-        return Verdict(SAMPLE_ONLY, f"the largest published answer, but {how}, so gaps cannot be tested")
+        return Verdict(SAMPLE_ONLY, f"{position}, but {how}, so gaps cannot be tested")
     n = float(a["base_n"])
     if not rest.empty:
         r = float(rest["percent"].iloc[0])
@@ -684,6 +688,8 @@ def _largest_verdict(
                 "of them could be larger",
             )
     if len(ranked) <= among:
+        if rest.empty:
+            return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
         return Verdict(SUPPORTED, f"significantly ahead of all unpublished answers together at {level}")
     b = ranked.iloc[among]
     d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
@@ -701,8 +707,8 @@ def claim_verdict(
     level = fmt.level(confidence)
     a = own.loc[claim.option]
     shown = f"{quoted(str(a['label']))} {fmt.percent(a['percent_text'])}"
-    if claim.implies in ("largest", "one of the two largest"):
-        among = 1 if claim.implies == "largest" else 2
+    if claim.implies in LARGEST_READINGS:
+        among = LARGEST_READINGS[claim.implies]
         used = table.attrs["deff"]
         verdict = _largest_verdict(data, claim.country, claim.question_id, table, claim.option, confidence, used, among)
         return verdict, shown

@@ -35,6 +35,9 @@ STATUSES = ("published", "unconfirmed")
 SIDES = ("+", "0", "-")
 OPTIONS_PUBLISHED = ("all", "some")
 """``coverage.csv``: ``all`` when a country's figures leave no option unpublished, ``some`` otherwise."""
+LARGEST_READINGS = {"largest": 1, "one of the two largest": 2}
+"""Readings that rank an answer, and how many leading answers the release's words name ("X and Y were the most
+common answers": a row for each, X ``largest`` and Y ``one of the two largest``)."""
 CLAIM_READINGS = (
     "tie",
     "lead",
@@ -44,11 +47,10 @@ CLAIM_READINGS = (
     "no majority",
     "majority",
     "about half",
-    "largest",
-    "one of the two largest",
+    *LARGEST_READINGS,
 )
 """What a release's wording implies, in this report's terms: a gap (tie, lead …) or a share (majority …)."""
-SHARE_READINGS = ("majority", "about half", "largest", "one of the two largest")
+SHARE_READINGS = ("majority", "about half", *LARGEST_READINGS)
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ID_FORMAT = "lower case letters, digits and _"
