@@ -176,9 +176,10 @@ def bench_tests(jobs: int) -> int:
         cpu, started = children_cpu(), time.perf_counter()
         result = subprocess.run([*command, f"VENV={venv}", "test"], capture_output=True, text=True, env=env)
         seconds, used = time.perf_counter() - started, children_cpu() - cpu
-    if result.returncode != 0:  # the failures, without the durations listed after them
-        report = result.stdout.split("slowest durations")[0]
-        sys.exit(f"make test failed:\n{report[-12000:]}\n{result.stdout[-1500:]}\n{result.stderr[-2000:]}")
+    if result.returncode != 0:  # the failures, then the summary after the durations listed between them
+        report, durations, summary = result.stdout.partition("slowest durations")
+        tail = summary[-1500:] if durations else ""
+        sys.exit(f"make test failed:\n{report[-12000:]}\n{tail}\n{result.stderr[-2000:]}")
     by_file: collections.Counter = collections.Counter()
     for line in result.stdout.splitlines():
         match = re.match(r"([\d.]+)s (?:setup|call|teardown)\s+(\S+?)::", line)

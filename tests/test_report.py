@@ -554,10 +554,13 @@ def test_toplines_state_each_publics_design_effect_and_the_notes_on_its_figures(
     frame = pd.concat([toplines.country_toplines(data, c, deff=deff) for c in data.countries()])
     for country, rows in frame.groupby("country"):
         assert set(rows["deff"]) == {f"{design_effect(data, country, deff):.2f}"}
-    labels = {data.source_label(s): s for s in data.survey.source_ids}
-    for r in frame.itertuples():
-        for note in data.notes_for(r.country, r.question_id, labels.get(r.source)):
-            assert note in r.note
+    for country in data.countries():  # each row against its own source's notes (labels repeat: EAI, Yonhap …)
+        for qid in data.toplines.loc[data.toplines["country"] == country, "question_id"].unique():
+            table = question_table(data, country, qid, deff=deff)
+            rows = toplines.tidy(data, table, 0.95, deff)
+            for source, note in zip(table["source"], rows["note"]):
+                for expected in data.notes_for(country, qid, None if pd.isna(source) else source):
+                    assert expected in note, (country, qid, source)
     assert (frame["note"] != "").any()
     # a note on one source's figures stays with them: API's rows do not carry the note on a press report's
     reasons = frame[(frame["country"] == "JP") & (frame["question_id"] == "korea_unfavorable_reasons")]

@@ -45,8 +45,8 @@ COLUMNS = (
 """The columns, in order. ``percent``, ``ci_low`` and ``ci_high`` are in percent; ``deff`` is the design effect
 the interval was computed with for that public (the one its published margin implies, unless a run set
 another); ``base_estimated`` says whether the base is estimated (a follow-up asked of a subgroup); ``measure``
-names a measure other than the codebook's wording; ``note`` holds the notes for readers on that public's
-figures of the question and on the figure itself."""
+names a measure other than the codebook's wording; ``note`` holds the notes for readers on the question, on
+that public's figures from the row's source, and on the figure itself."""
 
 
 def _source_url(data: SurveyData, source_id: str) -> str:
@@ -56,11 +56,11 @@ def _source_url(data: SurveyData, source_id: str) -> str:
 
 def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float | str) -> pd.DataFrame:
     """The tidy rows of a question table (or a chart's ``survey_table``): one per public × question × answer."""
-    notes_for = functools.cache(data.notes_for)  # the same for every answer of a public's question
+    notes_for = functools.cache(data.notes_for)  # the same for every answer of a public's question and source
     rows = []
     for r in table.itertuples(index=False):
         q = data.question(r.question_id)
-        source = None if pd.isna(r.source) else r.source  # a figure of no one source gets every source's notes
+        source = None if pd.isna(r.source) else r.source  # (a row without a source: every source's notes)
         rows.append(
             {
                 "country": r.country,

@@ -75,7 +75,7 @@ def item_label(data: SurveyData, comparison, option: str, country: str | None = 
 
 
 def _gap_text(
-    data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool, decimals: int = 1
+    data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool, decimals: int
 ) -> tuple[str, bool]:
     """The gap from ``country``'s side, e.g. "−3.0" (with the other country's name when there are several),
     "different measures" when the figures cannot be tested; bold when significant."""
