@@ -242,6 +242,10 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
     table = tables_in(shown)[0]
     assert table["text/plain"].startswith("Japanese respondents, n = 1,037\n")
     assert "<table" in table["text/html"] and "japan_nuclear_weapons" not in table["text/html"]
+    # the headers of the columns of numbers stand over them; the answers' and notes' do not
+    head = table["text/html"].split("</thead>")[0]
+    assert '<th class="num">%</th>' in head and '<th class="num">95% interval</th>' in head
+    assert "<th>Answer</th>" in head
 
 
 def test_a_question_of_a_chart_group_points_to_the_groups_chart(r, shown, tmp_path):

@@ -93,14 +93,23 @@ def _show_markdown(source: str, **values) -> None:
     display(Markdown(pages.markdown(source, **values)))
 
 
-_NUMBER_CELL = re.compile(r"<td>([-+±]?[\d.,]+%?(?:–[\d.,]+%?)?)</td>")
+_NUMBER = r"[-+±]?[\d.,]+%?(?:–[\d.,]+%?)?"
+_NUMBER_CELL = re.compile(rf"<td>({_NUMBER})</td>")
 
 
 def _show_table(frame: pd.DataFrame, caption: str) -> None:
     """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares). Cells
-    holding a number or a range are marked ``num``, so a page never breaks "37.6–43.5" across lines."""
+    holding a number or a range are marked ``num``, so a page never breaks "37.6–43.5" across lines, and so
+    is the header of a column of numbers, so that it stands over them."""
     body = frame.to_html(index=False, escape=True, border=0, classes="numbers")
     body = _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
+    head, _, rest = body.partition("</thead>")
+    for column in frame.columns:
+        cells = [str(v) for v in frame[column] if str(v)]
+        if cells and all(re.fullmatch(_NUMBER, c) for c in cells):
+            name = html.escape(str(column), quote=False)  # as pandas writes it
+            head = head.replace(f"<th>{name}</th>", f'<th class="num">{name}</th>')
+    body = head + "</thead>" + rest
     rich = f'<p class="caption">{html.escape(caption)}</p>\n{body}'
     display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
