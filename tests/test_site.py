@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import markupsafe
 import nbformat
 import pandas as pd
 import pytest
@@ -433,3 +434,19 @@ def test_how_we_did_this_names_each_institute_in_full_with_the_short_name_the_ch
         institute = data.survey.institute(c.conductor)
         assert pages.about_model(data, country)["conductor"] == f"{institute.own_name} ({c.conductor})"
         assert "(" not in institute.own_name and institute.name.startswith(institute.own_name)
+
+
+def test_how_we_did_this_says_how_the_source_of_a_publics_figures_is_read():
+    """The U.S. figures come from a KEI page that does not state its sample: said where the U.S. is introduced,
+    not only in the list of sources."""
+    data = load_survey_data()
+    about = pages.html_env().from_string("{% import 'macros.html.j2' as ui %}{{ ui.about(a, 'August 2025') }}")
+    for country in data.countries():
+        html = about.render(a=pages.about_model(data, country))
+        sources = set(data.toplines.loc[data.toplines["country"] == country, "source"])
+        noted = [s for s in sources if not data.is_press(s) and data.source(s).note]
+        assert ("<dt>Figures</dt>" in html) == bool(noted)
+        for s in noted:  # autoescaped, as every value from data
+            assert str(markupsafe.escape(data.source(s).note)) in html
+    us = about.render(a=pages.about_model(data, "US"))
+    assert "KEI: The page does not state its sample." in us

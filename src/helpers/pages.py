@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 3  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 4  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -202,6 +202,11 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
         "conductor": f"{institute.own_name} ({c.conductor})" if institute else c.conductor,
         "dates": [{"dates": f.dates, "source": data.source_label(f.source)} for f in c.fieldwork],
         "dates_caveat": c.dates_caveat,  # why chart footers give the month only ("" when they give the dates)
+        "figures_notes": [  # how the primary sources of this public's figures are read (the U.S. sample)
+            {"source": data.source_label(sid), "note": data.source(sid).note}
+            for sid in dict.fromkeys(data.toplines.loc[data.toplines["country"] == country, "source"])
+            if not data.is_press(sid) and data.source(sid).note
+        ],
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
         "implied_deff": f"{implied.implied:.2f}",
