@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from repo_copy import copy_repository, run_build, write_notebook
 
+from helpers import formatting as fmt
 from helpers import paths, report, trends
-from helpers.charts.footer import and_list
 from helpers.charts.save import figure_bytes
 from helpers.charts.trend import plot_trend
 from helpers.data import DataValidationError, load_survey_data
@@ -298,7 +298,7 @@ def test_the_note_names_each_change_of_population_its_rules_mark(data):
         # a wave whose population is not recorded is named: a change may fall there unseen
         waves = trends.series_waves(data, country, qid)
         unrecorded = [str(y) for y, p in zip(waves["year"], waves["population"]) if pd.isna(p)]
-        assert f"not recorded for {and_list(unrecorded)}." in footer_text
+        assert f"not recorded for {fmt.and_list(unrecorded)}." in footer_text
         named[country] = (bool(changes), unrecorded)
     # Japan's 2025 population is not disclosed; some earlier waves' sources do not give theirs
     assert named == {"JP": (False, ["2015", "2019", "2020", "2025"]), "KR": (True, ["2015", "2019", "2020"])}

@@ -8,6 +8,7 @@ published or estimated; the precision assumption is worded for the design effect
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MINUS = "\u2212"
@@ -145,3 +146,8 @@ def capitalise(text: str) -> str:
 def lower_first(text: str) -> str:
     """``text`` with a lower-case first letter, unless its second is a capital too (an acronym: "API's")."""
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -276,7 +276,7 @@ def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
     rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[1:].itertuples()]
     text = f"{quoted(top['label'])} comes first ({fmt.percent(top['percent_text'])})"
     if rest:
-        text += ", ahead of " + (", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1 else rest[0])
+        text += ", ahead of " + fmt.and_list(rest)
     if answers == "not disclosed":
         return text + "; the sources do not say whether one answer or several were allowed, so gaps are not tested."
     return text + "; several answers were allowed, so the gaps are not tested."

@@ -94,14 +94,10 @@ def press_attribution(data: SurveyData, source_ids: Iterable[str], figures: Sequ
             if label not in by_outlet[name]:
                 by_outlet[name].append(label)
     parts = [
-        f"{and_list([f'“{x}”' for x in labels])} {'as reported ' if k == 0 else ''}by {name}"
+        f"{fmt.and_list([f'“{x}”' for x in labels])} {'as reported ' if k == 0 else ''}by {name}"
         for k, (name, labels) in enumerate(by_outlet.items())
     ]
     return "; ".join(parts) + f" ({kind})"
-
-
-def and_list(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def public_source(data: SurveyData, country: str) -> str:

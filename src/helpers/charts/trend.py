@@ -115,7 +115,7 @@ def note_text(waves, points, breaks) -> str:
     # a wave whose population no source gives: a change of population may fall there unseen
     unrecorded = [str(y) for y, p in zip(waves["year"], waves["population"]) if pd.isna(p)]
     if unrecorded and len(unrecorded) < len(waves):
-        populations.append("not recorded for " + footer.and_list(unrecorded))
+        populations.append("not recorded for " + fmt.and_list(unrecorded))
     return footer.note_line(
         [
             (f"Methods: {full}", f"Methods: {short}"),
