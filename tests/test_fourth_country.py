@@ -141,6 +141,11 @@ def test_the_fourth_country_gets_a_report_with_no_code_change(built):
     assert (built / "figures" / CODE / "comparisons" / "overview.svg").exists()
     nb = nbformat.read(built / "reports" / CODE / "notebooks" / "bilateral_relations.ipynb", as_version=4)
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    index = (built / site.SITE_DIR / site.INDEX).read_text(encoding="utf-8")  # the site counts the publics
+    assert "Every figure of the four publics" in index and "the three publics" not in index
+    assert "<h1>Toplines of the four publics</h1>" in (built / site.SITE_DIR / "toplines" / "all.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_other_countries_outputs_are_untouched(built):

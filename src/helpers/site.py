@@ -42,6 +42,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from . import escape, narrative, outputs, pages, paths, toplines
+from . import vocabulary as voc
 from .data import DataValidationError, load_survey_data
 from .publish import write_bytes_atomic
 
@@ -394,6 +395,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
         publics=cards,
         lead=lead,
         lead_public=lead_public,
+        every_public=publics_phrase(publics),
         all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
         all_csv=relative_href(toplines_csv(ALL_TOPLINES), page) if built else None,
         files=files,
@@ -436,13 +438,18 @@ def _public_pages(root: Path, public: Public, exporter, survey_title: str, route
     return files
 
 
+def publics_phrase(publics: list[Public]) -> str:
+    """ "the three publics"; "Japan" when there is one."""
+    return publics[0].name if len(publics) == 1 else f"the {voc.number_in_words(len(publics))} publics"
+
+
 def _all_toplines_files(publics: list[Public], survey_title: str) -> dict[str, str]:
     """The page and CSV file of every public's toplines together; none when no public has toplines."""
     built = [p for p in publics if p.toplines is not None]
     if not built:
         return {}
     page = toplines_page(ALL_TOPLINES)
-    title = "Toplines of the three publics" if len(built) == 3 else "Toplines of every public"
+    title = f"Toplines of {publics_phrase(built)}"
     return {
         page: page_html(
             title=f"{title} — {survey_title}",

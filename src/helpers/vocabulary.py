@@ -364,12 +364,25 @@ def percent_in_words(percent) -> str:
     whole = int(rounded(_to_decimal(percent)))
     if whole == 0 and _to_decimal(percent) > 0:
         return "less than one percent"
-    if whole == 100:
-        return "one hundred percent"
-    if whole < 20:
-        return f"{_ONES[whole]} percent"
-    tens, ones = divmod(whole, 10)
-    return f"{_TENS_WORDS[tens - 2]}{'-' + _ONES[ones] if ones else ''} percent"
+    return f"{number_in_words(whole)} percent"
+
+
+def number_in_words(n: int) -> str:
+    """A whole number from 0 to 100 in words; larger ones in digits.
+
+    Examples
+    --------
+    >>> number_in_words(3), number_in_words(45), number_in_words(100), number_in_words(1037)
+    ('three', 'forty-five', 'one hundred', '1,037')
+    """
+    if n == 100:
+        return "one hundred"
+    if not 0 <= n < 100:
+        return f"{n:,}"
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return f"{_TENS_WORDS[tens - 2]}{'-' + _ONES[ones] if ones else ''}"
 
 
 # ------------------------------------------------------------------------------------------------ numbers
