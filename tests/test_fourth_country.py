@@ -59,6 +59,7 @@ YAML_TEXT_KEYS = {"title", "short", "publisher", "disclosed", "label", "name", "
 PLANTED_OPTION = ("us_tariffs", "disapprove")  # an answer Examplestan's report shows
 PLANTED_PAGES = (
     site.INDEX,
+    site.DATA_PAGE,
     f"{CODE}/summary.html",
     f"{CODE}/notebooks/bilateral_relations.html",
     f"toplines/{CODE}.html",

@@ -135,6 +135,26 @@ def test_the_index_says_how_it_was_done_and_how_to_cite(built):
         assert f'href="../../{name}"' in index, name
 
 
+def test_the_data_page_links_each_data_file_with_its_size_and_lists_every_source(built):
+    page = (built / site.SITE_DIR / site.DATA_PAGE).read_text(encoding="utf-8")
+    data = load_survey_data(built / "data")
+    for path, contents in paths.DATA_FILE_CONTENTS.items():
+        entry = page.split(f'<a href="../../data/{path.name}"><code>{path.name}</code></a>', 1)
+        assert len(entry) == 2, f"{path.name} is not linked"
+        size = entry[1].split("</dt>", 1)[0]
+        if path.suffix == ".csv":
+            with (built / "data" / path.name).open(encoding="utf-8", newline="") as f:
+                assert f"{len(list(csv.DictReader(f))):,} rows" in size, path.name
+        else:
+            assert f"{len(data.countries())} publics, {len(data.survey.sources)} sources" in size
+        assert str(markupsafe.escape(contents)) in entry[1].split("</dd>", 1)[0]
+    assert '<a href="../../data/README.md">' in page
+    sources = page.split('id="sources"', 1)[1]
+    assert sources.count("<li>") == len(data.survey.sources)
+    index = (built / site.SITE_DIR / site.INDEX).read_text(encoding="utf-8")
+    assert f'<a href="{site.DATA_PAGE}">data</a>' in index and 'href="../../data"' not in index
+
+
 def test_rebuild_is_byte_identical(built):
     out = built / site.SITE_DIR
     first = tree(out)

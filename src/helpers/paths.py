@@ -86,17 +86,24 @@ QUESTIONS_CSV = DATA_DIR / "questions.csv"
 SURVEY_YML = DATA_DIR / "survey.yml"
 CLAIMS_CSV = DATA_DIR / "release_claims.csv"
 COVERAGE_CSV = DATA_DIR / "coverage.csv"
-# Every data file of the report: the runner hashes them as inputs, the loader reads them.
-DATA_FILES = (
-    SURVEY_YML,
-    QUESTIONS_CSV,
-    COVERAGE_CSV,
-    TOPLINES_CSV,
-    CLAIMS_CSV,
-    DATA_DIR / "waves.csv",
-    DATA_DIR / "trends.csv",
-)
+# Every data file of the report, with what it holds (the site's data page says it): the runner hashes them as
+# inputs, the loader reads them.
+DATA_FILE_CONTENTS = {
+    SURVEY_YML: "The survey: its institutes; each public's sample, fieldwork, mode and published margin of error; "
+    "the measures some figures use; and every source, with its address.",
+    QUESTIONS_CSV: "The codebook: each question's wording (paraphrased), category, type, answers, and who was asked.",
+    COVERAGE_CSV: "Which public has figures for which question from which source; whether every answer was "
+    "published; and what a figure measures where that differs from the wording.",
+    TOPLINES_CSV: "Every figure, exactly as published: public, question, answer, percentage, source, and where in "
+    "the source it is.",
+    CLAIMS_CSV: "How the release words its findings (“the majority”, “a narrow margin”), each checked against the "
+    "figures in the summaries.",
+    DATA_DIR / "waves.csv": "Earlier surveys of the same publics: who ran each one, when, how and whom they asked.",
+    DATA_DIR / "trends.csv": "Figures from those earlier surveys, for questions this survey asked again.",
+}
+DATA_FILES = tuple(DATA_FILE_CONTENTS)
 """In the order the loader reads them; all are required."""
+DATA_README = DATA_DIR / "README.md"  # what each column of each data file means
 # The official parameters of the committed report (applied by the runner to every notebook).
 REPORT_TOML = ROOT / "report.toml"
 SCRATCH_DIR = ROOT / "build" / "scratch"

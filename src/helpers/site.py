@@ -44,10 +44,12 @@ from nbconvert import HTMLExporter
 from . import escape, narrative, outputs, pages, paths, toplines
 from . import vocabulary as voc
 from .data import DataValidationError, load_survey_data
+from .data.files import csv_rows, read_text
 from .publish import write_bytes_atomic
 
 SITE_DIR = "reports/site"
 INDEX = "index.html"
+DATA_PAGE = "data.html"
 STYLESHEET = "site.css"
 TEMPLATES = pages.HTML_TEMPLATES
 NOTEBOOK_TEMPLATE = "notebook"
@@ -57,7 +59,7 @@ FOOTER = (
     "Every figure is transcribed from the sources cited on each page; every chart, table and sentence is "
     "computed from those figures."
 )
-REPOSITORY_FILES = {"data": "data", "licence": "LICENSE", "citation": "CITATION.cff"}
+REPOSITORY_FILES = {"licence": "LICENSE", "citation": "CITATION.cff"}
 
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 # A sentence of a notebook's Markdown cell that tells a developer which function to call: kept in the
@@ -396,6 +398,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
         lead=lead,
         lead_public=lead_public,
         every_public=publics_phrase(publics),
+        data_page=relative_href(f"{SITE_DIR}/{DATA_PAGE}", page),
         all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
         all_csv=relative_href(toplines_csv(ALL_TOPLINES), page) if built else None,
         files=files,
@@ -436,6 +439,27 @@ def _public_pages(root: Path, public: Public, exporter, survey_title: str, route
             public=public,
         )
     return files
+
+
+def data_body(root: Path, data, publics: list[Public], page: str) -> str:
+    """The data page: each data file with what it holds, its size and a link, and every source."""
+    files = []
+    for path, contents in paths.DATA_FILE_CONTENTS.items():
+        target = f"data/{path.name}"
+        if path.suffix == ".csv":
+            size = f"{len(list(csv_rows(root / target, read_text(root / target)))) - 1:,} rows"
+        else:
+            size = f"{len(data.survey.codes)} publics, {len(data.survey.sources)} sources"
+        files.append({"name": path.name, "href": relative_href(target, page), "contents": contents, "size": size})
+    model = next((p.model for p in publics if p.model), None)
+    return pages.html_page(
+        "data.html.j2",
+        page,
+        files=files,
+        count=voc.number_in_words(len(files)),
+        readme=relative_href(paths.DATA_README.relative_to(paths.ROOT).as_posix(), page),
+        m=model,
+    )
 
 
 def publics_phrase(publics: list[Public]) -> str:
@@ -479,7 +503,15 @@ def render_site(root: Path) -> dict[str, bytes]:
     for p in publics:
         files.update(_public_pages(root, p, exporter, survey_title, routes))
     files.update(_all_toplines_files(publics, survey_title))
-    index_page = f"{SITE_DIR}/{INDEX}"
+    index_page, data_page = f"{SITE_DIR}/{INDEX}", f"{SITE_DIR}/{DATA_PAGE}"
+    files[data_page] = page_html(
+        title=f"Data — {survey_title}",
+        page=data_page,
+        body=data_body(root, data, publics, data_page),
+        kind="data",
+        crumbs=[(survey_title, relative_href(index_page, data_page)), ("Data", None)],
+        public=None,
+    )
     files[index_page] = page_html(
         title=survey_title,
         page=index_page,
