@@ -302,6 +302,17 @@ def test_select_all_gaps_are_not_tested(data):
     assert "lead" not in text and "tie" not in text and "ahead of" in text and "by " not in text
 
 
+def test_every_sentence_of_every_finding_starts_with_a_capital_or_a_figure(data):
+    """Never with an answer in quotes ("“insufficient” comes first"), whose first letter is the data's."""
+    for question_id in data.questions["question_id"]:
+        for country in data.countries_of(question_id):
+            f = narrative.question_finding(data, country, question_id)
+            if f is None:
+                continue
+            for sentence in re.split(r"(?<=[.?!])(?<!U\.S\.)\s+", f.text):  # "U.S." ends no sentence
+                assert sentence[:1].isupper() or sentence[:1].isdigit(), f"{country} {question_id}: {sentence}"
+
+
 def test_undisclosed_answer_formats_are_not_tested(data):
     text = finding(data, "us_favorable_reasons")
     assert "do not say whether one answer or several were allowed" in text and "tied" not in text

@@ -99,7 +99,7 @@ def share_opener(percent_text: str, share_word: Word, who: str, interval: str = 
     if share_word.is_majority:
         return f"{capitalise(share_word)} of {who} ({pct}{interval})"
     if share_word == Word.ABOUT_HALF:
-        return f"About half of {who} ({pct})"
+        return f"About half of {who} ({pct}{interval})"  # the word rests on the interval, as a majority's does
     if share_word == Word.PLURALITY:
         return f"A plurality of {who} ({pct}{interval})"
     tens = voc.in_tens(percent_text)
@@ -274,7 +274,7 @@ def _one_answer_text(
 def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
     top = ranked.iloc[0]
     rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[1:].itertuples()]
-    text = f"{quoted(top['label'])} comes first ({fmt.percent(top['percent_text'])})"
+    text = f"The answer {quoted(top['label'])} comes first ({fmt.percent(top['percent_text'])})"
     if rest:
         text += ", ahead of " + fmt.and_list(rest)
     if answers == "not disclosed":
