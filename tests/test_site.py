@@ -469,4 +469,4 @@ def test_how_we_did_this_says_how_the_source_of_a_publics_figures_is_read():
         for s in noted:  # autoescaped, as every value from data
             assert str(markupsafe.escape(data.source(s).note)) in html
     us = about.render(a=pages.about_model(data, "US"))
-    assert "KEI: The page does not state its sample." in us
+    assert "KEI: KEI&#39;s page does not state which sample its figures come from." in us
