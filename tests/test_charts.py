@@ -389,9 +389,12 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
             ]
             # each figure as published; the gap at the finer precision, the difference of the values shown
             decimals = max(len(str(t).partition(".")[2]) for t in table[table["option"] == option]["percent_text"])
+            lines = text.get_text().split("\n")
             for d in own.itertuples():
-                gap = d.diff if d.country_1 == country else -d.diff
-                assert fmt.signed_points(gap, decimals) in text.get_text()
+                gap, other = (d.diff, d.country_2) if d.country_1 == country else (-d.diff, d.country_1)
+                shown = fmt.signed_points(gap, decimals)
+                assert (shown if len(own) == 1 else f"{other}: {shown}") in lines  # one line each, never wrapped
+            assert len(lines) == len(own)
             assert (text.get_fontweight() == "bold") == bool(own["significant"].any())
             y += 1
     assert y == len(labels)

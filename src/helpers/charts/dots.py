@@ -77,15 +77,15 @@ def item_label(data: SurveyData, comparison, option: str, country: str | None = 
 def _gap_text(
     data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool, decimals: int
 ) -> tuple[str, bool]:
-    """The gap from ``country``'s side, e.g. "−3.0" (with the other country's name when there are several),
-    "different measures" when the figures cannot be tested; bold when significant."""
+    """The gap from ``country``'s side, e.g. "−3.0" (a line per other country when there are several:
+    "KR: −4.4"), "different measures" when the figures cannot be tested; bold when significant."""
     rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
     rows = rows[(rows["country_1"] == country) | (rows["country_2"] == country)] if not rows.empty else rows
     lines, bold = [], False
     for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         shown = fmt.signed_points(gap, decimals)
-        text = shown if len(rows) == 1 else f"{shown} vs {other}"
+        text = shown if len(rows) == 1 else f"{other}: {shown}"  # short enough never to wrap
         if not testable:
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         elif not getattr(d, "testable", True):
