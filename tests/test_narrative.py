@@ -442,11 +442,28 @@ def test_other_answers_not_published_is_never_repeated_per_bullet(data, summarie
             assert section.count("not published") <= 1, f"{country}: {section[:60]!r}"
 
 
+def test_a_summary_section_says_when_its_findings_leave_answers_unpublished(data, summaries):
+    """Not only the notebook: "45% answered “disapprove”" alone would read as 55% approving."""
+    said = 0
+    for country, summary in summaries.items():
+        by_category = narrative.findings_by_category(data, country)
+        for section in summary.split("\n## ")[1:]:
+            category = section.split("\n", 1)[0].replace("\\&", "&").lower()
+            if category not in by_category:
+                continue
+            key = narrative.ranked_findings(data, by_category[category])[: narrative.KEY_FINDINGS_PER_CATEGORY]
+            partial = any(f.remainder_unpublished for f in key)
+            assert ("the sources published only some answers" in section) == partial, f"{country}: {category}"
+            said += partial
+    assert said >= 3
+    assert "For this question, the sources published only some answers" in summaries["US"].split("## Economy")[1]
+
+
 def test_unpublished_note_is_said_once_for_a_section(data):
     findings = narrative.category_findings(data, "JP", "security")
     some = sum(f.remainder_unpublished for f in findings)
     note = narrative.unpublished_note(findings)
-    assert some >= 2 and note.count("not published") == 1 and f"{some} of these questions" in note
+    assert some >= 2 and note.count("not published") == 1 and f"{some} of the {len(findings)} questions above" in note
     assert narrative.unpublished_note([f for f in findings if not f.remainder_unpublished]) == ""
     one = next(f for f in findings if f.remainder_unpublished)
     other = next(f for f in findings if not f.remainder_unpublished)

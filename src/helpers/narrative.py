@@ -461,7 +461,7 @@ def unpublished_note(findings: list[Finding]) -> str:
     elif len(partial) == 1:
         which = f"“{partial[0].title}”"
     else:
-        which = f"{len(partial)} of these questions"
+        which = f"{len(partial)} of the {len(findings)} questions above"
     shown = "“other answers (not published)”"
     return f"For {which}, the sources published only some answers; the remainder is shown as {shown}."
 

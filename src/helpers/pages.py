@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 4  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 5  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -254,6 +254,7 @@ def summary_model(
                 "notebook": outputs.executed_notebook(country, outputs.NOTEBOOK_OF[category], reports_dir),
                 "count": len(findings),
                 "findings": [finding(f) for f in key],
+                "unpublished": narrative.unpublished_note(key),  # as the notebook says it, on the findings listed
                 "figure": narrative.key_figure(data, country, key[0].question_id, figures_dir) if key else None,
             }
         )
