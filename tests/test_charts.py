@@ -354,6 +354,22 @@ DOT_COUNTRIES = sorted({c for comp in comparable_items(DATA) for c in comp.count
 
 
 @pytest.mark.parametrize("country", DOT_COUNTRIES)
+def test_the_text_lists_comparisons_in_the_order_of_the_chart_rows(country):
+    """A row label that points to its note "in the text" finds the sentences in the same order."""
+    from helpers import narrative
+
+    labels = [t.get_text().replace("\n", " ") for t in dots(country).axes[0].get_yticklabels()]
+    found = narrative.comparison_findings(DATA, country)
+    rows = [
+        i
+        for _, title, _ in found
+        for i, label in enumerate(labels)
+        if label.removeprefix(f"{charts.dots.MIRROR_MARK} ").startswith((f"{title}:", f"{title} ("))
+    ]
+    assert rows == sorted(rows) and len(rows) >= len(found)
+
+
+@pytest.mark.parametrize("country", DOT_COUNTRIES)
 def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
     fig = dots(country)
     ax = fig.axes[0]

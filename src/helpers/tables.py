@@ -628,10 +628,17 @@ def _all_comparable_items(data: SurveyData) -> list[Comparison]:
 
 
 def comparisons_in_category(data: SurveyData, country: str, category: str | None = None) -> list[Comparison]:
-    """The comparisons ``country`` takes part in, of one category (or of all categories)."""
+    """The comparisons ``country`` takes part in, of one category (or of all categories), in the order every
+    output lists them (:func:`listing_order`)."""
     if category is not None:
         data.check_category(category)
-    return [c for c in comparable_items(data, country) if category is None or c.category == category]
+    return listing_order(c for c in comparable_items(data, country) if category is None or c.category == category)
+
+
+def listing_order(comparisons) -> list[Comparison]:
+    """Same items first, then mirrors (each public's view of the other), otherwise as given: the order of a
+    dot plot's rows and of the sentences that the plot's row labels point to."""
+    return sorted(comparisons, key=lambda c: c.relation == Relation.MIRROR)
 
 
 @by_content

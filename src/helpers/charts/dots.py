@@ -23,14 +23,15 @@ from ..data import SurveyData
 from ..kinds import Relation
 from ..tables import (
     PUBLISHED,
-    comparable_items,
     comparison_caveats,
     comparison_differences,
     comparison_notes,
     comparison_table,
     comparison_title,
+    comparisons_in_category,
     design_effect,
     figure_label,
+    listing_order,
 )
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_PAD_IN, PAD_IN, SMALL_SIZE, TEXT_SIZE
@@ -299,7 +300,7 @@ def plot_dots(
     fig = SurveyFigure()
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
-    comparisons = sorted(comparisons, key=is_mirror)  # stable: same items first, then mirrors
+    comparisons = listing_order(comparisons)  # same items first, then mirrors under their heading
     rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff)
     labels = [wrap_filled(r.label, DOT_LABEL_IN) for r in rows]  # no lone last word
     ys, height = row_positions(rows, labels)
@@ -347,7 +348,7 @@ def plot_comparisons(
     Raises ValueError when there is no such item.
     """
     data.check_country(country)
-    items = [c for c in comparable_items(data, country) if category is None or c.category == category]
+    items = comparisons_in_category(data, country, category)
     if not items:
         raise ValueError(f"no comparable item for {country}" + (f" in category '{category}'" if category else ""))
     name = data.country_name(country)
