@@ -42,6 +42,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 
 from . import escape, narrative, outputs, pages, paths, toplines
+from . import formatting as fmt
 from . import vocabulary as voc
 from .data import DataValidationError, load_survey_data
 from .data.files import csv_rows, read_text
@@ -398,6 +399,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
         lead=lead,
         lead_public=lead_public,
         every_public=publics_phrase(publics),
+        respondents=fmt.and_list([data.country(p.code).adjective for p in publics]) + " respondents",
         data_page=relative_href(f"{SITE_DIR}/{DATA_PAGE}", page),
         all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
         all_csv=relative_href(toplines_csv(ALL_TOPLINES), page) if built else None,
