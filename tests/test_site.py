@@ -344,6 +344,10 @@ PAGE_FACTS = r"""() => {
     headlines: [...document.querySelectorAll('ul.headlines li')].map(li => norm(li.innerText)),
     sections: Object.fromEntries([...document.querySelectorAll('section.country')].map(s => [s.id, norm(s.innerText)])),
     code: document.querySelectorAll('pre code, .cell-input, .input_area, .highlight').length,
+    // tables of four columns or fewer (an answer, its figure, interval and note) that need a swipe
+    wide_tables: [...document.querySelectorAll('.table-frame, .output_html')]
+      .filter(f => { const r = f.querySelector('tr'); return r && r.children.length <= 4; })
+      .filter(f => f.scrollWidth > f.clientWidth + 1).length,
   };
 }"""
 
@@ -389,6 +393,7 @@ def test_every_page_in_chromium(built, tmp_path, width):
         assert f["overflow"] <= 0, f"{name}: {f['overflow']} px of horizontal scrolling at {width} px"
         assert f["height"] < PAGE_HEIGHT_LIMIT * (1 if width > 1000 else 2.5), f"{name}: {f['height']:,} px tall"
         assert f["code"] == 0, f"{name}: shows code"
+        assert f["wide_tables"] == 0, f"{name}: {f['wide_tables']} table(s) of four columns need a swipe at {width} px"
         for img in f["images"]:
             assert img["natural"] > 0 and img["visible"], f"{name}: chart not shown: {img['src']}"
             text_px = img["shown"] / img["natural"] * CHART_TEXT_PX
