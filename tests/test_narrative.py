@@ -140,9 +140,8 @@ def pieces(data, country: str, confidence: float = 0.95, deff="published"):
             yield f.title, allowed
     for comp, _, text in narrative.comparison_findings(data, country, None, confidence, deff):
         yield text, comparison_numbers(data, comp, confidence, deff)
-    line = trends.summary_trend_line(data, country, confidence, deff)
-    if line:
-        yield line, trend_numbers(data, country, confidence)
+    for _, text in trends.summary_trend_items(data, country, confidence, deff):
+        yield text, trend_numbers(data, country, confidence)
     claims = data.claims[data.claims["country"] == country]
     for claim, text in zip(claims.itertuples(index=False), narrative.claim_findings(data, country, confidence, deff)):
         yield text, claim_numbers(data, claim, confidence, deff)

@@ -151,13 +151,21 @@ def test_a_tie_is_neither_a_record_nor_a_change(data_copy):
     assert "rose" not in text and "fell" not in text and "not significant" in text
 
 
-def test_only_publics_with_earlier_waves_get_a_trend_line(data):
-    assert trends.summary_trend_line(data, "US") is None
-    line = trends.summary_trend_line(data, "JP")
-    assert line is not None and "not tested" in line
+def test_a_figure_known_only_from_a_later_report_says_so(data):
+    """South Korea's 2024 trust figure is known from 2025 reports only; the sentence says so."""
+    items = dict(trends.summary_trend_items(data, "KR"))
+    assert "from 73.2% in 2024 (as reported in 2025) to 66.3% in 2025" in items[data.wording("us_trust", "KR")]
+    assert "(as reported in" not in items[data.wording("japan_impression", "KR")]  # its 2024 source is of 2024
+
+
+def test_only_publics_with_earlier_waves_get_trend_items_one_per_series(data):
+    assert trends.summary_trend_items(data, "US") == []
+    items = trends.summary_trend_items(data, "JP")
+    assert [title for title, _ in items] == [data.wording(q, "JP") for q in trends.series_of(data, "JP")]
+    assert any("not tested" in text for _, text in items)
     fourth = load_survey_data(FOURTH)  # a country added by data alone, with earlier waves of its own
     assert trends.series_of(fourth, "XA") == ["japan_impression"] and trends.charted(fourth, "XA", "japan_impression")
-    assert "not tested" in trends.summary_trend_line(fourth, "XA")
+    assert "not tested" in trends.summary_trend_items(fourth, "XA")[0][1]
 
 
 def test_the_methodology_lists_the_trend_rules():

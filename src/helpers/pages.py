@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 5  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 6  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -215,13 +215,13 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
 
 
 def trends_model(data: SurveyData, country: str, confidence: float, deff: float | str, figures_dir: str) -> dict:
-    """The public's series across earlier waves: the summary's trend line, the charts and the rules (empty for a
-    public without earlier waves)."""
-    line = trends.summary_trend_line(data, country, confidence, deff)
-    if line is None:
+    """The public's series across earlier waves: the summary's item on each series' latest change, the charts
+    and the rules (empty for a public without earlier waves)."""
+    items = trends.summary_trend_items(data, country, confidence, deff)
+    if not items:
         return {}
     return {
-        "line": line,
+        "items": [{"title": title, "text": text} for title, text in items],
         "figures": [
             {"title": data.wording(q, country), "figure": trends.trend_figure(country, q, figures_dir)}
             for q in trends.series_of(data, country)

@@ -422,6 +422,8 @@ class Change:
     difference: Any = None  # stats.Difference when tested
     name: str = ""  # what the figure is called (:func:`helpers.tables.figure_label`); the option when empty
     other_survey: bool = False  # the two waves are different surveys (same method; wording may differ)
+    reported_a: int | None = None  # the year the earlier figure was published, when later than its wave's
+    reported_b: int | None = None  # the same for the later figure
 
 
 def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: list[Break]) -> str:
@@ -434,6 +436,13 @@ def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: li
         if missing:
             return f"the {what} of the {', '.join(missing)} wave{'s' if len(missing) > 1 else ''} is not recorded"
     return ""
+
+
+def _reported_later(data, source_id: str, year: int) -> int | None:
+    """The year of the source of a wave's figure when it is later than the wave's (a figure known only from a
+    later report, such as a 2024 figure recalled in 2025); None otherwise or when the source has no date."""
+    published = str(data.source(source_id).date)[:4]
+    return int(published) if published.isdigit() and int(published) > year else None
 
 
 def change_between(
@@ -455,6 +464,9 @@ def change_between(
     reason = _untestable_reason(waves, year_a, year_b, series_breaks(waves))
     base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
     base["name"] = figure_label(data, country, question_id, option)
+    base["reported_a"], base["reported_b"] = (
+        _reported_later(data, p["figure_source"], y) for p, y in ((a, year_a), (b, year_b))
+    )
     surveys = waves.set_index("year")["survey"]
     base["other_survey"] = bool(surveys.loc[year_a] != surveys.loc[year_b])
     if reason:
@@ -469,8 +481,13 @@ def change_between(
 def change_sentence(change: Change, confidence: float = 0.95) -> str:
     """One sentence on a change: a rise or fall only when tested and significant; across a break, the
     figures, the change of method and that the change is not tested."""
-    a = f"{fmt.percent(change.text_a)} in {change.year_a}"
-    b = f"{fmt.percent(change.text_b)} in {change.year_b}"
+    a, b = (
+        f"{fmt.percent(text)} in {year}" + (f" (as reported in {later})" if later else "")
+        for text, year, later in (
+            (change.text_a, change.year_a, change.reported_a),
+            (change.text_b, change.year_b, change.reported_b),
+        )
+    )
     # a figure measuring something other than the option is named by its measure (as in every output)
     answer = (change.name or change.option) == change.option
     who = f"the share answering “{change.option}”" if answer else f"the share who {change.name}"
@@ -552,13 +569,11 @@ def trend_findings(
     return out
 
 
-def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float | str = "published") -> str | None:
-    """One line for a public's summary on its series with earlier waves; None for a public without any."""
-    series = series_of(data, country)
-    if not series:
-        return None
+def summary_trend_items(data, country: str, confidence: float = 0.95, deff: float | str = "published") -> list:
+    """(question's wording, sentence) of each of a public's series with earlier waves, on its latest change,
+    for the summary (one item each); empty for a public without any."""
     parts = []
-    for qid in series:
+    for qid in series_of(data, country):
         points = series_points(data, country, qid)
         option = str(points["option"].cat.categories[0])
         years = sorted(int(y) for y in points.loc[points["option"] == option, "year"])
@@ -566,10 +581,8 @@ def summary_trend_line(data, country: str, confidence: float = 0.95, deff: float
         if current not in years or len(years) < 2:
             continue
         c = change_between(data, country, qid, option, years[-2], current, confidence, deff)
-        parts.append(f"{data.wording(qid, country)}: {change_sentence(c, confidence)}")
-    if not parts:
-        return None
-    return "Earlier waves (other surveys, methods stated): " + " ".join(parts)
+        parts.append((data.wording(qid, country), change_sentence(c, confidence)))
+    return parts
 
 
 def methodology_rules() -> str:
