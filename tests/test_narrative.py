@@ -742,3 +742,15 @@ def test_one_of_the_two_largest_is_supported_only_ahead_of_every_other_answer(da
         assert verdict(*args, published, option, 0.95, 1.0, among=2).outcome == narrative.SUPPORTED
     assert verdict(*args, published, ranked["option"].iloc[2], 0.95, 1.0, among=2).outcome == narrative.NOT_SUPPORTED
     assert verdict(*args, published, second, 0.95, 1.0).outcome == narrative.NOT_SUPPORTED
+
+
+def test_a_largest_answer_verdict_names_its_lead_over_the_unpublished_answers(data):
+    """The test that decides "the largest answer" against the unpublished answers together is said, with its
+    strength, beside the lead over the next published answer."""
+    claims = data.claims
+    row = claims[(claims["implies"] == "largest") & (claims["option"] == "diplomatic measures")].iloc[0]
+    table = question_table(data, row["country"], row["question_id"])
+    rest = table[table["kind"] == "not published"].iloc[0]
+    v = narrative._largest_verdict(data, row["country"], row["question_id"], table, row["option"], 0.95, 1.0)
+    assert v.outcome == narrative.SUPPORTED
+    assert f"ahead of the {fmt.percent(rest['percent_text'])} of unpublished answers together by a *" in v.reason

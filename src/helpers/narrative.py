@@ -678,23 +678,27 @@ def _largest_verdict(
             )
         return Verdict(SAMPLE_ONLY, f"{position}, but {how}, so gaps cannot be tested")
     n = float(a["base_n"])
+    unpublished = ""  # the test against the unpublished answers together, said with the verdict it allows
     if not rest.empty:
         r = float(rest["percent"].iloc[0])
         d = compare_within_question(float(a["percent"]), r, n, confidence=confidence, deff=deff)
+        share = fmt.percent(str(rest["percent_text"].iloc[0]))
         if not (d.significant and d.diff > 0):
             return Verdict(
-                CANNOT_CHECK,
-                f"{fmt.percent(str(rest['percent_text'].iloc[0]))} gave answers that were not published, and one "
-                "of them could be larger",
+                CANNOT_CHECK, f"{share} gave answers that were not published, and one of them could be larger"
             )
+        unpublished = f"ahead of the {share} of unpublished answers together by a *{voc.describe_difference(d)}*"
     if len(ranked) <= among:
         if rest.empty:
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
-        return Verdict(SUPPORTED, f"significantly ahead of all unpublished answers together at {level}")
+        return Verdict(SUPPORTED, f"{unpublished} at {level}")
     b = ranked.iloc[among]
     d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
+    also = f", and {unpublished}" if unpublished else ""
     if d.significant:
-        return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by a *{voc.describe_difference(d)}* at {level}")
+        return Verdict(
+            SUPPORTED, f"ahead of {quoted(str(b['label']))} by a *{voc.describe_difference(d)}*{also} at {level}"
+        )
     return Verdict(SAMPLE_ONLY, f"ahead of {quoted(str(b['label']))} in the sample, a *{Word.TIE}* at {level}")
 
 
