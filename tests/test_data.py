@@ -790,7 +790,7 @@ def test_shipped_us_figures_as_published(shipped):
         "https://keia.org/?p=27766",
         "primary",
     )
-    assert "does not state its sample" in kei.note
+    assert "does not state which sample" in kei.note
     assert shipped.source_label("kei-2025-09-10") == "KEI"
     assert shipped.source_label("yankeetimes") == "Yankee Times (press report)"
 
