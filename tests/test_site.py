@@ -451,7 +451,7 @@ def test_how_we_did_this_says_why_the_charts_name_the_month_only():
     assert "The sources give different dates" in about.render(a=pages.about_model(data, "KR"))
     assert "only dates published are for the survey as a whole" in about.render(a=pages.about_model(data, "US"))
     kr = about.render(a=pages.about_model(data, "KR"))  # each range with its source, in no nested brackets
-    assert '2025-08-18 to 2025-08-20</span> according to Yankee Times (press report);' in kr and "))" not in kr
+    assert "2025-08-18 to 2025-08-20</span> according to Yankee Times (press report);" in kr and "))" not in kr
 
 
 def test_how_we_did_this_names_each_institute_in_full_with_the_short_name_the_charts_use():
