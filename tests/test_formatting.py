@@ -171,3 +171,7 @@ def test_rounding_to_zero_drops_the_sign_and_bad_values_are_named():
     for bad in ("abc", math.inf, math.nan, None):
         with pytest.raises(ValueError, match=r"abc|inf|nan|None"):
             fmt.rounded(bad)
+
+
+def test_count_of_is_singular_only_for_one():
+    assert [fmt.count_of(n, "row") for n in (0, 1, 2, 1037)] == ["0 rows", "1 row", "2 rows", "1,037 rows"]

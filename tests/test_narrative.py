@@ -301,15 +301,21 @@ def test_select_all_gaps_are_not_tested(data):
     assert "lead" not in text and "tie" not in text and "ahead of" in text and "by " not in text
 
 
-def test_every_sentence_of_every_finding_starts_with_a_capital_or_a_figure(data):
-    """Never with an answer in quotes ("“insufficient” comes first"), whose first letter is the data's."""
+def test_every_sentence_of_every_finding_starts_with_a_capital(data):
+    """Never with an answer in quotes ("“insufficient” comes first"), whose first letter is the data's, nor with
+    a numeral: question findings, comparisons and the changes since earlier waves."""
+    texts = []
     for question_id in data.questions["question_id"]:
         for country in data.countries_of(question_id):
             f = narrative.question_finding(data, country, question_id)
-            if f is None:
-                continue
-            for sentence in re.split(r"(?<=[.?!])(?<!U\.S\.)\s+", f.text):  # "U.S." ends no sentence
-                assert sentence[:1].isupper() or sentence[:1].isdigit(), f"{country} {question_id}: {sentence}"
+            texts += [(f"{country} {question_id}", f.text)] if f is not None else []
+    for country in data.countries():
+        texts += [(f"{country} comparison", text) for _, _, text in narrative.comparison_findings(data, country)]
+        texts += [(f"{country} trend", text) for _, text in trends.summary_trend_items(data, country)]
+    assert len(texts) > 80
+    for where, text in texts:
+        for sentence in re.split(r"(?<=[.?!])(?<!U\.S\.)\s+", text):  # "U.S." ends no sentence
+            assert sentence[:1].isupper(), f"{where}: {sentence}"
 
 
 def test_undisclosed_answer_formats_are_not_tested(data):
@@ -463,6 +469,9 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     some = sum(f.remainder_unpublished for f in findings)
     note = narrative.unpublished_note(findings)
     assert some >= 2 and note.count("not published") == 1 and f"{some} of the {len(findings)} questions above" in note
+    partial = [f for f in findings if f.remainder_unpublished]  # every question listed: never "3 of the 3"
+    assert narrative.unpublished_note(partial[:2]).startswith("For both questions above, ")
+    assert narrative.unpublished_note(partial[:3]).startswith("For all three questions above, ")
     assert narrative.unpublished_note([f for f in findings if not f.remainder_unpublished]) == ""
     one = next(f for f in findings if f.remainder_unpublished)
     other = next(f for f in findings if not f.remainder_unpublished)
@@ -754,3 +763,9 @@ def test_a_largest_answer_verdict_names_its_lead_over_the_unpublished_answers(da
     v = narrative._largest_verdict(data, row["country"], row["question_id"], table, row["option"], 0.95, 1.0)
     assert v.outcome == narrative.SUPPORTED
     assert f"ahead of the {fmt.percent(rest['percent_text'])} of unpublished answers together by a *" in v.reason
+
+
+def test_no_summary_nests_brackets(summaries):
+    """A press report named inside brackets reads "[press report]"; no text of ours opens brackets in brackets."""
+    for country, summary in summaries.items():
+        assert "))" not in summary, f"{country}: {summary[max(0, summary.find('))') - 120) : summary.find('))') + 2]}"

@@ -139,6 +139,11 @@ def precision_assumption(design_effect: float | str, n_eff: float | None = None,
     return text
 
 
+def count_of(n: int, noun: str) -> str:
+    """ "1 row", "139 rows", "1,037 publics": a count with its noun, plural unless one."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 

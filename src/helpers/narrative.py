@@ -26,7 +26,7 @@ from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
 from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
-from .kinds import Kind, Relation
+from .kinds import Kind
 from .memo import by_content
 from .stats import compare_within_question, margin_of_error
 from .tables import (
@@ -40,6 +40,7 @@ from .tables import (
     comparisons_in_category,
     design_effect,
     figure_label,
+    is_mirror,
     measure_groups,
     measure_name,
     published_deff,
@@ -96,12 +97,8 @@ def share_opener(percent_text: str, share_word: Word, who: str, interval: str = 
     Japanese respondents (40.5%)" near a whole tenth; otherwise "40.5% of Japanese respondents".
     """
     pct = fmt.percent(percent_text)
-    if share_word.is_majority:
+    if share_word.is_majority or share_word in (Word.ABOUT_HALF, Word.PLURALITY):  # each word rests on the interval
         return f"{capitalise(share_word)} of {who} ({pct}{interval})"
-    if share_word == Word.ABOUT_HALF:
-        return f"About half of {who} ({pct}{interval})"  # the word rests on the interval, as a majority's does
-    if share_word == Word.PLURALITY:
-        return f"A plurality of {who} ({pct}{interval})"
     tens = voc.in_tens(percent_text)
     if tens:
         return f"{capitalise(tens)} {who} ({pct})"
@@ -460,6 +457,12 @@ def unpublished_note(findings: list[Finding]) -> str:
         which = "this question"
     elif len(partial) == 1:
         which = f"“{partial[0].title}”"
+    elif len(partial) == len(findings):
+        which = (
+            "both questions above"
+            if len(findings) == 2
+            else f"all {voc.number_in_words(len(findings))} questions above"
+        )
     else:
         which = f"{len(partial)} of the {len(findings)} questions above"
     shown = "“other answers (not published)”"
@@ -489,7 +492,7 @@ def holder(data: SurveyData, comparison: Comparison, country: str, option: str) 
     public; for a mirror, with the item it was asked; where the figure measures something else, with that."""
     qid = comparison.question_ids[comparison.countries.index(country)]
     who = data.respondents(country)
-    if comparison.relation == Relation.MIRROR:  # each public with the question it was asked
+    if is_mirror(comparison):  # each public with the question it was asked
         who = f"{who} ({lower_first(data.wording(qid, country))})"
     label = figure_label(data, country, qid, option)
     if label != option:
@@ -514,7 +517,7 @@ def comparison_finding(
         )
         if comparison.same_measure:
             gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
-            pieces.append(f"{quoted(option)}: {values}; {gaps}")
+            pieces.append(f"Answering {quoted(option)}: {values}; {gaps}")  # never a sentence opening with a quote
         else:  # no gap at all: said once, below
             pieces.append(values)
     text = ". ".join(capitalise(p) for p in pieces) + "."
@@ -687,7 +690,8 @@ def _largest_verdict(
             return Verdict(
                 CANNOT_CHECK, f"{share} gave answers that were not published, and one of them could be larger"
             )
-        unpublished = f"ahead of the {share} of unpublished answers together by a *{voc.describe_difference(d)}*"
+        word = voc.describe_difference(d)
+        unpublished = f"ahead of the {share} of unpublished answers together by {voc.article(word)} *{word}*"
     if len(ranked) <= among:
         if rest.empty:
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
@@ -696,8 +700,9 @@ def _largest_verdict(
     d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
     also = f", and {unpublished}" if unpublished else ""
     if d.significant:
+        word = voc.describe_difference(d)
         return Verdict(
-            SUPPORTED, f"ahead of {quoted(str(b['label']))} by a *{voc.describe_difference(d)}*{also} at {level}"
+            SUPPORTED, f"ahead of {quoted(str(b['label']))} by {voc.article(word)} *{word}*{also} at {level}"
         )
     return Verdict(SAMPLE_ONLY, f"ahead of {quoted(str(b['label']))} in the sample, a *{Word.TIE}* at {level}")
 
@@ -766,8 +771,8 @@ def deff_statement(data: SurveyData, country: str) -> str:
     c = data.country(country)
     d = published_deff(data, country)
     text = (
-        f"the published margin, ±{c.margin_of_error} points at {fmt.level(d.confidence)} "
-        f"({data.source_label(c.margin_of_error_source)}), implies a design effect of {d.implied:.3f} "
+        f"the published margin, ±{c.margin_of_error} points at {fmt.level(d.confidence)} according to "
+        f"{data.source_label(c.margin_of_error_source)}, implies a design effect of {d.implied:.3f} "
         f"({d.low:.3f}–{d.high:.3f} within the margin's rounding)"
     )
     if d.is_srs:
@@ -853,7 +858,7 @@ def cite_sources(data: SurveyData, text: str) -> str:
     sources' names, so a reader never meets an internal key."""
     ids = sorted(data.survey.source_ids, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w-])")
-    return pattern.sub(lambda m: data.source_label(m.group(1)), text)
+    return pattern.sub(lambda m: data.source_label(m.group(1), in_brackets=True), text)  # they cite in brackets
 
 
 def disclosure_text(data: SurveyData, element: Disclosure) -> str:
@@ -861,23 +866,21 @@ def disclosure_text(data: SurveyData, element: Disclosure) -> str:
     if element.disclosed:
         return cite_sources(data, " ".join(element.disclosed.split()))
     countries = [data.country(c) for c in data.countries()]
-    if element.from_countries == "fieldwork":
-        return (
-            "; ".join(
-                f"{c.name}: "
-                + ", ".join(
-                    f"{f.dates} ({data.source_label(f.source)}" + (f", {f.measure})" if f.measure else ")")
-                    for f in c.fieldwork
-                )
-                for c in countries
+    if element.from_countries == "fieldwork":  # a sentence per public, its sources' ranges apart by ";"
+        return " ".join(
+            f"{c.name}: "
+            + "; ".join(
+                f"{f.dates} according to {data.source_label(f.source)}" + (f", {f.measure}" if f.measure else "")
+                for f in c.fieldwork
             )
             + "."
+            for c in countries
         )
     total = sum(c.n for c in countries)
     return (
         "; ".join(
-            f"{c.name} {fmt.base(c.n, False)} (published 95% margin "
-            f"±{c.margin_of_error} points, {data.source_label(c.margin_of_error_source)})"
+            f"{c.name} {fmt.base(c.n, False)}, published 95% margin ±{c.margin_of_error} points according to "
+            f"{data.source_label(c.margin_of_error_source)}"
             for c in countries
         )
         + f"; {fmt.count(total)} in all."

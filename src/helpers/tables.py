@@ -472,7 +472,7 @@ def comparison_title(data: SurveyData, comparison: Comparison) -> str:
     impression of Japan"), so a figure can never be read as an answer to the other public's question.
     """
     texts = [data.wording(qid, c) for c, qid in zip(comparison.countries, comparison.question_ids)]
-    if len(set(texts)) == 1 and comparison.relation != Relation.MIRROR:
+    if len(set(texts)) == 1 and not is_mirror(comparison):
         return texts[0]
     return " · ".join(direction(data, c, qid) for c, qid in zip(comparison.countries, comparison.question_ids))
 
@@ -635,10 +635,15 @@ def comparisons_in_category(data: SurveyData, country: str, category: str | None
     return listing_order(c for c in comparable_items(data, country) if category is None or c.category == category)
 
 
+def is_mirror(comparison: Comparison) -> bool:
+    """Whether a comparison sets each public's view of the other side by side."""
+    return comparison.relation == Relation.MIRROR
+
+
 def listing_order(comparisons) -> list[Comparison]:
     """Same items first, then mirrors (each public's view of the other), otherwise as given: the order of a
     dot plot's rows and of the sentences that the plot's row labels point to."""
-    return sorted(comparisons, key=lambda c: c.relation == Relation.MIRROR)
+    return sorted(comparisons, key=is_mirror)
 
 
 @by_content

@@ -367,6 +367,17 @@ def percent_in_words(percent) -> str:
     return f"{number_in_words(whole)} percent"
 
 
+def article(word: str) -> str:
+    """The indefinite article of ``word``.
+
+    Examples
+    --------
+    >>> article("narrow lead"), article("overwhelming lead")
+    ('a', 'an')
+    """
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def number_in_words(n: int) -> str:
     """A whole number from 0 to 100 in words; larger ones in digits.
 

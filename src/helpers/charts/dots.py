@@ -20,7 +20,6 @@ import pandas as pd
 
 from .. import formatting as fmt
 from ..data import SurveyData
-from ..kinds import Relation
 from ..tables import (
     PUBLISHED,
     comparison_caveats,
@@ -31,6 +30,7 @@ from ..tables import (
     comparisons_in_category,
     design_effect,
     figure_label,
+    is_mirror,
     listing_order,
 )
 from . import draw, footer, style
@@ -49,10 +49,6 @@ NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot 
 ROW_GAP_IN = 0.16  # between what one row holds and what the next holds
 HEADING_ABOVE_IN = ROW_GAP_IN  # more room above a heading than below it: it heads the rows that follow
 VALUE_ABOVE_IN = (6 + TEXT_SIZE * 1.2) / 72  # how far above its row a value labelled above its dot reaches
-
-
-def is_mirror(comparison) -> bool:
-    return comparison.relation == Relation.MIRROR
 
 
 def item_label(data: SurveyData, comparison, option: str, country: str | None = None) -> str:

@@ -274,11 +274,14 @@ class SurveyData:
         """Whether a source is secondary (a press report) rather than an institute's own publication."""
         return self.source(source_id).is_press
 
-    def source_label(self, source_id: str) -> str:
-        """The one name of a source in chart footers and sentences: "KEI", "Yankee Times (press report)"."""
+    def source_label(self, source_id: str, in_brackets: bool = False) -> str:
+        """The one name of a source in chart footers and sentences: "KEI", "Yankee Times (press report)"; within
+        brackets of a sentence (``in_brackets``), "Yankee Times [press report]", never nested parentheses."""
         s = self.source(source_id)
         name = s.short or s.publisher
-        return f"{name} (press report)" if s.is_press else name
+        if not s.is_press:
+            return name
+        return f"{name} [press report]" if in_brackets else f"{name} (press report)"
 
     def measure(self, measure_id: str) -> Measure:
         """A measure of ``survey.yml`` (label, answer format, description); a ValueError if unknown."""
