@@ -155,6 +155,19 @@ def test_the_data_page_links_each_data_file_with_its_size_and_lists_every_source
     assert f'<a href="{site.DATA_PAGE}">data</a>' in index and 'href="../../data"' not in index
 
 
+def test_the_data_page_comes_from_the_data_alone(tmp_path):
+    """No summary needed: a checkout with no report yet still lists every source; a blank line is no row."""
+    root = copy_inputs(tmp_path / "repo", countries=())
+    data = load_survey_data(root / "data")
+    with (root / "data" / "waves.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    body = site.data_body(root, data, f"{site.SITE_DIR}/{site.DATA_PAGE}")
+    assert body.split('id="sources"', 1)[1].count("<li>") == len(data.survey.sources)
+    with (root / "data" / "waves.csv").open(encoding="utf-8", newline="") as f:
+        rows = len(list(csv.DictReader(f)))
+    assert f'<code>waves.csv</code></a> <span class="size">{rows:,} rows</span>' in body
+
+
 def test_rebuild_is_byte_identical(built):
     out = built / site.SITE_DIR
     first = tree(out)
@@ -476,4 +489,4 @@ def test_how_we_did_this_says_how_the_source_of_a_publics_figures_is_read():
         for s in noted:  # autoescaped, as every value from data
             assert str(markupsafe.escape(data.source(s).note)) in html
     us = about.render(a=pages.about_model(data, "US"))
-    assert "KEI: KEI&#39;s page does not state which sample its figures come from." in us
+    assert "KEI: Its page does not state which sample its figures come from." in us

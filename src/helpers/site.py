@@ -2,7 +2,8 @@
 runner publishes with the report in one journal (``make site``, ``make report``); :func:`build_site` writes it
 straight into a scratch copy of the repository (the tests).
 
-Every page is rendered from data the report's run wrote, never from Markdown read back:
+Every page is rendered from data, never from Markdown read back: what the report's run wrote, and ``data/``
+itself for the data page:
 
 - ``index.html``: each public's headlines, "how we did this" and pages, the lead chart, how to cite, from the
   summary models (``reports/<C>/summary.json``);
@@ -11,7 +12,9 @@ Every page is rendered from data the report's run wrote, never from Markdown rea
   (``reports/<C>/notebooks/<name>.ipynb``) through nbconvert: its outputs, no code;
 - ``toplines/<C>.html``, ``toplines/all.html`` and ``.csv``: every figure of ``data/`` at the parameters the
   summary was computed with, from the toplines the summary notebook wrote (``reports/<C>/toplines.csv``,
-  which the pages link as each public's CSV).
+  which the pages link as each public's CSV);
+- ``data.html``: each file of ``data/`` with what it holds (``paths.DATA_FILE_CONTENTS``), its size and a
+  link, and every source of ``survey.yml``.
 
 Choices:
 
@@ -398,7 +401,7 @@ def index_body(root: Path, data, publics: list[Public], page: str, routes: dict[
         publics=cards,
         lead=lead,
         lead_public=lead_public,
-        every_public=publics_phrase(publics),
+        every_public=publics_phrase(built) if built else None,
         respondents=fmt.and_list([data.country(p.code).adjective for p in publics]) + " respondents",
         data_page=relative_href(f"{SITE_DIR}/{DATA_PAGE}", page),
         all_toplines=relative_href(toplines_page(ALL_TOPLINES), page) if built else None,
@@ -443,24 +446,25 @@ def _public_pages(root: Path, public: Public, exporter, survey_title: str, route
     return files
 
 
-def data_body(root: Path, data, publics: list[Public], page: str) -> str:
-    """The data page: each data file with what it holds, its size and a link, and every source."""
+def data_body(root: Path, data, page: str) -> str:
+    """The data page: each data file with what it holds, its size and a link, and every source (from the data)."""
     files = []
     for path, contents in paths.DATA_FILE_CONTENTS.items():
-        target = f"data/{path.name}"
-        if path.suffix == ".csv":
-            size = f"{len(list(csv_rows(root / target, read_text(root / target)))) - 1:,} rows"
+        target = path.relative_to(paths.ROOT).as_posix()
+        if path.suffix == ".csv":  # records with a field, as the loader counts them (a blank line is none)
+            records = sum(1 for *_, fields in csv_rows(root / target, read_text(root / target)) if fields) - 1
+            size = fmt.count_of(records, "row")
         else:
-            size = f"{len(data.survey.codes)} publics, {len(data.survey.sources)} sources"
+            publics, sources = len(data.countries()), len(data.survey.sources)
+            size = f"{fmt.count_of(publics, 'public')}, {fmt.count_of(sources, 'source')}"
         files.append({"name": path.name, "href": relative_href(target, page), "contents": contents, "size": size})
-    model = next((p.model for p in publics if p.model), None)
     return pages.html_page(
         "data.html.j2",
         page,
         files=files,
         count=voc.number_in_words(len(files)),
         readme=relative_href(paths.DATA_README.relative_to(paths.ROOT).as_posix(), page),
-        m=model,
+        m={"sources": pages.sources_model(data)},
     )
 
 
@@ -509,7 +513,7 @@ def render_site(root: Path) -> dict[str, bytes]:
     files[data_page] = page_html(
         title=f"Data — {survey_title}",
         page=data_page,
-        body=data_body(root, data, publics, data_page),
+        body=data_body(root, data, data_page),
         kind="data",
         crumbs=[(survey_title, relative_href(index_page, data_page)), ("Data", None)],
         public=None,
