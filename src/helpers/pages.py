@@ -221,6 +221,7 @@ def trends_model(data: SurveyData, country: str, confidence: float, deff: float 
     if not items:
         return {}
     return {
+        "intro": "Changes since the latest earlier wave, from other surveys whose methods are stated:",
         "items": [{"title": title, "text": text} for title, text in items],
         "figures": [
             {"title": data.wording(q, country), "figure": trends.trend_figure(country, q, figures_dir)}

@@ -439,8 +439,8 @@ def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: li
 
 
 def _reported_later(data, source_id: str, year: int) -> int | None:
-    """The year of the source of a wave's figure when it is later than the wave's (a figure known only from a
-    later report, such as a 2024 figure recalled in 2025); None otherwise or when the source has no date."""
+    """The year of the source of a wave's figure when that source is dated after the wave's year (a 2024 figure
+    taken from a report of 2025); None otherwise, or when the source has no date."""
     published = str(data.source(source_id).date)[:4]
     return int(published) if published.isdigit() and int(published) > year else None
 
@@ -480,7 +480,8 @@ def change_between(
 
 def change_sentence(change: Change, confidence: float = 0.95) -> str:
     """One sentence on a change: a rise or fall only when tested and significant; across a break, the
-    figures, the change of method and that the change is not tested."""
+    figures, the change of method and that the change is not tested. A figure whose source is dated after its
+    wave's year says "as reported in" that year."""
     a, b = (
         f"{fmt.percent(text)} in {year}" + (f" (as reported in {later})" if later else "")
         for text, year, later in (
@@ -603,6 +604,8 @@ def methodology_rules() -> str:
             "other wave shown, and the same sentence states the changes of method in the series.",
             "- Where sources disagree on an earlier figure, both are kept in the data; the series uses the one "
             "published by the institute or at the time of release, and the data say why.",
+            "- A figure taken from a source dated after its wave's year (a 2024 figure known from reports of 2025) "
+            "is said to be “as reported in” that year wherever a change is described.",
         ]
     )
 
