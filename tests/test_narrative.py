@@ -464,6 +464,18 @@ def test_a_summary_section_says_when_its_findings_leave_answers_unpublished(data
     assert "For this question, the sources published only some answers" in summaries["US"].split("## Economy")[1]
 
 
+def test_the_headlines_say_when_their_findings_leave_answers_unpublished(data, summaries):
+    """The headlines stand on their own (the index shows nothing else of a public): the note is under them."""
+    for country, summary in summaries.items():
+        heads = narrative.headline_findings(data, country)
+        section = summary.split("## Headlines", 1)[1].split("\n## ", 1)[0]
+        said = "the sources published only some answers" in section
+        assert said == any(h.remainder_unpublished for h in heads), country
+        assert "other answers (not published)" not in section  # no chart beside the headlines
+    us = narrative.headline_findings(data, "US")
+    assert narrative.unpublished_note(us, what="finding", drawn=False).startswith("For both findings above, ")
+
+
 def test_unpublished_note_is_said_once_for_a_section(data):
     findings = narrative.category_findings(data, "JP", "security")
     some = sum(f.remainder_unpublished for f in findings)

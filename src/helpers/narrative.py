@@ -447,26 +447,24 @@ def headline_findings(
     return heads
 
 
-def unpublished_note(findings: list[Finding]) -> str:
-    """The once-per-section note on answers the sources did not publish, naming the question when it is one
-    of several."""
+def unpublished_note(findings: list[Finding], what: str = "question", drawn: bool = True) -> str:
+    """The once-per-list note on answers the sources did not publish, naming the question when it is one of
+    several: under a section's findings (``what`` "question", with how the charts draw the remainder) or under
+    the headlines ("finding", ``drawn`` False: no chart beside them)."""
     partial = [f for f in findings if f.remainder_unpublished]
     if not partial:
         return ""
-    if len(findings) == 1:
-        which = "this question"
+    n = len(findings)
+    if n == 1:
+        which = f"this {what}"
     elif len(partial) == 1:
         which = f"“{partial[0].title}”"
-    elif len(partial) == len(findings):
-        which = (
-            "both questions above"
-            if len(findings) == 2
-            else f"all {voc.number_in_words(len(findings))} questions above"
-        )
+    elif len(partial) == n:
+        which = f"both {what}s above" if n == 2 else f"all {voc.number_in_words(n)} {what}s above"
     else:
-        which = f"{len(partial)} of the {len(findings)} questions above"
-    shown = "“other answers (not published)”"
-    return f"For {which}, the sources published only some answers; the remainder is shown as {shown}."
+        which = f"{len(partial)} of the {n} {what}s above"
+    shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
+    return f"For {which}, the sources published only some answers{shown}."
 
 
 # ------------------------------------------------------------------------------------------ comparisons

@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 6  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 7  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -277,6 +277,7 @@ def summary_model(
             }
             for h in heads
         ],
+        "headlines_unpublished": narrative.unpublished_note(heads, what="finding", drawn=False),
         "categories": categories,
         "comparisons": {
             "figure": outputs.comparisons_figure(country, None, figures_dir) if comparisons else None,
