@@ -141,7 +141,7 @@ def precision_assumption(design_effect: float | str, n_eff: float | None = None,
 
 def count_of(n: int, noun: str) -> str:
     """ "1 row", "139 rows", "1,037 publics": a count with its noun, plural unless one."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+    return f"{count(n)} {noun}" + ("" if n == 1 else "s")
 
 
 def capitalise(text: str) -> str:

@@ -646,6 +646,12 @@ def _no_majority_verdict(shares: list[pd.Series], level: str) -> Verdict:
     return Verdict(NOT_SUPPORTED, "one side is above half")
 
 
+def _lead_words(d) -> str:
+    """ "a *clear lead*", "an *overwhelming lead*": the word for a gap, with its article."""
+    word = voc.describe_difference(d)
+    return f"{voc.article(word)} *{word}*"
+
+
 def _largest_verdict(
     data: SurveyData,
     country: str,
@@ -688,8 +694,7 @@ def _largest_verdict(
             return Verdict(
                 CANNOT_CHECK, f"{share} gave answers that were not published, and one of them could be larger"
             )
-        word = voc.describe_difference(d)
-        unpublished = f"ahead of the {share} of unpublished answers together by {voc.article(word)} *{word}*"
+        unpublished = f"ahead of the {share} of unpublished answers together by {_lead_words(d)}"
     if len(ranked) <= among:
         if rest.empty:
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
@@ -698,10 +703,7 @@ def _largest_verdict(
     d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
     also = f", and {unpublished}" if unpublished else ""
     if d.significant:
-        word = voc.describe_difference(d)
-        return Verdict(
-            SUPPORTED, f"ahead of {quoted(str(b['label']))} by {voc.article(word)} *{word}*{also} at {level}"
-        )
+        return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by {_lead_words(d)}{also} at {level}")
     return Verdict(SAMPLE_ONLY, f"ahead of {quoted(str(b['label']))} in the sample, a *{Word.TIE}* at {level}")
 
 

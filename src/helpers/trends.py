@@ -464,9 +464,8 @@ def change_between(
     reason = _untestable_reason(waves, year_a, year_b, series_breaks(waves))
     base = dict(option=option, year_a=year_a, year_b=year_b, text_a=a["percent_text"], text_b=b["percent_text"])
     base["name"] = figure_label(data, country, question_id, option)
-    base["reported_a"], base["reported_b"] = (
-        _reported_later(data, p["figure_source"], y) for p, y in ((a, year_a), (b, year_b))
-    )
+    base["reported_a"] = _reported_later(data, a["figure_source"], year_a)
+    base["reported_b"] = _reported_later(data, b["figure_source"], year_b)
     surveys = waves.set_index("year")["survey"]
     base["other_survey"] = bool(surveys.loc[year_a] != surveys.loc[year_b])
     if reason:
@@ -478,17 +477,17 @@ def change_between(
     return Change(**base, tested=True, significant=d.significant, reason="", difference=d)
 
 
+def _figure_in(text: str, year: int, reported: int | None) -> str:
+    """ "66.3% in 2025"; "73.2% in 2024 (as reported in 2025)" for a figure whose source is dated later."""
+    return f"{fmt.percent(text)} in {year}" + (f" (as reported in {reported})" if reported else "")
+
+
 def change_sentence(change: Change, confidence: float = 0.95) -> str:
     """One sentence on a change: a rise or fall only when tested and significant; across a break, the
     figures, the change of method and that the change is not tested. A figure whose source is dated after its
     wave's year says "as reported in" that year."""
-    a, b = (
-        f"{fmt.percent(text)} in {year}" + (f" (as reported in {later})" if later else "")
-        for text, year, later in (
-            (change.text_a, change.year_a, change.reported_a),
-            (change.text_b, change.year_b, change.reported_b),
-        )
-    )
+    a = _figure_in(change.text_a, change.year_a, change.reported_a)
+    b = _figure_in(change.text_b, change.year_b, change.reported_b)
     # a figure measuring something other than the option is named by its measure (as in every output)
     answer = (change.name or change.option) == change.option
     who = f"the share answering “{change.option}”" if answer else f"the share who {change.name}"
