@@ -77,6 +77,40 @@ def test_failing_notebook_changes_nothing(repo):
     assert not (repo / "build" / "records" / "JP").exists()
 
 
+# An IPython startup file for the build's kernels (their IPYTHONDIR is build/ipython/ of the checkout): the
+# kernel exits before it replies to kernel_info, the first time only or every time.
+DIE_AT_START = (
+    "import os, pathlib\n"
+    "marker = pathlib.Path(os.environ['IPYTHONDIR']) / 'died'\n"
+    "if {every_time} or not marker.exists():\n"
+    "    marker.touch()\n"
+    "    os._exit(1)\n"
+)
+
+
+def test_a_kernel_that_dies_before_running_anything_is_started_once_more(repo):
+    """Two kernels started at once by two processes can be given the same port, and one dies at start
+    (jupyter_client#154): its notebook gets a second kernel. A kernel that dies at every start fails the build."""
+    write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
+    startup = repo / "build" / "ipython" / "profile_default" / "startup" / "00-die.py"
+    startup.parent.mkdir(parents=True)
+    startup.write_text(DIE_AT_START.format(every_time=True), encoding="utf-8")
+    before = snapshot(repo)
+
+    failed = run_build(repo, "--country", "JP", "zz_ok")
+    assert failed.returncode == 1
+    assert "FAILED JP/zz_ok.ipynb: RuntimeError: Kernel died before replying to kernel_info" in failed.stderr
+    assert snapshot(repo) == before
+
+    startup.write_text(DIE_AT_START.format(every_time=False), encoding="utf-8")
+    (startup.parents[2] / "died").unlink()
+    result = run_build(repo, "--country", "JP", "zz_ok")
+    assert result.returncode == 0, result.stderr
+    assert "done   JP/zz_ok.ipynb" in result.stdout
+    assert "its kernel died before running anything and was started again" in result.stdout
+    assert (repo / "figures" / "JP" / "zz_ok.png").is_file()
+
+
 def test_a_notebook_that_breaks_its_own_source_fails_the_build_cleanly(repo):
     """An error while checking one finished notebook is that notebook's failure; no stray traceback."""
     write_notebook(repo / "notebooks" / "zz_gone.ipynb", "import os\nos.remove('zz_gone.ipynb')")

@@ -271,7 +271,8 @@ class Build:
                 job.data = notebook_bytes(nb)
             except Exception as exc:  # e.g. the source notebook removed or broken during the run
                 job.error = f"cannot check the executed notebook: {type(exc).__name__}: {exc}"
-        self.say(f"  {'done' if job.error is None else 'FAILED':6} {job.key}.ipynb  {job.seconds:.1f} s")
+        again = "  (its kernel died before running anything and was started again)" if job.restarts else ""
+        self.say(f"  {'done' if job.error is None else 'FAILED':6} {job.key}.ipynb  {job.seconds:.1f} s{again}")
         if job.error is not None and job.executed.is_file():
             failed = self.root / "build" / "failed" / job.country / f"{job.name}.ipynb"
             failed.parent.mkdir(parents=True, exist_ok=True)

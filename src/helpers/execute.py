@@ -23,6 +23,11 @@ from . import paths
 
 KERNEL_NAME = paths.KERNEL_NAME
 CELL_TIMEOUT_S = 900
+# A kernel that dies before it answers kernel_info has run nothing, so it is started once more. Two kernels
+# started at the same moment by different processes can be given the same free port (jupyter_client#154):
+# one dies with "Address already in use"; the next start picks new ports.
+KERNEL_STARTS = 2
+DIED_AT_START = "Kernel died before replying to kernel_info"
 # Written into the kernels' matplotlibrc so that SVG ids are the same on every run.
 MATPLOTLIBRC_TEXT = f"# Written by helpers.build for reproducible figures.\nsvg.hashsalt: {paths.PROJECT_NAME}\n"
 
@@ -79,6 +84,7 @@ class Job:
     parameters: dict = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    restarts: int = 0  # 1 when its first kernel died before running anything and a second was started
     outputs: dict[str, str] = field(default_factory=dict)  # published path -> digest
     data: bytes = b""  # the normalised executed notebook
 
@@ -103,14 +109,25 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C for the whole build
 
 
-def _execute(source: str, executed: str, parameters: dict, env: dict, cwd: str) -> tuple[str | None, float]:
-    """In a worker process: run one notebook with papermill; (error message or None, seconds)."""
+def _execute(source: str, executed: str, parameters: dict, env: dict, cwd: str) -> tuple[str | None, float, int]:
+    """In a worker process: run one notebook with papermill, starting its kernel again if it died before
+    running anything; (error message or None, seconds, kernels that died at start)."""
+    os.environ.update(env)
+    started = time.monotonic()
+    restarts = 0
+    error = _papermill(source, executed, parameters, cwd)
+    while error == f"RuntimeError: {DIED_AT_START}" and restarts < KERNEL_STARTS - 1:
+        restarts += 1
+        error = _papermill(source, executed, parameters, cwd)
+    return error, time.monotonic() - started, restarts
+
+
+def _papermill(source: str, executed: str, parameters: dict, cwd: str) -> str | None:
+    """One papermill run of a notebook: its error message, or None."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
 
-    os.environ.update(env)
-    started = time.monotonic()
     try:
         papermill.execute_notebook(
             source,
@@ -130,10 +147,10 @@ def _execute(source: str, executed: str, parameters: dict, env: dict, cwd: str) 
         error = (
             f"cell {exc.cell_index} (In [{exc.exec_count}]) `{first.strip()[:100]}` raised {exc.ename}: {exc.evalue}"
         )
-        return error.rstrip(), time.monotonic() - started
+        return error.rstrip()
     except Exception as exc:  # kernel died, timeout, disk full
-        return f"{type(exc).__name__}: {exc}".rstrip(": "), time.monotonic() - started
-    return None, time.monotonic() - started
+        return f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return None
 
 
 def _kill_children() -> None:
@@ -170,7 +187,7 @@ def run_jobs(root: Path, jobs: list[Job], workers: int, finished) -> None:
             futures[pool.submit(_execute, *args)] = job
         for future in concurrent.futures.as_completed(futures):
             job = futures[future]
-            job.error, job.seconds = future.result()
+            job.error, job.seconds, job.restarts = future.result()
             finished(job)
         pool.shutdown()
     except BaseException:
