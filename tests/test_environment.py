@@ -238,7 +238,7 @@ def test_report_kernels_do_not_import_scipy():
     assert result.stdout.strip() == "[]", result.stderr
 
 
-def test_runner_kernel_is_this_environments_python(tmp_path):
+def test_runner_kernel_is_this_environments_python(tmp_path, monkeypatch):
     """Papermill, as the runner calls it (in a worker process), executes notebooks with this interpreter."""
     nb = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("import os, sys\nprint(sys.executable)\nprint(os.environ['PYTHONHASHSEED'])")],
@@ -250,7 +250,9 @@ def test_runner_kernel_is_this_environments_python(tmp_path):
     nbformat.write(nb, source)
     out = tmp_path / "probe.out.ipynb"
     env = execute.kernel_env(ROOT, tmp_path / "staging")
-    error, _ = execute._execute(str(source), str(out), {}, env, str(tmp_path))
+    for name, value in env.items():  # a worker sets them in its own environment: undone after this test
+        monkeypatch.setenv(name, value)
+    error, _, _ = execute._execute(str(source), str(out), {}, env, str(tmp_path))
     assert error is None
     out = nbformat.read(out, as_version=4)
     assert out.cells[0].outputs[0]["text"] == f"{sys.executable}\n0\n"
