@@ -8,6 +8,7 @@ when a design effect other than 1 is assumed.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import math
@@ -344,6 +345,11 @@ def test_show_comparisons_of_a_category(r, shown, tmp_path):
         for c in comparison.countries:  # (capitals: test_base_caption_of_another_country)
             assert f"{r.data.respondents(c)}, n = {r.data.country_n(c):,}".lower() in caption.lower()
         assert "Public" in table["text/plain"].splitlines()[1]
+        # each public named once, on the first of its rows (the rows of one public are together)
+        firsts = re.findall(r"<tr>\s*<td>([^<]*)</td>", table["text/html"])
+        publics = list(report.comparison_numbers(r, comparison)["Public"])
+        assert len(firsts) == len(publics) and firsts[0]
+        assert [f for f in firsts if f] == [html.escape(p) for p in dict.fromkeys(publics)]
         for token in internal_tokens(r.data):
             assert token not in table["text/html"], token
 

@@ -27,7 +27,6 @@ from .data import CATEGORIES
 from .tables import (
     Comparison,
     comparable_items,
-    comparison_table,
     comparison_title,
     question_table,
     questions_in_category,
@@ -131,13 +130,9 @@ def compare(r: report.Report, item: str, other: str | None = None) -> pd.DataFra
     :func:`comparison` for ``item`` and ``other``). ``attrs`` holds the ``title``, the ``caption`` (each
     public's n) and the ``finding``: each gap and whether it is beyond sampling error, in words."""
     c = comparison(r, item, other)
-    figures = comparison_table(r.data, c, r.confidence, r.deff)
-    shown = report.numbers_table(r, figures)
-    shown.insert(0, "Public", [r.data.respondents(country) for country in figures["country"]])
+    shown = report.comparison_numbers(r, c)
     shown.attrs.update(
-        title=comparison_title(r.data, c),
-        caption="; ".join(report.base_caption(r, figures[figures["country"] == x], x) for x in c.countries),
-        finding=narrative.comparison_finding(r.data, c, r.confidence, r.deff),
+        title=comparison_title(r.data, c), finding=narrative.comparison_finding(r.data, c, r.confidence, r.deff)
     )
     return shown
 

@@ -285,11 +285,20 @@ def show_comparisons(r: Report, category: str | None) -> None:
         return
     for comparison, title, text in narrative.comparison_findings(r.data, r.country, category, r.confidence, r.deff):
         _show_markdown("**{{ title }}.** {{ text | sentence }}", title=title, text=text)
-        table = comparison_table(r.data, comparison, r.confidence, r.deff)
-        frame = numbers_table(r, table)
-        frame.insert(0, "Public", [r.data.respondents(c) for c in table["country"]])
-        captions = "; ".join(base_caption(r, table[table["country"] == c], c) for c in comparison.countries)
-        _show_table(frame, captions)
+        frame = comparison_numbers(r, comparison)
+        publics = frame["Public"]
+        frame["Public"] = publics.where(publics != publics.shift(), "")  # each public named on its first row
+        _show_table(frame, frame.attrs["caption"])
+
+
+def comparison_numbers(r: Report, comparison) -> pd.DataFrame:
+    """One comparison's numbers as the report shows them: the public of each row, then :func:`numbers_table`'s
+    columns; ``attrs["caption"]`` gives each public's n."""
+    table = comparison_table(r.data, comparison, r.confidence, r.deff)
+    frame = numbers_table(r, table)
+    frame.insert(0, "Public", [r.data.respondents(c) for c in table["country"]])
+    frame.attrs["caption"] = "; ".join(base_caption(r, table[table["country"] == c], c) for c in comparison.countries)
+    return frame
 
 
 # ------------------------------------------------------------------------------------------ summary
