@@ -289,6 +289,17 @@ def test_toplines_list_every_published_figure_as_published(built):
         assert own.equals(every[every["country"] == code].reset_index(drop=True))
 
 
+def test_the_combined_toplines_lead_back_to_the_list_of_publics_after_each_one(built):
+    page = (built / site.SITE_DIR / "toplines" / "all.html").read_text(encoding="utf-8")
+    assert re.search(r'<nav class="countries" id="publics"', page)
+    codes = load_survey_data(built / "data").countries()
+    sections = re.split(r'<h2 class="public-heading" id="[A-Z]{2}">', page)[1:]
+    assert len(sections) == len(codes)
+    for section in sections:
+        assert section.count('<a href="#publics">') == 1, "one link back, after the public's last question"
+        assert section.rindex('<a href="#publics">') > section.rindex('<section class="topline">')
+
+
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused():
     frame = pd.DataFrame({"answer": ["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", "x=1"]})
     cells = [row[0] for row in csv.reader(io.StringIO(toplines.to_csv(frame)))][1:]
