@@ -77,22 +77,30 @@ def test_failing_notebook_changes_nothing(repo):
     assert not (repo / "build" / "records" / "JP").exists()
 
 
-# An IPython startup file for the build's kernels (their IPYTHONDIR is build/ipython/ of the checkout): the
-# kernel exits before it replies to kernel_info, the first time only or every time.
+# An IPython startup file for the build's kernels (their IPYTHONDIR is build/ipython/ of the checkout): it counts
+# the kernels started, then the kernel leaves a file in its staging folder and exits before it replies to
+# kernel_info, the first time only or every time.
 DIE_AT_START = (
     "import os, pathlib\n"
-    "marker = pathlib.Path(os.environ['IPYTHONDIR']) / 'died'\n"
-    "if {every_time} or not marker.exists():\n"
-    "    marker.touch()\n"
+    "folder = pathlib.Path(os.environ['IPYTHONDIR'])\n"
+    "with open(folder / 'starts', 'a') as f:\n"
+    "    f.write('start\\n')\n"
+    "if {every_time} or not (folder / 'died').exists():\n"
+    "    (folder / 'died').touch()\n"
+    "    stray = pathlib.Path(os.environ['SURVEY_STAGING_DIR'], 'figures', 'JP', 'stray.png')\n"
+    "    stray.parent.mkdir(parents=True, exist_ok=True)\n"
+    "    stray.write_bytes(b'left by a kernel that died')\n"
     "    os._exit(1)\n"
 )
 
 
 def test_a_kernel_that_dies_before_running_anything_is_started_once_more(repo):
     """Two kernels started at once by two processes can be given the same port, and one dies at start
-    (jupyter_client#154): its notebook gets a second kernel. A kernel that dies at every start fails the build."""
+    (jupyter_client#154): its notebook gets a second kernel, and nothing of the first. A kernel that dies at every
+    start fails the build after the second."""
     write_notebook(repo / "notebooks" / "zz_ok.ipynb", "name = 'zz_ok'", SMALL_FIGURE)
-    startup = repo / "build" / "ipython" / "profile_default" / "startup" / "00-die.py"
+    ipython = repo / "build" / "ipython"
+    startup = ipython / "profile_default" / "startup" / "00-die.py"
     startup.parent.mkdir(parents=True)
     startup.write_text(DIE_AT_START.format(every_time=True), encoding="utf-8")
     before = snapshot(repo)
@@ -100,15 +108,20 @@ def test_a_kernel_that_dies_before_running_anything_is_started_once_more(repo):
     failed = run_build(repo, "--country", "JP", "zz_ok")
     assert failed.returncode == 1
     assert "FAILED JP/zz_ok.ipynb: RuntimeError: Kernel died before replying to kernel_info" in failed.stderr
+    assert (ipython / "starts").read_text().splitlines() == ["start", "start"]
     assert snapshot(repo) == before
 
     startup.write_text(DIE_AT_START.format(every_time=False), encoding="utf-8")
-    (startup.parents[2] / "died").unlink()
+    (ipython / "died").unlink()
+    (ipython / "starts").unlink()
     result = run_build(repo, "--country", "JP", "zz_ok")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "a build that started a kernel again printed to stderr"
     assert "done   JP/zz_ok.ipynb" in result.stdout
     assert "its kernel died before running anything and was started again" in result.stdout
+    assert (ipython / "starts").read_text().splitlines() == ["start", "start"]
     assert (repo / "figures" / "JP" / "zz_ok.png").is_file()
+    assert not (repo / "figures" / "JP" / "stray.png").exists(), "a file of the kernel that died was published"
 
 
 def test_a_notebook_that_breaks_its_own_source_fails_the_build_cleanly(repo):

@@ -11,8 +11,10 @@ Ctrl-C or SIGTERM kills the workers and their kernels (processes this build star
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
 import time
@@ -84,7 +86,7 @@ class Job:
     parameters: dict = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
-    restarts: int = 0  # 1 when its first kernel died before running anything and a second was started
+    restarts: int = 0  # kernels started again because the one before died before running anything
     outputs: dict[str, str] = field(default_factory=dict)  # published path -> digest
     data: bytes = b""  # the normalised executed notebook
 
@@ -107,23 +109,35 @@ class Job:
 
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C for the whole build
+    # nbclient logs a kernel that died at start; the runner says itself what it did about it
+    logging.getLogger("papermill").addFilter(lambda record: DIED_AT_START not in record.getMessage())
 
 
 def _execute(source: str, executed: str, parameters: dict, env: dict, cwd: str) -> tuple[str | None, float, int]:
-    """In a worker process: run one notebook with papermill, starting its kernel again if it died before
-    running anything; (error message or None, seconds, kernels that died at start)."""
+    """In a worker process: run one notebook with papermill, up to :data:`KERNEL_STARTS` times while its kernel
+    dies before running anything; (error message or None, seconds, kernels started again)."""
     os.environ.update(env)
     started = time.monotonic()
-    restarts = 0
-    error = _papermill(source, executed, parameters, cwd)
-    while error == f"RuntimeError: {DIED_AT_START}" and restarts < KERNEL_STARTS - 1:
-        restarts += 1
-        error = _papermill(source, executed, parameters, cwd)
-    return error, time.monotonic() - started, restarts
+    for attempt in range(KERNEL_STARTS):
+        if attempt:  # nothing ran, so nothing was written; made sure of before the next kernel starts
+            _clear(env)
+        error, died_at_start = _papermill(source, executed, parameters, cwd)
+        if not died_at_start:
+            break
+    return error, time.monotonic() - started, attempt
 
 
-def _papermill(source: str, executed: str, parameters: dict, cwd: str) -> str | None:
-    """One papermill run of a notebook: its error message, or None."""
+def _clear(env: dict) -> None:
+    """Empty the staging folder and remove the run record that a kernel of ``env`` writes (those it has)."""
+    if env.get(paths.STAGING_ENV):
+        shutil.rmtree(env[paths.STAGING_ENV], ignore_errors=True)
+        Path(env[paths.STAGING_ENV]).mkdir(parents=True)
+    if env.get(paths.RUN_RECORD_ENV):
+        Path(env[paths.RUN_RECORD_ENV]).unlink(missing_ok=True)
+
+
+def _papermill(source: str, executed: str, parameters: dict, cwd: str) -> tuple[str | None, bool]:
+    """One papermill run of a notebook: (its error message or None, whether its kernel died at start)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
     from traitlets.config import Config
@@ -147,10 +161,11 @@ def _papermill(source: str, executed: str, parameters: dict, cwd: str) -> str | 
         error = (
             f"cell {exc.cell_index} (In [{exc.exec_count}]) `{first.strip()[:100]}` raised {exc.ename}: {exc.evalue}"
         )
-        return error.rstrip()
+        return error.rstrip(), False
     except Exception as exc:  # kernel died, timeout, disk full
-        return f"{type(exc).__name__}: {exc}".rstrip(": ")
-    return None
+        died_at_start = isinstance(exc, RuntimeError) and str(exc) == DIED_AT_START
+        return f"{type(exc).__name__}: {exc}".rstrip(": "), died_at_start
+    return None, False
 
 
 def _kill_children() -> None:

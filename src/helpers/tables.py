@@ -653,8 +653,8 @@ def comparison_table(
     """The full published distribution of each public of a comparison, with intervals.
 
     Every row of each public's own-measure question table (so "neither / don't know" and the unpublished
-    remainder are shown, not hidden), in the comparison's public order, plus ``compared``: whether the
-    option is one of ``comparison.options`` (shared, so a gap can be computed).
+    remainder are shown, not hidden), each public's rows together in the comparison's public order, plus
+    ``compared``: whether the option is one of ``comparison.options`` (shared, so a gap can be computed).
     """
     pieces = []
     for country, qid in zip(comparison.countries, comparison.question_ids):
