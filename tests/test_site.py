@@ -289,6 +289,21 @@ def test_toplines_list_every_published_figure_as_published(built):
         assert own.equals(every[every["country"] == code].reset_index(drop=True))
 
 
+def test_an_unconfirmed_figure_is_marked_unconfirmed_in_the_toplines_with_no_interval(built):
+    data = load_survey_data(built / "data")
+    every = toplines.read_csv(built / site.SITE_DIR / "toplines" / "all.csv")
+    unconfirmed = data.toplines[data.toplines["status"] == "unconfirmed"]
+    assert len(unconfirmed), "the data has no unconfirmed figure to check"
+    marked = every[every["kind"] == "unconfirmed"]
+    assert set(zip(marked["country"], marked["question_id"], marked["percent"])) == set(
+        zip(unconfirmed["country"], unconfirmed["question_id"], unconfirmed["percent_text"])
+    )
+    assert (marked["ci_low"] == "").all()
+    page = (built / site.SITE_DIR / "toplines" / "all.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="kind-unconfirmed"><td>[^<]*<span class="kind">\(unconfirmed\)</span>', page)
+    assert len(rows) == len(marked)
+
+
 def test_the_combined_toplines_lead_back_to_the_list_of_publics_after_each_one(built):
     page = (built / site.SITE_DIR / "toplines" / "all.html").read_text(encoding="utf-8")
     assert re.search(r'<nav class="countries" id="publics"', page)

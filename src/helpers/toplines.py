@@ -1,10 +1,10 @@
 """The topline document: every question of the report with every figure, as a tidy table and a CSV.
 
 One row per public × question × answer (× measure, where two sources measured it differently;
-:data:`COLUMNS`): the paraphrased wording, the base, the answer
-with its figure exactly as published (``percent`` keeps the published precision: ``78`` stays ``78``), what
-the row is (``kind``: published, a net, derived, or the unpublished remainder), its interval at the report's
-confidence level and design effect, and the source. The same tidy form is the CSV beside each chart (the
+:data:`COLUMNS`): the paraphrased wording, the base, the answer with its figure exactly as published
+(``percent`` keeps the published precision: ``78`` stays ``78``), what the row is (``kind``: published, a net,
+derived, unconfirmed, or the unpublished remainder), its interval at the report's confidence level and design
+effect, and the source. The same tidy form is the CSV beside each chart (the
 numbers it draws, from the chart's own table) and the toplines of each public and of all three.
 
 CSV cells a spreadsheet could run as a formula are defused (:func:`helpers.escape.spreadsheet_cell`).
@@ -71,7 +71,7 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float |
                 "base_n": round(float(r.base_n)),
                 "base_estimated": bool(r.base_is_estimate),
                 "answer": str(r.label),
-                "kind": str(r.kind),
+                "kind": "unconfirmed" if r.status == "unconfirmed" else str(r.kind),
                 "measure": "" if pd.isna(r.measure) else data.measure(r.measure).label,
                 "percent": str(r.percent_text),
                 "ci_low": "" if pd.isna(r.ci_low) else f"{r.ci_low:.1f}",
