@@ -459,6 +459,8 @@ def test_a_summary_section_says_when_its_findings_leave_answers_unpublished(data
             key = narrative.ranked_findings(data, by_category[category])[: narrative.KEY_FINDINGS_PER_CATEGORY]
             partial = any(f.remainder_unpublished for f in key)
             assert ("the sources published only some answers" in section) == partial, f"{country}: {category}"
+            leading = any(f.only_leading_published for f in key)
+            assert ("the sources published only the leading answers" in section) == leading, f"{country}: {category}"
             said += partial
     assert said >= 3
     assert "For this question, the sources published only some answers" in summaries["US"].split("## Economy")[1]
@@ -484,11 +486,27 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     partial = [f for f in findings if f.remainder_unpublished]  # every question listed: never "3 of the 3"
     assert narrative.unpublished_note(partial[:2]).startswith("For both questions above, ")
     assert narrative.unpublished_note(partial[:3]).startswith("For all three questions above, ")
-    assert narrative.unpublished_note([f for f in findings if not f.remainder_unpublished]) == ""
+    every = [f for fs in narrative.findings_by_category(data, "JP").values() for f in fs]
+    complete = [f for f in every if not f.remainder_unpublished and not f.only_leading_published]
+    assert complete and narrative.unpublished_note(complete) == ""
     one = next(f for f in findings if f.remainder_unpublished)
-    other = next(f for f in findings if not f.remainder_unpublished)
+    other = complete[0]
     assert narrative.unpublished_note([one]).startswith("For this question, ")
     assert narrative.unpublished_note([other, one]).startswith(f"For “{one.title}”, ")
+
+
+def test_a_question_allowing_several_answers_says_only_its_leading_answers_were_published(data):
+    """Such a question has no remainder to draw; "2 of the 3 questions" alone would read as the third complete."""
+    several = narrative.question_finding(data, "JP", "economic_partners")
+    one = narrative.question_finding(data, "JP", "us_impression")
+    assert several.only_leading_published and not several.remainder_unpublished
+    assert one.remainder_unpublished and not one.only_leading_published
+    assert narrative.unpublished_note([one, several]) == (
+        f"For “{one.title}”, the sources published only some answers; the remainder is shown as “other answers "
+        f"(not published)”. For “{several.title}”, the sources published only the leading answers, and the share "
+        "giving other answers cannot be computed."
+    )
+    assert narrative.unpublished_note([several]).startswith("For this question, the sources published only the lead")
 
 
 # ------------------------------------------------------------------------------------------ methodology

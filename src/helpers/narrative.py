@@ -215,6 +215,9 @@ class Finding:
     about_other_country: bool
     """Whether the item is about another country (its ``subject``) rather than the respondents' own."""
     remainder_unpublished: bool
+    """Some answers of a one-answer question unpublished: their share is the remainder the charts draw."""
+    only_leading_published: bool = False
+    """Only the leading answers of a question allowing several (or not saying) published: no remainder."""
 
 
 def _interval_text(row: pd.Series, confidence: float) -> str:
@@ -387,6 +390,7 @@ def question_finding(
         float(top["ci_low"]) if pd.notna(top["ci_low"]) else 0.0,
         data.subject(question_id) is not None,
         table.attrs["options_published"] == "some" and sum_counts_as_single(q),
+        table.attrs["options_published"] == "some" and not sum_counts_as_single(q),
     )
 
 
@@ -450,21 +454,33 @@ def headline_findings(
 def unpublished_note(findings: list[Finding], what: str = "question", drawn: bool = True) -> str:
     """The once-per-list note on answers the sources did not publish, naming the question when it is one of
     several: under a section's findings (``what`` "question", with how the charts draw the remainder) or under
-    the headlines ("finding", ``drawn`` False: no chart beside them)."""
-    partial = [f for f in findings if f.remainder_unpublished]
-    if not partial:
-        return ""
+    the headlines ("finding", ``drawn`` False: no chart beside them). Questions allowing several answers (or not
+    saying) have no remainder: for them, the note says that only the leading answers were published."""
+    notes = []
+    remainder = [f for f in findings if f.remainder_unpublished]
+    if remainder:
+        shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
+        notes.append(f"For {_which(remainder, findings, what)}, the sources published only some answers{shown}.")
+    leading = [f for f in findings if f.only_leading_published]
+    if leading:
+        notes.append(
+            f"For {_which(leading, findings, what)}, the sources published only the leading answers, and the "
+            "share giving other answers cannot be computed."
+        )
+    return " ".join(notes)
+
+
+def _which(partial: list[Finding], findings: list[Finding], what: str) -> str:
+    """The findings of ``partial`` named among ``findings``: "this question", "“Title”", "both questions above",
+    "all three questions above", "2 of the 3 questions above"."""
     n = len(findings)
     if n == 1:
-        which = f"this {what}"
-    elif len(partial) == 1:
-        which = f"“{partial[0].title}”"
-    elif len(partial) == n:
-        which = f"both {what}s above" if n == 2 else f"all {voc.number_in_words(n)} {what}s above"
-    else:
-        which = f"{len(partial)} of the {n} {what}s above"
-    shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
-    return f"For {which}, the sources published only some answers{shown}."
+        return f"this {what}"
+    if len(partial) == 1:
+        return f"“{partial[0].title}”"
+    if len(partial) == n:
+        return f"both {what}s above" if n == 2 else f"all {voc.number_in_words(n)} {what}s above"
+    return f"{len(partial)} of the {n} {what}s above"
 
 
 # ------------------------------------------------------------------------------------------ comparisons
