@@ -118,11 +118,13 @@ def claim_numbers(data, claim, confidence: float = 0.95, deff="published") -> se
 
 
 def trend_numbers(data, country: str, confidence: float = 0.95) -> set[str]:
-    """What a trend sentence may hold: the series' figures and years, the gaps between any two of its figures."""
+    """What a trend sentence may hold: the series' figures, years and sample sizes, the gaps between any two of
+    its figures."""
     allowed = {fmt.level(confidence).rstrip("%")}
     for qid in trends.series_of(data, country):
         points = trends.series_points(data, country, qid)
         allowed |= set(points["percent_text"].astype(str)) | {str(y) for y in points["year"]}
+        allowed |= {str(int(n)) for n in trends.series_waves(data, country, qid)["n"].dropna()}
         for _, rows in points.groupby("option", observed=True):
             texts = [Decimal(str(t)) for t in rows["percent_text"]]
             allowed |= {f"{abs(a - b):.1f}" for a, b in itertools.permutations(texts, 2)}

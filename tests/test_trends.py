@@ -154,8 +154,13 @@ def test_a_tie_is_neither_a_record_nor_a_change(data_copy):
 def test_a_figure_known_only_from_a_later_report_says_so(data):
     """South Korea's 2024 trust figure is known from 2025 reports only; the sentence says so."""
     items = dict(trends.summary_trend_items(data, "KR"))
-    assert "from 73.2% in 2024 (as reported in 2025) to 66.3% in 2025" in items[data.wording("us_trust", "KR")]
-    assert "(as reported in" not in items[data.wording("japan_impression", "KR")]  # its 2024 source is of 2024
+    trust = items[data.wording("us_trust", "KR")]
+    assert "from 73.2% in 2024 (as reported in 2025) to 66.3% in 2025" in trust
+    # the test takes the figure to be from the 2024 survey, whose n it uses: said where the significance is
+    n = int(data.waves.set_index("wave").loc["eai2024", "n"])
+    assert f"significant at the 95% level if the 2024 figure is from that year's survey, of {n:,} respondents;" in trust
+    impression = items[data.wording("japan_impression", "KR")]
+    assert "(as reported in" not in impression and "that year's survey" not in impression  # its source is of 2024
 
 
 def test_only_publics_with_earlier_waves_get_trend_items_one_per_series(data):

@@ -424,6 +424,8 @@ class Change:
     other_survey: bool = False  # the two waves are different surveys (same method; wording may differ)
     reported_a: int | None = None  # the year the earlier figure was published, when later than its wave's
     reported_b: int | None = None  # the same for the later figure
+    n_a: int | None = None  # the earlier wave's sample size (recorded; the test's n)
+    n_b: int | None = None  # the later wave's
 
 
 def _untestable_reason(waves: pd.DataFrame, year_a: int, year_b: int, breaks: list[Break]) -> str:
@@ -471,8 +473,9 @@ def change_between(
     if reason:
         return Change(**base, tested=False, significant=False, reason=reason)
     used = design_effect(data, country, deff)  # the public's design effect in this report, for both waves
+    base.update(n_a=int(a["n"]), n_b=int(b["n"]))
     d = compare_between_countries(
-        float(b["percent"]), int(b["n"]), float(a["percent"]), int(a["n"]), confidence, used, used
+        float(b["percent"]), base["n_b"], float(a["percent"]), base["n_a"], confidence, used, used
     )
     return Change(**base, tested=True, significant=d.significant, reason="", difference=d)
 
@@ -480,6 +483,17 @@ def change_between(
 def _figure_in(text: str, year: int, reported: int | None) -> str:
     """ "66.3% in 2025"; "73.2% in 2024 (as reported in 2025)" for a figure whose source is dated later."""
     return f"{fmt.percent(text)} in {year}" + (f" (as reported in {reported})" if reported else "")
+
+
+def _taken_from_its_wave(change: Change) -> str:
+    """What a test of a figure known only from a later report takes for granted: that it comes from its wave's
+    survey, whose n the test uses (" if the 2024 figure is from that year's survey, of 1,006 respondents")."""
+    later = [
+        (y, n)
+        for y, n, r in ((change.year_a, change.n_a, change.reported_a), (change.year_b, change.n_b, change.reported_b))
+        if r
+    ]
+    return "".join(f" if the {y} figure is from that year's survey, of {fmt.count(n)} respondents" for y, n in later)
 
 
 def change_sentence(change: Change, confidence: float = 0.95) -> str:
@@ -499,11 +513,12 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     same = "same organisation, mode and population" + (
         ", but different surveys, whose questions may be worded differently" if change.other_survey else ""
     )
+    taken = _taken_from_its_wave(change)
     if change.significant:
         verb = "rose" if d.diff > 0 else "fell"
-        return f"{fmt.capitalise(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level; {same})."
+        return f"{fmt.capitalise(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level{taken}; {same})."
     return (
-        f"{fmt.capitalise(who)} was {a} and {b}; the change of {gap} is not significant at the {level} level "
+        f"{fmt.capitalise(who)} was {a} and {b}; the change of {gap} is not significant at the {level} level{taken} "
         f"({same}), so no rise or fall is claimed."
     )
 
@@ -604,7 +619,8 @@ def methodology_rules() -> str:
             "- Where sources disagree on an earlier figure, both are kept in the data; the series uses the one "
             "published by the institute or at the time of release, and the data say why.",
             "- A figure taken from a source dated after its wave's year (a 2024 figure known from reports of 2025) "
-            "is said to be “as reported in” that year wherever a change is described.",
+            "is said to be “as reported in” that year wherever a change is described; a test of a change from "
+            "it takes the figure to come from its wave's survey (with that survey's n), and the sentence says so.",
         ]
     )
 
