@@ -129,6 +129,29 @@ def test_a_change_across_a_break_is_shown_but_not_tested(data):
     assert "rose" not in text and "fell" not in text
 
 
+def test_a_change_of_method_says_where_a_population_is_not_recorded():
+    """A population change seen across waves that record none is placed between the waves that record it, not
+    just before the first new one; a wave after a break that records no population is said to."""
+    waves = pd.DataFrame(
+        {
+            "year": [2018, 2019, 2020, 2021, 2023, 2025],
+            "organisation": ["A", "A", "A", "A", "A", "B"],
+            "mode": ["face-to-face"] * 5 + ["online"],
+            "population": ["adults 19+", None, None, "adults 18+", "adults 18+", None],
+        }
+    )
+    first, second = trends.series_breaks(waves)
+    assert (first.year_before, first.year_after) == (2020, 2021)  # the chart's rule: before the first new one
+    assert (
+        first.text()
+        == "the population changed from adults 19+ in 2018 to adults 18+ in 2021, the waves between recording none"
+    )
+    assert second.text() == (
+        "the organisation changed from A to B and the mode changed from face-to-face to online between 2023 and "
+        "2025, and the 2025 population is not recorded"
+    )
+
+
 def test_a_change_with_an_unrecorded_sample_size_is_not_tested(data):
     c = trends.change_between(data, "KR", "japan_impression", "favorable", 2014, 2015)
     assert not c.tested and "sample size of the 2015 wave" in c.reason

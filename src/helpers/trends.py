@@ -300,6 +300,8 @@ class Break:
     year_before: int
     year_after: int
     changes: tuple[tuple[str, str, str], ...]  # (field, before, after)
+    population_since: int | None = None  # a changed population last recorded before year_before: its wave
+    population_unrecorded: bool = False  # the wave after the break records no population
 
     @property
     def position(self) -> float:
@@ -311,9 +313,29 @@ class Break:
         return ", ".join(after for _, _, after in self.changes)
 
     def text(self) -> str:
-        """ "the mode changed from face-to-face to online between 2023 and 2024"."""
-        parts = [f"the {what} changed from {before} to {after}" for what, before, after in self.changes]
-        return f"{' and '.join(parts)} between {self.year_before} and {self.year_after}"
+        """ "the mode changed from face-to-face to online between 2023 and 2024". A population change found
+        across waves that record none is placed between the waves that do ("from adults 19+ in 2018 to adults
+        18+ in 2021, the waves between recording none"), and a wave after the break that records no population
+        is said to."""
+        known = [(w, b, a) for w, b, a in self.changes if w != "population" or self.population_since is None]
+        parts = []
+        if known:
+            parts.append(
+                f"{' and '.join(_changed(*c) for c in known)} between {self.year_before} and {self.year_after}"
+            )
+        parts += [
+            f"the {w} changed from {b} in {self.population_since} to {a} in {self.year_after}, the waves between "
+            "recording none"
+            for w, b, a in self.changes
+            if (w, b, a) not in known
+        ]
+        if self.population_unrecorded:
+            parts.append(f"the {self.year_after} population is not recorded")
+        return ", and ".join(parts)
+
+
+def _changed(what: str, before: str, after: str) -> str:
+    return f"the {what} changed from {before} to {after}"
 
 
 def series_of(data, country: str) -> list[str]:
@@ -384,20 +406,22 @@ def series_breaks(waves: pd.DataFrame) -> list[Break]:
     """The breaks between consecutive waves (rows of :func:`series_waves`): a change of organisation or mode,
     or a population that differs from the last one recorded before it."""
     breaks = []
-    last_population = None
+    last_population, last_year = None, None
     rows = list(waves.itertuples(index=False))
     for before, after in itertools.pairwise(rows):
         if pd.notna(before.population):
-            last_population = str(before.population)
+            last_population, last_year = str(before.population), int(before.year)
         changes = [
             (what, str(getattr(before, what)), str(getattr(after, what)))
             for what in ("organisation", "mode")
             if getattr(before, what) != getattr(after, what)
         ]
+        since = None
         if pd.notna(after.population) and last_population is not None and str(after.population) != last_population:
             changes.append(("population", last_population, str(after.population)))
+            since = last_year if last_year != int(before.year) else None
         if changes:
-            breaks.append(Break(int(before.year), int(after.year), tuple(changes)))
+            breaks.append(Break(int(before.year), int(after.year), tuple(changes), since, pd.isna(after.population)))
     return breaks
 
 
@@ -609,7 +633,9 @@ def methodology_rules() -> str:
             "figure with its source and each wave with each public's organisation, mode, fieldwork, n and "
             f"population. Modes: {modes}.",
             "- A change of organisation, mode or population between two consecutive waves is a change of "
-            "method. Charts mark it with a vertical rule and a short label; it is derived from the data.",
+            "method. Charts mark it with a vertical rule and a short label; it is derived from the data. A "
+            "population is compared with the last one recorded: a change seen across waves that record none is "
+            "said to lie between the two waves that record it.",
             "- A change between two waves is tested (two independent samples, each wave's own n, the report's "
             "design effect) only when no change of method lies between them and both waves' n and population "
             "are recorded. Otherwise the figures are shown side by side and the text says why the change is "
