@@ -72,5 +72,8 @@ def test_a_category_notebook_has_one_section_per_question_with_a_table(category)
             o for c in nb.cells for o in c.get("outputs", []) if "<table" in o.get("data", {}).get("text/html", "")
         ]
         assert len(tables) >= len(expected)
+        # each question is shown in its own section only: no table lists questions again
+        wordings = [DATA.wording(q, country) for q in questions(r, category)]
+        assert not [t for t in tables if any(f"<td>{w}</td>" in t["data"]["text/html"] for w in wordings)]
         loop = next(c for c in nb.cells if c.cell_type == "code" and "report.show_question(" in c.source)
         assert loop.source.startswith("for question_id in report.questions(r, CATEGORY):")

@@ -23,7 +23,7 @@ def shown(monkeypatch, tmp_path):
 def test_the_single_figures_are_one_table_and_no_image(country, shown, tmp_path):
     r = report.open_report(country=country)
     qids = charts.single_figure_questions(r.data, country)
-    report.show_single_figures(r, None)
+    report.show_single_figures(r)
     assert not any("image/svg+xml" in o for o in shown if isinstance(o, dict))
     assert not list(tmp_path.rglob("*single_figures*"))
     (table,) = [o for o in shown if isinstance(o, dict) and "text/html" in o]
@@ -38,7 +38,7 @@ def test_the_single_figures_are_one_table_and_no_image(country, shown, tmp_path)
 
 def test_a_figure_of_another_measure_says_what_it_measures(shown):
     r = report.open_report(country="KR")
-    report.show_single_figures(r, None)
+    report.show_single_figures(r)
     (table,) = [o for o in shown if isinstance(o, dict) and "text/html" in o]
     qid = "trilateral_security_cooperation"
     row = next(line for line in table["text/html"].split("<tr") if r.data.wording(qid, "KR") in line)

@@ -249,14 +249,12 @@ def show_question(r: Report, question_id: str) -> None:
     _show_table(numbers_table(r, table), base_caption(r, table))
 
 
-def show_single_figures(r: Report, category: str | None) -> None:
-    """The questions with a single published figure each, as one compact table (each is also drawn in its
-    own section): a category's when it has two or more, or (``None``) every category's."""
-    grouped = charts.single_figure_questions(r.data, r.country, category, r.confidence, r.deff)
-    if len(grouped) < (1 if category is None else 2):
+def show_single_figures(r: Report) -> None:
+    """The questions with a single published figure each, of every category, as one compact table for the
+    summary (each is drawn in its category notebook's own section)."""
+    grouped = charts.single_figure_questions(r.data, r.country, None, r.confidence, r.deff)
+    if not grouped:
         return
-    if category is not None:
-        display(Markdown("### Questions with one published figure"))
     frames = []
     for qid in grouped:
         table = question_table(r.data, r.country, qid, r.confidence, r.deff)
