@@ -322,7 +322,7 @@ def test_every_sentence_of_every_finding_starts_with_a_capital(data):
 
 def test_undisclosed_answer_formats_are_not_tested(data):
     text = finding(data, "us_favorable_reasons")
-    assert "do not say whether one answer or several were allowed" in text and "tied" not in text
+    assert "do not say how many answers each respondent could give" in text and "tied" not in text
 
 
 def test_two_measures_are_both_reported_with_their_source(data):

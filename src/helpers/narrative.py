@@ -278,7 +278,7 @@ def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
     if rest:
         text += ", ahead of " + fmt.and_list(rest)
     if answers == "not disclosed":
-        return text + "; the sources do not say whether one answer or several were allowed, so gaps are not tested."
+        return text + "; the sources do not say how many answers each respondent could give, so gaps are not tested."
     return text + "; several answers were allowed, so the gaps are not tested."
 
 
