@@ -185,14 +185,21 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
     institute = data.survey.institute(c.conductor)  # named in full, with the short name charts use
     implied = published_deff(data, country)
     if deff != PUBLISHED:
-        used = f"this run's intervals assume a design effect of {fmt.deff(deff)} (the parameter deff)"
+        used = (
+            f"it implies a design effect of about {implied.implied:.2f}; this run's intervals assume a design "
+            f"effect of {fmt.deff(deff)} (the parameter deff)"
+        )
     elif implied.is_srs:
         used = (
-            "it is the simple-random-sampling margin at its published precision, so the intervals assume simple "
-            "random sampling"
+            "to its published precision, that is the margin of a simple random sample of this size, so the "
+            "intervals assume simple random sampling"
         )
     else:
-        used = f"the intervals use {implied.value:.2f}"
+        wider = "wider" if implied.value > 1 else "narrower"
+        used = (
+            f"{wider} than a simple random sample of this size would give: a design effect of {implied.value:.2f}, "
+            "which the intervals use"
+        )
     return {
         "code": country,
         "name": c.name,
@@ -209,7 +216,6 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
         ],
         "margin": f"±{c.margin_of_error}",
         "margin_source": data.source_label(c.margin_of_error_source),
-        "implied_deff": f"{implied.implied:.2f}",
         "deff_used": used,
     }
 
