@@ -511,6 +511,16 @@ def test_a_question_allowing_several_answers_says_only_its_leading_answers_were_
     assert narrative.unpublished_note([several]).startswith("For this question, the sources published only the lead")
 
 
+def test_every_summary_has_the_release_wording_section_as_its_notebook_does(data, summaries):
+    """A public whose release has no finding in words of its own says so, as the summary notebook does."""
+    for country, summary in summaries.items():
+        section = summary.split("## The release's wording, checked", 1)[1].split("\n## ", 1)[0]
+        claims = narrative.claim_findings(data, country)
+        assert (narrative.NO_CLAIMS in section) == (not claims), country
+        assert ("*Supported*" in section) == bool(claims), country  # the verdicts explained only where used
+    assert any(not narrative.claim_findings(data, c) for c in data.countries())
+
+
 # ------------------------------------------------------------------------------------------ methodology
 
 

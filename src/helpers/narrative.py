@@ -767,6 +767,9 @@ def claim_findings(
     return findings
 
 
+NO_CLAIMS = "The sources describe no finding for this public in words of their own."
+
+
 def claims_introduction(confidence: float = 0.95) -> str:
     """What the release-wording section does and what its outcomes mean, in plain words."""
     level = fmt.level(confidence)

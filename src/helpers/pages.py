@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 7  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 8  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -266,6 +266,7 @@ def summary_model(
             }
         )
     comparisons = narrative.comparison_findings(data, country, None, confidence, deff)
+    claims = narrative.claim_findings(data, country, confidence, deff)
     return {
         "version": MODEL_VERSION,
         "survey": {"title": data.survey.title, "fieldwork_month": data.survey.fieldwork_month},
@@ -289,7 +290,8 @@ def summary_model(
             "figure": outputs.comparisons_figure(country, None, figures_dir) if comparisons else None,
             "items": [{"title": title, "text": text} for _, title, text in comparisons],
         },
-        "claims": narrative.claim_findings(data, country, confidence, deff),
+        "claims": claims,
+        "claims_none": "" if claims else narrative.NO_CLAIMS,  # the section is kept: that there are none is news
         "methodology": methodology_model(data, confidence, deff),
         "trends": trends_model(data, country, confidence, deff, figures_dir),
         "sources": sources_model(data),
