@@ -74,11 +74,13 @@ def test_table_and_chart_refuse_a_question_the_public_was_not_asked(r):
             call(r, "trump")
 
 
-def test_chart_draws_the_question_and_refuses_a_single_figure_listing_the_charted_ones(r):
+def test_chart_draws_the_question_a_single_figure_included(r):
+    """As the report draws it: a question with one published figure is its bar beside the remainder."""
     fig = explore.chart(r, "trump_impression")
     assert set(fig.survey_table["question_id"]) == {"trump_impression"}
-    with pytest.raises(ValueError, match=r"'taiwan_importance' has a single published figure .* trump_impression"):
-        explore.chart(r, "taiwan_importance")
+    lone = explore.chart(r, "taiwan_importance")
+    assert set(lone.survey_table["question_id"]) == {"taiwan_importance"}
+    assert set(lone.survey_table["kind"]) == {"published", "not published"}
 
 
 # ------------------------------------------------------------------------------------------ comparisons

@@ -30,8 +30,6 @@ from .tables import (
     comparison_title,
     question_table,
     questions_in_category,
-    single_figure,
-    single_figure_questions,
 )
 
 __all__ = ["chart", "compare", "compare_chart", "comparison", "questions", "table"]
@@ -80,15 +78,6 @@ def chart(r: report.Report, question_id: str):
     data = r.data
     data.check_question(question_id, r.country)
     figures = question_table(data, r.country, question_id, r.confidence, r.deff)
-    if single_figure(figures):
-        category = str(data.question(question_id)["category"])
-        singles = set(single_figure_questions(data, r.country, None, r.confidence, r.deff))
-        own = [q for q in data.questions["question_id"] if r.country in data.countries_of(q) and q not in singles]
-        raise ValueError(
-            f"{question_id!r} has a single published figure for {r.country}, drawn with the others like it by "
-            f"charts.plot_single_figures(r.data, r.country, {category!r}); questions with a chart of their own "
-            f"for {r.country}: {', '.join(own)}"
-        )
     return charts.plot_question(data, r.country, question_id, r.confidence, r.deff, table=figures)
 
 
