@@ -461,8 +461,8 @@ def test_a_summary_section_says_when_its_findings_leave_answers_unpublished(data
             key = narrative.ranked_findings(data, by_category[category])[: narrative.KEY_FINDINGS_PER_CATEGORY]
             partial = any(f.remainder_unpublished for f in key)
             assert ("the sources published only some answers" in section) == partial, f"{country}: {category}"
-            leading = any(f.only_leading_published for f in key)
-            assert ("the sources published only the leading answers" in section) == leading, f"{country}: {category}"
+            leading = any(f.unknown_remainder for f in key)
+            assert ("the share giving other answers cannot be computed" in section) == leading, f"{country}: {category}"
             said += partial
     assert said >= 3
     assert "For this question, the sources published only some answers" in summaries["US"].split("## Economy")[1]
@@ -489,7 +489,7 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     assert narrative.unpublished_note(partial[:2]).startswith("For both questions above, ")
     assert narrative.unpublished_note(partial[:3]).startswith("For all three questions above, ")
     every = [f for fs in narrative.findings_by_category(data, "JP").values() for f in fs]
-    complete = [f for f in every if not f.remainder_unpublished and not f.only_leading_published]
+    complete = [f for f in every if not f.remainder_unpublished and not f.unknown_remainder]
     assert complete and narrative.unpublished_note(complete) == ""
     one = next(f for f in findings if f.remainder_unpublished)
     other = complete[0]
@@ -497,18 +497,18 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     assert narrative.unpublished_note([other, one]).startswith(f"For “{one.title}”, ")
 
 
-def test_a_question_allowing_several_answers_says_only_its_leading_answers_were_published(data):
+def test_a_question_allowing_several_answers_says_its_other_answers_cannot_be_computed(data):
     """Such a question has no remainder to draw; "2 of the 3 questions" alone would read as the third complete."""
     several = narrative.question_finding(data, "JP", "economic_partners")
     one = narrative.question_finding(data, "JP", "us_impression")
-    assert several.only_leading_published and not several.remainder_unpublished
-    assert one.remainder_unpublished and not one.only_leading_published
+    assert several.unknown_remainder and not several.remainder_unpublished
+    assert one.remainder_unpublished and not one.unknown_remainder
     assert narrative.unpublished_note([one, several]) == (
         f"For “{one.title}”, the sources published only some answers; the remainder is shown as “other answers "
-        f"(not published)”. For “{several.title}”, the sources published only the leading answers, and the share "
-        "giving other answers cannot be computed."
+        f"(not published)”. For “{several.title}”, the sources published only some answers too, and as more than "
+        "one answer may have been allowed, the share giving other answers cannot be computed."
     )
-    assert narrative.unpublished_note([several]).startswith("For this question, the sources published only the lead")
+    assert narrative.unpublished_note([several]).endswith("the share giving other answers cannot be computed.")
 
 
 def test_every_summary_has_the_release_wording_section_as_its_notebook_does(data, summaries):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import shutil
@@ -129,9 +130,18 @@ def test_a_change_across_a_break_is_shown_but_not_tested(data):
     assert "rose" not in text and "fell" not in text
 
 
+def breaks_text(populations: list, organisations: list) -> list[str]:
+    """The texts of the breaks of waves from 2018 on, of one mode."""
+    years = list(range(2018, 2018 + len(populations)))
+    waves = pd.DataFrame(
+        {"year": years, "organisation": organisations, "mode": ["online"] * len(years), "population": populations}
+    )
+    return [b.text() for b in trends.series_breaks(waves)]
+
+
 def test_a_change_of_method_says_where_a_population_is_not_recorded():
     """A population change seen across waves that record none is placed between the waves that record it, not
-    just before the first new one; a wave after a break that records no population is said to."""
+    just before the first new one; a wave after a break that records no population (where one did) is said to."""
     waves = pd.DataFrame(
         {
             "year": [2018, 2019, 2020, 2021, 2023, 2025],
@@ -142,14 +152,33 @@ def test_a_change_of_method_says_where_a_population_is_not_recorded():
     )
     first, second = trends.series_breaks(waves)
     assert (first.year_before, first.year_after) == (2020, 2021)  # the chart's rule: before the first new one
-    assert (
-        first.text()
-        == "the population changed from adults 19+ in 2018 to adults 18+ in 2021, the waves between recording none"
+    assert first.text() == (
+        "the population changed from adults 19+ in 2018 to adults 18+ in 2021, with none recorded for 2019 and 2020"
     )
     assert second.text() == (
         "the organisation changed from A to B and the mode changed from face-to-face to online between 2023 and "
         "2025, and the 2025 population is not recorded"
     )
+    assert breaks_text(["19+", None, "18+"], ["A", "A", "B"]) == [
+        "the organisation changed from A to B between 2019 and 2020, and the population changed from 19+ in 2018 "
+        "to 18+ in 2020, with none recorded for 2019"
+    ]
+    # no population recorded anywhere: nothing to say of one wave's
+    assert breaks_text([None, None, None], ["A", "A", "B"]) == [
+        "the organisation changed from A to B between 2019 and 2020"
+    ]
+
+
+def test_a_test_of_figures_known_from_later_reports_names_each_in_one_clause():
+    change = trends.Change("trust", 2023, 2024, "70", "60", True, True, "", None, reported_a=2025, reported_b=2025)
+    both = trends._taken_from_its_wave(dataclasses.replace(change, n_a=1000, n_b=1006))
+    assert both == " if the 2023 and 2024 figures are from those years' surveys, of 1,000 and 1,006 respondents"
+    one = trends._taken_from_its_wave(dataclasses.replace(change, reported_a=None, n_b=1006))
+    assert one == " if the 2024 figure is from that year's survey, of 1,006 respondents"
+    assert trends._taken_from_its_wave(dataclasses.replace(change, reported_a=None)) == (
+        " if the 2024 figure is from that year's survey"  # no n recorded: none said
+    )
+    assert trends._taken_from_its_wave(dataclasses.replace(change, reported_a=None, reported_b=None)) == ""
 
 
 def test_a_change_with_an_unrecorded_sample_size_is_not_tested(data):

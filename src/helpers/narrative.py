@@ -216,8 +216,8 @@ class Finding:
     """Whether the item is about another country (its ``subject``) rather than the respondents' own."""
     remainder_unpublished: bool
     """Some answers of a one-answer question unpublished: their share is the remainder the charts draw."""
-    only_leading_published: bool = False
-    """Only the leading answers of a question allowing several (or not saying) published: no remainder."""
+    unknown_remainder: bool = False
+    """Some answers unpublished where several may be given (or the format is not disclosed): no remainder."""
 
 
 def _interval_text(row: pd.Series, confidence: float) -> str:
@@ -455,17 +455,17 @@ def unpublished_note(findings: list[Finding], what: str = "question", drawn: boo
     """The once-per-list note on answers the sources did not publish, naming the question when it is one of
     several: under a section's findings (``what`` "question", with how the charts draw the remainder) or under
     the headlines ("finding", ``drawn`` False: no chart beside them). Questions allowing several answers (or not
-    saying) have no remainder: for them, the note says that only the leading answers were published."""
+    saying) have no remainder: for them, the note says that the share giving other answers cannot be computed."""
     notes = []
     remainder = [f for f in findings if f.remainder_unpublished]
     if remainder:
         shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
         notes.append(f"For {_which(remainder, findings, what)}, the sources published only some answers{shown}.")
-    leading = [f for f in findings if f.only_leading_published]
-    if leading:
+    unknown = [f for f in findings if f.unknown_remainder]
+    if unknown:
         notes.append(
-            f"For {_which(leading, findings, what)}, the sources published only the leading answers, and the "
-            "share giving other answers cannot be computed."
+            f"For {_which(unknown, findings, what)}, the sources published only some answers{' too' if notes else ''}, "
+            "and as more than one answer may have been allowed, the share giving other answers cannot be computed."
         )
     return " ".join(notes)
 

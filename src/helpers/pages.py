@@ -197,8 +197,8 @@ def about_model(data: SurveyData, country: str, deff: float | str = PUBLISHED) -
     else:
         wider = "wider" if implied.value > 1 else "narrower"
         used = (
-            f"{wider} than a simple random sample of this size would give: a design effect of {implied.value:.2f}, "
-            "which the intervals use"
+            f"it is {wider} than the margin of a simple random sample of this size: a design effect of "
+            f"{implied.value:.2f}, which the intervals use"
         )
     return {
         "code": country,

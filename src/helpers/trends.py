@@ -301,6 +301,7 @@ class Break:
     year_after: int
     changes: tuple[tuple[str, str, str], ...]  # (field, before, after)
     population_since: int | None = None  # a changed population last recorded before year_before: its wave
+    population_gap: tuple[int, ...] = ()  # the waves between population_since and year_after, recording none
     population_unrecorded: bool = False  # the wave after the break records no population
 
     @property
@@ -315,8 +316,8 @@ class Break:
     def text(self) -> str:
         """ "the mode changed from face-to-face to online between 2023 and 2024". A population change found
         across waves that record none is placed between the waves that do ("from adults 19+ in 2018 to adults
-        18+ in 2021, the waves between recording none"), and a wave after the break that records no population
-        is said to."""
+        18+ in 2021, with none recorded for 2019 and 2020"), and a wave after the break that records no
+        population, where an earlier one did, is said to."""
         known = [(w, b, a) for w, b, a in self.changes if w != "population" or self.population_since is None]
         parts = []
         if known:
@@ -324,8 +325,8 @@ class Break:
                 f"{' and '.join(_changed(*c) for c in known)} between {self.year_before} and {self.year_after}"
             )
         parts += [
-            f"the {w} changed from {b} in {self.population_since} to {a} in {self.year_after}, the waves between "
-            "recording none"
+            f"the {w} changed from {b} in {self.population_since} to {a} in {self.year_after}, with none "
+            f"recorded for {fmt.and_list([str(y) for y in self.population_gap])}"
             for w, b, a in self.changes
             if (w, b, a) not in known
         ]
@@ -406,11 +407,13 @@ def series_breaks(waves: pd.DataFrame) -> list[Break]:
     """The breaks between consecutive waves (rows of :func:`series_waves`): a change of organisation or mode,
     or a population that differs from the last one recorded before it."""
     breaks = []
-    last_population, last_year = None, None
+    last_population, last_year, gap = None, None, []
     rows = list(waves.itertuples(index=False))
     for before, after in itertools.pairwise(rows):
         if pd.notna(before.population):
-            last_population, last_year = str(before.population), int(before.year)
+            last_population, last_year, gap = str(before.population), int(before.year), []
+        else:
+            gap.append(int(before.year))
         changes = [
             (what, str(getattr(before, what)), str(getattr(after, what)))
             for what in ("organisation", "mode")
@@ -421,7 +424,10 @@ def series_breaks(waves: pd.DataFrame) -> list[Break]:
             changes.append(("population", last_population, str(after.population)))
             since = last_year if last_year != int(before.year) else None
         if changes:
-            breaks.append(Break(int(before.year), int(after.year), tuple(changes), since, pd.isna(after.population)))
+            unrecorded = pd.isna(after.population) and last_population is not None  # said only where one was
+            breaks.append(
+                Break(int(before.year), int(after.year), tuple(changes), since, tuple(gap) if since else (), unrecorded)
+            )
     return breaks
 
 
@@ -517,7 +523,14 @@ def _taken_from_its_wave(change: Change) -> str:
         for y, n, r in ((change.year_a, change.n_a, change.reported_a), (change.year_b, change.n_b, change.reported_b))
         if r
     ]
-    return "".join(f" if the {y} figure is from that year's survey, of {fmt.count(n)} respondents" for y, n in later)
+    if not later:
+        return ""
+    years = fmt.and_list([str(y) for y, _ in later])
+    known = all(n is not None for _, n in later)  # a change is tested only with both waves' n: always, there
+    of = f", of {fmt.and_list([fmt.count(n) for _, n in later])} respondents" if known else ""
+    if len(later) == 1:
+        return f" if the {years} figure is from that year's survey{of}"
+    return f" if the {years} figures are from those years' surveys{of}"
 
 
 def change_sentence(change: Change, confidence: float = 0.95) -> str:
