@@ -52,6 +52,11 @@ def one_decimal(x: float) -> set[str]:
     return {f"{x:.1f}", f"{-x:.1f}", f"{abs(x):.1f}"}
 
 
+def section_of(summary: str, heading: str) -> str:
+    """The text of a summary's section, from its ``## heading`` to the next section."""
+    return summary.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
 def numbers_in(text: str) -> set[str]:
     return {m.replace(",", "") for m in NUMBER.findall(text)}
 
@@ -472,7 +477,7 @@ def test_the_headlines_say_when_their_findings_leave_answers_unpublished(data, s
     """The headlines stand on their own (the index shows nothing else of a public): the note is under them."""
     for country, summary in summaries.items():
         heads = narrative.headline_findings(data, country)
-        section = summary.split("## Headlines", 1)[1].split("\n## ", 1)[0]
+        section = section_of(summary, "Headlines")
         said = "the sources published only some answers" in section
         assert said == any(h.remainder_unpublished for h in heads), country
         assert "other answers (not published)" not in section  # no chart beside the headlines
@@ -514,7 +519,7 @@ def test_a_question_allowing_several_answers_says_its_other_answers_cannot_be_co
 def test_every_summary_has_the_release_wording_section_as_its_notebook_does(data, summaries):
     """A public whose release has no finding in words of its own says so, as the summary notebook does."""
     for country, summary in summaries.items():
-        section = summary.split("## The release's wording, checked", 1)[1].split("\n## ", 1)[0]
+        section = section_of(summary, "The release's wording, checked")
         claims = narrative.claim_findings(data, country)
         assert (narrative.NO_CLAIMS in section) == (not claims), country
         assert ("*Supported*" in section) == bool(claims), country  # the verdicts explained only where used

@@ -382,6 +382,7 @@ def question_finding(
             question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
         )
     headline = headline_sentence(data, country, question_id, top, rank_word)
+    partial, single = table.attrs["options_published"] == "some", sum_counts_as_single(q)
     return Finding(
         question_id,
         title,
@@ -389,8 +390,8 @@ def question_finding(
         headline,
         float(top["ci_low"]) if pd.notna(top["ci_low"]) else 0.0,
         data.subject(question_id) is not None,
-        table.attrs["options_published"] == "some" and sum_counts_as_single(q),
-        table.attrs["options_published"] == "some" and not sum_counts_as_single(q),
+        partial and single,
+        partial and not single,
     )
 
 

@@ -325,8 +325,8 @@ class Break:
                 f"{' and '.join(_changed(*c) for c in known)} between {self.year_before} and {self.year_after}"
             )
         parts += [
-            f"the {w} changed from {b} in {self.population_since} to {a} in {self.year_after}, with none "
-            f"recorded for {fmt.and_list([str(y) for y in self.population_gap])}"
+            f"{_changed(w, f'{b} in {self.population_since}', f'{a} in {self.year_after}')}, with none recorded "
+            f"for {fmt.and_list([str(y) for y in self.population_gap])}"
             for w, b, a in self.changes
             if (w, b, a) not in known
         ]
