@@ -26,6 +26,24 @@ class Kind(StrEnum):
     """The share of a one-answer question left over by the published options."""
 
 
+class Status(StrEnum):
+    """``status`` of a figure in data/toplines.csv: how sure the sources are of which item it belongs to."""
+
+    PUBLISHED = "published"
+    """A figure a source states for a named item."""
+    UNCONFIRMED = "unconfirmed"
+    """A figure whose item the source does not name for certain (a cut-off excerpt): shown, never tested."""
+
+
+class OptionsPublished(StrEnum):
+    """``options_published`` of data/coverage.csv: whether a country's figures leave an option unpublished."""
+
+    ALL = "all"
+    """Every option of the question has its figure."""
+    SOME = "some"
+    """Only some options were published: the rest is unknown (or, for a one-answer question, the remainder)."""
+
+
 class QuestionType(StrEnum):
     """``question_type`` of the codebook (data/questions.csv)."""
 

@@ -26,7 +26,7 @@ from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
 from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
-from .kinds import Kind
+from .kinds import Kind, OptionsPublished, Status
 from .memo import by_content
 from .stats import compare_within_question, margin_of_error
 from .tables import (
@@ -241,7 +241,9 @@ def _one_answer_text(
     n = float(table["base_n"].iloc[0])
     who = data.respondents(country)
     top = ranked.iloc[0]
-    all_published = table.attrs["options_published"] == "all" or _ahead_of_remainder(table, top, n, confidence, deff)
+    all_published = table.attrs["options_published"] == OptionsPublished.ALL or _ahead_of_remainder(
+        table, top, n, confidence, deff
+    )
     non_answers = set(data.non_answers(str(table["question_id"].iloc[0])))
     if top["option"] in non_answers:
         sided = ranked[~ranked["option"].isin(non_answers)]
@@ -318,7 +320,7 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said:
     """Sentences on unconfirmed figures, figures from press reports (those ``said`` does not name already) and
     a figure of a different measure."""
     sentences = []
-    unconfirmed = table[table["status"] == "unconfirmed"]
+    unconfirmed = table[table["status"] == Status.UNCONFIRMED]
     for r in unconfirmed.itertuples():
         sentences.append(
             f"The figure for {quoted(r.label)} ({fmt.percent(r.percent_text)}) is unconfirmed: the source does not "
@@ -382,7 +384,7 @@ def question_finding(
             question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
         )
     headline = headline_sentence(data, country, question_id, top, rank_word)
-    partial, single = table.attrs["options_published"] == "some", sum_counts_as_single(q)
+    partial, single = table.attrs["options_published"] == OptionsPublished.SOME, sum_counts_as_single(q)
     return Finding(
         question_id,
         title,
@@ -695,7 +697,7 @@ def _largest_verdict(
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
     if not one_answer:
         how = "several answers were allowed" if q["answers"] != "not disclosed" else "the answer format is not given"
-        if table.attrs["options_published"] != "all":
+        if table.attrs["options_published"] != OptionsPublished.ALL:
             return Verdict(
                 CANNOT_CHECK,
                 f"{how} and the other answers were not published, so a larger one cannot be ruled out",

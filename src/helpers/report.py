@@ -28,7 +28,7 @@ from . import charts, escape, narrative, outputs, pages, parameters, toplines
 from . import formatting as fmt
 from .charts import footer
 from .data import CATEGORIES, SurveyData, load_survey_data
-from .kinds import Kind
+from .kinds import Kind, Status
 from .paths import output_path
 from .tables import (
     comparison_table,
@@ -170,7 +170,7 @@ def numbers_table(r: Report, table: pd.DataFrame) -> pd.DataFrame:
             )
         elif row["kind"] == Kind.NOT_PUBLISHED:
             parts.append("not published: 100% minus the published answers")
-        if row["status"] == "unconfirmed":
+        if row["status"] == Status.UNCONFIRMED:
             parts.append("unconfirmed item")
         if measures and pd.notna(row["measure"]):
             parts.append(r.data.measure(row["measure"]).label)

@@ -349,6 +349,7 @@ def toplines_body(publics: list[Public], page: str, title: str) -> str:
         groups=groups,
         csv_href=relative_href(toplines_csv(code), page),
         several=len(publics) > 1,
+        said_kinds=toplines.SAID_KINDS,
     )
 
 

@@ -33,7 +33,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from .data import SurveyData, decimals_of, sum_counts_as_single
-from .kinds import Kind, QuestionType, Relation
+from .kinds import Kind, OptionsPublished, QuestionType, Relation, Status
 from .memo import by_content
 from .stats import (
     PublishedDesignEffect,
@@ -243,7 +243,7 @@ def _remainder(rows: list[dict]) -> str | None:
 
     Options known individually count once; options known only through a net count through the net.
     """
-    rows = [r for r in rows if r["status"] == "published"]  # an unconfirmed figure says nothing of the rest
+    rows = [r for r in rows if r["status"] == Status.PUBLISHED]  # an unconfirmed figure says nothing of the rest
     if not rows:
         return None
     plain = [r for r in rows if r["kind"] in (Kind.PUBLISHED, Kind.DERIVED)]
@@ -282,7 +282,7 @@ def _annotate(group: list[dict], options: tuple[str, ...], sides: dict[str, str]
                 r["in_net"] = next((n["option"] for n in nets if set(members) <= set(n["parts"])), "")
             r["overlaps"] = bool(r["in_net"])
             r["drawn"] = True
-        confirmed = r["status"] == "published"
+        confirmed = r["status"] == Status.PUBLISHED
         if is_scale:
             r["unit"] = confirmed and (r["kind"] == Kind.NET or (r["kind"] == Kind.PUBLISHED and not r["in_net"]))
         else:
@@ -306,7 +306,7 @@ def _remainder_row(first: dict, rest: str) -> dict:
         "kind": Kind.NOT_PUBLISHED,
         "parts": (),
         "in_net": "",
-        "status": "published",
+        "status": Status.PUBLISHED,
         "note": None,
     }
 
@@ -330,7 +330,8 @@ def _measure_rows(
     ]
     group += _derive_missing_parts(group)
     all_published = all(
-        data.options_published(country, question_id, s) == "all" for s in dict.fromkeys(r["source"] for r in group)
+        data.options_published(country, question_id, s) == OptionsPublished.ALL
+        for s in dict.fromkeys(r["source"] for r in group)
     )
     rest = _remainder(group) if sum_counts_as_single(q) and not all_published else None
     if rest is not None:
@@ -341,8 +342,9 @@ def _measure_rows(
 
 def _all_measure_rows(
     data: SurveyData, country: str, question_id: str, q: pd.Series, records: list[dict]
-) -> tuple[list[dict], str]:
-    """Every measure's rows in display order, own measure first; and "all" or "some" options published of the first."""
+) -> tuple[list[dict], OptionsPublished]:
+    """Every measure's rows in display order, own measure first; and whether all or some options of the first
+    were published."""
     measures = sorted(dict.fromkeys(r["measure"] for r in records), key=lambda m: m is not None)
     groups = [_measure_rows(data, country, question_id, q, records, measure) for measure in measures]
     out: list[dict] = []
@@ -351,7 +353,7 @@ def _all_measure_rows(
             r["measure_rank"] = rank
         out += group
     out.sort(key=lambda r: (r["measure_rank"], r["order"], r["option"]))
-    return out, "all" if groups[0][1] else "some"
+    return out, OptionsPublished.ALL if groups[0][1] else OptionsPublished.SOME
 
 
 def _rows_table(rows: list[dict], confidence: float, deff: float) -> pd.DataFrame:
@@ -360,7 +362,7 @@ def _rows_table(rows: list[dict], confidence: float, deff: float) -> pd.DataFram
     table = pd.DataFrame.from_records(rows, columns=TABLE_COLUMNS)
     table["ci_low"] = math.nan
     table["ci_high"] = math.nan
-    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna() & (table["status"] != "unconfirmed")
+    has_ci = (table["kind"] != Kind.NOT_PUBLISHED) & table["base_n"].notna() & (table["status"] != Status.UNCONFIRMED)
     if has_ci.any():
         with_ci = add_intervals(table.loc[has_ci, ["percent", "base_n"]], confidence=confidence, deff=deff)
         table.loc[has_ci, ["ci_low", "ci_high"]] = with_ci[["ci_low", "ci_high"]].to_numpy()
@@ -543,7 +545,7 @@ def _confirmed_options(data: SurveyData, country: str, question_id: str) -> list
         (t["country"] == country)
         & (t["question_id"] == question_id)
         & t["measure"].isna()
-        & (t["status"] == "published")
+        & (t["status"] == Status.PUBLISHED)
     ]
     return list(rows["option"])
 
@@ -659,7 +661,7 @@ def comparison_table(
     pieces = []
     for country, qid in zip(comparison.countries, comparison.question_ids):
         table = own_measure(question_table(data, country, qid, confidence=confidence, deff=deff))
-        pieces.append(table[table["status"] == "published"])
+        pieces.append(table[table["status"] == Status.PUBLISHED])
     table = pd.concat(pieces, ignore_index=True)
     table["compared"] = table["option"].isin(comparison.options) & (table["kind"] == Kind.PUBLISHED)
     table.attrs.update({"confidence": confidence, "deff": deff})

@@ -20,6 +20,7 @@ import pandas as pd
 from . import escape
 from . import formatting as fmt
 from .data import CATEGORIES, SurveyData
+from .kinds import Kind, Status
 from .tables import design_effect, question_table, questions_in_category
 
 COLUMNS = (
@@ -49,6 +50,17 @@ names a measure other than the codebook's wording; ``note`` holds the notes for 
 that public's figures from the row's source, and on the figure itself."""
 
 
+SAID_KINDS = (Kind.NET, Kind.DERIVED, Status.UNCONFIRMED)
+"""Values of ``kind`` the toplines page says beside the answer (a published figure and the remainder go
+without)."""
+
+
+def row_kind(kind: str, status: str) -> str:
+    """A row's ``kind``: what it is (:class:`~helpers.kinds.Kind`), or ``unconfirmed`` for a figure whose item
+    is not certain."""
+    return str(Status.UNCONFIRMED if status == Status.UNCONFIRMED else Kind(kind))
+
+
 def _source_url(data: SurveyData, source_id: str) -> str:
     url = data.source(source_id).url
     return url if escape.is_web_address(url) else ""
@@ -71,7 +83,7 @@ def tidy(data: SurveyData, table: pd.DataFrame, confidence: float, deff: float |
                 "base_n": round(float(r.base_n)),
                 "base_estimated": bool(r.base_is_estimate),
                 "answer": str(r.label),
-                "kind": "unconfirmed" if r.status == "unconfirmed" else str(r.kind),
+                "kind": row_kind(r.kind, r.status),
                 "measure": "" if pd.isna(r.measure) else data.measure(r.measure).label,
                 "percent": str(r.percent_text),
                 "ci_low": "" if pd.isna(r.ci_low) else f"{r.ci_low:.1f}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import SurveyData
-from ..kinds import Kind
+from ..kinds import Kind, OptionsPublished, Status
 from ..tables import measure_groups, single_figure
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN
@@ -74,14 +74,14 @@ def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
     whiskers = table["ci_low"].notna().any()  # none when every figure is unconfirmed
     parts = [footer.interval_part(confidence, deff, used=table.attrs.get("deff"))] if whiskers else []
-    if table.attrs.get("options_published") == "some":
+    if table.attrs.get("options_published") == OptionsPublished.SOME:
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
         elif not (table["kind"] == Kind.NOT_PUBLISHED).any():  # else the remainder is drawn and labelled
             parts.append(("Answer format not disclosed, so no remainder is shown.", "No remainder shown."))
-    if (table["kind"] == "derived").any():
+    if (table["kind"] == Kind.DERIVED).any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
-    if (table["status"] == "unconfirmed").any():
+    if (table["status"] == Status.UNCONFIRMED).any():
         parts.append(
             (
                 "Cross-hatched: the source does not identify the item for certain, so no interval is given.",

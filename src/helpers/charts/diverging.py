@@ -117,7 +117,7 @@ def _draw_segments(
     for colour, (i, r) in zip(colours, seg.iterrows()):
         left = edge if sign > 0 else edge - r["percent"]
         name = str(r["label"])  # derived or not, one legend entry per answer (the hatch is in the note)
-        kind = r["kind"] if r["kind"] != "net" else "published"
+        kind = r["kind"] if r["kind"] != Kind.NET else Kind.PUBLISHED
         draw.bar(ax, y, r, colour, draw.row_label(name, r["kind"], r["status"]), left=left, kind=kind)
         alone = len(seg) == 1 and len(units) == 1 and units.index[0] == i  # its total says it in bold
         text = value_of[str(r["percent_text"])]
@@ -129,7 +129,7 @@ def _draw_segments(
             name,
             (
                 sign * (1000 + r["_distance"]),
-                draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, "published", r["status"]),
+                draw.legend_patch(wrap_text(name, 2.0, SMALL_SIZE), colour, Kind.PUBLISHED, r["status"]),
             ),
         )
     return edge, unlabelled
@@ -282,7 +282,7 @@ def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabe
     parts = [
         footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
     ]
-    if (table["kind"] == "derived").any():
+    if (table["kind"] == Kind.DERIVED).any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if unlabelled:
         parts.append(("Segments too narrow for their value: see the table.", ""))

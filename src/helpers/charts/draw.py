@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from ..kinds import Kind
+from ..kinds import Kind, Status
 from . import style
 from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
 
@@ -21,7 +21,7 @@ def look(colour, kind: str, status: str) -> dict:
     the unpublished remainder light grey."""
     if kind == Kind.NOT_PUBLISHED:
         return {"facecolor": style.REMAINDER_COLOUR, "hatch": None, "edgecolor": style.REMAINDER_COLOUR}
-    if status == "unconfirmed":
+    if status == Status.UNCONFIRMED:
         return {"facecolor": style.lighten(colour), "hatch": style.HATCH_UNCONFIRMED, "edgecolor": colour}
     if kind == Kind.DERIVED:
         return {"facecolor": colour, "hatch": style.HATCH_DERIVED, "edgecolor": style.ink_on(colour)}
@@ -38,7 +38,9 @@ def bar(ax, y: float, r, colour, label: str, left: float | None = None, kind: st
 
 def row_label(label: str, kind: str, status: str) -> str:
     """The row's label as shown: "(derived)" and "(unconfirmed)" said in words as well as by the hatch."""
-    suffix = [s for s, on in (("derived", kind == Kind.DERIVED), ("unconfirmed", status == "unconfirmed")) if on]
+    suffix = [
+        s for s, on in (("derived", kind == Kind.DERIVED), (Status.UNCONFIRMED, status == Status.UNCONFIRMED)) if on
+    ]
     return label + "".join(f" ({s})" for s in suffix)
 
 

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
+from ..kinds import OptionsPublished
 from .csvfiles import (
     COUNTRY_PLACEHOLDER,
     decimals_of,
@@ -369,7 +370,7 @@ class SurveyData:
             self.check_question(question_id, country)  # raises, naming what is valid
         return rows
 
-    def options_published(self, country: str, question_id: str, source: str | None = None) -> str:
+    def options_published(self, country: str, question_id: str, source: str | None = None) -> OptionsPublished:
         """``all`` or ``some``: whether a country's figures for a question leave no option unpublished.
 
         With ``source``, the value recorded for that source; without, ``all`` when any source of the
@@ -383,8 +384,10 @@ class SurveyData:
                 raise ValueError(
                     f"source {source!r} has no figures for {country}/{question_id}; sources with figures: {have}"
                 )
-            return str(rows["options_published"].iloc[0])
-        return "all" if (rows["options_published"] == "all").any() else "some"
+            return OptionsPublished(rows["options_published"].iloc[0])
+        return (
+            OptionsPublished.ALL if (rows["options_published"] == OptionsPublished.ALL).any() else OptionsPublished.SOME
+        )
 
     def measure_note(self, country: str, question_id: str) -> str | None:
         """What a country's figures measure when it is not the codebook's wording (None when it is)."""

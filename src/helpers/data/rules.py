@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..kinds import AnswerFormat, QuestionType
+from ..kinds import AnswerFormat, OptionsPublished, QuestionType, Status
 from .files import SURVEY_YML, location
 
 CATEGORIES = (
@@ -31,10 +31,9 @@ CATEGORIES = (
 """The five survey categories, in the order of the release's survey overview."""
 QUESTION_TYPES = tuple(QuestionType)
 ANSWER_FORMATS = tuple(AnswerFormat)
-STATUSES = ("published", "unconfirmed")
+STATUSES = tuple(Status)
 SIDES = ("+", "0", "-")
-OPTIONS_PUBLISHED = ("all", "some")
-"""``coverage.csv``: ``all`` when a country's figures leave no option unpublished, ``some`` otherwise."""
+OPTIONS_PUBLISHED = tuple(OptionsPublished)
 LARGEST_READINGS = {"largest": 1, "one of the two largest": 2}
 """Readings that rank an answer, and how many leading answers the release's words name ("X and Y were the most
 common answers": a row for each, X ``largest`` and Y ``one of the two largest``)."""
