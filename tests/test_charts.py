@@ -402,22 +402,26 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
                 assert xs and xs[0] == pytest.approx(r.percent)
                 assert r.percent_text in texts(fig)
             text = gaps[rows[y]]
-            if not comp.same_measure:  # shown, never tested
-                assert text.get_text().replace("\n", " ") == "different measures" and text.get_fontweight() != "bold"
-                y += 1
-                continue
             own = diffs[
                 (diffs["option"] == option) & ((diffs["country_1"] == country) | (diffs["country_2"] == country))
             ]
+            if len(own) == 1 and not comp.measured_alike(own["country_1"].iloc[0], own["country_2"].iloc[0]):
+                assert text.get_text().replace("\n", " ") == "different measures" and text.get_fontweight() != "bold"
+                y += 1
+                continue
             # each figure as published; the gap at the finer precision, the difference of the values shown
             decimals = max(len(str(t).partition(".")[2]) for t in table[table["option"] == option]["percent_text"])
             lines = text.get_text().split("\n")
             for d in own.itertuples():
                 gap, other = (d.diff, d.country_2) if d.country_1 == country else (-d.diff, d.country_1)
+                if not comp.measured_alike(d.country_1, d.country_2):  # shown, never tested (it may wrap)
+                    assert f"{other}: different measures" in text.get_text().replace("\n", " ")
+                    continue
                 shown = fmt.signed_points(gap, decimals)
                 assert (shown if len(own) == 1 else f"{other}: {shown}") in lines  # one line each, never wrapped
-            assert len(lines) == len(own)
-            assert (text.get_fontweight() == "bold") == bool(own["significant"].any())
+            assert len(lines) >= len(own)
+            tested = own[[comp.measured_alike(a, b) for a, b in zip(own["country_1"], own["country_2"])]]
+            assert (text.get_fontweight() == "bold") == bool(tested["significant"].any())
             y += 1
     assert y == len(labels)
     assert len(footer_lines(fig)) <= 2
@@ -632,6 +636,47 @@ def test_png_is_indexed_and_keeps_every_chart_colour_exactly():
         assert image.mode == "P"
         found = {mpl.colors.to_hex([v / 255 for v in rgb]) for _, rgb in image.convert("RGB").getcolors(256)}
         assert fills and fills <= found, fills - found
+
+
+def test_the_notebooks_smaller_image_keeps_every_countrys_colour():
+    """A notebook carries a half-size image in a small palette: a dot plot's small dots keep their country's
+    exact colour (a palette of the reduced image alone turned them all grey)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from helpers.report import notebook_png
+
+    for country in DATA.countries():
+        fig = dots(country)
+        colours = {mpl.colors.to_hex(c.get_facecolor()[0]) for c in fig.axes[0].collections if len(c.get_facecolor())}
+        colours -= {"#ffffff"}  # hollow markers
+        image = Image.open(BytesIO(notebook_png(charts.rendered(fig))))
+        found = {mpl.colors.to_hex([v / 255 for v in rgb]) for _, rgb in image.convert("RGB").getcolors(256)}
+        assert len(colours) == len(DATA.countries()) and colours <= found, (country, colours - found)
+
+
+def test_what_the_sources_leave_unsaid_is_on_the_chart_and_in_the_finding():
+    """Each note of coverage.csv on a public's figures (a sample not stated, a combined share, a cut-off
+    excerpt) stays with a chart seen alone and with the question's sentences, wherever its source is drawn."""
+    from helpers import narrative
+
+    noted = DATA.coverage[DATA.coverage["note"].notna()]
+    assert len(noted) >= 5
+    for r in noted.itertuples(index=False):
+        fig = charts.plot_question(DATA, r.country, r.question_id)
+        drawn = fig.survey_table[fig.survey_table["drawn_as"].isin(["bar", "segment"])]
+        note = " ".join(footer_lines(fig)[:-1]).replace("\n", " ")
+        assert (r.note in note) == (r.source in set(drawn["source"])), (r.country, r.question_id)
+        text = narrative.question_finding(DATA, r.country, r.question_id).text
+        assert "About the figures: " in text and r.note in text, (r.country, r.question_id)
+
+
+def test_a_lone_unconfirmed_figure_says_why_no_remainder_is_drawn():
+    fig = charts.plot_question(DATA, "KR", "us_forces_cost_share")
+    note = " ".join(footer_lines(fig)[:-1]).replace("\n", " ")
+    assert "an unconfirmed figure says nothing of the other answers" in note
+    assert "Answer format not disclosed" not in note
 
 
 def test_a_figures_own_note_is_on_its_chart_named_by_its_answer():

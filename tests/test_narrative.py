@@ -374,7 +374,7 @@ def test_comparisons_say_which_country_is_higher_and_whether_it_is_significant(s
 def test_comparisons_of_different_measures_warn_and_are_not_tested(data, summaries):
     line = comparison_line(summaries["JP"], "security cooperation")
     note = data.measure_note("KR", "trilateral_security_cooperation")
-    assert note and "who view stronger security cooperation positively 78.8%" in line
+    assert note and "who view stronger cooperation positively 78.8%" in line
     assert "“in favor” 78.8" not in line and "answering “in favor” 51.7%" in line
     said = "The Japanese and South Korean figures are different measures, so they are not set against each other"
     assert line.count(said) == 1 and line.count("different measures") == 1, line  # said once
@@ -489,7 +489,8 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     findings = narrative.category_findings(data, "JP", "security")
     some = sum(f.remainder_unpublished for f in findings)
     note = narrative.unpublished_note(findings)
-    assert some >= 2 and note.count("not published") == 1 and f"{some} of the {len(findings)} questions above" in note
+    of = f"{vocabulary.number_in_words(some)} of the {vocabulary.number_in_words(len(findings))} questions above"
+    assert some >= 2 and note.count("not published") == 1 and of in note
     partial = [f for f in findings if f.remainder_unpublished]  # every question listed: never "3 of the 3"
     assert narrative.unpublished_note(partial[:2]).startswith("For both questions above, ")
     assert narrative.unpublished_note(partial[:3]).startswith("For all three questions above, ")
@@ -510,8 +511,8 @@ def test_a_question_allowing_several_answers_says_its_other_answers_cannot_be_co
     assert one.remainder_unpublished and not one.unknown_remainder
     assert narrative.unpublished_note([one, several]) == (
         f"For “{one.title}”, the sources published only some answers; the remainder is shown as “other answers "
-        f"(not published)”. For “{several.title}”, the sources published only some answers too, and as more than "
-        "one answer may have been allowed, the share giving other answers cannot be computed."
+        f"(not published)”. For “{several.title}”, the sources published only some answers too, and as several "
+        "answers were allowed, the share giving other answers cannot be computed."
     )
     assert narrative.unpublished_note([several]).endswith("the share giving other answers cannot be computed.")
 
@@ -713,9 +714,15 @@ def test_every_output_names_a_figure_by_what_it_measures(data_dir):
             assert name in narrative.comparison_finding(data, c)
             for option in c.options:
                 assert name in dots.item_label(data, c, option)
+            adjective = data.country(r.country).adjective
             for other in c.countries:
                 line = next(t for cc, _, t in narrative.comparison_findings(data, other) if cc == c)
-                assert f"who {name}" in line and "points" not in line
+                assert f"who {name}" in line
+                if c.any_gap:  # the other publics' gaps are tested; none with this figure
+                    assert f"the {adjective} figure measures something else, so no gap with it is tested" in line
+                    assert f"than the {adjective} figure" not in line and f"the {adjective} figure is" not in line
+                else:
+                    assert "points" not in line
 
 
 def qualifiers(text: str) -> set[Word]:

@@ -386,12 +386,23 @@ def test_different_measures_are_shown_but_never_tested(data, comparisons):
             assert note == data.measure_note(country, c.question_ids[c.countries.index(country)])
         diffs = comparison_differences(data, c)
         assert len(diffs) == len(c.options) * len(c.pairs)
-        assert not diffs["testable"].any() and not diffs["significant"].any()
-        assert diffs["ci_low"].isna().all() and diffs["ci_high"].isna().all()
-        assert diffs["reason"].str.contains("different measures").all()
+        alike = [c.measured_alike(a, b) for a, b in zip(diffs["country_1"], diffs["country_2"])]
+        assert alike == [a not in c.measure_notes and b not in c.measure_notes for a, b in zip(*pairs(diffs))]
+        untested = diffs[[not a for a in alike]]
+        assert len(untested) and not untested["testable"].any() and not untested["significant"].any()
+        assert untested["ci_low"].isna().all() and untested["ci_high"].isna().all()
+        assert untested["reason"].str.contains("different measures").all()
+        assert diffs[alike]["testable"].all(), "a gap between two figures of the item's own measure is tested"
         text = narrative.comparison_finding(data, c)
-        assert text.count("figures are different measures, so they are not set against each other") == 1
-        assert "points" not in text
+        if c.any_gap:
+            assert text.count("measures something else, so no gap with it is tested") == len(c.measure_notes)
+        else:
+            assert text.count("figures are different measures, so they are not set against each other") == 1
+            assert "points" not in text
+
+
+def pairs(diffs):
+    return diffs["country_1"], diffs["country_2"]
 
 
 def test_same_measure_comparisons_are_tested(data, comparisons):
@@ -495,7 +506,8 @@ def test_different_measures_are_the_reason_even_where_no_test_could_run(data, co
     c = next(c for c in comparisons if not c.same_measure)
     table = comparison_table(data, c)
     option = c.options[0]
-    a, b = (table[(table["country"] == k) & (table["option"] == option)].iloc[0] for k in c.countries[:2])
+    first, second = next((x, y) for x in c.countries for y in c.countries if x != y and not c.measured_alike(x, y))
+    a, b = (table[(table["country"] == k) & (table["option"] == option)].iloc[0] for k in (first, second))
     zeros = [a.copy(), b.copy()]
     for z in zeros:
         z["percent"] = 0.0

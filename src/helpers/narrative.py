@@ -26,7 +26,7 @@ from . import vocabulary as voc
 from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
 from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
-from .kinds import Kind, OptionsPublished, Status
+from .kinds import AnswerFormat, Kind, OptionsPublished, QuestionType, Status
 from .memo import by_content
 from .stats import compare_within_question, margin_of_error
 from .tables import (
@@ -175,7 +175,7 @@ HEADLINE_WORDS = (Word.LARGE_MAJORITY, Word.MAJORITY, Word.ABOUT_HALF, Word.PLUR
 
 def answer_phrase(data: SurveyData, country: str, question_id: str, option: str) -> str:
     """What respondents did, named by what the figure measures: "answered “in favor”", or the measure itself
-    ("view stronger security cooperation positively") where the country's figure measures something else
+    ("view stronger cooperation positively") where the country's figure measures something else
     (:func:`helpers.tables.figure_label`)."""
     label = figure_label(data, country, question_id, option)
     return f"answered {quoted(label)}" if label == option else label
@@ -218,6 +218,8 @@ class Finding:
     """Some answers of a one-answer question unpublished: their share is the remainder the charts draw."""
     unknown_remainder: bool = False
     """Some answers unpublished where several may be given (or the format is not disclosed): no remainder."""
+    several_answers: bool = False
+    """The question is known to allow several answers (rather than not saying how many)."""
 
 
 def _interval_text(row: pd.Series, confidence: float) -> str:
@@ -317,8 +319,8 @@ def _measure_sentence(
 
 
 def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said: str = "") -> list[str]:
-    """Sentences on unconfirmed figures, figures from press reports (those ``said`` does not name already) and
-    a figure of a different measure."""
+    """Sentences on unconfirmed figures, figures from press reports (those ``said`` does not name already), a
+    figure of a different measure, and the notes on this public's figures (``coverage.csv``)."""
     sentences = []
     unconfirmed = table[table["status"] == Status.UNCONFIRMED]
     for r in unconfirmed.itertuples():
@@ -336,6 +338,10 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said:
         if explanation:
             adjective = data.country(country).adjective
             sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
+    question_id = str(table["question_id"].iloc[0])
+    notes = data.figure_notes(country, question_id, table["source"].dropna().unique())
+    if notes:
+        sentences.append(f"About the figures: {' '.join(notes)}")
     return sentences
 
 
@@ -394,6 +400,7 @@ def question_finding(
         data.subject(question_id) is not None,
         partial and single,
         partial and not single,
+        q["question_type"] == QuestionType.SELECT_ALL or q["answers"] in (AnswerFormat.MULTIPLE, AnswerFormat.UP_TO_2),
     )
 
 
@@ -421,10 +428,10 @@ def ranked_findings(data: SurveyData, findings: list[Finding]) -> list[Finding]:
 
 
 HEADLINE_RULE = (
-    "One headline per category: among the questions asked of all respondents, items about the "
-    "respondents' own country (or about no single country) come before items about another "
-    "country, and within them the most decisive finding (the highest lower end of the leading "
-    "answer's interval) comes first."
+    "One headline per category, chosen among the questions asked of all respondents: items about the "
+    "respondents' own country (or about no single country) are preferred to items about another "
+    "country, and among them the most decisive finding (the highest lower end of the leading "
+    "answer's interval) is chosen."
 )
 
 
@@ -465,17 +472,20 @@ def unpublished_note(findings: list[Finding], what: str = "question", drawn: boo
         shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
         notes.append(f"For {_which(remainder, findings, what)}, the sources published only some answers{shown}.")
     unknown = [f for f in findings if f.unknown_remainder]
-    if unknown:
-        notes.append(
-            f"For {_which(unknown, findings, what)}, the sources published only some answers{' too' if notes else ''}, "
-            "and as more than one answer may have been allowed, the share giving other answers cannot be computed."
-        )
+    for several in (True, False):
+        group = [f for f in unknown if f.several_answers == several]
+        why = "several answers were allowed" if several else "the sources do not say how many answers were allowed"
+        if group:
+            notes.append(
+                f"For {_which(group, findings, what)}, the sources published only some answers"
+                f"{' too' if notes else ''}, and as {why}, the share giving other answers cannot be computed."
+            )
     return " ".join(notes)
 
 
 def _which(partial: list[Finding], findings: list[Finding], what: str) -> str:
     """The findings of ``partial`` named among ``findings``: "this question", "“Title”", "both questions above",
-    "all three questions above", "2 of the 3 questions above"."""
+    "all three questions above", "two of the three questions above"."""
     n = len(findings)
     if n == 1:
         return f"this {what}"
@@ -483,7 +493,7 @@ def _which(partial: list[Finding], findings: list[Finding], what: str) -> str:
         return f"“{partial[0].title}”"
     if len(partial) == n:
         return f"both {what}s above" if n == 2 else f"all {voc.number_in_words(n)} {what}s above"
-    return f"{len(partial)} of the {n} {what}s above"
+    return f"{voc.number_in_words(len(partial))} of the {voc.number_in_words(n)} {what}s above"
 
 
 # ------------------------------------------------------------------------------------------ comparisons
@@ -514,7 +524,20 @@ def holder(data: SurveyData, comparison: Comparison, country: str, option: str) 
     label = figure_label(data, country, qid, option)
     if label != option:
         return f"{who} who {label}"
-    return who if comparison.same_measure else f"{who} answering {quoted(option)}"
+    return who if comparison.any_gap else f"{who} answering {quoted(option)}"
+
+
+def _other_measures(data: SurveyData, comparison: Comparison) -> str:
+    """ "; the American figure measures something else, so no gap with it is tested": the publics whose figure
+    is of another measure than the item, where the others' gaps are tested ("" when there are none)."""
+    noted = [data.country(c).adjective for c in comparison.countries if c in comparison.measure_notes]
+    if not noted:
+        return ""
+    one = len(noted) == 1
+    return (
+        f"; the {fmt.and_list(noted)} figure{'' if one else 's'} measure{'s' if one else ''} something else, "
+        f"so no gap with {'it' if one else 'them'} is tested"
+    )
 
 
 def comparison_finding(
@@ -532,16 +555,17 @@ def comparison_finding(
         values = ", ".join(
             f"{holder(data, comparison, c, option)} {fmt.percent(shown[c])}" for c in comparison.countries
         )
-        if comparison.same_measure:
-            gaps = "; ".join(_gap_text(data, r, confidence) for r in rows.itertuples())
+        if comparison.any_gap:  # the gaps between figures of one measure, then which figures measure else
+            tested = [r for r in rows.itertuples() if comparison.measured_alike(r.country_1, r.country_2)]
+            gaps = "; ".join(_gap_text(data, r, confidence) for r in tested) + _other_measures(data, comparison)
             pieces.append(f"Answering {quoted(option)}: {values}; {gaps}")  # never a sentence opening with a quote
         else:  # no gap at all: said once, below
             pieces.append(values)
     text = ". ".join(capitalise(p) for p in pieces) + "."
-    if not comparison.same_measure:
+    if not comparison.any_gap:
         adjectives = [data.country(c).adjective for c in comparison.countries]
         text += (
-            f" The {' and '.join(adjectives)} figures are different measures, so they are not set against each "
+            f" The {fmt.and_list(adjectives)} figures are different measures, so they are not set against each "
             "other and no gap is tested."
         )
     made_of = []
@@ -803,7 +827,7 @@ def deff_statement(data: SurveyData, country: str) -> str:
             "so the design effect used is 1. That means the publisher applied the simple-random-sampling formula, "
             "not that weighting cost nothing"
         )
-    return text + f"; the design effect used is {d.value:.2f}"
+    return text + f"; the design effect used is {d.value:.3f}"
 
 
 def precision_caveat(data: SurveyData) -> str:

@@ -167,7 +167,7 @@ def methodology_model(data: SurveyData, confidence: float = 0.95, deff: float | 
         "pairing": (
             "Two publics are compared on the same item about the same subject (Japanese and American views of "
             "South Korea), or on mirror items, each public's view of the other (Japanese views of South Korea and "
-            "South Korean views of Japan); items about different subjects are never paired. "
+            "South Korean views of Japan); no other items about different subjects are paired. "
             + narrative.comparison_rules()
         ),
         "claims_intro": narrative.claims_introduction(confidence),

@@ -116,12 +116,12 @@ def _show_table(frame: pd.DataFrame, caption: str) -> None:
 
 def notebook_png(image: Image.Image) -> bytes:
     """The chart image a notebook carries, from the chart as :func:`helpers.charts.rendered`: half its size
-    (800 px wide, each pixel the mean of four: its smallest text about 11 px), in a palette of
-    :data:`NOTEBOOK_PNG_COLOURS` colours without dithering, with no metadata: the same chart gives the same
-    bytes."""
-    palette = image.reduce(2).quantize(NOTEBOOK_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    (800 px wide, each pixel the mean of four: its smallest text about 11 px), in a palette of the full chart's
+    :data:`NOTEBOOK_PNG_COLOURS` :func:`~helpers.charts.flat_colours` (every country's and answer's colour),
+    without dithering, with no metadata: the same chart gives the same bytes."""
     out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
+    palette = charts.flat_colours(image, NOTEBOOK_PNG_COLOURS)
+    charts.indexed(image.reduce(2), palette).save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
@@ -240,8 +240,8 @@ def show_question(r: Report, question_id: str) -> None:
         codebook = set(footer.codebook_notes(data, group))  # each question's own comes with notes_for, below
         notes += [n for n in getattr(fig, "chart_notes", []) if n not in codebook]
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
-    notes += [n for n in data.notes_for(r.country, question_id) if n not in notes]
     text = finding.text if finding is not None else ""
+    notes += [n for n in data.notes_for(r.country, question_id) if n not in notes and n not in text]
     if text or notes:
         _show_markdown(
             "{{ text | sentence }}{% if notes %}\n\n*Note:* {{ notes | join(' ') }}{% endif %}", text=text, notes=notes

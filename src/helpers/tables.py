@@ -151,7 +151,7 @@ def design_effect(data: SurveyData, country: str, deff: float | str = PUBLISHED)
 
 def measure_name(note: str) -> str:
     """The name of what a figure measures, from its ``measure_note``: the note before its explanation in
-    parentheses ("view stronger security cooperation positively (a view of it, …)" → "view stronger security
+    parentheses ("view stronger cooperation positively (a view of it, …)" → "view stronger security
     cooperation positively"), a phrase said of the respondents."""
     return note.split(" (", 1)[0].strip()
 
@@ -519,8 +519,8 @@ class Comparison:
     ``question_ids`` is aligned with ``countries``: the item each public was asked. ``relation`` says whether
     it is the same item about the same subject (``subject``) or a mirror (each public's view of the other).
     ``same_measure`` is False when a public's figure measures something else than the item (a change rather
-    than a state): the figures are shown side by side and never tested. ``measure_notes`` maps such a
-    country to what its figure measures.
+    than a state, a press report's measure): that figure is shown beside the others and no gap with it is
+    tested (:meth:`measured_alike`). ``measure_notes`` maps such a country to what its figure measures.
     """
 
     comparison_id: str
@@ -537,6 +537,16 @@ class Comparison:
     def pairs(self) -> list[tuple[int, int]]:
         """Index pairs (i, j), i < j, of the publics compared."""
         return [(i, j) for i in range(len(self.countries)) for j in range(i + 1, len(self.countries))]
+
+    def measured_alike(self, country_1: str, country_2: str) -> bool:
+        """Whether two publics' figures measure the same thing, so that a gap between them can be tested:
+        neither measures something other than the item."""
+        return country_1 not in self.measure_notes and country_2 not in self.measure_notes
+
+    @property
+    def any_gap(self) -> bool:
+        """Whether some pair of publics is :meth:`measured_alike` (some gap is tested)."""
+        return any(self.measured_alike(self.countries[i], self.countries[j]) for i, j in self.pairs)
 
 
 def _confirmed_options(data: SurveyData, country: str, question_id: str) -> list[str]:
@@ -668,6 +678,9 @@ def comparison_table(
     return table
 
 
+DIFFERENT_MEASURES_REASON = "the publics' figures are different measures"
+
+
 def _difference_row(
     data: SurveyData,
     comparison: Comparison,
@@ -687,9 +700,10 @@ def _difference_row(
         deff1=design_effect(data, str(a["country"]), deff),
         deff2=design_effect(data, str(b["country"]), deff),
     )
-    testable = d.testable and comparison.same_measure
+    alike = comparison.measured_alike(str(a["country"]), str(b["country"]))
+    testable = d.testable and alike
     # different measures come first: they are why no gap is tested, whatever else would prevent the test
-    reason = "the publics' figures are different measures" if not comparison.same_measure else d.reason
+    reason = d.reason if alike else DIFFERENT_MEASURES_REASON
     return {
         "option": option,
         "country_1": a["country"],
@@ -724,8 +738,8 @@ def comparison_differences(
     ``question_id_2``, ``percent_1``, ``percent_2``, ``percent_text_1``, ``percent_text_2``, ``diff``,
     ``ci_low``, ``ci_high``, ``significant``, ``testable``, ``reason``, ``base_is_estimate`` and
     ``difference`` (the :class:`~helpers.stats.Difference`). Independent samples, each public's figure at its
-    own design effect (:func:`design_effect`). When the publics' figures are different measures the gap is not tested
-    (``testable`` False, with the reason).
+    own design effect (:func:`design_effect`). When two publics' figures are different measures their gap is not
+    tested (``testable`` False, with the reason).
     """
     if table is None:  # the comparison's table, when the caller has it already
         table = comparison_table(data, comparison, confidence=confidence, deff=deff)

@@ -551,6 +551,7 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
         ", but different surveys, whose questions may be worded differently" if change.other_survey else ""
     )
     taken = _taken_from_its_wave(change)
+    same = f"if so, {same}" if taken else same  # the methods are those of the wave the figure is taken from
     if change.significant:
         verb = "rose" if d.diff > 0 else "fell"
         return f"{fmt.capitalise(who)} {verb} from {a} to {b} ({gap}, significant at the {level} level{taken}; {same})."

@@ -42,7 +42,7 @@ from ..tables import (
 )
 from . import bars, diverging
 from .dots import plot_comparison, plot_comparisons
-from .save import FIGURE_FORMATS, figure_bytes, rendered, save_figure
+from .save import FIGURE_FORMATS, figure_bytes, flat_colours, indexed, rendered, save_figure
 from .style import DPI, chart_style, country_colour, country_look
 from .text import SurveyFigure
 
@@ -56,6 +56,8 @@ __all__ = [
     "country_colour",
     "country_look",
     "figure_bytes",
+    "flat_colours",
+    "indexed",
     "plot_comparison",
     "plot_comparisons",
     "plot_question",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import SurveyData
-from ..kinds import Kind, OptionsPublished, Status
+from ..kinds import AnswerFormat, Kind, OptionsPublished, Status
 from ..tables import measure_groups, single_figure
 from . import draw, footer, style
 from .style import BAR_LIMITS, LABEL_IN, LABEL_PAD_IN, PAD_IN
@@ -71,6 +71,16 @@ def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
     return footer.source_line(data, [country], list(figures["source"]), list(figures["label"]))
 
 
+# Why a question whose figures leave answers unpublished has no drawn remainder (tables._remainder): the answer
+# format, or, for a one-answer question, figures that are all unconfirmed.
+_NO_REMAINDER = {
+    AnswerFormat.NOT_DISCLOSED: "Answer format not disclosed, so no remainder is shown.",
+    AnswerFormat.MULTIPLE: "Several answers were allowed, so no remainder is shown.",
+    AnswerFormat.UP_TO_2: "Up to two answers were allowed, so no remainder is shown.",
+}
+_NO_REMAINDER_UNCONFIRMED = "No remainder is shown: an unconfirmed figure says nothing of the other answers."
+
+
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
     whiskers = table["ci_low"].notna().any()  # none when every figure is unconfirmed
     parts = [footer.interval_part(confidence, deff, used=table.attrs.get("deff"))] if whiskers else []
@@ -78,7 +88,7 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
         elif not (table["kind"] == Kind.NOT_PUBLISHED).any():  # else the remainder is drawn and labelled
-            parts.append(("Answer format not disclosed, so no remainder is shown.", "No remainder shown."))
+            parts.append((_NO_REMAINDER.get(str(q["answers"]), _NO_REMAINDER_UNCONFIRMED), "No remainder shown."))
     if (table["kind"] == Kind.DERIVED).any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if (table["status"] == Status.UNCONFIRMED).any():
@@ -97,7 +107,7 @@ def _name_measure(table: pd.DataFrame, rows: pd.DataFrame, labels: list[str]) ->
     """The lone figure's row labelled by what it measures; returns the Note's part on how it differs, if any."""
     what, _, aside = str(table.attrs["measure_note"]).partition(" (")
     first = next(k for k, (_, r) in enumerate(rows.iterrows()) if r["kind"] != Kind.NOT_PUBLISHED)
-    labels[first] = what[0].upper() + what[1:]
+    labels[first] = what  # lower case, as every answer's label
     if aside:  # the label names the measure; the note says how it differs from the wording
         return [(f"The figure is {aside.rstrip(')')}.", "")]
     return []
@@ -116,7 +126,7 @@ def _other_measures(data: SurveyData, groups: list, drawn_as: dict) -> tuple[lis
         outlets = ", ".join(
             dict.fromkeys(data.source_label(s).removesuffix(" (press report)") for s in other["source"].dropna())
         )
-        parts.append((f"{outlets}'s figures ({spec.label}) are in the table, not charted.", ""))
+        parts.append((f"{outlets} also reports figures of another measure ({spec.label}), not charted.", ""))
     if len(groups) > 1:
         first = groups[0][0]
         drawn = (
@@ -196,7 +206,10 @@ def plot_bars(
         set(),
         data.wording(str(q["question_id"]), country),
         subtitle,
-        _note_parts(q, shown, confidence, deff, ranked) + measured + other_parts,
+        _note_parts(q, shown, confidence, deff, ranked)
+        + measured
+        + footer.coverage_note_parts(data, country, rows)
+        + other_parts,
         _source(data, country, rows),
         notes,
         whiskers,

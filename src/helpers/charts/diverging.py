@@ -277,7 +277,9 @@ def _drawn_table(bars: list, drawn_as: dict) -> pd.DataFrame:
     return table.drop(columns="_row").reset_index(drop=True)
 
 
-def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabelled: list[str]) -> list:
+def _note_parts(
+    data: SurveyData, country: str, bars: list, table: pd.DataFrame, confidence: float, deff, unlabelled: list[str]
+) -> list:
     """The Note's parts: what the whiskers are, what a hatch means, where a value too long for its segment is."""
     parts = [
         footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
@@ -288,6 +290,7 @@ def _note_parts(bars: list, table: pd.DataFrame, confidence: float, deff, unlabe
         parts.append(("Segments too narrow for their value: see the table.", ""))
     for label, _, rows in bars:
         parts += footer.figure_note_parts(rows, label if len(bars) > 1 else "")
+    parts += footer.coverage_note_parts(data, country, table)
     return parts
 
 
@@ -329,7 +332,7 @@ def plot_diverging(
             title=title or auto_title,
             subtitle=subtitle,
             footer=footer.footer(
-                _note_parts(bars, table, confidence, deff, unlabelled),
+                _note_parts(data, country, bars, table, confidence, deff, unlabelled),
                 footer.source_line(data, [country], list(figures["source"]), list(figures["label"])),
             ),
             axes=axes,

@@ -6,9 +6,9 @@ stand an even distance apart (:func:`row_positions`).
 Same-item comparisons come first; mirror items (each public asked about the other) follow under their own
 heading, "How each public sees the other", each row naming both directions ("Japanese views: overall
 impression of South Korea · South Korean views: overall impression of Japan"), so no dot can be read as an
-answer to the other public's question. Figures that measure different things are drawn with hollow markers
-and no connecting line, each named by what it measures, and "different measures" stands where the gap would
-be: they are never drawn or tested as a gap.
+answer to the other public's question. A figure that measures something other than the item is drawn with a
+hollow marker and no connecting line to it, named by what it measures, and "different measures" stands where
+its gap would be: it is never drawn or tested as a gap (the others of the row still are).
 """
 
 from __future__ import annotations
@@ -62,20 +62,23 @@ def item_label(data: SurveyData, comparison, option: str, country: str | None = 
     noted = [data.country(c).adjective for c in comparison_notes(data, comparison)]
     see = f" (note on the {' and '.join(noted)} figure{'s' if len(noted) > 1 else ''} in the text)" if noted else ""
     if comparison.same_measure:
-        return f"{mark}{title}: “{option}”{see}"
+        return f"{mark}{title}: “{option}”{see}"  # every figure of the item's own measure
     names = [
         f"{data.country(c).adjective}: "
         + (f"“{option}”" if (label := figure_label(data, c, q, option)) == option else label)
         for c, q in zip(comparison.countries, comparison.question_ids)
+        if not comparison.any_gap or c in comparison.measure_notes  # the answer, then each other measure
     ]
+    if comparison.any_gap:
+        return f"{mark}{title}: “{option}”; {'; '.join(names)}{see}"
     return f"{mark}{title} ({'; '.join(names)}){see}"
 
 
 def _gap_text(
-    data: SurveyData, country: str, diffs: pd.DataFrame, option: str, testable: bool, decimals: int
+    data: SurveyData, country: str, diffs: pd.DataFrame, option: str, comparison, decimals: int
 ) -> tuple[str, bool]:
     """The gap from ``country``'s side, e.g. "−3.0" (a line per other country when there are several:
-    "KR: −4.4"), "different measures" when the figures cannot be tested; bold when significant."""
+    "KR: −4.4"), "different measures" where two figures cannot be tested; bold when significant."""
     rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
     rows = rows[(rows["country_1"] == country) | (rows["country_2"] == country)] if not rows.empty else rows
     lines, bold = [], False
@@ -83,7 +86,7 @@ def _gap_text(
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         shown = fmt.signed_points(gap, decimals)
         text = shown if len(rows) == 1 else f"{other}: {shown}"  # short enough never to wrap
-        if not testable:
+        if not comparison.measured_alike(d.country_1, d.country_2):
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         elif not getattr(d, "testable", True):
             text = "not tested" if len(rows) == 1 else f"{other}: not tested"
@@ -118,17 +121,18 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
     # each figure as published ("40.5" beside "78"), and the gap at the finer precision ("37.5"), so that
     # the gap is the difference of the values shown, whatever row a figure appears in
     decimals = max(len(str(t).partition(".")[2]) for t in rows["percent_text"])
-    if comparison.same_measure:  # a gap only between figures of one measure
-        row.span = (rows["percent"].min(), rows["percent"].max())
+    own = rows[~rows["country"].isin(list(comparison.measure_notes))]  # figures of the item's own measure
+    if len(own) >= 2:  # a gap line only between figures of one measure
+        row.span = (own["percent"].min(), own["percent"].max())
     for k, (i, r) in enumerate(rows.iterrows()):
-        row.dots.append((str(r["country"]), comparison.same_measure, float(r["percent"])))
+        row.dots.append((str(r["country"]), r["country"] not in comparison.measure_notes, float(r["percent"])))
         # the lowest value left of its dot, the highest right of it, any between above it; a value near 0
         # goes above its dot, clear of the row labels
         ha = "right" if k == 0 and len(rows) > 1 else "left" if k == len(rows) - 1 else "center"
         ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
         row.values.append((r["percent"], str(r["percent_text"]), ha))
         row.drawn.append((comparison.comparison_id, i))
-    row.gap, row.bold = _gap_text(data, country, diffs, option, comparison.same_measure, decimals)
+    row.gap, row.bold = _gap_text(data, country, diffs, option, comparison, decimals)
     return row
 
 
@@ -266,8 +270,8 @@ def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, 
     if not all(c.same_measure for c in comparisons):
         parts.append(
             (
-                "Hollow markers, no line: the figures measure different things (named in the row), so no gap is "
-                "drawn or tested.",
+                "Hollow markers: a figure that measures something other than the item (named in the row); no gap "
+                "to it is drawn or tested.",
                 "Hollow: different measures.",
             )
         )

@@ -148,6 +148,18 @@ def figure_note_parts(rows: pd.DataFrame, row: str = "") -> list[tuple[str, str]
     ]
 
 
+def coverage_note_parts(data: SurveyData, country: str, rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """The Note's parts from ``coverage.csv``: the notes on ``country``'s figures drawn in ``rows`` (of their
+    questions and sources), so that a chart seen alone keeps what its sources leave unsaid."""
+    drawn = rows[rows["kind"] != Kind.NOT_PUBLISHED]
+    notes = [
+        note
+        for qid, sources in drawn.groupby("question_id", sort=False)["source"]
+        for note in data.figure_notes(country, str(qid), sources.dropna().unique())
+    ]
+    return [(note, "") for note in dict.fromkeys(notes)]
+
+
 def footer(note_parts: Sequence[tuple[str, str]], source: str) -> list[str]:
     return [line for line in (note_line(note_parts), source) if line]
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -398,12 +399,17 @@ class SurveyData:
         """Notes for readers of one country's figures of a question: the question's own note (true for every
         country) and the notes on this country's figures (with ``source``: on that source's figures only).
         Never the codebook's filing notes."""
-        rows = self._coverage_rows(country, question_id)
-        if source is not None:
-            rows = rows[rows["source"].to_numpy() == source]
         note = self.question(question_id)["note"]
-        notes = ([] if pd.isna(note) else [str(note)]) + list(rows["note"].dropna())
-        return list(dict.fromkeys(notes))
+        own = self.figure_notes(country, question_id, None if source is None else [source])
+        return list(dict.fromkeys(([] if pd.isna(note) else [str(note)]) + own))
+
+    def figure_notes(self, country: str, question_id: str, sources: Iterable[str] | None = None) -> list[str]:
+        """The notes of ``coverage.csv`` on one country's figures of a question (of ``sources`` only, when
+        given): how a source words them, what it leaves unsaid."""
+        rows = self._coverage_rows(country, question_id)
+        if sources is not None:
+            rows = rows[rows["source"].isin(list(sources))]
+        return list(dict.fromkeys(rows["note"].dropna()))
 
     def non_answers(self, question_id: str) -> tuple[str, ...]:
         """Options of a question that express no view ("neither", "don't know"): its ``no_view`` column."""
