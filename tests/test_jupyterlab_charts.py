@@ -79,6 +79,12 @@ _SHOWN = """(panel) => [...document.querySelectorAll('#' + panel + ' .jp-OutputA
               .filter(i => i.complete && i.naturalWidth > 0).length"""
 
 
+# Table cells as an untrusted JupyterLab lays them out: words from the left, numbers to the right
+_MISALIGNED = """(panel) => [...document.querySelectorAll('#' + panel + ' .jp-OutputArea td')]
+              .filter(td => getComputedStyle(td).textAlign !== (td.classList.contains('num') ? 'right' : 'left'))
+              .map(td => td.textContent).slice(0, 5)"""
+
+
 def expected_images(nb) -> int:
     """Chart outputs, and charts a Markdown output links (the summary's key charts)."""
     linked = sum(
@@ -98,7 +104,7 @@ def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
     expected = {Path(p).name: expected_images(nbformat.read(paths.ROOT / p, as_version=4)) for p in notebooks}
     assert sum(expected.values()) > 0
     browser_or_skip()
-    shown, modified = {}, {}
+    shown, modified, misaligned = {}, {}, {}
     with jupyterlab(paths.ROOT, tmp_path / "lab") as answering, browser_context(tmp_path, 1280) as context:
         page = context.new_page()  # Chromium has started while JupyterLab did
         page.goto(f"{answering()}/lab?reset", wait_until="load")
@@ -119,8 +125,10 @@ def test_committed_notebooks_show_every_chart_in_untrusted_jupyterlab(tmp_path):
                 page.wait_for_selector(f"#{panel} .jp-Cell", timeout=90_000)
             else:
                 shown[name] = charts_shown(page, panel, expected[name])
+                misaligned[name] = page.evaluate(_MISALIGNED, panel)
             modified[path] = opened_modified(page, panel, name)
     assert shown == expected, "charts shown by an untrusted JupyterLab (name: count) differ from the outputs"
+    assert not any(misaligned.values()), f"table cells of words set right or of numbers set left: {misaligned}"
     assert not any(modified.values()), f"notebooks JupyterLab marks as modified on opening: {modified}"
 
 

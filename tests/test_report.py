@@ -246,7 +246,11 @@ def test_show_question_shows_heading_chart_sentence_and_table(r, shown, tmp_path
     # the headers of the columns of numbers stand over them; the answers' and notes' do not
     head = table["text/html"].split("</thead>")[0]
     assert '<th class="num">%</th>' in head and '<th class="num">95% interval</th>' in head
-    assert "<th>Answer</th>" in head
+    assert '<th style="text-align: left">Answer</th>' in head
+    # every cell that is not a number is set left, which an untrusted JupyterLab keeps (it right-aligns cells)
+    cells = re.findall(r"<td([^>]*)>([^<]*)</td>", table["text/html"])
+    assert cells and all((a == ' class="num"') != (a == ' style="text-align: left"') for a, _ in cells)
+    assert {a for a, _ in cells} == {' class="num"', ' style="text-align: left"'}
 
 
 def test_a_question_of_a_chart_group_points_to_the_groups_chart(r, shown, tmp_path):
@@ -346,7 +350,7 @@ def test_show_comparisons_of_a_category(r, shown, tmp_path):
             assert f"{r.data.respondents(c)}, n = {r.data.country_n(c):,}".lower() in caption.lower()
         assert "Public" in table["text/plain"].splitlines()[1]
         # each public named once, on the first of its rows (the rows of one public are together)
-        firsts = re.findall(r"<tr>\s*<td>([^<]*)</td>", table["text/html"])
+        firsts = re.findall(r"<tr>\s*<td[^>]*>([^<]*)</td>", table["text/html"])
         publics = [html.escape(p, quote=False) for p in report.comparison_numbers(r, comparison)["Public"]]
         assert len(set(publics)) == len(comparison.countries)
         assert firsts == [p if i == 0 or p != publics[i - 1] else "" for i, p in enumerate(publics)]

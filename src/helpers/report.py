@@ -97,10 +97,16 @@ _NUMBER = r"[-+±]?[\d.,]+%?(?:–[\d.,]+%?)?"
 _NUMBER_CELL = re.compile(rf"<td>({_NUMBER})</td>")
 
 
+_TEXT_LEFT = ' style="text-align: left"'
+"""On every cell that is not a number: JupyterLab right-aligns table cells, and an untrusted notebook keeps an
+inline style but no style sheet, so words read from their first letter only so."""
+
+
 def _show_table(frame: pd.DataFrame, caption: str) -> None:
     """A table as HTML (JupyterLab, GitHub, the site) with a plain-text form (what nbval compares). Cells
     holding a number or a range are marked ``num``, so a page never breaks "37.6–43.5" across lines, and so
-    is the header of a column of numbers, so that it stands over them."""
+    is the header of a column of numbers, so that it stands over them; every other cell is set left
+    (:data:`_TEXT_LEFT`)."""
     body = frame.to_html(index=False, escape=True, border=0, classes="numbers")
     body = _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
     head, _, rest = body.partition("</thead>")
@@ -109,7 +115,7 @@ def _show_table(frame: pd.DataFrame, caption: str) -> None:
         if cells and all(re.fullmatch(_NUMBER, c) for c in cells):
             name = html.escape(str(column), quote=False)  # as pandas writes it
             head = head.replace(f"<th>{name}</th>", f'<th class="num">{name}</th>')
-    body = head + "</thead>" + rest
+    body = head.replace("<th>", f"<th{_TEXT_LEFT}>") + "</thead>" + rest.replace("<td>", f"<td{_TEXT_LEFT}>")
     rich = f'<p class="caption">{html.escape(caption)}</p>\n{body}'
     display({"text/html": rich, "text/plain": f"{caption}\n{frame.to_string(index=False)}"}, raw=True)
 
