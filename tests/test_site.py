@@ -37,6 +37,8 @@ PAGE_BYTES_LIMIT = 150_000
 # The smallest text of a chart, in CSS pixels, as a page shows it (the chart's smallest font at its DPI,
 # scaled by the image's displayed width over its natural width).
 MIN_CHART_TEXT_PX = 9
+NOTE_COLUMN_MIN_PX = 120  # the last column of a wide table: lines of two or three words at least
+PHONE_MAX_PX = 560  # the site's narrow layout (site.css)
 CHART_TEXT_PX = style.SMALL_SIZE / 72 * style.DPI
 
 pytestmark = pytest.mark.slow
@@ -387,6 +389,9 @@ PAGE_FACTS = r"""() => {
     wide_tables: [...document.querySelectorAll('.table-frame, .output_html')]
       .filter(f => { const r = f.querySelector('tr'); return r && r.children.length <= 4; })
       .filter(f => f.scrollWidth > f.clientWidth + 1).length,
+    // the last column of a table of five or more (a comparison's notes), which swipes anyway: its width
+    last_columns: [...document.querySelectorAll('tr')].filter(r => r.children.length >= 5 && r.offsetParent)
+      .map(r => r.lastElementChild.getBoundingClientRect().width),
   };
 }"""
 
@@ -433,6 +438,9 @@ def test_every_page_in_chromium(built, tmp_path, width):
         assert f["height"] < PAGE_HEIGHT_LIMIT * (1 if width > 1000 else 2.5), f"{name}: {f['height']:,} px tall"
         assert f["code"] == 0, f"{name}: shows code"
         assert f["wide_tables"] == 0, f"{name}: {f['wide_tables']} table(s) of four columns need a swipe at {width} px"
+        # on a phone, never a word or two per line (a desktop gives a short note the width it needs)
+        narrow = [w for w in f["last_columns"] if w < NOTE_COLUMN_MIN_PX and width < PHONE_MAX_PX]
+        assert not narrow, f"{name}: the last column of a wide table is {min(narrow, default=0):.0f} px at {width} px"
         for img in f["images"]:
             assert img["natural"] > 0 and img["visible"], f"{name}: chart not shown: {img['src']}"
             text_px = img["shown"] / img["natural"] * CHART_TEXT_PX
