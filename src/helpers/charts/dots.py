@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from matplotlib.transforms import offset_copy
 
 from .. import formatting as fmt
 from ..data import SurveyData
@@ -48,6 +49,8 @@ DOT_SIZE = 60  # points², marker area
 NEAR_ZERO = 12.0  # points: a lowest value under this is labelled above its dot (left of it would reach the labels)
 ROW_GAP_IN = 0.16  # between what one row holds and what the next holds
 HEADING_ABOVE_IN = ROW_GAP_IN  # more room above a heading than below it: it heads the rows that follow
+LINE_PT = TEXT_SIZE * 1.2  # one line of a label or a gap (linespacing 1.2)
+GAP_SPACING_PT = 2.0  # between the gaps of one row (one per other public): each its own block of text
 VALUE_ABOVE_IN = (6 + TEXT_SIZE * 1.2) / 72  # how far above its row a value labelled above its dot reaches
 
 
@@ -76,25 +79,27 @@ def item_label(data: SurveyData, comparison, option: str, country: str | None = 
 
 def _gap_text(
     data: SurveyData, country: str, diffs: pd.DataFrame, option: str, comparison, decimals: int
-) -> tuple[str, bool]:
-    """The gap from ``country``'s side, e.g. "−3.0" (a line per other country when there are several:
-    "KR: −4.4"), "different measures" where two figures cannot be tested; bold when significant."""
+) -> list[tuple[str, bool]]:
+    """The gap from ``country``'s side, one item per other public, e.g. "−3.0" (with the public when there
+    are several: "KR: −4.4"), "different measures" where two figures cannot be tested; each item bold when
+    its gap is significant, so that bold never reaches a gap that was not tested."""
     rows = diffs[(diffs["option"] == option)] if not diffs.empty else diffs
     rows = rows[(rows["country_1"] == country) | (rows["country_2"] == country)] if not rows.empty else rows
-    lines, bold = [], False
+    items = []
     for d in rows.itertuples(index=False):
         other, gap = (d.country_2, d.diff) if d.country_1 == country else (d.country_1, -d.diff)
         shown = fmt.signed_points(gap, decimals)
         text = shown if len(rows) == 1 else f"{other}: {shown}"  # short enough never to wrap
+        bold = False
         if not comparison.measured_alike(d.country_1, d.country_2):
             text = DIFFERENT_MEASURES.replace(" ", "\n") if len(rows) == 1 else f"{other}: {DIFFERENT_MEASURES}"
         elif not getattr(d, "testable", True):
             text = "not tested" if len(rows) == 1 else f"{other}: not tested"
         else:
-            bold = bold or bool(d.significant)
-        lines.append(text)
-    weight = "bold" if bold else "normal"  # a name from data may be long: the column's width is kept
-    return "\n".join(wrap_text(line, GAP_COLUMN_IN, TEXT_SIZE, weight) for line in lines), bold
+            bold = bool(d.significant)
+        # a name from data may be long: the column's width is kept
+        items.append((wrap_text(text, GAP_COLUMN_IN, TEXT_SIZE, "bold" if bold else "normal"), bold))
+    return items
 
 
 @dataclass
@@ -108,8 +113,7 @@ class DotRow:
     dots: list[tuple[str, bool, float]] = field(default_factory=list)  # (country, same measure, x)
     values: list[tuple[float, str, str]] = field(default_factory=list)  # (x, text as published, ha)
     drawn: list[tuple[str, object]] = field(default_factory=list)  # (comparison id, table index) of each dot
-    gap: str | None = None
-    bold: bool = False
+    gap: list[tuple[str, bool]] | None = None  # (text, bold) of each other public's gap, one under the other
 
 
 def _answer_row(data: SurveyData, country: str, comparison, option: str, table, diffs) -> DotRow:
@@ -132,7 +136,7 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
         ha = "center" if ha == "right" and r["percent"] < NEAR_ZERO else ha
         row.values.append((r["percent"], str(r["percent_text"]), ha))
         row.drawn.append((comparison.comparison_id, i))
-    row.gap, row.bold = _gap_text(data, country, diffs, option, comparison, decimals)
+    row.gap = _gap_text(data, country, diffs, option, comparison, decimals)
     return row
 
 
@@ -163,28 +167,43 @@ def _draw_rows(ax, gap_ax, rows: list[DotRow], ys: Sequence[float]) -> tuple[dic
             points.setdefault((c, same), []).append((x, y))
             draw.value_label(ax, value, y, text, ha=ha, offset_pt=6)
             drawn_as[key] = "dot"
-        if row.gap is not None:
-            gap_ax.text(
-                0,
-                y,
-                row.gap,
-                ha="left",
-                va="center",
-                fontsize=TEXT_SIZE,
-                parse_math=False,
-                fontweight="bold" if row.bold else "normal",
-                linespacing=1.2,
-                color=style.TEXT_COLOUR if row.bold else style.MUTED_COLOUR,
-            )
+        _draw_gap(gap_ax, y, row.gap or [])
     return points, drawn_as
+
+
+def _gap_height_pt(items: list[tuple[str, bool]]) -> float:
+    """The height of a row's gaps: their lines, and :data:`GAP_SPACING_PT` between one gap and the next."""
+    return sum(text.count("\n") + 1 for text, _ in items) * LINE_PT + max(len(items) - 1, 0) * GAP_SPACING_PT
+
+
+def _draw_gap(gap_ax, y: float, items: list[tuple[str, bool]]) -> None:
+    """A row's gaps, one under the other and centred on the row as one block, each in its own weight."""
+    top = _gap_height_pt(items) / 2  # of the next gap, in points above the row's centre
+    for text, bold in items:
+        height = (text.count("\n") + 1) * LINE_PT
+        place = offset_copy(gap_ax.transData, fig=gap_ax.figure, y=top - height / 2, units="points")
+        top -= height + GAP_SPACING_PT
+        gap_ax.text(
+            0,
+            y,
+            text,
+            ha="left",
+            va="center",
+            fontsize=TEXT_SIZE,
+            parse_math=False,
+            fontweight="bold" if bold else "normal",
+            linespacing=1.2,
+            color=style.TEXT_COLOUR if bold else style.MUTED_COLOUR,
+            transform=place,
+        )
 
 
 def _extent(row: DotRow, label: str) -> tuple[float, float]:
     """How far a row reaches above and below its centre, in inches: half its label or its gap, whichever
     has more lines, or up to the top of a value labelled above its dot."""
     size = draw.HEADING_SIZE if row.heading else TEXT_SIZE
-    lines = max(label.count("\n"), (row.gap or "").count("\n")) + 1
-    half = lines * size * 1.2 / 72 / 2  # the line spacing of labels and gaps
+    label_pt = (label.count("\n") + 1) * size * 1.2  # the line spacing of labels and gaps
+    half = max(label_pt, _gap_height_pt(row.gap or [])) / 72 / 2
     above = VALUE_ABOVE_IN if any(ha == "center" for _, _, ha in row.values) else 0.0
     return max(half, above), half
 
