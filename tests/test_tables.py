@@ -377,6 +377,32 @@ def test_comparison_table_shows_each_public_in_full(data, comparisons):
         assert (compared["kind"] == Kind.PUBLISHED).all()
 
 
+def test_a_comparison_says_how_much_of_each_public_is_not_shown(data, comparisons):
+    """Beside a gap in one answer, where the rest of each public went: those who took no side (and every other
+    public's unknowns), or else each public's unpublished share, so that no rest is read as the other side."""
+    took_no_side = unpublished = 0
+    for c in comparisons:
+        text = narrative.comparison_finding(data, c)
+        table = comparison_table(data, c)
+        rest = table[table["kind"] == Kind.NOT_PUBLISHED]
+        no_view = table["option"].isin([o for qid in c.question_ids for o in data.non_answers(qid)])
+        if no_view.any():
+            took_no_side += 1
+            assert "Not everyone took a side: " in text and "Some answers were not published" not in text
+        elif len(rest):
+            unpublished += 1
+            for r in rest.itertuples():  # the remainder of the public's published answers, as the charts draw it
+                published = table[(table["country"] == r.country) & (table["kind"] == Kind.PUBLISHED)]
+                if (published["option"].nunique() == len(published)) and not published["measure"].notna().any():
+                    assert float(r.percent_text) == pytest.approx(100 - published["percent"].sum(), abs=0.06)
+            shares = [f"{r.percent_text}% of {data.respondents(r.country)}" for r in rest.itertuples()]
+            assert all(s in text for s in shares), text
+            assert text.count("Some answers were not published (") == 1 and "took a side" not in text
+        else:
+            assert "took a side" not in text and "not published" not in text
+    assert took_no_side and unpublished
+
+
 def test_different_measures_are_shown_but_never_tested(data, comparisons):
     different = [c for c in comparisons if not c.same_measure]
     assert different, "the data has comparisons of different measures (e.g. a change against a state)"

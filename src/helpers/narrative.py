@@ -585,10 +585,24 @@ def comparison_finding(
             made_of.append(f"{fmt.percent(r.percent_text)} of {data.respondents(c)} {what}")
     if made_of:
         text += " Not everyone took a side: " + "; ".join(made_of) + "."
+    else:  # no view given: where answers were left unpublished, say how many, so none is read as the other side
+        text += _unpublished_rest(data, comparison, table)
     caveats = comparison_caveats(data, comparison)
     if caveats:
         text += " About the figures: " + " ".join(n if n.endswith(".") else n + "." for n in caveats)
     return text
+
+
+def _unpublished_rest(data: SurveyData, comparison: Comparison, table: pd.DataFrame) -> str:
+    """ " Some answers were not published (24.2% of Japanese respondents and 38% of American respondents).":
+    the share of each public whose answers the sources left unpublished ("" when none)."""
+    rest = table[table["kind"] == Kind.NOT_PUBLISHED]
+    shares = [
+        f"{fmt.percent(r.percent_text)} of {data.respondents(c)}"
+        for c in comparison.countries
+        for r in rest[rest["country"] == c].itertuples()
+    ]
+    return f" Some answers were not published ({fmt.and_list(shares)})." if shares else ""
 
 
 def comparison_findings(
