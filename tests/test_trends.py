@@ -325,6 +325,9 @@ def test_only_series_of_three_waves_or_more_are_drawn(data, monkeypatch):
     report.show_trends(r)
     charts_shown = [o for o in shown if isinstance(o, dict) and "image/png" in o]
     assert len(charts_shown) == 1 and len(trends.series_of(data, "KR")) == 3
+    # a year without a figure stands in its column of numbers, aligned as they are
+    tables = "".join(o["text/html"] for o in shown if isinstance(o, dict) and "<table" in o.get("text/html", ""))
+    assert '<td class="num">—</td>' in tables and ">—</td>" not in tables.replace('<td class="num">—</td>', "")
 
 
 def test_a_year_without_a_point_is_explained_only_where_one_is_missing(data):

@@ -114,6 +114,9 @@ def deff(value: float | str) -> str:
     return value if isinstance(value, str) else f"{value:g}"
 
 
+NO_FIGURE = "—"
+"""What a table shows where a wave or an answer has no figure."""
+
 PUBLISHED_DEFF_PHRASE = "with each public's design effect implied by its published margin"
 """How intervals computed with ``deff="published"`` are described where no one public's value is named."""
 

@@ -338,11 +338,16 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said:
         if explanation:
             adjective = data.country(country).adjective
             sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
-    question_id = str(table["question_id"].iloc[0])
-    notes = data.figure_notes(country, question_id, table["source"].dropna().unique())
+    notes = figure_notes_said(data, country, table)
     if notes:
         sentences.append(f"About the figures: {' '.join(notes)}")
     return sentences
+
+
+def figure_notes_said(data: SurveyData, country: str, table: pd.DataFrame) -> list[str]:
+    """The notes on a public's figures of one question (``coverage.csv``) that its finding says, of the sources
+    its table holds."""
+    return data.figure_notes(country, str(table["question_id"].iloc[0]), table["source"].dropna().unique())
 
 
 def question_finding(
@@ -528,24 +533,31 @@ def holder(data: SurveyData, comparison: Comparison, country: str, option: str) 
 
 
 def _other_measures(data: SurveyData, comparison: Comparison) -> str:
-    """ "; the American figure measures something else, so no gap with it is tested": the publics whose figure
-    is of another measure than the item, where the others' gaps are tested ("" when there are none)."""
-    noted = [data.country(c).adjective for c in comparison.countries if c in comparison.measure_notes]
-    if not noted:
-        return ""
-    one = len(noted) == 1
-    return (
-        f"; the {fmt.and_list(noted)} figure{'' if one else 's'} measure{'s' if one else ''} something else, "
-        f"so no gap with {'it' if one else 'them'} is tested"
-    )
+    """ " The American figure is not set against the others, as it is not known to measure the same thing.":
+    said once of each group of publics whose figures are named by a measure of their own, where the other
+    publics' gaps are tested ("" when there are none). Publics named by one and the same measure are tested
+    against each other (:meth:`~helpers.tables.Comparison.measured_alike`)."""
+    groups: dict[str, list[str]] = {}
+    for c in comparison.countries:
+        if (measure := comparison.measure_of(c)) is not None:
+            groups.setdefault(measure, []).append(data.country(c).adjective)
+    sentences = []
+    for adjectives in groups.values():
+        one = len(adjectives) == 1
+        sentences.append(
+            f" The {fmt.and_list(adjectives)} figure{'' if one else 's'} {'is' if one else 'are'} not set against "
+            f"the others, as {'it is' if one else 'they are'} not known to measure the same thing."
+        )
+    return "".join(sentences)
 
 
 def comparison_finding(
     data: SurveyData, comparison: Comparison, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> str:
     """The sentence(s) of one comparison: each public's figure named by what it measures (both directions of
-    a mirror), each gap and whether it is significant, what the gap is made of where many gave no view, the
-    notes on the figures, and a warning where the measures differ (then no gap is given)."""
+    a mirror), each gap between figures of one measure and whether it is significant, which figures are not
+    set against the others (a measure of their own), what the rest of each public is made of, and the notes
+    on the figures."""
     table = comparison_table(data, comparison, confidence=confidence, deff=deff)
     diffs = comparison_differences(data, comparison, confidence=confidence, deff=deff, table=table)
     pieces = []
@@ -555,14 +567,16 @@ def comparison_finding(
         values = ", ".join(
             f"{holder(data, comparison, c, option)} {fmt.percent(shown[c])}" for c in comparison.countries
         )
-        if comparison.any_gap:  # the gaps between figures of one measure, then which figures measure else
+        if comparison.any_gap:  # the gaps between figures of one measure (the others are said once, below)
             tested = [r for r in rows.itertuples() if comparison.measured_alike(r.country_1, r.country_2)]
-            gaps = "; ".join(_gap_text(data, r, confidence) for r in tested) + _other_measures(data, comparison)
+            gaps = "; ".join(_gap_text(data, r, confidence) for r in tested)
             pieces.append(f"Answering {quoted(option)}: {values}; {gaps}")  # never a sentence opening with a quote
         else:  # no gap at all: said once, below
             pieces.append(values)
     text = ". ".join(capitalise(p) for p in pieces) + "."
-    if not comparison.any_gap:
+    if comparison.any_gap:
+        text += _other_measures(data, comparison)
+    else:
         adjectives = [data.country(c).adjective for c in comparison.countries]
         text += (
             f" The {fmt.and_list(adjectives)} figures are different measures, so they are not set against each "
@@ -597,11 +611,12 @@ def _unpublished_rest(data: SurveyData, comparison: Comparison, table: pd.DataFr
     """ " Some answers were not published (24.2% of Japanese respondents and 38% of American respondents).":
     the share of each public whose answers the sources left unpublished ("" when none)."""
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
-    shares = [
-        f"{fmt.percent(r.percent_text)} of {data.respondents(c)}"
-        for c in comparison.countries
-        for r in rest[rest["country"] == c].itertuples()
-    ]
+    shares = []
+    for c, qid in zip(comparison.countries, comparison.question_ids):
+        own = rest[rest["country"] == c]
+        if own.empty and data.options_published(c, qid) == OptionsPublished.SOME:
+            return ""  # answers unpublished where several may be given: no share to state, so none is stated
+        shares += [f"{fmt.percent(r.percent_text)} of {data.respondents(c)}" for r in own.itertuples()]
     return f" Some answers were not published ({fmt.and_list(shares)})." if shares else ""
 
 
@@ -896,11 +911,12 @@ def interval_method(confidence: float = 0.95, deff: float | str = PUBLISHED) -> 
 def comparison_rules() -> str:
     """How figures of two publics are treated when they do not measure one thing, or one wording is unknown."""
     return (
-        "A figure that measures something other than the item's answers (for example a view of a policy rather "
-        "than a stance on it) is named by what it measures; it is shown beside the other public's figure with a "
-        "hollow marker and no connecting line, and no gap is given or tested. Where a public's wording of an item "
-        "is not published, or a press report words a figure differently, the note on that figure is repeated "
-        "wherever the figure is compared."
+        "A figure that is not known to measure the item's answers (a view of a policy rather than a stance on "
+        "it, or a press report's share from a question whose wording is not published) is named by what it "
+        "measures; it is shown beside the other publics' figures with a hollow marker and no connecting line, "
+        "and no gap with it is given or tested, while the gaps between the other publics' figures are. The notes "
+        "on a public's figures (a press report's wording, a sample not stated) are repeated with its figures, "
+        "on their charts and wherever they are compared."
     )
 
 

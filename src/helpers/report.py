@@ -94,12 +94,12 @@ def _show_markdown(source: str, **values) -> None:
 
 
 _NUMBER = r"[-+±]?[\d.,]+%?(?:–[\d.,]+%?)?"
-_NUMBER_CELL = re.compile(rf"<td>({_NUMBER})</td>")
+_NUMBER_CELL = re.compile(rf"<td>({_NUMBER}|{fmt.NO_FIGURE})</td>")
 
 
 _TEXT_LEFT = ' style="text-align: left"'
 """On every cell that is not a number: JupyterLab right-aligns table cells, and an untrusted notebook keeps an
-inline style but no style sheet, so words read from their first letter only so."""
+inline style (not a style sheet), so this is how words line up on the left there."""
 
 
 def _show_table(frame: pd.DataFrame, caption: str) -> None:
@@ -111,7 +111,7 @@ def _show_table(frame: pd.DataFrame, caption: str) -> None:
     body = _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
     head, _, rest = body.partition("</thead>")
     for column in frame.columns:
-        cells = [str(v) for v in frame[column] if str(v)]
+        cells = [str(v) for v in frame[column] if str(v) not in ("", fmt.NO_FIGURE)]  # a gap in a column of numbers
         if cells and all(re.fullmatch(_NUMBER, c) for c in cells):
             name = html.escape(str(column), quote=False)  # as pandas writes it
             head = head.replace(f"<th>{name}</th>", f'<th class="num">{name}</th>')
@@ -247,7 +247,8 @@ def show_question(r: Report, question_id: str) -> None:
         notes += [n for n in getattr(fig, "chart_notes", []) if n not in codebook]
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     text = finding.text if finding is not None else ""
-    notes += [n for n in data.notes_for(r.country, question_id) if n not in notes and n not in text]
+    said = narrative.figure_notes_said(data, r.country, table)  # the finding's "About the figures"
+    notes += [n for n in data.notes_for(r.country, question_id) if n not in notes and n not in said]
     if text or notes:
         _show_markdown(
             "{{ text | sentence }}{% if notes %}\n\n*Note:* {{ notes | join(' ') }}{% endif %}", text=text, notes=notes

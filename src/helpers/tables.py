@@ -151,8 +151,8 @@ def design_effect(data: SurveyData, country: str, deff: float | str = PUBLISHED)
 
 def measure_name(note: str) -> str:
     """The name of what a figure measures, from its ``measure_note``: the note before its explanation in
-    parentheses ("view stronger cooperation positively (a view of it, …)" → "view stronger security
-    cooperation positively"), a phrase said of the respondents."""
+    parentheses ("view stronger cooperation positively (a view of it, …)" → "view stronger cooperation
+    positively"), a phrase said of the respondents."""
     return note.split(" (", 1)[0].strip()
 
 
@@ -487,14 +487,10 @@ def direction(data: SurveyData, country: str, question_id: str) -> str:
 
 
 def comparison_notes(data: SurveyData, comparison: Comparison) -> dict[str, list[str]]:
-    """Each public's notes on its compared figures (``coverage.csv``): how a press report words them, a
-    wording that is not published …; only publics with notes."""
-    notes = {}
-    for c, qid in zip(comparison.countries, comparison.question_ids):
-        rows = data.coverage[(data.coverage["country"] == c) & (data.coverage["question_id"] == qid)]
-        if found := list(dict.fromkeys(rows["note"].dropna())):
-            notes[c] = found
-    return notes
+    """Each public's notes on its compared figures (:meth:`~helpers.data.SurveyData.figure_notes`): how a press
+    report words them, a wording that is not published …; only publics with notes."""
+    notes = {c: data.figure_notes(c, qid) for c, qid in zip(comparison.countries, comparison.question_ids)}
+    return {c: found for c, found in notes.items() if found}
 
 
 def comparison_caveats(data: SurveyData, comparison: Comparison) -> list[str]:
@@ -539,9 +535,14 @@ class Comparison:
         return [(i, j) for i in range(len(self.countries)) for j in range(i + 1, len(self.countries))]
 
     def measured_alike(self, country_1: str, country_2: str) -> bool:
-        """Whether two publics' figures measure the same thing, so that a gap between them can be tested:
-        neither measures something other than the item."""
-        return country_1 not in self.measure_notes and country_2 not in self.measure_notes
+        """Whether two publics' figures measure the same thing, so that a gap between them can be tested: both
+        of the item's own measure, or both named by the same other measure (:func:`measure_name`)."""
+        return self.measure_of(country_1) == self.measure_of(country_2)
+
+    def measure_of(self, country: str) -> str | None:
+        """The name of what a public's figure measures when it is not the item's answer (None when it is)."""
+        note = self.measure_notes.get(country)
+        return None if note is None else measure_name(note)
 
     @property
     def any_gap(self) -> bool:

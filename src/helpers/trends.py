@@ -689,7 +689,7 @@ def points_table(data, country: str, question_id: str) -> pd.DataFrame:
         figures = points[points["wave"] == wave.wave]
         for option in points["option"].cat.categories:
             hit = figures[figures["option"] == option]
-            row[f"“{option}”"] = fmt.percent(hit["percent_text"].iloc[0]) if len(hit) else "—"
+            row[f"“{option}”"] = fmt.percent(hit["percent_text"].iloc[0]) if len(hit) else fmt.NO_FIGURE
         row |= {
             "n": fmt.count(int(wave.n)) if pd.notna(wave.n) else "not recorded",
             "Survey": str(wave.survey),

@@ -72,13 +72,21 @@ def _source(data: SurveyData, country: str, rows: pd.DataFrame) -> str:
 
 
 # Why a question whose figures leave answers unpublished has no drawn remainder (tables._remainder): the answer
-# format, or, for a one-answer question, figures that are all unconfirmed.
+# format, or, for a one-answer question, figures that are all unconfirmed or that already add up to 100.
 _NO_REMAINDER = {
     AnswerFormat.NOT_DISCLOSED: "Answer format not disclosed, so no remainder is shown.",
     AnswerFormat.MULTIPLE: "Several answers were allowed, so no remainder is shown.",
     AnswerFormat.UP_TO_2: "Up to two answers were allowed, so no remainder is shown.",
 }
-_NO_REMAINDER_UNCONFIRMED = "No remainder is shown: an unconfirmed figure says nothing of the other answers."
+
+
+def _no_remainder_reason(q: pd.Series, table: pd.DataFrame) -> str:
+    if str(q["answers"]) in _NO_REMAINDER:
+        return _NO_REMAINDER[str(q["answers"])]
+    figures = table[table["kind"] != Kind.NOT_PUBLISHED]
+    if (figures["status"] == Status.UNCONFIRMED).all():
+        return "No remainder is shown: an unconfirmed figure says nothing of the other answers."
+    return "The published answers add up to 100%, so no remainder is shown."
 
 
 def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: float, ranked: bool) -> list:
@@ -88,7 +96,7 @@ def _note_parts(q: pd.Series, table: pd.DataFrame, confidence: float, deff: floa
         if ranked:
             parts.append(("Only the leading answers were published.", "Leading answers only."))
         elif not (table["kind"] == Kind.NOT_PUBLISHED).any():  # else the remainder is drawn and labelled
-            parts.append((_NO_REMAINDER.get(str(q["answers"]), _NO_REMAINDER_UNCONFIRMED), "No remainder shown."))
+            parts.append((_no_remainder_reason(q, table), "No remainder shown."))
     if (table["kind"] == Kind.DERIVED).any():
         parts.append(("Hatched: derived from published figures.", "Hatched: derived."))
     if (table["status"] == Status.UNCONFIRMED).any():

@@ -280,7 +280,8 @@ def _drawn_table(bars: list, drawn_as: dict) -> pd.DataFrame:
 def _note_parts(
     data: SurveyData, country: str, bars: list, table: pd.DataFrame, confidence: float, deff, unlabelled: list[str]
 ) -> list:
-    """The Note's parts: what the whiskers are, what a hatch means, where a value too long for its segment is."""
+    """The Note's parts: what the whiskers are, what a hatch means, where a value too long for its segment is,
+    each figure's own note (named by its row) and the notes on the public's figures (``coverage.csv``)."""
     parts = [
         footer.interval_part(confidence, deff, "Whiskers below each side's end", used=bars[0][2].attrs.get("deff"))
     ]
