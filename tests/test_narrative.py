@@ -65,6 +65,7 @@ def meta_numbers(data, confidence: float = 0.95, deff="published") -> set[str]:
     """Numbers the text around the findings may hold: metadata, samples, margins, design effects, rules."""
     allowed = numbers_in((data.data_dir / "survey.yml").read_text(encoding="utf-8"))
     allowed.update({fmt.level(confidence).rstrip("%"), "95", "50", "66.7", "5", "30", f"{IN_TENS_TOLERANCE:g}"})
+    allowed.add(fmt.deff(narrative.SENSITIVITY_DEFF))  # the methodology's check of the words
     if deff != "published":
         allowed.add(fmt.deff(deff))
     for code in data.countries():
@@ -180,6 +181,32 @@ def test_every_number_in_the_summary_comes_from_the_data(data, summaries, countr
     assert NUMBER.findall(summaries[country]), "the summary should contain numbers"
     stray = strays(data, country, summaries[country])
     assert not stray, f"numbers in the {country} summary that do not follow from data/: {stray}"
+
+
+def test_the_methodology_names_the_findings_a_larger_design_effect_would_word_less_strongly(data):
+    """At a design effect of 1.5 for every public, Japan's 70.1% "unfavorable" of Trump (a large majority: its
+    interval's lower end 67.2%) has a lower end under two-thirds; the methodology says which findings change
+    their words, and no other."""
+    at = {d: narrative.question_finding(data, "JP", "trump_impression", deff=d) for d in ("published", 1.5)}
+    low = wilson_interval(70.1, data.country_n("JP"), deff=narrative.SENSITIVITY_DEFF)[0]
+    assert low < 100 * 2 / 3 < float(at["published"].text.split("interval ")[1].split("–")[0])
+    assert at["published"].text.startswith("A large majority") and at[1.5].text.startswith("A majority")
+    statement = narrative.sensitivity_statement(data, "JP")
+    assert f"“{at['published'].title}”" in statement and statement.endswith("Every other finding keeps its words.")
+    numbers = re.compile(r"\d[\d.,]*|\bpoints?\b")
+    said = {}
+    for country in data.countries():
+        said[country] = narrative.sensitivity_statement(data, country)
+        listed = narrative.words_at_larger_deff(data, country)
+        assert said[country].count("“") == len(listed)
+        wider = narrative.findings_by_category(data, country, deff=narrative.SENSITIVITY_DEFF)
+        for category, findings in narrative.findings_by_category(data, country).items():
+            for a, b in zip(findings, wider[category]):
+                if numbers.sub("#", a.text + a.headline) != numbers.sub("#", b.text + b.headline):
+                    assert f"“{a.title}”" in said[country], (country, a.title)
+        assert said[country] in narrative.build_summary(data, country).replace("\n", " ")
+    assert any(s.endswith("change the words of none of the findings above.") for s in said.values())
+    assert narrative.sensitivity_statement(data, "JP", deff=1.5) == ""  # the reader chose one design effect
 
 
 def test_numbers_at_another_level_and_design_effect_come_from_the_data(data):

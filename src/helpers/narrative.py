@@ -894,6 +894,49 @@ def precision_statement(data: SurveyData, confidence: float = 0.95, deff: float 
     return lines
 
 
+SENSITIVITY_DEFF = 1.5
+"""A design effect for every public, larger than the survey's published margins imply: the methodology names
+the findings whose words it would change, as a check of how much the words lean on the design effects used."""
+
+_FIGURES = re.compile(r"\d[\d.,]*|\bpoints?\b")
+"""What changes with the design effect and is not a word: numbers (figures, intervals) and "point(s)"."""
+
+
+@by_content
+def words_at_larger_deff(data: SurveyData, country: str, confidence: float = 0.95) -> list[str]:
+    """The titles of a public's findings and comparisons whose words, not only their intervals, change when every
+    public's design effect is :data:`SENSITIVITY_DEFF` instead of the one its published margin implies."""
+    titles = []
+    now, then = (findings_by_category(data, country, confidence, d) for d in (PUBLISHED, SENSITIVITY_DEFF))
+    for category in CATEGORIES:
+        for a, b in zip(now[category], then[category]):
+            if _FIGURES.sub("#", a.text + a.headline) != _FIGURES.sub("#", b.text + b.headline):
+                titles.append(a.title)
+    pairs = zip(*(comparison_findings(data, country, None, confidence, d) for d in (PUBLISHED, SENSITIVITY_DEFF)))
+    titles += [a[1] for a, b in pairs if _FIGURES.sub("#", a[2]) != _FIGURES.sub("#", b[2])]
+    return list(dict.fromkeys(titles))
+
+
+def sensitivity_statement(
+    data: SurveyData, country: str, confidence: float = 0.95, deff: float | str = PUBLISHED
+) -> str:
+    """Which of a public's findings would be worded less strongly at :data:`SENSITIVITY_DEFF` ("" when the
+    report already assumes one design effect for every public: its reader chose it)."""
+    if check_deff(deff) != PUBLISHED:
+        return ""
+    titles = words_at_larger_deff(data, country, confidence)
+    larger = all(published_deff(data, c).value < SENSITIVITY_DEFF for c in data.countries())
+    opening = (
+        f"With a design effect of {fmt.deff(SENSITIVITY_DEFF)} for every public"
+        + (", larger than any published margin implies, the wider" if larger else ", the")
+        + " intervals would"
+    )
+    if not titles:
+        return f"{opening} change the words of none of the findings above."
+    named = fmt.and_list([f"“{t}”" for t in titles])
+    return f"{opening} word these findings above less strongly: {named}. Every other finding keeps its words."
+
+
 def interval_method(confidence: float = 0.95, deff: float | str = PUBLISHED) -> str:
     """How every interval and test is computed, worded for the ``deff`` parameter."""
     deff = check_deff(deff)
@@ -924,7 +967,7 @@ def methodology_section(data: SurveyData, confidence: float = 0.95, deff: float 
     """Methodology and disclosure as Markdown (the summary's section, laid out by :mod:`helpers.pages`)."""
     from . import pages  # the renderer builds on this module
 
-    model = {"methodology": pages.methodology_model(data, confidence, deff), "trends": {}}
+    model = {"methodology": pages.methodology_model(data, confidence, deff), "sensitivity": "", "trends": {}}
     body = pages.markdown_section("methodology", model, "")
     return f"## Methodology and disclosure\n\n{body}"
 

@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 8  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 9  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -293,6 +293,7 @@ def summary_model(
         "claims": claims,
         "claims_none": "" if claims else narrative.NO_CLAIMS,  # the section is kept: that there are none is news
         "methodology": methodology_model(data, confidence, deff),
+        "sensitivity": narrative.sensitivity_statement(data, country, confidence, deff),
         "trends": trends_model(data, country, confidence, deff, figures_dir),
         "sources": sources_model(data),
     }
