@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from helpers import narrative
-from helpers.data import load_survey_data, sum_counts_as_single
+from helpers.data import answer_format, load_survey_data, sum_counts_as_single
 from helpers.kinds import Kind, QuestionType, Relation
 from helpers.stats import compare_between_countries, effective_n, wilson_interval
 from helpers.tables import (
@@ -564,3 +564,10 @@ def test_an_unconfirmed_figure_has_no_interval_and_a_confirmed_one_has(data):
     assert len(unconfirmed) and unconfirmed["ci_low"].isna().all() and unconfirmed["ci_high"].isna().all()
     confirmed = rows[(rows["status"] != "unconfirmed") & (rows["kind"] != Kind.NOT_PUBLISHED) & rows["base_n"].notna()]
     assert confirmed["ci_low"].notna().all()
+
+
+def test_a_select_all_question_allows_several_answers_whatever_its_answers_column_says(data):
+    q = data.question(next(iter(data.questions.query("question_type == 'select_all'")["question_id"])))
+    assert answer_format(q) == "multiple"
+    assert answer_format(pd.Series({"question_type": "select_all", "answers": "one"})) == "multiple"
+    assert answer_format(pd.Series({"question_type": "top_reasons", "answers": "up to 2"})) == "up to 2"

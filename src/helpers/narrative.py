@@ -23,10 +23,10 @@ import pandas as pd
 from . import formatting as fmt
 from . import outputs
 from . import vocabulary as voc
-from .data import CATEGORIES, Disclosure, SurveyData, sum_counts_as_single
+from .data import CATEGORIES, Disclosure, SurveyData, answer_format, sum_counts_as_single
 from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
-from .kinds import AnswerFormat, Kind, OptionsPublished, QuestionType, Status
+from .kinds import AnswerFormat, Kind, OptionsPublished, Status
 from .memo import by_content
 from .stats import compare_within_question, margin_of_error
 from .tables import (
@@ -340,8 +340,14 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said:
             sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
     notes = figure_notes_said(data, country, table)
     if notes:
-        sentences.append(f"About the figures: {' '.join(notes)}")
+        sentences.append(about_the_figures(notes))
     return sentences
+
+
+def about_the_figures(notes: list[str]) -> str:
+    """ "About the figures: …": notes on figures (``coverage.csv``), each a sentence, after a finding or a
+    comparison."""
+    return "About the figures: " + " ".join(n if n.endswith(".") else n + "." for n in notes)
 
 
 def figure_notes_said(data: SurveyData, country: str, table: pd.DataFrame) -> list[str]:
@@ -405,7 +411,7 @@ def question_finding(
         data.subject(question_id) is not None,
         partial and single,
         partial and not single,
-        q["question_type"] == QuestionType.SELECT_ALL or q["answers"] in (AnswerFormat.MULTIPLE, AnswerFormat.UP_TO_2),
+        answer_format(q) in (AnswerFormat.MULTIPLE, AnswerFormat.UP_TO_2),
     )
 
 
@@ -603,7 +609,7 @@ def comparison_finding(
         text += _unpublished_rest(data, comparison, table)
     caveats = comparison_caveats(data, comparison)
     if caveats:
-        text += " About the figures: " + " ".join(n if n.endswith(".") else n + "." for n in caveats)
+        text += " " + about_the_figures(caveats)
     return text
 
 

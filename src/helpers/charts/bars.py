@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data import SurveyData
+from ..data import SurveyData, answer_format
 from ..kinds import AnswerFormat, Kind, OptionsPublished, Status
 from ..tables import measure_groups, single_figure
 from . import draw, footer, style
@@ -81,8 +81,8 @@ _NO_REMAINDER = {
 
 
 def _no_remainder_reason(q: pd.Series, table: pd.DataFrame) -> str:
-    if str(q["answers"]) in _NO_REMAINDER:
-        return _NO_REMAINDER[str(q["answers"])]
+    if answer_format(q) in _NO_REMAINDER:
+        return _NO_REMAINDER[answer_format(q)]
     figures = table[table["kind"] != Kind.NOT_PUBLISHED]
     if (figures["status"] == Status.UNCONFIRMED).all():
         return "No remainder is shown: an unconfirmed figure says nothing of the other answers."
@@ -204,7 +204,7 @@ def plot_bars(
     # the figure may measure something else than the wording says; other measures are notes
     measured = _name_measure(table, rows, labels) if lone and table.attrs.get("measure_note") else []
     notes, other_parts = _other_measures(data, groups, drawn_as)
-    answers = ANSWERS_TEXT["multiple" if q["question_type"] == "select_all" else str(q["answers"])]
+    answers = ANSWERS_TEXT[answer_format(q)]
     subtitle = who(data, country, q, table) + (f" · {answers}" if ranked else "")
     notes += footer.codebook_notes(data, [str(q["question_id"])])
     _finish(

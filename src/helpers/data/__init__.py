@@ -49,6 +49,7 @@ from .. import paths
 from ..kinds import OptionsPublished
 from .csvfiles import (
     COUNTRY_PLACEHOLDER,
+    answer_format,
     decimals_of,
     load_claims,
     load_codebook,
@@ -107,6 +108,7 @@ __all__ = [
     "Source",
     "Survey",
     "SurveyData",
+    "answer_format",
     "check_country_code",
     "check_data_files",
     "check_file",

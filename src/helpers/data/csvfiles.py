@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..kinds import AnswerFormat, QuestionType
 from . import rules
 from .files import (
     COVERAGE_CSV,
@@ -98,6 +99,12 @@ def sum_counts_as_single(q) -> bool:
     answer format, not even a single-choice reading is assumed.
     """
     return q.answers == "one"
+
+
+def answer_format(q) -> AnswerFormat:
+    """How many answers a respondent could give: ``answers`` of the codebook, ``multiple`` for any select-all
+    question (its format whatever ``answers`` says)."""
+    return AnswerFormat.MULTIPLE if q.question_type == QuestionType.SELECT_ALL else AnswerFormat(q.answers)
 
 
 def _frame(records: list[dict], string_columns, path: Path) -> pd.DataFrame:
