@@ -120,7 +120,8 @@ def comparison_numbers(data, comp, confidence: float = 0.95, deff="published") -
 
 def claim_numbers(data, claim, confidence: float = 0.95, deff="published") -> set[str]:
     allowed = question_numbers(data, claim.country, claim.question_id, confidence, deff)
-    return allowed | numbers_in(claim.locator) | {"50", "0"}  # "above half", "includes 0"
+    threshold = f"{vocabulary.CLEAR_LEAD_MIN:g}"  # "within 5 points of 0": a rule's threshold
+    return allowed | numbers_in(claim.locator) | {"50", "0", threshold}  # "above half", "includes 0"
 
 
 def trend_numbers(data, country: str, confidence: float = 0.95) -> set[str]:
@@ -192,20 +193,22 @@ def test_the_methodology_names_the_findings_a_larger_design_effect_would_word_le
     assert low < 100 * 2 / 3 < float(at["published"].text.split("interval ")[1].split("–")[0])
     assert at["published"].text.startswith("A large majority") and at[1.5].text.startswith("A majority")
     statement = narrative.sensitivity_statement(data, "JP")
-    assert f"“{at['published'].title}”" in statement and statement.endswith("Every other finding keeps its words.")
+    assert f"“{at['published'].title}” (“a large majority” would read “a majority”)" in statement
+    assert statement.endswith("Every other finding keeps its words.")
     numbers = re.compile(r"\d[\d.,]*|\bpoints?\b")
     said = {}
     for country in data.countries():
         said[country] = narrative.sensitivity_statement(data, country)
         listed = narrative.words_at_larger_deff(data, country)
-        assert said[country].count("“") == len(listed)
+        assert said[country].count("“") == len(listed) + 2 * sum(len(changes) for changes in listed.values())
+        assert all(listed.values()), "a changed finding says how its words change"
         wider = narrative.findings_by_category(data, country, deff=narrative.SENSITIVITY_DEFF)
         for category, findings in narrative.findings_by_category(data, country).items():
             for a, b in zip(findings, wider[category]):
                 if numbers.sub("#", a.text + a.headline) != numbers.sub("#", b.text + b.headline):
                     assert f"“{a.title}”" in said[country], (country, a.title)
         assert said[country] in narrative.build_summary(data, country).replace("\n", " ")
-    assert any(s.endswith("change the words of none of the findings above.") for s in said.values())
+    assert any(s.endswith("change the words of none of the report's findings.") for s in said.values())
     assert narrative.sensitivity_statement(data, "JP", deff=1.5) == ""  # the reader chose one design effect
 
 
@@ -516,8 +519,10 @@ def test_unpublished_note_is_said_once_for_a_section(data):
     findings = narrative.category_findings(data, "JP", "security")
     some = sum(f.remainder_unpublished for f in findings)
     note = narrative.unpublished_note(findings)
-    of = f"{vocabulary.number_in_words(some)} of the {vocabulary.number_in_words(len(findings))} questions above"
+    partly = sum(f.remainder_unpublished or f.unknown_remainder for f in findings)
+    of = f"For {vocabulary.number_in_words(some)} of them, the remainder is shown"
     assert some >= 2 and note.count("not published") == 1 and of in note
+    assert note.startswith(f"For {narrative._which(findings[:partly], findings, 'question')}, ")
     partial = [f for f in findings if f.remainder_unpublished]  # every question listed: never "3 of the 3"
     assert narrative.unpublished_note(partial[:2]).startswith("For both questions above, ")
     assert narrative.unpublished_note(partial[:3]).startswith("For all three questions above, ")
@@ -537,8 +542,12 @@ def test_a_question_allowing_several_answers_says_its_other_answers_cannot_be_co
     assert several.unknown_remainder and not several.remainder_unpublished
     assert one.remainder_unpublished and not one.unknown_remainder
     assert narrative.unpublished_note([one, several]) == (
-        f"For “{one.title}”, the sources published only some answers; the remainder is shown as “other answers "
-        f"(not published)”. For “{several.title}”, the sources published only some answers too, and as several "
+        "For both questions above, the sources published only some answers. "
+        f"For “{one.title}”, the remainder is shown as “other answers (not published)”; for “{several.title}”, as "
+        "several answers were allowed, the share giving other answers cannot be computed."
+    )
+    assert narrative.unpublished_note([one, several], what="finding", drawn=False) == (
+        f"For both findings above, the sources published only some answers. For “{several.title}”, as several "
         "answers were allowed, the share giving other answers cannot be computed."
     )
     assert narrative.unpublished_note([several]).endswith("the share giving other answers cannot be computed.")
@@ -689,7 +698,7 @@ def test_every_verdict_is_one_of_the_four_with_a_reason(data):
     "implies, p1, p2, outcome",
     [
         ("tie", 40.5, 34.5, narrative.NOT_SUPPORTED),  # a real gap, called even
-        ("tie", 27.5, 26.0, narrative.SUPPORTED),
+        ("tie", 27.5, 26.0, narrative.SAMPLE_ONLY),  # no real gap, but one of 6.0 points cannot be ruled out
         ("lead", 34.5, 40.5, narrative.NOT_SUPPORTED),  # the other answer is larger
         ("lead", 33.7, 32.9, narrative.SAMPLE_ONLY),  # ahead in the sample only
         ("overwhelming lead", 63.0, 23.7, narrative.SUPPORTED),
@@ -701,6 +710,18 @@ def test_every_verdict_is_one_of_the_four_with_a_reason(data):
 def test_gap_claims_get_their_outcome_by_the_rules(implies, p1, p2, outcome):
     d = compare_within_question(p1, p2, 1037)
     assert narrative._gap_verdict(implies, d, "95%").outcome == outcome
+
+
+def test_a_tie_is_supported_only_when_neither_answer_can_have_a_clear_lead():
+    """Not significant is not the same as even: the whole interval of the gap must lie within 5 points of 0."""
+    close = compare_within_question(20.0, 19.5, 5000)  # interval −1.2 to 2.2
+    assert narrative._gap_verdict("tie", close, "95%").outcome == narrative.SUPPORTED
+    wide = compare_within_question(20.0, 19.5, 500)  # interval −5.0 to 6.0: not significant, not shown even
+    assert not wide.significant and wide.ci_high > 5
+    assert narrative._gap_verdict("tie", wide, "95%").outcome == narrative.SAMPLE_ONLY
+    apart = compare_within_question(30.0, 24.0, 150)  # a 6-point gap that is not significant
+    assert not apart.significant
+    assert narrative._gap_verdict("tie", apart, "95%").outcome == narrative.NOT_SUPPORTED
 
 
 def test_the_release_check_follows_the_design_effect(data):

@@ -153,7 +153,7 @@ def capitalise(text: str) -> str:
 
 def lower_first(text: str) -> str:
     """``text`` with a lower-case first letter, unless its second is a capital too (an acronym: "API's")."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def and_list(items: Sequence[str]) -> str:

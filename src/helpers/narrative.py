@@ -15,6 +15,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -186,16 +187,14 @@ def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
     b = f"{quoted(runner_up['label'])} ({fmt.percent(runner_up['percent_text'])})"
     gap = fmt.points(abs(difference.diff))
     if word == Word.TIE:
-        return f"statistically tied with {b}"
+        return f"{word.ahead} {b}"
     if word == Word.NARROW_LEAD:
         return (
-            f"narrowly ahead of {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
+            f"{word.ahead} {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
             f"{fmt.points(difference.gap_low)}"
         )
-    if word == Word.CLEAR_LEAD:
-        return f"clearly ahead of {b}, by {gap}"
-    if word == Word.OVERWHELMING_LEAD:
-        return f"far ahead of {b}, by {gap}"
+    if word in (Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD):
+        return f"{word.ahead} {b}, by {gap}"
     return f"ahead of {b} (the gap is not testable)"
 
 
@@ -477,31 +476,38 @@ def unpublished_note(findings: list[Finding], what: str = "question", drawn: boo
     several: under a section's findings (``what`` "question", with how the charts draw the remainder) or under
     the headlines ("finding", ``drawn`` False: no chart beside them). Questions allowing several answers (or not
     saying) have no remainder: for them, the note says that the share giving other answers cannot be computed."""
-    notes = []
-    remainder = [f for f in findings if f.remainder_unpublished]
-    if remainder:
-        shown = "; the remainder is shown as “other answers (not published)”" if drawn else ""
-        notes.append(f"For {_which(remainder, findings, what)}, the sources published only some answers{shown}.")
-    unknown = [f for f in findings if f.unknown_remainder]
+    partial = [f for f in findings if f.remainder_unpublished or f.unknown_remainder]
+    if not partial:
+        return ""
+    opening = f"For {_which(partial, findings, what)}, the sources published only some answers"
+    parts = []  # (the findings, what is said of them)
+    remainder = [f for f in partial if f.remainder_unpublished]
+    if remainder and drawn:
+        parts.append((remainder, "the remainder is shown as “other answers (not published)”"))
     for several in (True, False):
-        group = [f for f in unknown if f.several_answers == several]
+        group = [f for f in partial if f.unknown_remainder and f.several_answers == several]
         why = "several answers were allowed" if several else "the sources do not say how many answers were allowed"
         if group:
-            notes.append(
-                f"For {_which(group, findings, what)}, the sources published only some answers"
-                f"{' too' if notes else ''}, and as {why}, the share giving other answers cannot be computed."
-            )
-    return " ".join(notes)
+            parts.append((group, f"as {why}, the share giving other answers cannot be computed"))
+    if not parts:
+        return f"{opening}."
+    if len(parts) == 1 and len(parts[0][0]) == len(partial):
+        return f"{opening}; {parts[0][1]}."
+    details = "; ".join(f"for {_which(group, partial, what, among=True)}, {text}" for group, text in parts)
+    return f"{opening}. {capitalise(details)}."
 
 
-def _which(partial: list[Finding], findings: list[Finding], what: str) -> str:
+def _which(partial: list[Finding], findings: list[Finding], what: str, among: bool = False) -> str:
     """The findings of ``partial`` named among ``findings``: "this question", "“Title”", "both questions above",
-    "all three questions above", "two of the three questions above"."""
+    "all three questions above", "two of the three questions above" (``among``: of findings just named, "two
+    of them")."""
     n = len(findings)
-    if n == 1:
+    if n == 1 and not among:
         return f"this {what}"
     if len(partial) == 1:
         return f"“{partial[0].title}”"
+    if among:
+        return f"{voc.number_in_words(len(partial))} of them"
     if len(partial) == n:
         return f"both {what}s above" if n == 2 else f"all {voc.number_in_words(n)} {what}s above"
     return f"{voc.number_in_words(len(partial))} of the {voc.number_in_words(n)} {what}s above"
@@ -637,15 +643,12 @@ def comparison_findings(
 # ------------------------------------------------------------------------------------------ release wording
 
 CLAIM_READING_TEXT = {
-    "tie": "no real gap",
+    "tie": "two answers about even",
     "lead": "a real gap",
     "narrow lead": "a small but real gap",
     "clear lead": "a clear gap",
     "overwhelming lead": "an overwhelming gap",
-    "no majority": (
-        "no answer held by more than half (the release says “divided” also where one side clearly leads, so an"
-        " even split is not what it means)"
-    ),
+    "no majority": "no answer held by more than half",
     "majority": "more than half",
     "about half": "about half",
     "largest": "the largest answer",
@@ -680,9 +683,7 @@ def _gap_verdict(implies: str, d, level: str) -> Verdict:
     """A claim about the gap between two answers (``d`` the difference, option minus versus)."""
     word = voc.describe_difference(d)
     if implies == "tie":
-        if not d.significant:
-            return Verdict(SUPPORTED, f"the {level} interval of the gap includes 0 ({word})")
-        return Verdict(NOT_SUPPORTED, f"the {level} interval of the gap excludes 0 ({word})")
+        return _tie_verdict(d, level)
     minimum = _LEAD_MIN[implies]
     if d.diff <= 0:
         return Verdict(NOT_SUPPORTED, "the answer said to lead is not the larger one")
@@ -693,6 +694,24 @@ def _gap_verdict(implies: str, d, level: str) -> Verdict:
     if abs(d.diff) >= minimum:
         return Verdict(SAMPLE_ONLY, f"the sample's gap fits the words, but at {level} the rules give *{word}*")
     return Verdict(NOT_SUPPORTED, f"even the sample's gap is smaller than the words say (*{word}* at {level})")
+
+
+def _tie_verdict(d, level: str) -> Verdict:
+    """A claim that two answers are about even ("close", "nearly equal"). A gap that is not significant does not
+    show that the two are close: the whole interval of the gap must lie within ``CLEAR_LEAD_MIN`` of zero, so
+    that neither answer can have a clear lead."""
+    margin = voc.threshold_points(voc.CLEAR_LEAD_MIN)
+    if d.significant:
+        return Verdict(NOT_SUPPORTED, f"the {level} interval of the gap excludes 0 (*{voc.describe_difference(d)}*)")
+    if -voc.CLEAR_LEAD_MIN < d.ci_low and d.ci_high < voc.CLEAR_LEAD_MIN:
+        return Verdict(SUPPORTED, f"the whole {level} interval of the gap lies within {margin} of 0")
+    if abs(d.diff) < voc.CLEAR_LEAD_MIN:
+        return Verdict(
+            SAMPLE_ONLY,
+            f"no significant gap, but the {level} interval of the gap reaches {margin} or more from 0, so a "
+            "*clear lead* cannot be ruled out",
+        )
+    return Verdict(NOT_SUPPORTED, f"even the sample's gap is {margin} or more")
 
 
 def _share_verdict(implies: str, share: pd.Series, level: str) -> Verdict:
@@ -909,38 +928,67 @@ _FIGURES = re.compile(r"\d[\d.,]*|\bpoints?\b")
 
 
 @by_content
-def words_at_larger_deff(data: SurveyData, country: str, confidence: float = 0.95) -> list[str]:
-    """The titles of a public's findings and comparisons whose words, not only their intervals, change when every
-    public's design effect is :data:`SENSITIVITY_DEFF` instead of the one its published margin implies."""
-    titles = []
+def words_at_larger_deff(data: SurveyData, country: str, confidence: float = 0.95) -> dict[str, list[str]]:
+    """A public's findings and comparisons whose words, not only their intervals, change when every public's
+    design effect is :data:`SENSITIVITY_DEFF` instead of the one its published margin implies: title → the
+    changes, each "“words now” would read “words then”" (:func:`_word_changes`)."""
+    changed: dict[str, list[str]] = {}
     now, then = (findings_by_category(data, country, confidence, d) for d in (PUBLISHED, SENSITIVITY_DEFF))
-    for category in CATEGORIES:
-        for a, b in zip(now[category], then[category]):
-            if _FIGURES.sub("#", a.text + a.headline) != _FIGURES.sub("#", b.text + b.headline):
-                titles.append(a.title)
-    pairs = zip(*(comparison_findings(data, country, None, confidence, d) for d in (PUBLISHED, SENSITIVITY_DEFF)))
-    titles += [a[1] for a, b in pairs if _FIGURES.sub("#", a[2]) != _FIGURES.sub("#", b[2])]
-    return list(dict.fromkeys(titles))
+    pairs = [(a.title, a.text, b.text) for c in CATEGORIES for a, b in zip(now[c], then[c])]
+    pairs += [
+        (a[1], a[2], b[2])
+        for a, b in zip(
+            *(comparison_findings(data, country, None, confidence, d) for d in (PUBLISHED, SENSITIVITY_DEFF))
+        )
+    ]
+    for title, a, b in pairs:
+        if _FIGURES.sub("#", a) != _FIGURES.sub("#", b):
+            changed.setdefault(title, [])
+            changed[title] += [w for w in _word_changes(a, b) if w not in changed[title]]
+    return changed
+
+
+def _word_changes(a: str, b: str) -> list[str]:
+    """Where ``b`` words ``a`` otherwise, "“narrowly ahead of” would read “statistically tied with”": each
+    replaced run of words (a dropped word with its neighbours: “a large majority” would read “a majority”),
+    leaving out runs with figures, which change with every interval."""
+    words_a, words_b = _FIGURES.sub("#", a).split(), _FIGURES.sub("#", b).split()
+    changes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2 or j1 == j2:  # a word dropped or added: with the words on either side
+            i1, j1, i2, j2 = max(i1 - 1, 0), max(j1 - 1, 0), i2 + 1, j2 + 1
+        old, new = " ".join(words_a[i1:i2]), " ".join(words_b[j1:j2])
+        if "#" not in old + new and re.search("[A-Za-z]", old) and re.search("[A-Za-z]", new):
+            changes.append(f"“{lower_first(old.strip(',.;:'))}” would read “{lower_first(new.strip(',.;:'))}”")
+    return changes
 
 
 def sensitivity_statement(
     data: SurveyData, country: str, confidence: float = 0.95, deff: float | str = PUBLISHED
 ) -> str:
-    """Which of a public's findings would be worded less strongly at :data:`SENSITIVITY_DEFF` ("" when the
-    report already assumes one design effect for every public: its reader chose it)."""
+    """Which of a public's findings would be worded less strongly at :data:`SENSITIVITY_DEFF`, and how ("" when
+    the report already assumes one design effect for every public: its reader chose it)."""
     if check_deff(deff) != PUBLISHED:
         return ""
-    titles = words_at_larger_deff(data, country, confidence)
+    changed = words_at_larger_deff(data, country, confidence)
     larger = all(published_deff(data, c).value < SENSITIVITY_DEFF for c in data.countries())
     opening = (
         f"With a design effect of {fmt.deff(SENSITIVITY_DEFF)} for every public"
         + (", larger than any published margin implies, the wider" if larger else ", the")
         + " intervals would"
     )
-    if not titles:
-        return f"{opening} change the words of none of the findings above."
-    named = fmt.and_list([f"“{t}”" for t in titles])
-    return f"{opening} word these findings above less strongly: {named}. Every other finding keeps its words."
+    if not changed:
+        return f"{opening} change the words of none of the report's findings."
+    named = fmt.and_list(
+        [f"“{title}” ({'; '.join(changes)})" if changes else f"“{title}”" for title, changes in changed.items()]
+    )
+    noun = f"{voc.number_in_words(len(changed))} finding{'' if len(changed) == 1 else 's'}"
+    return (
+        f"{opening} word {noun} of the report (in this summary or in its category's notebook) less strongly: "
+        f"{named}. Every other finding keeps its words."
+    )
 
 
 def interval_method(confidence: float = 0.95, deff: float | str = PUBLISHED) -> str:
@@ -961,11 +1009,13 @@ def comparison_rules() -> str:
     """How figures of two publics are treated when they do not measure one thing, or one wording is unknown."""
     return (
         "A figure that is not known to measure the item's answers (a view of a policy rather than a stance on "
-        "it, or a press report's share from a question whose wording is not published) is named by what it "
+        "it, or a press report's share from a question whose wording is not published, unless the same report "
+        "gives another public's figure exactly as its institute published it for the item) is named by what it "
         "measures; it is shown beside the other publics' figures with a hollow marker and no connecting line, "
         "and no gap with it is given or tested, while the gaps between the other publics' figures are. The notes "
         "on a public's figures (a press report's wording, a sample not stated) are repeated with its figures, "
-        "on their charts and wherever they are compared."
+        "on their charts and wherever they are compared. A gap between two publics compares the samples as each "
+        "institute drew them: their populations, listed among the disclosures above, may differ."
     )
 
 

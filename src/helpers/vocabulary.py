@@ -38,6 +38,7 @@ __all__ = [
     "in_tens",
     "percent_in_words",
     "round_for_headline",
+    "threshold_points",
     "vocabulary_rules",
 ]
 
@@ -79,14 +80,24 @@ class Word(StrEnum):
     MOST_OFTEN_NAMED = "the most often named"
     MOST_COMMON_PUBLISHED = "the most common published answer"
 
+    @property
+    def ahead(self) -> str:
+        """How a sentence says an answer stands against the next with this gap: "clearly ahead of" ("" for a
+        word that is not a gap)."""
+        return _AHEAD.get(self, "")
+
     def rule(self, confidence: float = DEFAULT_CONFIDENCE) -> str:
-        """The rule of this word, stated at ``confidence``."""
-        return _RULES[self].format(
-            level=level(confidence),
-            majority=_pct(MAJORITY),
-            large=_pct(LARGE_MAJORITY),
-            clear=_pts(CLEAR_LEAD_MIN),
-            overwhelming=_pts(OVERWHELMING_LEAD_MIN),
+        """The rule of this word, stated at ``confidence`` (with how a sentence puts it, for a gap)."""
+        in_sentences = f"; in a sentence, “{self.ahead}”" if self.ahead else ""
+        return (
+            _RULES[self].format(
+                level=level(confidence),
+                majority=_pct(MAJORITY),
+                large=_pct(LARGE_MAJORITY),
+                clear=threshold_points(CLEAR_LEAD_MIN),
+                overwhelming=threshold_points(OVERWHELMING_LEAD_MIN),
+            )
+            + in_sentences
         )
 
     @property
@@ -96,6 +107,13 @@ class Word(StrEnum):
 
 NO_SIGNIFICANT_DIFFERENCE = "no significant difference"
 """How a statistical tie between two publics is put in prose."""
+
+_AHEAD = {
+    Word.TIE: "statistically tied with",
+    Word.NARROW_LEAD: "narrowly ahead of",
+    Word.CLEAR_LEAD: "clearly ahead of",
+    Word.OVERWHELMING_LEAD: "far ahead of",
+}
 
 _RULES = {
     Word.LARGE_MAJORITY: "the lower end of the share's {level} Wilson interval is above {large} (two in three)",
@@ -125,7 +143,8 @@ def _pct(value: float) -> str:
     return f"{value:.1f}%" if value != int(value) else f"{value:.0f}%"
 
 
-def _pts(value: float) -> str:
+def threshold_points(value: float) -> str:
+    """A threshold of the rules in points, as the rules state it: "5 points"."""
     return f"{value:g} points"
 
 

@@ -268,8 +268,9 @@ def _dress_axes(ax, gap_ax, rows: list[DotRow], labels: list[str], ys: list[floa
     gap_ax.set_title("Gap (points)", loc="left", fontsize=SMALL_SIZE, color=style.MUTED_COLOUR, pad=4)
 
 
-def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, confidence, deff) -> list:
-    """The Note's parts: how to read the gap, and the mirror mark and hollow markers where they are drawn."""
+def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, confidence, deff, table) -> list:
+    """The Note's parts: how to read the gap, the mirror mark and hollow markers where they are drawn, and which
+    publics' figures were published as whole numbers when others' were not."""
     level = fmt.level(confidence)
     deffs = ", ".join(f"{c} {fmt.number(design_effect(data, c, deff), 2)}" for c in order)
     parts = [
@@ -292,6 +293,16 @@ def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, 
                 "Hollow markers: a figure that measures something other than the item (named in the row); no gap "
                 "to it is drawn or tested.",
                 "Hollow: different measures.",
+            )
+        )
+    decimals = {c: max(len(str(t).partition(".")[2]) for t in g) for c, g in table.groupby("country")["percent_text"]}
+    whole = [data.country(c).adjective for c in order if decimals.get(c) == 0]
+    if whole and any(decimals.values()):
+        names = fmt.and_list(whole)
+        parts.append(
+            (
+                f"Values as published: the {names} figures were published as whole numbers.",
+                f"Values as published ({names}: whole numbers).",
             )
         )
     return parts
@@ -340,7 +351,7 @@ def plot_dots(
             title=title,
             subtitle="% of respondents in each country giving the answer shown",
             footer=footer.footer(
-                _footer_parts(data, country, comparisons, order, confidence, deff),
+                _footer_parts(data, country, comparisons, order, confidence, deff, table),
                 footer.source_line(data, order, table["source"].dropna()),
             ),
             axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
