@@ -417,21 +417,25 @@ def test_compare_between_countries_rejects_bad_input(kwargs, word):
         compare_between_countries(**kwargs)
 
 
-def test_compare_select_all_is_never_tested():
-    # 82.8 + 48.0 > 100 is fine for select-all answers
-    d = compare_select_all(82.8, 48.0, 1585)
-    assert d.kind == "not testable" and d.testable is False and d.significant is False
-    assert d.diff == pytest.approx(34.8)
-    for field in ("se", "z", "p_value", "ci_low", "ci_high"):
-        assert math.isnan(getattr(d, field))
-    assert math.isnan(d.gap_low)
-    assert "microdata" in d.reason and "covariance" in d.reason
-    assert compare_select_all(30.0, 20.0).reason == d.reason  # n is optional
+def test_compare_select_all_is_never_narrower_than_any_overlap_allows():
+    """The share choosing both answers is not published: whatever it is, the true standard error is at most the
+    test's, and equal to it when nobody chose both."""
+    for p1, p2 in [(82.8, 48.0), (66.4, 37.3), (30.0, 20.0), (50.0, 50.0)]:
+        d = compare_select_all(p1, p2, 1000, deff=1.5)
+        assert d.kind == "several answers (cautious)" and d.testable
+        a, b = p1 / 100, p2 / 100
+        for both in [max(0.0, a + b - 1) + k * (min(a, b) - max(0.0, a + b - 1)) / 10 for k in range(11)]:
+            exact = 100 * math.sqrt(1.5 * (a * (1 - a) + b * (1 - b) - 2 * (both - a * b)) / 1000)
+            assert exact <= d.se + 1e-9
+        if a + b <= 1:
+            assert 100 * math.sqrt(1.5 * (a * (1 - a) + b * (1 - b) + 2 * a * b) / 1000) == pytest.approx(d.se)
+    d = compare_select_all(82.8, 48.0, 1585)  # 82.8 + 48.0 > 100 is fine for several answers
+    assert d.diff == pytest.approx(34.8) and d.significant
 
 
 def test_compare_select_all_rejects_bad_input():
     with pytest.raises(ValueError, match="p2"):
-        compare_select_all(30.0, 120.0)
+        compare_select_all(30.0, 120.0, 100)
     with pytest.raises(ValueError, match="n"):
         compare_select_all(30.0, 20.0, n=0)
 

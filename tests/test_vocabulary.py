@@ -205,8 +205,12 @@ def test_describe_difference_between_countries_source_case():
 
 
 def test_describe_difference_not_testable():
-    assert describe_difference(compare_select_all(82.8, 48.0, 1585)) == "not testable"
     assert describe_difference(compare_within_question(100.0, 0.0, 1037)) == "not testable"
+
+
+def test_a_gap_between_answers_of_a_question_allowing_several_is_worded_by_its_cautious_interval():
+    assert describe_difference(compare_select_all(66.4, 37.3, 1037)) == "clear lead"  # interval 23.2–35.0
+    assert describe_difference(compare_select_all(37.3, 37.1, 1037)) == "statistical tie"
 
 
 # ------------------------------------------------------------------------------------------ largest option
@@ -239,12 +243,12 @@ def test_describe_largest_about_half_leading_is_a_plurality():
     assert r.share_word == Word.ABOUT_HALF and r.rank_word == Word.PLURALITY
 
 
-def test_describe_largest_several_answers_not_ranked_by_test():
+def test_describe_largest_several_answers_is_the_most_often_named_with_a_cautious_test():
     reasons = {"history": 30.0, "territory": 29.0, "character": 10.0}
     for all_published in (True, False):
         r = describe_largest(reasons, 1037, False, all_published=all_published)
         assert r.rank_word == Word.MOST_OFTEN_NAMED == "the most often named"
-        assert not r.difference.testable
+        assert r.difference.kind == "several answers (cautious)" and not r.difference.significant
     # a majority of respondents naming an answer is still a majority
     r = describe_largest({"no reflection": 82.8, "Dokdo": 48.0}, 1585, False)
     assert r.rank_word == Word.LARGE_MAJORITY

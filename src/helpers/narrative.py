@@ -29,7 +29,7 @@ from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
 from .kinds import AnswerFormat, Kind, OptionsPublished, Status
 from .memo import by_content
-from .stats import compare_within_question, margin_of_error
+from .stats import compare_select_all, compare_within_question, margin_of_error
 from .tables import (
     PUBLISHED,
     Comparison,
@@ -274,15 +274,41 @@ def _one_answer_text(
     return text, top, qualifier
 
 
-def _several_answers_text(ranked: pd.DataFrame, answers: str) -> str:
-    top = ranked.iloc[0]
-    rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[1:].itertuples()]
-    text = f"The answer {quoted(top['label'])} comes first ({fmt.percent(top['percent_text'])})"
+def _several_answers_text(
+    data: SurveyData,
+    country: str,
+    table: pd.DataFrame,
+    ranked: pd.DataFrame,
+    answers: str,
+    confidence: float,
+    deff: float,
+) -> tuple[str, pd.Series, Word]:
+    """Sentences for a question allowing several answers (or not saying how many) with two or more published
+    answers; the leader and its word. The gap to the runner-up is tested cautiously (:func:`compare_select_all`)."""
+    n = float(table["base_n"].iloc[0])
+    top, runner_up = ranked.iloc[0], ranked.iloc[1]
+    largest = voc.describe_largest(dict(zip(ranked["option"], ranked["percent"])), n, False, confidence, deff)
+    if largest.share_word.is_majority:
+        opener = share_opener(
+            top["percent_text"], largest.share_word, data.respondents(country), _interval_text(top, confidence)
+        )
+        text = f"{opener} named {quoted(top['label'])}"
+    else:
+        first = "first" if table.attrs["options_published"] == OptionsPublished.ALL else "first of those published"
+        text = f"The answer {quoted(top['label'])} comes {first} ({fmt.percent(top['percent_text'])})"
+    text += f", {lead_clause(voc.describe_difference(largest.difference), runner_up, largest.difference)}"
+    rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[2:].itertuples()]
     if rest:
-        text += ", ahead of " + fmt.and_list(rest)
-    if answers == "not disclosed":
-        return text + "; the sources do not say how many answers each respondent could give, so gaps are not tested."
-    return text + "; several answers were allowed, so the gaps are not tested."
+        text += f"; then {fmt.and_list(rest)}"
+    if answers == AnswerFormat.NOT_DISCLOSED:
+        why = "the sources do not say how many answers each respondent could give"
+    else:
+        why = "several answers were allowed"
+    return (
+        f"{text}. As {why}, the gap is tested cautiously, as if no respondent had given both answers.",
+        top,
+        largest.rank_word,
+    )
 
 
 def _measure_sentence(
@@ -308,7 +334,7 @@ def _measure_sentence(
     if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
         text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
     elif len(ranked) >= 2:
-        text, leader, word = _several_answers_text(ranked, answers), ranked.iloc[0], Word.MOST_OFTEN_NAMED
+        text, leader, word = _several_answers_text(data, country, rows, ranked, answers, confidence, deff)
     else:
         leader = ranked.iloc[0]
         word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
@@ -770,7 +796,6 @@ def _largest_verdict(
     if option not in set(ranked["option"].iloc[:among]):
         return Verdict(NOT_SUPPORTED, "another published answer is larger" if among == 1 else "others are larger")
     a = ranked[ranked["option"] == option].iloc[0]
-    position = "the largest published answer" if among == 1 else f"among the {among} largest published answers"
     one_answer = str(q["answers"]) == "one"
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
     if not one_answer:
@@ -780,7 +805,6 @@ def _largest_verdict(
                 CANNOT_CHECK,
                 f"{how} and the other answers were not published, so a larger one cannot be ruled out",
             )
-        return Verdict(SAMPLE_ONLY, f"{position}, but {how}, so gaps cannot be tested")
     n = float(a["base_n"])
     unpublished = ""  # the test against the unpublished answers together, said with the verdict it allows
     if not rest.empty:
@@ -797,7 +821,8 @@ def _largest_verdict(
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
         return Verdict(SUPPORTED, f"{unpublished} at {level}")
     b = ranked.iloc[among]
-    d = compare_within_question(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
+    compare = compare_within_question if one_answer else compare_select_all  # several answers: cautiously
+    d = compare(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
     also = f", and {unpublished}" if unpublished else ""
     if d.significant:
         return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by {_lead_words(d)}{also} at {level}")
@@ -943,8 +968,11 @@ def words_at_larger_deff(data: SurveyData, country: str, confidence: float = 0.9
     ]
     for title, a, b in pairs:
         if _FIGURES.sub("#", a) != _FIGURES.sub("#", b):
+            changes = _word_changes(a, b) or [  # a sentence recast around its figures: the word it loses
+                f"“{w}” would not be said" for w in Word if str(w) in a.lower() and str(w) not in b.lower()
+            ]
             changed.setdefault(title, [])
-            changed[title] += [w for w in _word_changes(a, b) if w not in changed[title]]
+            changed[title] += [w for w in changes if w not in changed[title]]
     return changed
 
 

@@ -57,6 +57,7 @@ __all__ = [
 
 KIND_WITHIN = "within question"
 KIND_BETWEEN = "between countries"
+KIND_SEVERAL = "several answers (cautious)"
 KIND_NOT_TESTABLE = "not testable"
 
 # Published shares are rounded (often to whole percents), so two options of one single-choice question can
@@ -530,7 +531,7 @@ class Difference:
     confidence : float
         Confidence level of the interval and of :attr:`significant`.
     kind : str
-        ``"within question"``, ``"between countries"`` or ``"not testable"``.
+        ``"within question"``, ``"between countries"``, ``"several answers (cautious)"`` or ``"not testable"``.
     testable : bool
         False when no valid test exists; then :attr:`reason` says why.
     reason : str
@@ -655,11 +656,17 @@ def compare_within_question(p1: float, p2: float, n: float, confidence: float = 
             f"p1 + p2 = {p1 + p2:g} exceeds 100: two options of one single-choice question cannot both be"
             " chosen by the same respondent (select-all question? use compare_select_all)"
         )
+    return _one_sample(p1, p2, n, confidence, deff, KIND_WITHIN)
+
+
+def _one_sample(p1: float, p2: float, n: float, confidence: float, deff: float, kind: str) -> Difference:
+    """Two shares of one sample, at the variance [p1 + p2 − (p1 − p2)²] / n_eff (exact for one answer each,
+    the largest any overlap allows otherwise)."""
     confidence = _check_confidence(confidence)
     n_eff = effective_n(n, deff)
     a, b = p1 / 100.0, p2 / 100.0
     variance = max(0.0, a + b - (a - b) ** 2) / n_eff
-    return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, KIND_WITHIN)
+    return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, kind)
 
 
 def compare_between_countries(
@@ -716,44 +723,36 @@ def compare_between_countries(
     return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, KIND_BETWEEN)
 
 
-SELECT_ALL_REASON = (
-    "the options of a select-all-that-apply question overlap (one respondent can choose both), and without"
-    " microdata the covariance of the two answers is unknown, so no test of their difference is possible"
-)
+def compare_select_all(p1: float, p2: float, n: float, confidence: float = 0.95, deff: float = 1.0) -> Difference:
+    """Test the gap between two options of a question **allowing several answers** (or one whose answer format
+    is not given), cautiously: at the largest variance any overlap of the two answers allows.
 
-
-def compare_select_all(
-    p1: float, p2: float, n: float | None = None, confidence: float = 0.95, deff: float = 1.0
-) -> Difference:
-    """Record the gap between two options of a **select-all-that-apply** question, without a test.
-
-    Formula: none. Var(p̂1 − p̂2) = [p1(1−p1) + p2(1−p2) − 2·Cov] / n, and Cov depends on how many respondents
-    chose both, which published toplines do not give. A test that ignored it would be made up, so the result
-    is not testable and carries the reason.
+    Formula, in proportions: Var(p̂1 − p̂2) = [p1(1−p1) + p2(1−p2) − 2·(p12 − p1·p2)] / n_eff, where p12, the
+    share choosing both, is not published. As p12 ≥ 0, the variance is at most [p1 + p2 − (p1 − p2)²] / n_eff,
+    the one-answer formula of :func:`compare_within_question`, whatever the overlap; the test uses that bound.
+    Its interval is never narrower than the true one (the two are equal when no respondent chose both), so a
+    gap it calls significant is significant; one it calls a tie may not be.
 
     Parameters
     ----------
     p1, p2 : float
         The two shares in percent (they may add up to more than 100).
-    n, confidence, deff
-        Accepted so that every ``compare_*`` function can be called the same way; ``n`` and ``deff`` are
-        validated when given but not used.
+    n : float
+        Base of the question.
+    confidence : float, default 0.95
+        Confidence level of the interval and of ``significant``.
+    deff : float, default 1.0
+        Design effect.
 
     Returns
     -------
     Difference
-        ``diff`` = p1 − p2; se, z, p_value, ci_low, ci_high are NaN; kind ``"not testable"``,
-        ``testable=False``, ``reason`` explaining why.
+        kind ``"several answers (cautious)"``; not testable if the SE is 0.
 
     Examples
     --------
-    >>> d = compare_select_all(82.8, 48.0, 1585)
-    >>> round(d.diff, 1), d.testable, d.significant
-    (34.8, False, False)
+    >>> d = compare_select_all(66.4, 37.3, 1037)
+    >>> round(d.ci_low, 1), round(d.ci_high, 1), d.significant
+    (23.2, 35.0, True)
     """
-    p1 = _check_percent(p1, "p1")
-    p2 = _check_percent(p2, "p2")
-    if n is not None:
-        effective_n(n, deff)
-    confidence = _check_confidence(confidence)
-    return _not_testable(p1, p2, confidence, SELECT_ALL_REASON)
+    return _one_sample(_check_percent(p1, "p1"), _check_percent(p2, "p2"), n, confidence, deff, KIND_SEVERAL)

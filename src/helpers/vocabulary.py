@@ -126,8 +126,7 @@ _RULES = {
     Word.CLEAR_LEAD: "the end of the difference's {level} interval nearest 0 is at least {clear}"
     " (and less than {overwhelming})",
     Word.OVERWHELMING_LEAD: "the end of the difference's {level} interval nearest 0 is at least {overwhelming}",
-    Word.NOT_TESTABLE: "no valid test exists: two answers of a question allowing several answers (that needs"
-    " microdata), or figures of two publics that measure different things",
+    Word.NOT_TESTABLE: "no valid test exists: figures of two publics that measure different things",
     Word.PLURALITY: "the largest answer of a one-answer question, not a majority, significantly ahead of the"
     " runner-up at {level}, and known to be the largest: every answer was published, or it is"
     " significantly ahead of all unpublished answers together",
@@ -270,7 +269,7 @@ def describe_largest(
 
     Rule: the largest answer (the first one in ``percents`` on an exact tie) gets ``share_word`` =
     :func:`describe_share`. ``rank_word`` is that word when it is a majority. Otherwise, with several answers
-    allowed (``one_answer`` False) it is "the most often named" (gaps between answers need microdata); with
+    allowed (``one_answer`` False) it is "the most often named" (its gap is tested cautiously); with
     one answer per respondent whose other answers were not published (``all_published`` False) it is "the
     most common published answer" (an unpublished answer could be larger) unless the runner-up's figure is
     the same; else "a plurality" when :func:`helpers.stats.compare_within_question` against the runner-up is
