@@ -136,6 +136,8 @@ def trend_numbers(data, country: str, confidence: float = 0.95) -> set[str]:
         for _, rows in points.groupby("option", observed=True):
             texts = [Decimal(str(t)) for t in rows["percent_text"]]
             allowed |= {f"{abs(a - b):.1f}" for a, b in itertools.permutations(texts, 2)}
+        for _, rows in points.groupby("year"):  # the share giving none of the answers shown
+            allowed.add(f"{100 - sum(Decimal(str(t)) for t in rows['percent_text']):.1f}")
     return allowed
 
 

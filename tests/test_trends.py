@@ -121,6 +121,19 @@ def test_the_2024_to_2025_change_in_korean_good_impressions_of_japan_is_tested(d
     assert ("rose" in text) == c.significant and "not tested" not in text
 
 
+def test_a_significant_change_in_the_share_giving_neither_answer_is_said(data):
+    """South Korean trust in the U.S.: "trust" and "do not trust" sum to 91.4% in 2024 and 96.5% in 2025, so the
+    rest fell from 8.6% to 3.5%: at 1,006 and 1,585 respondents, a significant change of the rest."""
+    p1, p2, n1, n2 = 0.035, 0.086, data.country_n("KR"), 1006
+    assert abs(p1 - p2) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) > 1.959964
+    shift = trends.neither_shift(data, "KR", "us_trust", 2024, 2025)
+    assert "from 8.6% in 2024 to 3.5% in 2025 (significant at the 95% level)" in shift
+    assert shift in trends.trend_findings(data, "KR", "us_trust")
+    assert shift in dict(trends.summary_trend_items(data, "KR"))["Trust in the United States"]
+    assert trends.neither_shift(data, "KR", "trilateral_security_cooperation", 2024, 2025) == ""  # one answer
+    assert trends.neither_shift(data, "JP", "korea_impression", 2023, 2025) == ""  # across a change of method
+
+
 def test_a_change_across_a_break_is_shown_but_not_tested(data):
     c = trends.change_between(data, "JP", "korea_impression", "favorable", 2023, 2025)
     assert not c.tested and c.difference is None

@@ -561,6 +561,38 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     )
 
 
+def neither_shift(
+    data, country: str, question_id: str, year_a: int, year_b: int, confidence=0.95, deff="published"
+) -> str:
+    """A sentence when the share giving none of a series' answers changed significantly between two waves whose
+    change is tested ("" otherwise): the share of "trust" can move because "don't know" was offered or counted
+    differently, which the test of "trust" alone does not show. Tested as a change is, at each wave's n."""
+    points = series_points(data, country, question_id)
+    waves = series_waves(data, country, question_id)
+    shares = {
+        year: points[points["year"] == year] for year in (year_a, year_b)
+    }  # a series of one answer has no "neither"
+    if any(rows["option"].nunique() < 2 for rows in shares.values()):
+        return ""
+    if _untestable_reason(waves, year_a, year_b, series_breaks(waves)):
+        return ""
+    rest = {y: float(sum(Decimal(str(t)) for t in rows["percent_text"])) for y, rows in shares.items()}
+    rest = {y: 100.0 - total for y, total in rest.items()}
+    if min(rest.values()) < 0:
+        return ""
+    used = design_effect(data, country, deff)
+    n = {y: int(shares[y]["n"].iloc[0]) for y in rest}
+    d = compare_between_countries(rest[year_b], n[year_b], rest[year_a], n[year_a], confidence, used, used)
+    if not d.significant:
+        return ""
+    return (
+        f"The share giving none of the answers shown also changed, from {fmt.percent(f'{rest[year_a]:.1f}')} in "
+        f"{year_a} to {fmt.percent(f'{rest[year_b]:.1f}')} in {year_b} (significant at the {fmt.level(confidence)} "
+        "level): part of the change may come from how the surveys offered or counted other answers, such as "
+        "“don't know”."
+    )
+
+
 def record_sentence(data, country: str, question_id: str, option: str, year: int | None = None) -> str | None:
     """ "Highest/lowest in the series" for one wave's figure, only when strictly so among the waves shown,
     with every break of the series in the same sentence; None when it is neither (a tie is no record)."""
@@ -619,7 +651,9 @@ def trend_findings(
         record = record_sentence(data, country, question_id, option, current)
         if record:
             out.append(record)
-    return out
+    earlier = sorted(int(y) for y in points["year"].unique() if int(y) < current)
+    shift = neither_shift(data, country, question_id, earlier[-1], current, confidence, deff) if earlier else ""
+    return out + ([shift] if shift else [])
 
 
 def summary_trend_items(data, country: str, confidence: float = 0.95, deff: float | str = "published") -> list:
@@ -634,7 +668,8 @@ def summary_trend_items(data, country: str, confidence: float = 0.95, deff: floa
         if current not in years or len(years) < 2:
             continue
         c = change_between(data, country, qid, option, years[-2], current, confidence, deff)
-        parts.append((data.wording(qid, country), change_sentence(c, confidence)))
+        shift = neither_shift(data, country, qid, years[-2], current, confidence, deff)
+        parts.append((data.wording(qid, country), " ".join(filter(None, [change_sentence(c, confidence), shift]))))
     return parts
 
 
@@ -654,6 +689,9 @@ def methodology_rules() -> str:
             "design effect) only when no change of method lies between them and both waves' n and population "
             "are recorded. Otherwise the figures are shown side by side and the text says why the change is "
             "not tested; a change across a change of method is never called a rise or a fall.",
+            "- Where a series has two answers or more, the share giving none of them is tested between the same two "
+            "waves; a significant change in it is said, since part of a change may come from how the surveys "
+            "offered or counted other answers, such as “don't know”.",
             "- “Highest” or “lowest in the series” is said only when the figure is strictly above or below every "
             "other wave shown, and the same sentence states the changes of method in the series.",
             "- Where sources disagree on an earlier figure, both are kept in the data; the series uses the one "
