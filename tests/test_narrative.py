@@ -675,9 +675,10 @@ def test_the_release_wording_is_checked_against_the_rules(summaries):
 
 def test_the_release_s_untested_claims_are_checked(summaries):
     jp = summaries["JP"]
-    assert "**Supported**" in claim_line(jp, "Japan–South Korea relations over the next", "the most common response")
+    outlook = claim_line(jp, "Where Japan–South Korea relations are heading", "the most common response")
+    assert "**Supported**" in outlook
     section = jp.split("## The release's wording, checked")[1].split("\n## ")[0]
-    joint = [line for line in section.splitlines() if "*The first joint response" in line]
+    joint = [line for line in section.splitlines() if "*What the first joint response" in line]
     # "diplomatic measures and economic sanctions were the most common answers": each half checked on its own
     assert len(joint) == 2
     assert "“diplomatic measures”" in joint[0] and "**Supported**" in joint[0]
@@ -818,7 +819,7 @@ def test_one_word_per_figure_across_headline_body_and_summary(data, summaries, c
 def test_japan_trilateral_cooperation_is_about_half_everywhere(data, summaries):
     f = narrative.question_finding(data, "JP", "trilateral_security_cooperation")
     assert qualifiers(f.headline) == qualifiers(f.text) == {Word.ABOUT_HALF}
-    assert "plurality" not in summaries["JP"].split("## Compared")[0].split("Strengthening")[1].split("\n")[0]
+    assert "plurality" not in summaries["JP"].split("## Compared")[0].split(f"**{f.title}.**")[1].split("\n")[0]
 
 
 def test_a_sources_note_on_how_it_is_read_is_in_every_summary(data, summaries):
