@@ -24,8 +24,10 @@ from helpers.kinds import Relation
 from helpers.tables import (
     REMAINDER_LABEL,
     comparable_items,
+    comparison_caveats,
     comparison_differences,
     comparison_table,
+    comparison_title,
     is_mirror,
     listing_order,
     measure_name,
@@ -427,6 +429,27 @@ def test_dot_plot_values_read_back_and_gaps_beside_each_row(country):
         for collection in ax.collections:
             if isinstance(collection, PathCollection) and collection.get_label() == names[c]:  # filled dots
                 assert mpl.colors.to_hex(collection.get_facecolor()[0]) == colour.lower()
+
+
+@pytest.mark.parametrize("country", ["JP", "KR", "US"])
+def test_dot_plot_notes_each_caveat_once_and_marks_its_rows(country):
+    """A chart seen alone keeps what the sources leave unsaid: each note on a compared figure is in the Note once,
+    numbered, and every row of its item ends with its number."""
+    fig = dots(country)
+    note = fig.chart_footer.replace("\n", " ")
+    labels = {t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()}
+    items = listing_order([c for c in comparable_items(DATA) if country in c.countries])
+    caveats = list(dict.fromkeys(n for c in items for n in comparison_caveats(DATA, c)))
+    assert caveats, "every public has a noted figure among its comparisons"
+    for i, caveat in enumerate(caveats, 1):
+        assert note.count(f"[{i}] {caveat}") == 1
+    assert f"[{len(caveats) + 1}]" not in note
+    for c in items:
+        marks = [str(caveats.index(n) + 1) for n in comparison_caveats(DATA, c)]
+        start = ("⇄ " if is_mirror(c) else "") + comparison_title(DATA, c)
+        rows = [label for label in labels if label.startswith(start)]
+        assert rows and all(r.endswith(f"[{', '.join(marks)}]") == bool(marks) for r in rows), (start, rows)
+    assert not any("in the text" in label for label in labels)
 
 
 def test_dot_plot_per_category_has_only_its_items():

@@ -25,7 +25,6 @@ from ..tables import (
     PUBLISHED,
     comparison_caveats,
     comparison_differences,
-    comparison_notes,
     comparison_table,
     comparison_title,
     comparisons_in_category,
@@ -54,16 +53,14 @@ GAP_SPACING_PT = 2.0  # between the gaps of one row (one per other public): each
 VALUE_ABOVE_IN = (6 + TEXT_SIZE * 1.2) / 72  # how far above its row a value labelled above its dot reaches
 
 
-def item_label(data: SurveyData, comparison, option: str, country: str | None = None) -> str:
+def item_label(data: SurveyData, comparison, option: str, country: str | None = None, see: str = "") -> str:
     """A row's label: the item and the answer. A mirror names both directions (:func:`comparison_title`);
     where the publics' figures measure different things, each public's figure is named by what it measures.
-    A public whose figure carries a note (:func:`helpers.tables.comparison_caveats`: a press report's wording,
-    a wording not published) is pointed to it. ``country`` is accepted for callers that pass the chart's side;
-    the label is the same from every side."""
+    ``see``: the marks of the notes on its figures in the chart's Note (:func:`note_marks`). ``country`` is
+    accepted for callers that pass the chart's side; the label is the same from every side."""
     title = comparison_title(data, comparison)
     mark = f"{MIRROR_MARK} " if is_mirror(comparison) else ""
-    noted = [data.country(c).adjective for c in comparison_notes(data, comparison)]
-    see = f" (note on the {' and '.join(noted)} figure{'s' if len(noted) > 1 else ''} in the text)" if noted else ""
+    see = f" {see}" if see else ""
     if comparison.same_measure:
         return f"{mark}{title}: “{option}”{see}"  # every figure of the item's own measure
     names = [
@@ -116,9 +113,21 @@ class DotRow:
     gap: list[tuple[str, bool]] | None = None  # (text, bold) of each other public's gap, one under the other
 
 
-def _answer_row(data: SurveyData, country: str, comparison, option: str, table, diffs) -> DotRow:
+def note_marks(data: SurveyData, comparisons: Sequence) -> tuple[list[str], dict[str, str]]:
+    """The notes on the compared figures (:func:`helpers.tables.comparison_caveats`: a press report's wording,
+    a wording not published), each once, in the order of the rows; and each comparison's marks ("[1, 2]")."""
+    notes = list(dict.fromkeys(n for c in comparisons for n in comparison_caveats(data, c)))
+    marks = {
+        c.comparison_id: "[" + ", ".join(str(notes.index(n) + 1) for n in comparison_caveats(data, c)) + "]"
+        for c in comparisons
+        if comparison_caveats(data, c)
+    }
+    return notes, marks
+
+
+def _answer_row(data: SurveyData, country: str, comparison, option: str, table, diffs, see: str) -> DotRow:
     """The row of one compared answer."""
-    row = DotRow(item_label(data, comparison, option, country))
+    row = DotRow(item_label(data, comparison, option, country, see))
     rows = table[table["option"] == option].sort_values("percent", kind="stable")
     if rows.empty:
         return row
@@ -140,7 +149,9 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
     return row
 
 
-def _plan_rows(data: SurveyData, country: str, comparisons: Sequence, confidence, deff) -> tuple[list, list, list]:
+def _plan_rows(
+    data: SurveyData, country: str, comparisons: Sequence, confidence, deff, marks: dict[str, str]
+) -> tuple[list, list, list]:
     """The rows of ``comparisons`` (mirrors under their heading), the tables they come from, and the tests."""
     rows, tables, diffs_all = [], [], []
     for comparison in comparisons:
@@ -151,7 +162,8 @@ def _plan_rows(data: SurveyData, country: str, comparisons: Sequence, confidence
         table = full[full["compared"]]
         tables.append(table)
         diffs_all.append(diffs.drop(columns=["difference"], errors="ignore"))
-        rows += [_answer_row(data, country, comparison, option, table, diffs) for option in comparison.options]
+        see = marks.get(comparison.comparison_id, "")
+        rows += [_answer_row(data, country, comparison, option, table, diffs, see) for option in comparison.options]
     return rows, tables, diffs_all
 
 
@@ -331,7 +343,8 @@ def plot_dots(
     ax = fig.add_axes([0.3, 0.3, 0.4, 0.4])
     gap_ax = fig.add_axes([0.8, 0.3, 0.1, 0.4])
     comparisons = listing_order(comparisons)  # same items first, then mirrors under their heading
-    rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff)
+    caveats, marks = note_marks(data, comparisons)
+    rows, tables, diffs_all = _plan_rows(data, country, comparisons, confidence, deff, marks)
     labels = [wrap_filled(r.label, DOT_LABEL_IN) for r in rows]  # no lone last word
     ys, height = row_positions(rows, labels)
     points, drawn_as = _draw_rows(ax, gap_ax, rows, ys)
@@ -343,7 +356,6 @@ def plot_dots(
         [f"{data.country_name(c)} ({footer.base_text(data.country_n(c), False)})" for c in order],
     )
     notes = footer.codebook_notes(data, [q for c in comparisons for q in c.question_ids])
-    notes += [n for c in comparisons for n in comparison_caveats(data, c) if n not in notes]
     left = PAD_IN + DOT_LABEL_IN + LABEL_PAD_IN
     stack(
         fig,
@@ -351,7 +363,8 @@ def plot_dots(
             title=title,
             subtitle="% of respondents in each country giving the answer shown",
             footer=footer.footer(
-                _footer_parts(data, country, comparisons, order, confidence, deff, table),
+                _footer_parts(data, country, comparisons, order, confidence, deff, table)
+                + [(f"[{i}] {note}", "") for i, note in enumerate(caveats, 1)],
                 footer.source_line(data, order, table["source"].dropna()),
             ),
             axes=[(ax, left, DOT_AXES_IN), (gap_ax, left + DOT_AXES_IN + 0.3, GAP_COLUMN_IN)],
