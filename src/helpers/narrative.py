@@ -158,6 +158,9 @@ def headline_sentence(data: SurveyData, country: str, question_id: str, top: pd.
     if answered.startswith("answered ") and str(q["answers"]) != "one":
         answered = f"named {quoted(str(top['label']))}"
     rank = f", {Word.MOST_COMMON_PUBLISHED}," if word == Word.MOST_COMMON_PUBLISHED else ""
+    if figure_label(data, country, question_id, option) != option:  # another measure: not known to be the item
+        item = f", as the source reports its figure for “{data.wording(question_id, country)}”"
+        return f"{capitalise(subject)}{whole} {answered}{rank}{item}."
     return f"{capitalise(subject)}{whole} {answered}{rank} {asked_about(data, question_id, country)}."
 
 
