@@ -427,10 +427,11 @@ def test_compare_select_all_is_never_narrower_than_any_overlap_allows():
         for both in [max(0.0, a + b - 1) + k * (min(a, b) - max(0.0, a + b - 1)) / 10 for k in range(11)]:
             exact = 100 * math.sqrt(1.5 * (a * (1 - a) + b * (1 - b) - 2 * (both - a * b)) / 1000)
             assert exact <= d.se + 1e-9
-        if a + b <= 1:
-            assert 100 * math.sqrt(1.5 * (a * (1 - a) + b * (1 - b) + 2 * a * b) / 1000) == pytest.approx(d.se)
+        least = max(0.0, a + b - 1)  # at the least overlap the shares allow, the bound is reached
+        assert 100 * math.sqrt(1.5 * (a * (1 - a) + b * (1 - b) - 2 * (least - a * b)) / 1000) == pytest.approx(d.se)
     d = compare_select_all(82.8, 48.0, 1585)  # 82.8 + 48.0 > 100 is fine for several answers
     assert d.diff == pytest.approx(34.8) and d.significant
+    assert d.se == pytest.approx(compare_within_question(17.2, 52.0, 1585).se)  # the complements': 30.8% gave both
 
 
 def test_compare_select_all_rejects_bad_input():

@@ -127,7 +127,8 @@ def test_a_significant_change_in_the_share_giving_neither_answer_is_said(data):
     p1, p2, n1, n2 = 0.035, 0.086, data.country_n("KR"), 1006
     assert abs(p1 - p2) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) > 1.959964
     shift = trends.neither_shift(data, "KR", "us_trust", 2024, 2025)
-    assert "from 8.6% in 2024 to 3.5% in 2025 (significant at the 95% level)" in shift
+    assert shift.startswith("The share giving neither “trust” nor “do not trust” also changed, from 8.6% in 2024 (as ")
+    assert "to 3.5% in 2025 (100 minus the answers shown; significant at the 95% level if the 2024 figure" in shift
     assert shift in trends.trend_findings(data, "KR", "us_trust")
     assert shift in dict(trends.summary_trend_items(data, "KR"))["Trust in the United States"]
     assert trends.neither_shift(data, "KR", "trilateral_security_cooperation", 2024, 2025) == ""  # one answer

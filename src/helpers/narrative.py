@@ -29,7 +29,7 @@ from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
 from .kinds import AnswerFormat, Kind, OptionsPublished, Status
 from .memo import by_content
-from .stats import compare_select_all, compare_within_question, margin_of_error
+from .stats import KIND_SEVERAL, compare_select_all, compare_within_question, margin_of_error
 from .tables import (
     PUBLISHED,
     Comparison,
@@ -185,12 +185,16 @@ def answer_phrase(data: SurveyData, country: str, question_id: str, option: str)
     return f"answered {quoted(label)}" if label == option else label
 
 
+CAUTIOUS_TIE = "not shown to differ from"
+"""How a sentence puts a tie found by a cautious test (several answers allowed): the gap may still be real."""
+
+
 def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
     """How the leading answer stands against the runner-up, worded by the interval of the gap."""
     b = f"{quoted(runner_up['label'])} ({fmt.percent(runner_up['percent_text'])})"
     gap = fmt.points(abs(difference.diff))
-    if word == Word.TIE:
-        return f"{word.ahead} {b}"
+    if word == Word.TIE:  # a cautious test's tie only fails to show a gap
+        return f"{CAUTIOUS_TIE if difference.kind == KIND_SEVERAL else word.ahead} {b}"
     if word == Word.NARROW_LEAD:
         return (
             f"{word.ahead} {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
@@ -239,11 +243,16 @@ def _ahead_of_remainder(table: pd.DataFrame, top: pd.Series, n: float, confidenc
 
 
 def _one_answer_text(
-    data: SurveyData, country: str, table: pd.DataFrame, ranked: pd.DataFrame, confidence: float, deff: float
+    data: SurveyData,
+    country: str,
+    who: str,
+    table: pd.DataFrame,
+    ranked: pd.DataFrame,
+    confidence: float,
+    deff: float,
 ) -> tuple[str, pd.Series, Word]:
     """Sentences for a one-answer question with two or more published answers; the leader and its word."""
     n = float(table["base_n"].iloc[0])
-    who = data.respondents(country)
     top = ranked.iloc[0]
     all_published = table.attrs["options_published"] == OptionsPublished.ALL or _ahead_of_remainder(
         table, top, n, confidence, deff
@@ -278,8 +287,7 @@ def _one_answer_text(
 
 
 def _several_answers_text(
-    data: SurveyData,
-    country: str,
+    who: str,
     table: pd.DataFrame,
     ranked: pd.DataFrame,
     answers: str,
@@ -292,9 +300,7 @@ def _several_answers_text(
     top, runner_up = ranked.iloc[0], ranked.iloc[1]
     largest = voc.describe_largest(dict(zip(ranked["option"], ranked["percent"])), n, False, confidence, deff)
     if largest.share_word.is_majority:
-        opener = share_opener(
-            top["percent_text"], largest.share_word, data.respondents(country), _interval_text(top, confidence)
-        )
+        opener = share_opener(top["percent_text"], largest.share_word, who, _interval_text(top, confidence))
         text = f"{opener} named {quoted(top['label'])}"
     else:
         first = "first" if table.attrs["options_published"] == OptionsPublished.ALL else "first of those published"
@@ -308,7 +314,7 @@ def _several_answers_text(
     else:
         why = "several answers were allowed"
     return (
-        f"{text}. As {why}, the gap is tested cautiously, as if no respondent had given both answers.",
+        f"{text}. As {why}, the gap is tested cautiously, allowing for any overlap of the two answers.",
         top,
         largest.rank_word,
     )
@@ -335,9 +341,9 @@ def _measure_sentence(
     if measure:
         lead = f"In the figures of {data.source_label(str(rows['source'].iloc[0]))} ({data.measure(measure).label}), "
     if len(ranked) >= 2 and answers == "one":  # the measure's answer format, else the question's
-        text, leader, word = _one_answer_text(data, country, rows, ranked, confidence, deff)
+        text, leader, word = _one_answer_text(data, country, who, rows, ranked, confidence, deff)
     elif len(ranked) >= 2:
-        text, leader, word = _several_answers_text(data, country, rows, ranked, answers, confidence, deff)
+        text, leader, word = _several_answers_text(who, rows, ranked, answers, confidence, deff)
     else:
         leader = ranked.iloc[0]
         word = voc.describe_share(leader["percent"], n, confidence=confidence, deff=deff)
@@ -384,6 +390,10 @@ def figure_notes_said(data: SurveyData, country: str, table: pd.DataFrame) -> li
     return data.figure_notes(country, str(table["question_id"].iloc[0]), table["source"].dropna().unique())
 
 
+SUBGROUP_WHO = "those asked"
+"""Who a follow-up question's shares are of, in its sentences (after "Asked of those who answered …")."""
+
+
 def question_finding(
     data: SurveyData,
     country: str,
@@ -412,6 +422,7 @@ def question_finding(
     if subgroup:
         base = fmt.base(n, bool(table["base_is_estimate"].iloc[0]))
         sentences.append(f"Asked of those who answered {quoted(str(q['base_option']))} ({base}).")
+        who = SUBGROUP_WHO  # its shares are of those asked, not of every respondent
     for measure, rows in measure_groups(table):
         said = _measure_sentence(data, country, question_id, q, measure, rows, n, who, confidence, deff)
         if said is None:
@@ -726,21 +737,21 @@ def _gap_verdict(implies: str, d, level: str) -> Verdict:
 
 
 def _tie_verdict(d, level: str) -> Verdict:
-    """A claim that two answers are about even ("close", "nearly equal"). A gap that is not significant does not
-    show that the two are close: the whole interval of the gap must lie within ``CLEAR_LEAD_MIN`` of zero, so
-    that neither answer can have a clear lead."""
+    """A claim that two answers are about even ("close", "nearly equal"): supported when the whole interval of
+    the gap lies within ``CLEAR_LEAD_MIN`` of zero, so that neither answer can have a clear lead. A gap that is
+    not significant does not show that by itself: the interval may reach a clear lead either way."""
     margin = voc.threshold_points(voc.CLEAR_LEAD_MIN)
-    if d.significant:
-        return Verdict(NOT_SUPPORTED, f"the {level} interval of the gap excludes 0 (*{voc.describe_difference(d)}*)")
+    if not d.testable:
+        return Verdict(CANNOT_CHECK, f"the gap cannot be tested ({d.reason})")
     if -voc.CLEAR_LEAD_MIN < d.ci_low and d.ci_high < voc.CLEAR_LEAD_MIN:
         return Verdict(SUPPORTED, f"the whole {level} interval of the gap lies within {margin} of 0")
     if abs(d.diff) < voc.CLEAR_LEAD_MIN:
         return Verdict(
             SAMPLE_ONLY,
-            f"no significant gap, but the {level} interval of the gap reaches {margin} or more from 0, so a "
-            "*clear lead* cannot be ruled out",
+            f"the sample's gap is under {margin}, but the {level} interval of the gap reaches {margin} or more "
+            "from 0, so a *clear lead* cannot be ruled out",
         )
-    return Verdict(NOT_SUPPORTED, f"even the sample's gap is {margin} or more")
+    return Verdict(NOT_SUPPORTED, f"the sample's gap is {margin} or more (*{voc.describe_difference(d)}*)")
 
 
 def _share_verdict(implies: str, share: pd.Series, level: str) -> Verdict:
@@ -776,6 +787,12 @@ def _lead_words(d) -> str:
     """ "a *clear lead*", "an *overwhelming lead*": the word for a gap, with its article."""
     word = voc.describe_difference(d)
     return f"{voc.article(word)} *{word}*"
+
+
+def compare_answers(q: pd.Series):
+    """The test of two answers of one question: exact for one answer each, cautious where several answers were
+    allowed or the sources do not say (:func:`helpers.stats.compare_select_all`)."""
+    return compare_within_question if answer_format(q) == AnswerFormat.ONE else compare_select_all
 
 
 def _largest_verdict(
@@ -824,8 +841,7 @@ def _largest_verdict(
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
         return Verdict(SUPPORTED, f"{unpublished} at {level}")
     b = ranked.iloc[among]
-    compare = compare_within_question if one_answer else compare_select_all  # several answers: cautiously
-    d = compare(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
+    d = compare_answers(q)(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
     also = f", and {unpublished}" if unpublished else ""
     if d.significant:
         return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by {_lead_words(d)}{also} at {level}")
@@ -852,9 +868,8 @@ def claim_verdict(
     shown += f" vs {quoted(str(b['label']))} {fmt.percent(b['percent_text'])}"
     if claim.implies == "no majority":
         return _no_majority_verdict([a, b], level), shown
-    d = compare_within_question(
-        a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=table.attrs["deff"]
-    )
+    compare = compare_answers(data.question(claim.question_id))
+    d = compare(a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=table.attrs["deff"])
     verdict = _gap_verdict(claim.implies, d, level)
     interval = f"{level} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
     return Verdict(verdict.outcome, f"{verdict.reason}; {interval}"), shown
@@ -990,6 +1005,8 @@ def _word_changes(a: str, b: str) -> list[str]:
             continue
         if i1 == i2 or j1 == j2:  # a word dropped or added: with the words on either side
             i1, j1, i2, j2 = max(i1 - 1, 0), max(j1 - 1, 0), i2 + 1, j2 + 1
+        elif i2 - i1 == j2 - j1 == 1:  # one word for another: with the next, which says what it qualifies
+            i2, j2 = i2 + 1, j2 + 1
         old, new = " ".join(words_a[i1:i2]), " ".join(words_b[j1:j2])
         if "#" not in old + new and re.search("[A-Za-z]", old) and re.search("[A-Za-z]", new):
             changes.append(f"“{lower_first(old.strip(',.;:'))}” would read “{lower_first(new.strip(',.;:'))}”")
@@ -1017,7 +1034,7 @@ def sensitivity_statement(
     )
     noun = f"{voc.number_in_words(len(changed))} finding{'' if len(changed) == 1 else 's'}"
     return (
-        f"{opening} word {noun} of the report (in this summary or in its category's notebook) less strongly: "
+        f"{opening} word {noun} of the report (in this summary or a category notebook) less strongly: "
         f"{named}. Every other finding keeps its words."
     )
 

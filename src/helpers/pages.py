@@ -162,9 +162,9 @@ def methodology_model(data: SurveyData, confidence: float = 0.95, deff: float | 
             "subgroup's size, estimated from the share giving the qualifying answer (marked “estimated”), because "
             "the sources do not publish it. Gaps between two answers of a one-answer question use the multinomial "
             "variance; gaps between two answers of a question allowing several answers (or not saying how many) "
-            "use the same variance, the largest any overlap of the two answers allows, so their tests are "
-            "cautious; gaps between publics are independent-sample tests; figures of two publics that measure "
-            "different things are not tested."
+            "use the largest variance any overlap of the two answers allows, so their tests are cautious; gaps "
+            "between publics are independent-sample tests; figures of two publics that measure different things "
+            "are not tested."
         ),
         "pairing": (
             "Two publics are compared on the same item about the same subject (Japanese and American views of "

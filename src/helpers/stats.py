@@ -659,13 +659,15 @@ def compare_within_question(p1: float, p2: float, n: float, confidence: float = 
     return _one_sample(p1, p2, n, confidence, deff, KIND_WITHIN)
 
 
-def _one_sample(p1: float, p2: float, n: float, confidence: float, deff: float, kind: str) -> Difference:
-    """Two shares of one sample, at the variance [p1 + p2 − (p1 − p2)²] / n_eff (exact for one answer each,
-    the largest any overlap allows otherwise)."""
+def _one_sample(
+    p1: float, p2: float, n: float, confidence: float, deff: float, kind: str, both: float = 0.0
+) -> Difference:
+    """Two shares of one sample, at the variance [p1 + p2 − (p1 − p2)² − 2·both] / n_eff, ``both`` the share
+    (a proportion) giving both answers: 0 for one answer each."""
     confidence = _check_confidence(confidence)
     n_eff = effective_n(n, deff)
     a, b = p1 / 100.0, p2 / 100.0
-    variance = max(0.0, a + b - (a - b) ** 2) / n_eff
+    variance = max(0.0, a + b - (a - b) ** 2 - 2.0 * both) / n_eff
     return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, kind)
 
 
@@ -728,10 +730,12 @@ def compare_select_all(p1: float, p2: float, n: float, confidence: float = 0.95,
     is not given), cautiously: at the largest variance any overlap of the two answers allows.
 
     Formula, in proportions: Var(p̂1 − p̂2) = [p1(1−p1) + p2(1−p2) − 2·(p12 − p1·p2)] / n_eff, where p12, the
-    share choosing both, is not published. As p12 ≥ 0, the variance is at most [p1 + p2 − (p1 − p2)²] / n_eff,
-    the one-answer formula of :func:`compare_within_question`, whatever the overlap; the test uses that bound.
-    Its interval is never narrower than the true one (the two are equal when no respondent chose both), so a
-    gap it calls significant is significant; one it calls a tie may not be.
+    share choosing both, is not published. It is at least max(0, p1 + p2 − 1), so the variance is at most
+    [p1 + p2 − (p1 − p2)² − 2·max(0, p1 + p2 − 1)] / n_eff (the one-answer formula of
+    :func:`compare_within_question` when p1 + p2 ≤ 1); the test uses that bound. Its interval is never
+    narrower than the true one (the two are equal at the least overlap the shares allow), so, given n and the
+    design effect, a gap it calls significant is significant; one it calls a tie may not be. Both shares must
+    be of the same respondents.
 
     Parameters
     ----------
@@ -753,6 +757,8 @@ def compare_select_all(p1: float, p2: float, n: float, confidence: float = 0.95,
     --------
     >>> d = compare_select_all(66.4, 37.3, 1037)
     >>> round(d.ci_low, 1), round(d.ci_high, 1), d.significant
-    (23.2, 35.0, True)
+    (23.4, 34.8, True)
     """
-    return _one_sample(_check_percent(p1, "p1"), _check_percent(p2, "p2"), n, confidence, deff, KIND_SEVERAL)
+    p1, p2 = _check_percent(p1, "p1"), _check_percent(p2, "p2")
+    least = max(0.0, (p1 + p2) / 100.0 - 1.0)  # the share who must have given both answers
+    return _one_sample(p1, p2, n, confidence, deff, KIND_SEVERAL, both=least)

@@ -29,10 +29,10 @@ import pandas as pd
 
 from . import formatting as fmt
 from .data import DataValidationError, Survey, location, read_csv_records
-from .data.csvfiles import _frame, half_unit
+from .data.csvfiles import _frame, answer_format, half_unit
 from .data.files import SURVEY_YML
 from .data.rules import ID_PATTERN, check_percent, split_list
-from .kinds import Mode
+from .kinds import AnswerFormat, Mode
 from .stats import compare_between_countries
 from .tables import design_effect, figure_label
 
@@ -566,30 +566,36 @@ def neither_shift(
 ) -> str:
     """A sentence when the share giving none of a series' answers changed significantly between two waves whose
     change is tested ("" otherwise): the share of "trust" can move because "don't know" was offered or counted
-    differently, which the test of "trust" alone does not show. Tested as a change is, at each wave's n."""
+    differently, which the test of "trust" alone does not show. Only for a one-answer question with the same
+    answers in both waves; tested as a change is (:func:`change_between`), with its hedges."""
     points = series_points(data, country, question_id)
-    waves = series_waves(data, country, question_id)
-    shares = {
-        year: points[points["year"] == year] for year in (year_a, year_b)
-    }  # a series of one answer has no "neither"
-    if any(rows["option"].nunique() < 2 for rows in shares.values()):
+    rows = {year: points[points["year"] == year] for year in (year_a, year_b)}
+    options = [list(r["option"].astype(str)) for r in rows.values()]
+    one = answer_format(data.question(question_id)) == AnswerFormat.ONE
+    if not one or len(options[0]) < 2 or sorted(options[0]) != sorted(options[1]):
         return ""
-    if _untestable_reason(waves, year_a, year_b, series_breaks(waves)):
+    first = change_between(data, country, question_id, options[0][0], year_a, year_b, confidence, deff)
+    if not first.tested:
         return ""
-    rest = {y: float(sum(Decimal(str(t)) for t in rows["percent_text"])) for y, rows in shares.items()}
-    rest = {y: 100.0 - total for y, total in rest.items()}
+    decimals = max(len(str(t).partition(".")[2]) for r in rows.values() for t in r["percent_text"])
+    rest = {y: 100 - sum(Decimal(str(t)) for t in r["percent_text"]) for y, r in rows.items()}
     if min(rest.values()) < 0:
         return ""
     used = design_effect(data, country, deff)
-    n = {y: int(shares[y]["n"].iloc[0]) for y in rest}
-    d = compare_between_countries(rest[year_b], n[year_b], rest[year_a], n[year_a], confidence, used, used)
+    d = compare_between_countries(
+        float(rest[year_b]), first.n_b, float(rest[year_a]), first.n_a, confidence, used, used
+    )
     if not d.significant:
         return ""
+    names = [f"“{o}”" for o in options[0]]
+    giving = f"neither {names[0]} nor {names[1]}" if len(names) == 2 else f"none of {fmt.and_list(names)}"
+    a, b = (
+        _figure_in(f"{rest[y]:.{decimals}f}", y, r) for y, r in ((year_a, first.reported_a), (year_b, first.reported_b))
+    )
     return (
-        f"The share giving none of the answers shown also changed, from {fmt.percent(f'{rest[year_a]:.1f}')} in "
-        f"{year_a} to {fmt.percent(f'{rest[year_b]:.1f}')} in {year_b} (significant at the {fmt.level(confidence)} "
-        "level): part of the change may come from how the surveys offered or counted other answers, such as "
-        "“don't know”."
+        f"The share giving {giving} also changed, from {a} to {b} (100 minus the answers shown; significant at the "
+        f"{fmt.level(confidence)} level{_taken_from_its_wave(first)}): part of the change may come from how the "
+        "surveys offered or counted other answers, such as “don't know”."
     )
 
 

@@ -88,7 +88,7 @@ class Word(StrEnum):
 
     def rule(self, confidence: float = DEFAULT_CONFIDENCE) -> str:
         """The rule of this word, stated at ``confidence`` (with how a sentence puts it, for a gap)."""
-        in_sentences = f"; in a sentence, “{self.ahead}”" if self.ahead else ""
+        in_sentences = f"; of two answers of one question, a sentence says “{self.ahead}”" if self.ahead else ""
         return (
             _RULES[self].format(
                 level=level(confidence),

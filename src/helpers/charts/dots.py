@@ -116,12 +116,9 @@ class DotRow:
 def note_marks(data: SurveyData, comparisons: Sequence) -> tuple[list[str], dict[str, str]]:
     """The notes on the compared figures (:func:`helpers.tables.comparison_caveats`: a press report's wording,
     a wording not published), each once, in the order of the rows; and each comparison's marks ("[1, 2]")."""
-    notes = list(dict.fromkeys(n for c in comparisons for n in comparison_caveats(data, c)))
-    marks = {
-        c.comparison_id: "[" + ", ".join(str(notes.index(n) + 1) for n in comparison_caveats(data, c)) + "]"
-        for c in comparisons
-        if comparison_caveats(data, c)
-    }
+    caveats = {c.comparison_id: comparison_caveats(data, c) for c in comparisons}
+    notes = list(dict.fromkeys(n for found in caveats.values() for n in found))
+    marks = {i: "[" + ", ".join(str(notes.index(n) + 1) for n in found) + "]" for i, found in caveats.items() if found}
     return notes, marks
 
 
