@@ -135,6 +135,19 @@ def test_a_significant_change_in_the_share_giving_neither_answer_is_said(data):
     assert trends.neither_shift(data, "JP", "korea_impression", 2023, 2025) == ""  # across a change of method
 
 
+def test_a_summary_item_gives_every_answer_s_change_over_the_same_waves(data):
+    """South Korean "unfavorable" views of Japan fell from 42.7% (2024, n 1,006) to 37.1% (2025): significant.
+    Japanese "unfavorable" views of South Korea changed across a change of method: shown, not tested."""
+    p1, p2, n1, n2 = 0.371, 0.427, data.country_n("KR"), 1006
+    assert abs(p1 - p2) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) > 1.959964
+    kr = dict(trends.summary_trend_items(data, "KR"))["Overall impression of Japan"]
+    assert (
+        "Over the same waves, “unfavorable” fell from 42.7% in 2024 to 37.1% in 2025 (5.6 points, significant)." in kr
+    )
+    jp = dict(trends.summary_trend_items(data, "JP"))["Overall impression of South Korea"]
+    assert jp.endswith("Over the same waves, “unfavorable” was 32.8% in 2023 and 51.0% in 2025.")
+
+
 def test_a_change_across_a_break_is_shown_but_not_tested(data):
     c = trends.change_between(data, "JP", "korea_impression", "favorable", 2023, 2025)
     assert not c.tested and c.difference is None

@@ -674,9 +674,31 @@ def summary_trend_items(data, country: str, confidence: float = 0.95, deff: floa
         if current not in years or len(years) < 2:
             continue
         c = change_between(data, country, qid, option, years[-2], current, confidence, deff)
+        others = [
+            change_clause(change_between(data, country, qid, str(o), years[-2], current, confidence, deff))
+            for o in points["option"].cat.categories[1:]
+            if {years[-2], current} <= set(points.loc[points["option"] == o, "year"].astype(int))
+        ]
+        also = f"Over the same waves, {fmt.and_list(others)}." if others else ""
         shift = neither_shift(data, country, qid, years[-2], current, confidence, deff)
-        parts.append((data.wording(qid, country), " ".join(filter(None, [change_sentence(c, confidence), shift]))))
+        parts.append(
+            (data.wording(qid, country), " ".join(filter(None, [change_sentence(c, confidence), also, shift])))
+        )
     return parts
+
+
+def change_clause(change: Change) -> str:
+    """A change in short, after a series' first answer has said how it was tested: "“unfavorable” fell from
+    42.7% in 2024 to 37.1% in 2025 (5.6 points, significant)"; the two figures alone when not tested."""
+    a = _figure_in(change.text_a, change.year_a, change.reported_a)
+    b = _figure_in(change.text_b, change.year_b, change.reported_b)
+    name = f"“{change.option}”" if (change.name or change.option) == change.option else f"the share who {change.name}"
+    if not change.tested:
+        return f"{name} was {a} and {b}"
+    if not change.significant:
+        return f"{name} was {a} and {b} (no significant change)"
+    verb = "rose" if change.difference.diff > 0 else "fell"
+    return f"{name} {verb} from {a} to {b} ({fmt.points(abs(change.difference.diff))}, significant)"
 
 
 def methodology_rules() -> str:
