@@ -96,9 +96,12 @@ def question_numbers(data, country: str, qid: str, confidence: float = 0.95, def
     used = table.attrs["deff"]
     pub = table[table["kind"].isin([Kind.PUBLISHED, Kind.NET, Kind.DERIVED])]
     for (_, a), (_, b) in itertools.permutations(pub.iterrows(), 2):
-        allowed |= one_decimal(float(Decimal(str(a["percent_text"])) - Decimal(str(b["percent_text"]))))
+        gap = Decimal(str(a["percent_text"])) - Decimal(str(b["percent_text"]))
+        allowed |= one_decimal(float(gap)) | {str(abs(gap))}  # at one decimal, or as precise as the two figures
+        tests = [compare_select_all(a["percent"], b["percent"], n, confidence=confidence, deff=used)]
         if a["percent"] + b["percent"] <= 101:
-            d = compare_within_question(a["percent"], b["percent"], n, confidence=confidence, deff=used)
+            tests.append(compare_within_question(a["percent"], b["percent"], n, confidence=confidence, deff=used))
+        for d in tests:
             allowed |= one_decimal(d.ci_low) | one_decimal(d.ci_high) | one_decimal(d.gap_low)
     for note in [*data.notes_for(country, qid), data.wording(qid, country)]:  # the title, in the headline
         allowed |= numbers_in(note)

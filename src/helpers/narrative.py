@@ -189,15 +189,17 @@ CAUTIOUS_TIE = "not shown to differ from"
 """How a sentence puts a tie found by a cautious test (several answers allowed): the gap may still be real."""
 
 
-def lead_clause(word: Word, runner_up: pd.Series, difference) -> str:
-    """How the leading answer stands against the runner-up, worded by the interval of the gap."""
+def lead_clause(word: Word, leader: pd.Series, runner_up: pd.Series, difference) -> str:
+    """How the leading answer stands against the runner-up, worded by the interval of the gap; the gap at the
+    finer precision of the two figures ("by 16 points" between 49% and 33%)."""
     b = f"{quoted(runner_up['label'])} ({fmt.percent(runner_up['percent_text'])})"
-    gap = fmt.points(abs(difference.diff))
+    decimals = max(len(str(r["percent_text"]).partition(".")[2]) for r in (leader, runner_up))
+    gap = fmt.points(abs(difference.diff), decimals)
     if word == Word.TIE:  # a cautious test's tie only fails to show a gap
         return f"{CAUTIOUS_TIE if difference.kind == KIND_SEVERAL else word.ahead} {b}"
     if word == Word.NARROW_LEAD:
         return (
-            f"{word.ahead} {b}: the {fmt.number(abs(difference.diff))}-point gap could be as small as "
+            f"{word.ahead} {b}: the {fmt.number(abs(difference.diff), decimals)}-point gap could be as small as "
             f"{fmt.points(difference.gap_low)}"
         )
     if word in (Word.CLEAR_LEAD, Word.OVERWHELMING_LEAD):
@@ -269,7 +271,7 @@ def _one_answer_text(
             text += (
                 f" Among those who took a side, {quoted(first['label'])} "
                 f"({fmt.percent(first['percent_text'])}) is "
-                f"{lead_clause(voc.describe_difference(d), second, d)}."
+                f"{lead_clause(voc.describe_difference(d), first, second, d)}."
             )
         return text, top, share_word
     largest = voc.describe_largest(
@@ -280,7 +282,7 @@ def _one_answer_text(
     qualifier = figure_word(largest.share_word, largest.rank_word)
     opener = share_opener(top["percent_text"], qualifier, who, _interval_text(top, confidence))
     answered = answer_phrase(data, country, str(top["question_id"]), str(top["option"]))
-    text = f"{opener} {answered}, {lead_clause(word, second, largest.difference)}."
+    text = f"{opener} {answered}, {lead_clause(word, top, second, largest.difference)}."
     if qualifier == Word.MOST_COMMON_PUBLISHED:
         text += f" It is {Word.MOST_COMMON_PUBLISHED}" + (", tied with the runner-up." if word == Word.TIE else ".")
     return text, top, qualifier
@@ -305,7 +307,7 @@ def _several_answers_text(
     else:
         first = "first" if table.attrs["options_published"] == OptionsPublished.ALL else "first of those published"
         text = f"The answer {quoted(top['label'])} comes {first} ({fmt.percent(top['percent_text'])})"
-    text += f", {lead_clause(voc.describe_difference(largest.difference), runner_up, largest.difference)}"
+    text += f", {lead_clause(voc.describe_difference(largest.difference), top, runner_up, largest.difference)}"
     rest = [f"{quoted(r.label)} ({fmt.percent(r.percent_text)})" for r in ranked.iloc[2:].itertuples()]
     if rest:
         text += f"; then {fmt.and_list(rest)}"
