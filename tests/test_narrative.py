@@ -153,6 +153,11 @@ def pieces(data, country: str, confidence: float = 0.95, deff="published"):
             yield f.text, allowed
             yield f.headline, allowed
             yield f.title, allowed
+        key = narrative.ranked_findings(data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
+        texts, about = narrative.notes_said_once(key) if key else ([], "")
+        for f, text in zip(key, texts):  # as the summary lists them: a note all of them share, said once
+            yield text, question_numbers(data, country, f.question_id, confidence, deff)
+        yield about, set().union(*(numbers_in(n) for f in key for n in f.notes))
     for comp, _, text in narrative.comparison_findings(data, country, None, confidence, deff):
         yield text, comparison_numbers(data, comp, confidence, deff)
     for _, text in trends.summary_trend_items(data, country, confidence, deff):
@@ -231,19 +236,20 @@ def test_a_single_mistyped_figure_is_caught(data, summaries, country):
     known = list(pieces(data, country))
     assert strays(data, country, summaries[country], known=known) == []
     tried = 0
-    for f in narrative.category_findings(data, country, "bilateral relations") + narrative.category_findings(
-        data, country, "economy & trade"
-    ):
-        if f.text not in summaries[country]:
-            continue
-        for figure in sorted(numbers_in(f.text)):
-            if "." not in figure:
-                continue
-            typo = figure[:-1] + str((int(figure[-1]) + 1) % 10)
-            mutated = summaries[country].replace(f.text, f.text.replace(figure, typo, 1))
-            found = strays(data, country, mutated, known=known)
-            assert typo in found, f"{country}/{f.question_id}: {figure} → {typo} passed"
-            tried += 1
+    for category in ("bilateral relations", "economy & trade"):
+        findings = narrative.category_findings(data, country, category)
+        key = narrative.ranked_findings(data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
+        listed = dict(zip([f.question_id for f in key], narrative.notes_said_once(key)[0] if key else []))
+        for f in findings:
+            text = next((t for t in (f.text, listed.get(f.question_id)) if t and t in summaries[country]), None)
+            for figure in sorted(numbers_in(text or "")):
+                if "." not in figure:
+                    continue
+                typo = figure[:-1] + str((int(figure[-1]) + 1) % 10)
+                mutated = summaries[country].replace(text, text.replace(figure, typo, 1))
+                found = strays(data, country, mutated, known=known)
+                assert typo in found, f"{country}/{f.question_id}: {figure} → {typo} passed"
+                tried += 1
     assert tried >= 3
 
 
@@ -833,6 +839,21 @@ def test_japan_trilateral_cooperation_is_about_half_everywhere(data, summaries):
     f = narrative.question_finding(data, "JP", "trilateral_security_cooperation")
     assert qualifiers(f.headline) == qualifiers(f.text) == {Word.ABOUT_HALF}
     assert "plurality" not in summaries["JP"].split("## Compared")[0].split(f"**{f.title}.**")[1].split("\n")[0]
+
+
+def test_a_note_every_listed_finding_would_end_with_is_said_once_under_the_list(data, summaries):
+    """The three U.S. bilateral findings all come from KEI's page, whose sample is not stated: one note, after
+    the list; a note only some findings have stays with them."""
+    key = narrative.ranked_findings(data, narrative.category_findings(data, "US", "bilateral relations"))
+    note = data.figure_notes("US", key[0].question_id)[0]
+    assert len(key) >= 2 and all(note in f.notes and f.text.endswith(note) for f in key)
+    texts, about = narrative.notes_said_once(key)
+    assert about == f"About the figures of all {vocabulary.number_in_words(len(key))} questions above: {note}"
+    assert not any(note in t for t in texts) and all(f.text.startswith(t) for f, t in zip(key, texts))
+    section = summaries["US"].split("## Bilateral relations")[1].split("\n## ")[0]
+    assert section.count(escape.markdown_text(note)) == 1
+    other = narrative.question_finding(data, "JP", "us_impression")  # no note: nothing is taken out
+    assert narrative.notes_said_once([key[0], other]) == ([key[0].text, other.text], "")
 
 
 def test_a_sources_note_on_how_it_is_read_is_in_every_summary(data, summaries):

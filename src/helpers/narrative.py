@@ -228,6 +228,8 @@ class Finding:
     """Some answers unpublished where several may be given (or the format is not disclosed): no remainder."""
     several_answers: bool = False
     """The question is known to allow several answers (rather than not saying how many)."""
+    notes: tuple[str, ...] = ()
+    """The notes on its figures (``coverage.csv``) that ``text`` ends with, as :func:`about_the_figures`."""
 
 
 def _interval_text(row: pd.Series, confidence: float) -> str:
@@ -435,12 +437,12 @@ def question_finding(
             top, rank_word = leader, word
     sentences += _caveat_sentences(data, country, table, said=" ".join(sentences))
     title = data.wording(question_id, country)
+    notes = tuple(figure_notes_said(data, country, table))
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
             return None
-        return Finding(
-            question_id, title, " ".join(sentences), "", float("-inf"), data.subject(question_id) is not None, False
-        )
+        about_other = data.subject(question_id) is not None
+        return Finding(question_id, title, " ".join(sentences), "", float("-inf"), about_other, False, notes=notes)
     headline = headline_sentence(data, country, question_id, top, rank_word)
     partial, single = table.attrs["options_published"] == OptionsPublished.SOME, sum_counts_as_single(q)
     return Finding(
@@ -453,6 +455,7 @@ def question_finding(
         partial and single,
         partial and not single,
         answer_format(q) in (AnswerFormat.MULTIPLE, AnswerFormat.UP_TO_2),
+        notes,
     )
 
 
@@ -537,6 +540,22 @@ def unpublished_note(findings: list[Finding], what: str = "question", drawn: boo
         return f"{opening}; {parts[0][1]}."
     details = "; ".join(f"for {_which(group, partial, what, among=True)}, {text}" for group, text in parts)
     return f"{opening}. {capitalise(details)}."
+
+
+def notes_said_once(findings: list[Finding], what: str = "question") -> tuple[list[str], str]:
+    """The texts of a list of findings with the notes on figures that every one of them ends with taken out,
+    and those notes said once for the list ("About the figures of all three questions above: …"); the texts
+    as they are and "" when fewer than two findings share a note."""
+    shared = [n for n in findings[0].notes if all(n in f.notes for f in findings)] if len(findings) > 1 else []
+    if not shared:
+        return [f.text for f in findings], ""
+    texts = []
+    for f in findings:
+        rest = [n for n in f.notes if n not in shared]
+        body = f.text.removesuffix(about_the_figures(list(f.notes))).rstrip()
+        texts.append(f"{body} {about_the_figures(rest)}" if rest else body)
+    said = about_the_figures(shared).removeprefix("About the figures: ")
+    return texts, f"About the figures of {_which(findings, findings, what)}: {said}"
 
 
 def _which(partial: list[Finding], findings: list[Finding], what: str, among: bool = False) -> str:

@@ -36,7 +36,7 @@ MARKDOWN_TEMPLATES = Path(__file__).with_name("templates")
 HTML_TEMPLATES = Path(__file__).with_name("site_templates")
 SUMMARY_TEMPLATE = "summary.md.j2"
 SECTIONS_TEMPLATE = "summary_sections.md.j2"
-MODEL_VERSION = 9  # raised when the model's shape changes: the site refuses a model of another shape
+MODEL_VERSION = 10  # raised when the model's shape changes: the site refuses a model of another shape
 
 
 class _MarkdownSafe(str):
@@ -257,12 +257,14 @@ def summary_model(
     for category in CATEGORIES:
         findings = by_category[category]
         key = narrative.ranked_findings(data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
+        texts, about = narrative.notes_said_once(key) if key else ([], "")
         categories.append(
             {
                 "category": category,
                 "notebook": outputs.executed_notebook(country, outputs.NOTEBOOK_OF[category], reports_dir),
                 "count": len(findings),
-                "findings": [finding(f) for f in key],
+                "findings": [{**finding(f), "text": text} for f, text in zip(key, texts)],
+                "about": about,  # the notes every finding listed would repeat, said once
                 "unpublished": narrative.unpublished_note(key),  # as the notebook says it, on the findings listed
                 "figure": narrative.key_figure(data, country, key[0].question_id, figures_dir) if key else None,
             }

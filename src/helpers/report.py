@@ -219,11 +219,12 @@ def show_key_findings(r: Report, category: str) -> None:
         _show_markdown("No published figures for {{ who }} in this category.", who=r.data.country_in_text(r.country))
         return
     key = narrative.ranked_findings(r.data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
+    texts, about = narrative.notes_said_once(key)  # a note every finding listed ends with: said once
     _show_markdown(
-        "{% for f in key %}- **{{ f.title }}.** {{ f.text | sentence }}\n{% endfor %}"
-        "{% if note %}\n\n{{ note | sentence }}{% endif %}",  # a paragraph of its own, after the list
-        key=key,
-        note=narrative.unpublished_note(key),  # on the findings listed, not the whole category
+        "{% for f, text in key %}- **{{ f.title }}.** {{ text | sentence }}\n{% endfor %}"
+        "{% for note in notes if note %}\n\n{{ note | sentence }}{% endfor %}",  # paragraphs after the list
+        key=list(zip(key, texts)),
+        notes=[about, narrative.unpublished_note(key)],  # on the findings listed, not the whole category
     )
 
 
