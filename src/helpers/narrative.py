@@ -159,8 +159,7 @@ def headline_sentence(data: SurveyData, country: str, question_id: str, top: pd.
         answered = f"named {quoted(str(top['label']))}"
     rank = f", {Word.MOST_COMMON_PUBLISHED}," if word == Word.MOST_COMMON_PUBLISHED else ""
     if figure_label(data, country, question_id, option) != option:  # another measure: not known to be the item
-        item = f", as the source reports its figure for “{data.wording(question_id, country)}”"
-        return f"{capitalise(subject)}{whole} {answered}{rank}{item}."
+        return f"{capitalise(subject)}{whole} {answered}{rank}, according to {data.source_label(str(top['source']))}."
     return f"{capitalise(subject)}{whole} {answered}{rank} {asked_about(data, question_id, country)}."
 
 
@@ -704,7 +703,7 @@ def comparison_findings(
 # ------------------------------------------------------------------------------------------ release wording
 
 CLAIM_READING_TEXT = {
-    "tie": "two answers about even",
+    "tie": f"the two answers being about even (within {voc.threshold_points(voc.CLEAR_LEAD_MIN)})",
     "lead": "a real gap",
     "narrow lead": "a small but real gap",
     "clear lead": "a clear gap",
@@ -1043,19 +1042,17 @@ def sensitivity_statement(
         return ""
     changed = words_at_larger_deff(data, country, confidence)
     larger = all(published_deff(data, c).value < SENSITIVITY_DEFF for c in data.countries())
-    opening = (
-        f"With a design effect of {fmt.deff(SENSITIVITY_DEFF)} for every public"
-        + (", larger than any published margin implies, the wider" if larger else ", the")
-        + " intervals would"
+    opening = f"With a design effect of {fmt.deff(SENSITIVITY_DEFF)} for every public" + (
+        " (larger than any published margin implies)," if larger else ","
     )
     if not changed:
-        return f"{opening} change the words of none of the report's findings."
+        return f"{opening} no finding of the report would change its words."
     named = fmt.and_list(
         [f"“{title}” ({'; '.join(changes)})" if changes else f"“{title}”" for title, changes in changed.items()]
     )
     noun = f"{voc.number_in_words(len(changed))} finding{'' if len(changed) == 1 else 's'}"
     return (
-        f"{opening} word {noun} of the report (in this summary or a category notebook) less strongly: "
+        f"{opening} {noun} of the report (in this summary or a category notebook) would be worded less strongly: "
         f"{named}. Every other finding keeps its words."
     )
 

@@ -698,7 +698,8 @@ def change_clause(change: Change) -> str:
     if not change.significant:
         return f"{name} was {a} and {b} (no significant change)"
     verb = "rose" if change.difference.diff > 0 else "fell"
-    return f"{name} {verb} from {a} to {b} ({fmt.points(abs(change.difference.diff))}, significant)"
+    assumed = " on the same assumption" if _taken_from_its_wave(change) else ""  # the first answer's, said in full
+    return f"{name} {verb} from {a} to {b} ({fmt.points(abs(change.difference.diff))}, significant{assumed})"
 
 
 def methodology_rules() -> str:
