@@ -24,7 +24,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import outputs
 from . import vocabulary as voc
-from .data import CATEGORIES, Disclosure, SurveyData, answer_format, sum_counts_as_single
+from .data import CATEGORIES, Disclosure, SurveyData, answer_format, decimals_of, sum_counts_as_single
 from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
 from .kinds import AnswerFormat, Kind, OptionsPublished, Status
@@ -192,7 +192,7 @@ def lead_clause(word: Word, leader: pd.Series, runner_up: pd.Series, difference)
     """How the leading answer stands against the runner-up, worded by the interval of the gap; the gap at the
     finer precision of the two figures ("by 16 points" between 49% and 33%)."""
     b = f"{quoted(runner_up['label'])} ({fmt.percent(runner_up['percent_text'])})"
-    decimals = max(len(str(r["percent_text"]).partition(".")[2]) for r in (leader, runner_up))
+    decimals = max(decimals_of(str(r["percent_text"])) for r in (leader, runner_up))
     gap = fmt.points(abs(difference.diff), decimals)
     if word == Word.TIE:  # a cautious test's tie only fails to show a gap
         return f"{CAUTIOUS_TIE if difference.kind == KIND_SEVERAL else word.ahead} {b}"

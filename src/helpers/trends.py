@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import formatting as fmt
 from .data import DataValidationError, Survey, location, read_csv_records
-from .data.csvfiles import _frame, answer_format, half_unit
+from .data.csvfiles import _frame, answer_format, decimals_of, half_unit
 from .data.files import SURVEY_YML
 from .data.rules import ID_PATTERN, check_percent, split_list
 from .kinds import AnswerFormat, Mode
@@ -577,7 +577,7 @@ def neither_shift(
     first = change_between(data, country, question_id, options[0][0], year_a, year_b, confidence, deff)
     if not first.tested:
         return ""
-    decimals = max(len(str(t).partition(".")[2]) for r in rows.values() for t in r["percent_text"])
+    decimals = max(decimals_of(str(t)) for r in rows.values() for t in r["percent_text"])
     rest = {y: 100 - sum(Decimal(str(t)) for t in r["percent_text"]) for y, r in rows.items()}
     if min(rest.values()) < 0:
         return ""

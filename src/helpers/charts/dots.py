@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.transforms import offset_copy
 
 from .. import formatting as fmt
-from ..data import SurveyData
+from ..data import SurveyData, decimals_of
 from ..tables import (
     PUBLISHED,
     comparison_caveats,
@@ -130,7 +130,7 @@ def _answer_row(data: SurveyData, country: str, comparison, option: str, table, 
         return row
     # each figure as published ("40.5" beside "78"), and the gap at the finer precision ("37.5"), so that
     # the gap is the difference of the values shown, whatever row a figure appears in
-    decimals = max(len(str(t).partition(".")[2]) for t in rows["percent_text"])
+    decimals = max(decimals_of(str(t)) for t in rows["percent_text"])
     own = rows[~rows["country"].isin(list(comparison.measure_notes))]  # figures of the item's own measure
     if len(own) >= 2:  # a gap line only between figures of one measure
         row.span = (own["percent"].min(), own["percent"].max())
@@ -304,7 +304,7 @@ def _footer_parts(data: SurveyData, country: str, comparisons: Sequence, order, 
                 "Hollow: different measures.",
             )
         )
-    decimals = {c: max(len(str(t).partition(".")[2]) for t in g) for c, g in table.groupby("country")["percent_text"]}
+    decimals = {c: max(decimals_of(str(t)) for t in g) for c, g in table.groupby("country")["percent_text"]}
     whole = [data.country(c).adjective for c in order if decimals.get(c) == 0]
     if whole and any(decimals.values()):
         names = fmt.and_list(whole)

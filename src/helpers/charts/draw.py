@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from ..data import decimals_of
 from ..kinds import Kind, Status
 from . import style
 from .style import SMALL_SIZE, TEXT_COLOUR, TEXT_SIZE
@@ -96,10 +97,10 @@ def chart_values(texts: Iterable[str]) -> list[str]:
     label's ``<title>`` (shown on hover).
     """
     texts = [str(t) for t in texts]
-    decimals = min((len(t.partition(".")[2]) for t in texts), default=0)
+    decimals = min((decimals_of(t) for t in texts), default=0)
     out = []
     for t in texts:
-        if len(t.partition(".")[2]) == decimals:
+        if decimals_of(t) == decimals:
             out.append(t)
         else:
             q = Decimal(1).scaleb(-decimals)
