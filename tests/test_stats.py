@@ -19,6 +19,7 @@ from helpers import stats
 from helpers.stats import (
     Difference,
     add_intervals,
+    compare_answers,
     compare_between_countries,
     compare_select_all,
     compare_within_question,
@@ -432,6 +433,11 @@ def test_compare_select_all_is_never_narrower_than_any_overlap_allows():
     d = compare_select_all(82.8, 48.0, 1585)  # 82.8 + 48.0 > 100 is fine for several answers
     assert d.diff == pytest.approx(34.8) and d.significant
     assert d.se == pytest.approx(compare_within_question(17.2, 52.0, 1585).se)  # the complements': 30.8% gave both
+
+
+def test_compare_answers_is_exact_for_one_answer_and_cautious_otherwise():
+    assert compare_answers(40.5, 34.5, 1037, True, deff=1.5) == compare_within_question(40.5, 34.5, 1037, deff=1.5)
+    assert compare_answers(82.8, 48.0, 588, False) == compare_select_all(82.8, 48.0, 588)
 
 
 def test_compare_select_all_rejects_bad_input():

@@ -29,7 +29,7 @@ from .data.rules import LARGEST_READINGS
 from .formatting import capitalise, lower_first
 from .kinds import AnswerFormat, Kind, OptionsPublished, Status
 from .memo import by_content
-from .stats import KIND_SEVERAL, compare_select_all, compare_within_question, margin_of_error
+from .stats import KIND_SEVERAL, compare_answers, compare_within_question, margin_of_error
 from .tables import (
     PUBLISHED,
     Comparison,
@@ -809,12 +809,6 @@ def _lead_words(d) -> str:
     return f"{voc.article(word)} *{word}*"
 
 
-def compare_answers(q: pd.Series):
-    """The test of two answers of one question: exact for one answer each, cautious where several answers were
-    allowed or the sources do not say (:func:`helpers.stats.compare_select_all`)."""
-    return compare_within_question if answer_format(q) == AnswerFormat.ONE else compare_select_all
-
-
 def _largest_verdict(
     data: SurveyData,
     country: str,
@@ -836,7 +830,7 @@ def _largest_verdict(
     if option not in set(ranked["option"].iloc[:among]):
         return Verdict(NOT_SUPPORTED, "another published answer is larger" if among == 1 else "others are larger")
     a = ranked[ranked["option"] == option].iloc[0]
-    one_answer = str(q["answers"]) == "one"
+    one_answer = sum_counts_as_single(q)
     rest = table[table["kind"] == Kind.NOT_PUBLISHED]
     if not one_answer:
         how = "several answers were allowed" if q["answers"] != "not disclosed" else "the answer format is not given"
@@ -861,7 +855,7 @@ def _largest_verdict(
             return Verdict(SUPPORTED, f"every answer is published and there are only {len(ranked)}")
         return Verdict(SUPPORTED, f"{unpublished} at {level}")
     b = ranked.iloc[among]
-    d = compare_answers(q)(float(a["percent"]), float(b["percent"]), n, confidence=confidence, deff=deff)
+    d = compare_answers(float(a["percent"]), float(b["percent"]), n, one_answer, confidence=confidence, deff=deff)
     also = f", and {unpublished}" if unpublished else ""
     if d.significant:
         return Verdict(SUPPORTED, f"ahead of {quoted(str(b['label']))} by {_lead_words(d)}{also} at {level}")
@@ -888,8 +882,8 @@ def claim_verdict(
     shown += f" vs {quoted(str(b['label']))} {fmt.percent(b['percent_text'])}"
     if claim.implies == "no majority":
         return _no_majority_verdict([a, b], level), shown
-    compare = compare_answers(data.question(claim.question_id))
-    d = compare(a["percent"], b["percent"], a["base_n"], confidence=confidence, deff=table.attrs["deff"])
+    one_answer = sum_counts_as_single(data.question(claim.question_id))
+    d = compare_answers(a["percent"], b["percent"], a["base_n"], one_answer, confidence, table.attrs["deff"])
     verdict = _gap_verdict(claim.implies, d, level)
     interval = f"{level} interval of the gap {fmt.interval(d.ci_low, d.ci_high)} points"
     return Verdict(verdict.outcome, f"{verdict.reason}; {interval}"), shown

@@ -43,6 +43,7 @@ __all__ = [
     "Difference",
     "PublishedDesignEffect",
     "add_intervals",
+    "compare_answers",
     "compare_between_countries",
     "compare_select_all",
     "compare_within_question",
@@ -669,6 +670,15 @@ def _one_sample(
     a, b = p1 / 100.0, p2 / 100.0
     variance = max(0.0, a + b - (a - b) ** 2 - 2.0 * both) / n_eff
     return _make_difference(p1, p2, math.sqrt(variance) * 100.0, confidence, kind)
+
+
+def compare_answers(
+    p1: float, p2: float, n: float, one_answer: bool, confidence: float = 0.95, deff: float = 1.0
+) -> Difference:
+    """The gap between two answers of one question: exact where each respondent gave one answer
+    (:func:`compare_within_question`), cautious where several may have been given (:func:`compare_select_all`)."""
+    compare = compare_within_question if one_answer else compare_select_all
+    return compare(p1, p2, n, confidence=confidence, deff=deff)
 
 
 def compare_between_countries(

@@ -19,8 +19,7 @@ from enum import StrEnum
 from .formatting import level, rounded
 from .stats import (
     Difference,
-    compare_select_all,
-    compare_within_question,
+    compare_answers,
     wilson_interval,
 )
 
@@ -299,10 +298,7 @@ def describe_largest(
         raise ValueError("percents must hold at least two answers to rank the largest")
     ranked = sorted(percents.items(), key=lambda item: -float(item[1]))  # stable: questionnaire order on ties
     (option, percent), (runner_up, runner_percent) = ranked[0], ranked[1]
-    if one_answer:
-        difference = compare_within_question(percent, runner_percent, n, confidence=confidence, deff=deff)
-    else:
-        difference = compare_select_all(percent, runner_percent, n, confidence=confidence, deff=deff)
+    difference = compare_answers(percent, runner_percent, n, one_answer, confidence=confidence, deff=deff)
     share_word = describe_share(percent, n, confidence=confidence, deff=deff)
     if share_word.is_majority:
         rank_word = share_word
