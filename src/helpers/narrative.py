@@ -355,9 +355,11 @@ def _measure_sentence(
     return (lead + lower_first(text) if lead else text), leader, word
 
 
-def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said: str = "") -> list[str]:
+def _caveat_sentences(
+    data: SurveyData, country: str, table: pd.DataFrame, notes: list[str], said: str = ""
+) -> list[str]:
     """Sentences on unconfirmed figures, figures from press reports (those ``said`` does not name already), a
-    figure of a different measure, and the notes on this public's figures (``coverage.csv``)."""
+    figure of a different measure, and ``notes``, the notes on this public's figures (:func:`figure_notes_said`)."""
     sentences = []
     unconfirmed = table[table["status"] == Status.UNCONFIRMED]
     for r in unconfirmed.itertuples():
@@ -375,7 +377,6 @@ def _caveat_sentences(data: SurveyData, country: str, table: pd.DataFrame, said:
         if explanation:
             adjective = data.country(country).adjective
             sentences.append(f"As the source reports it, the {adjective} figure is {explanation}.")
-    notes = figure_notes_said(data, country, table)
     if notes:
         sentences.append(about_the_figures(notes))
     return sentences
@@ -434,9 +435,9 @@ def question_finding(
         sentences.append(text)
         if top is None:
             top, rank_word = leader, word
-    sentences += _caveat_sentences(data, country, table, said=" ".join(sentences))
-    title = data.wording(question_id, country)
     notes = tuple(figure_notes_said(data, country, table))
+    sentences += _caveat_sentences(data, country, table, list(notes), said=" ".join(sentences))
+    title = data.wording(question_id, country)
     if top is None:  # only unconfirmed figures: said, but never a headline
         if not sentences:
             return None

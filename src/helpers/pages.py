@@ -257,7 +257,7 @@ def summary_model(
     for category in CATEGORIES:
         findings = by_category[category]
         key = narrative.ranked_findings(data, findings)[: narrative.KEY_FINDINGS_PER_CATEGORY]
-        texts, about = narrative.notes_said_once(key) if key else ([], "")
+        texts, about = narrative.notes_said_once(key)
         categories.append(
             {
                 "category": category,

@@ -248,7 +248,7 @@ def show_question(r: Report, question_id: str) -> None:
         notes += [n for n in getattr(fig, "chart_notes", []) if n not in codebook]
     finding = narrative.question_finding(data, r.country, question_id, r.confidence, r.deff, table=table)
     text = finding.text if finding is not None else ""
-    said = narrative.figure_notes_said(data, r.country, table)  # the finding's "About the figures"
+    said = finding.notes if finding is not None else ()  # the finding's "About the figures"
     notes += [n for n in data.notes_for(r.country, question_id) if n not in notes and n not in said]
     if text or notes:
         _show_markdown(

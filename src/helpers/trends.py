@@ -515,6 +515,14 @@ def _figure_in(text: str, year: int, reported: int | None) -> str:
     return f"{fmt.percent(text)} in {year}" + (f" (as reported in {reported})" if reported else "")
 
 
+def _figures_of(change: Change) -> tuple[str, str]:
+    """The two figures of a change as a sentence gives them: "73.2% in 2024 (as reported in 2025)", "66.3% in 2025"."""
+    return (
+        _figure_in(change.text_a, change.year_a, change.reported_a),
+        _figure_in(change.text_b, change.year_b, change.reported_b),
+    )
+
+
 def _taken_from_its_wave(change: Change) -> str:
     """What a test of a figure known only from a later report takes for granted: that it comes from its wave's
     survey, whose n the test uses (" if the 2024 figure is from that year's survey, of 1,006 respondents")."""
@@ -537,8 +545,7 @@ def change_sentence(change: Change, confidence: float = 0.95) -> str:
     """One sentence on a change: a rise or fall only when tested and significant; across a break, the
     figures, the change of method and that the change is not tested. A figure whose source is dated after its
     wave's year says "as reported in" that year."""
-    a = _figure_in(change.text_a, change.year_a, change.reported_a)
-    b = _figure_in(change.text_b, change.year_b, change.reported_b)
+    a, b = _figures_of(change)
     # a figure measuring something other than the option is named by its measure (as in every output)
     answer = (change.name or change.option) == change.option
     who = f"the share answering “{change.option}”" if answer else f"the share who {change.name}"
@@ -690,8 +697,7 @@ def summary_trend_items(data, country: str, confidence: float = 0.95, deff: floa
 def change_clause(change: Change) -> str:
     """A change in short, after a series' first answer has said how it was tested: "“unfavorable” fell from
     42.7% in 2024 to 37.1% in 2025 (5.6 points, significant)"; the two figures alone when not tested."""
-    a = _figure_in(change.text_a, change.year_a, change.reported_a)
-    b = _figure_in(change.text_b, change.year_b, change.reported_b)
+    a, b = _figures_of(change)
     name = f"“{change.option}”" if (change.name or change.option) == change.option else f"the share who {change.name}"
     if not change.tested:
         return f"{name} was {a} and {b}"
